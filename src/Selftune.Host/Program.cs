@@ -1,1 +1,59 @@
-return 0;
+using System.CommandLine;
+using Selftune.Abstractions;
+using Selftune.Core;
+using Selftune.Host.Cli;
+
+namespace Selftune.Host;
+
+/// <summary>The <c>selftune</c> executable.</summary>
+public static class Program
+{
+    /// <summary>Entry point.</summary>
+    public static Task<int> Main(string[] args) =>
+        RunAsync(args, Console.Out, Console.Error, PlatformContext.FromProcess(), Console.IsOutputRedirected);
+
+    /// <summary>Runs one command line.</summary>
+    /// <param name="args">The arguments.</param>
+    /// <param name="stdout">Result stream.</param>
+    /// <param name="stderr">Progress, report and error stream.</param>
+    /// <param name="context">The machine as plugins see it.</param>
+    /// <param name="stdoutRedirected">True when stdout is not a terminal (JSON becomes the default).</param>
+    /// <returns>The exit code: 0 on success; 2 for invalid arguments; otherwise the error's code.</returns>
+    public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, PlatformContext context, bool stdoutRedirected)
+    {
+        App? app = null;
+        Output? output = null;
+        var root = CommandTree.Build(() => app!);
+        var parse = root.Parse(args);
+        output = new Output(parse.GetValue(CommandTree.JsonOption) || stdoutRedirected, stdout, stderr);
+        try
+        {
+            using (app = new App(context, output))
+            {
+                if (parse.Errors.Count > 0 && output.Json)
+                {
+                    var command = string.Join(' ', parse.CommandResult.Command is RootCommand ? ["selftune"] : new[] { "selftune", parse.CommandResult.Command.Name });
+                    output.Failure(new SelftuneException(ErrorCodes.InvalidArgument, string.Join(" ", parse.Errors.Select(e => e.Message)), $"{command} --help", exitCode: 2));
+                    return 2;
+                }
+
+                return await parse.InvokeAsync(new InvocationConfiguration { Output = stdout, Error = stderr }).ConfigureAwait(false);
+            }
+        }
+        catch (SelftuneException ex)
+        {
+            output.Failure(ex);
+            return ex.ExitCode;
+        }
+#pragma warning disable CA1031 // The last line of defence: every failure leaves as the documented error shape.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            output.Failure(new SelftuneException(
+                ErrorCodes.Internal,
+                $"selftune failed unexpectedly: {ex.GetType().Name}: {ex.Message}" + (context.Environment("SELFTUNE_DEBUG") is { Length: > 0 } ? "\n" + ex : " (set SELFTUNE_DEBUG=1 for details)"),
+                "selftune doctor"));
+            return 1;
+        }
+    }
+}

@@ -184,14 +184,14 @@ public sealed class SelftuneConfig
         try
         {
             return JsonNode.Parse(text, documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true }) as JsonObject
-                ?? throw new SelftuneException(ErrorCodes.ConfigInvalid, $"'{path}' must hold a JSON object.", $"selftune config list");
+                ?? throw new SelftuneException(ErrorCodes.ConfigInvalid, $"'{path}' must hold a JSON object; it was left as it is.", $"mv '{path}' '{path}.invalid'");
         }
         catch (JsonException ex)
         {
             throw new SelftuneException(
                 ErrorCodes.ConfigInvalid,
-                $"'{path}' is not valid JSON (line {(ex.LineNumber ?? 0) + 1}, column {(ex.BytePositionInLine ?? 0) + 1}): {ex.Message} The file was left as it is; fix or remove it.",
-                $"selftune doctor",
+                $"'{path}' is not valid JSON (line {(ex.LineNumber ?? 0) + 1}, column {(ex.BytePositionInLine ?? 0) + 1}). The file was left as it is; fix it, or move it aside to start from defaults.",
+                $"mv '{path}' '{path}.invalid'",
                 inner: ex);
         }
     }

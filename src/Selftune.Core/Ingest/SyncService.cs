@@ -1,0 +1,249 @@
+using System.Diagnostics;
+using System.Threading.Channels;
+using Selftune.Abstractions;
+using Selftune.Core.Privacy;
+using Selftune.Core.Store;
+
+namespace Selftune.Core.Ingest;
+
+/// <summary>Options of one sync.</summary>
+/// <param name="Force">Re-read every source from the start, ignoring cursors.</param>
+/// <param name="Since">Only sources modified at or after this time.</param>
+/// <param name="Platforms">Only these platforms (null: all).</param>
+/// <param name="Progress">Called after each source with (sources done, sources to read); for progress bars.</param>
+public sealed record SyncOptions(bool Force = false, DateTimeOffset? Since = null, IReadOnlySet<string>? Platforms = null, Action<int, int>? Progress = null);
+
+/// <summary>What a sync did.</summary>
+/// <param name="StartedAt">When it started.</param>
+/// <param name="ElapsedMs">Wall-clock duration (ms).</param>
+/// <param name="Platforms">Counters per platform, in ingestor order.</param>
+public sealed record SyncReport(DateTimeOffset StartedAt, long ElapsedMs, IReadOnlyList<IngestCounters> Platforms);
+
+/// <summary>
+/// Reads every installed ingestor's sources into the store, incrementally: a source whose size and modification
+/// time match its cursor is skipped; an append-only source that grew is read from the cursor's offset; one that
+/// shrank is re-read from the start. Sources are parsed in parallel; one writer thread stores the records, and a
+/// source's cursor is saved in the same transaction as its last records, so an interrupted sync resumes safely.
+/// </summary>
+public sealed class SyncService
+{
+    private const int BatchSize = 4096;
+    private readonly IReadOnlyList<IIngestor> _ingestors;
+    private readonly TimeProvider _time;
+
+    /// <summary>Creates the service.</summary>
+    /// <param name="ingestors">The loaded ingestors.</param>
+    /// <param name="time">The clock.</param>
+    public SyncService(IEnumerable<IIngestor> ingestors, TimeProvider time)
+    {
+        _ingestors = ingestors.ToList();
+        _time = time;
+    }
+
+    /// <summary>Runs a sync.</summary>
+    /// <param name="store">The store to write.</param>
+    /// <param name="context">The machine as plugins see it.</param>
+    /// <param name="redactor">Applied before anything is stored.</param>
+    /// <param name="pricer">Prices token usage.</param>
+    /// <param name="options">What to read.</param>
+    /// <param name="cancellationToken">Stops the sync; what was stored stays, with consistent cursors.</param>
+    public SyncReport Run(SelftuneStore store, PlatformContext context, Redactor redactor, IUsagePricer? pricer, SyncOptions options, CancellationToken cancellationToken)
+    {
+        var started = _time.GetUtcNow();
+        var clock = Stopwatch.StartNew();
+        var counters = new Dictionary<string, IngestCounters>(StringComparer.Ordinal);
+        IngestCounters For(string platform)
+        {
+            if (!counters.TryGetValue(platform, out var c))
+            {
+                counters[platform] = c = new IngestCounters { Platform = platform };
+            }
+
+            return c;
+        }
+
+        var cursors = LoadCursors(store);
+        var work = new List<(IIngestor Ingestor, SourceFile Source, SourceCursor? From)>();
+        foreach (var ingestor in _ingestors.Where(i => options.Platforms is null || options.Platforms.Contains(i.Platform)))
+        {
+            var c = For(ingestor.Platform);
+            List<SourceFile> sources;
+            try
+            {
+                sources = ingestor.Discover(context, (path, reason) => c.Problems.Add($"{path}: {reason}")).ToList();
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                c.Problems.Add($"listing sources failed: {ex.Message}");
+                continue;
+            }
+
+            foreach (var source in sources)
+            {
+                c.SourcesFound++;
+                if (options.Since is { } since && source.LastWriteUtc < since.UtcDateTime)
+                {
+                    continue;
+                }
+
+                cursors.TryGetValue(source.Path, out var cursor);
+                if (!options.Force && cursor is not null && cursor.Length == source.Length && cursor.LastWriteUtc == source.LastWriteUtc)
+                {
+                    c.SourcesUnchanged++;
+                    continue;
+                }
+
+                var from = options.Force || cursor is null || (source.AppendOnly && source.Length < cursor.Offset) ? null : cursor;
+                work.Add((ingestor, source, from));
+            }
+        }
+
+        // Big sources first, so the parallel parse finishes evenly.
+        work.Sort((a, b) => b.Source.Length.CompareTo(a.Source.Length));
+        var channel = Channel.CreateBounded<Batch>(new BoundedChannelOptions(Math.Max(4, Environment.ProcessorCount * 2)) { SingleReader = true });
+        var parse = Task.Run(() =>
+        {
+            try
+            {
+                Parallel.ForEach(
+                    work,
+                    new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, Environment.ProcessorCount), CancellationToken = cancellationToken },
+                    item => ParseSource(item.Ingestor, item.Source, item.From, channel.Writer, cancellationToken));
+            }
+            finally
+            {
+                channel.Writer.Complete();
+            }
+        }, cancellationToken);
+
+        var done = 0;
+        using (var writer = new RecordWriter(store, redactor, pricer, For, started))
+        {
+            foreach (var batch in channel.Reader.ReadAllAsync(CancellationToken.None).ToBlockingEnumerable())
+            {
+                using var tx = store.BeginTransaction();
+                writer.Transaction = tx;
+                var c = For(batch.Platform);
+                foreach (var record in batch.Records)
+                {
+                    Dispatch(writer, c, record);
+                }
+
+                if (batch.Final is { } final)
+                {
+                    c.Lines += final.Lines;
+                    if (final.Failure is null)
+                    {
+                        c.SourcesRead++;
+                        if (final.Cursor is not null && !cancellationToken.IsCancellationRequested)
+                        {
+                            writer.SaveCursor(batch.Platform, batch.Path, final.Cursor);
+                        }
+                    }
+                    else
+                    {
+                        c.SourcesFailed++;
+                        c.Problems.Add($"{batch.Path}: {final.Failure}");
+                    }
+
+                    options.Progress?.Invoke(++done, work.Count);
+                }
+
+                tx.Commit();
+                writer.Transaction = null;
+            }
+        }
+
+        parse.GetAwaiter().GetResult();
+        var report = new SyncReport(started, clock.ElapsedMilliseconds, _ingestors
+            .Where(i => counters.ContainsKey(i.Platform)).Select(i => counters[i.Platform])
+            .Concat(counters.Values.Where(c => !_ingestors.Any(i => i.Platform == c.Platform))).ToList());
+        store.Execute("INSERT INTO sync_runs (started_at, elapsed_ms, report_json) VALUES ($s, $e, $r)",
+            ("$s", started.ToUnixTimeMilliseconds()), ("$e", report.ElapsedMs), ("$r", System.Text.Json.JsonSerializer.Serialize(report, Json.Options)));
+        return report;
+    }
+
+    private static void ParseSource(IIngestor ingestor, SourceFile source, SourceCursor? from, ChannelWriter<Batch> output, CancellationToken cancellationToken)
+    {
+        var sink = new BufferingSink(ingestor.Platform, source.Path, output);
+        try
+        {
+            var result = ingestor.Ingest(source, from, sink, cancellationToken);
+            sink.Finish(new SourceDone(result.Cursor, result.Lines, null));
+        }
+        catch (OperationCanceledException)
+        {
+            sink.Finish(new SourceDone(null, 0, null));
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            sink.Finish(new SourceDone(null, 0, ex.Message));
+        }
+#pragma warning disable CA1031 // A plugin's bug must not stop the sync of everything else; it is reported per source.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            sink.Finish(new SourceDone(null, 0, $"the {ingestor.Platform} plugin failed: {ex.GetType().Name}: {ex.Message}"));
+        }
+    }
+
+    private static void Dispatch(RecordWriter writer, IngestCounters counters, object record)
+    {
+        switch (record)
+        {
+            case SessionRecord s: writer.Session(s); break;
+            case PromptRecord p: writer.Prompt(p); break;
+            case SkillInvocationRecord i: writer.SkillInvocation(i); break;
+            case ToolCallRecord t: writer.ToolCall(t); break;
+            case TokenUsageRecord u: writer.Usage(u); break;
+            case ErrorRecord e: writer.Error(e); break;
+            case MalformedRecord m: counters.AddMalformed(m.Path, m.Line, m.Reason); break;
+        }
+    }
+
+    private static Dictionary<string, SourceCursor> LoadCursors(SelftuneStore store) =>
+        store.Query("SELECT path, byte_offset, length, last_write_utc, state FROM source_cursors", r => (
+                Path: r.GetString(0),
+                Cursor: new SourceCursor(r.GetInt64(1), r.GetInt64(2), new DateTime(r.GetInt64(3), DateTimeKind.Utc), r.IsDBNull(4) ? null : r.GetString(4))))
+            .ToDictionary(x => x.Path, x => x.Cursor, StringComparer.Ordinal);
+
+    private sealed record SourceDone(SourceCursor? Cursor, long Lines, string? Failure);
+
+    private sealed record Batch(string Platform, string Path, List<object> Records, SourceDone? Final);
+
+    /// <summary>Collects a source's records into batches handed to the writer thread.</summary>
+    private sealed class BufferingSink(string platform, string path, ChannelWriter<Batch> output) : IRecordSink
+    {
+        private List<object> _records = new(BatchSize);
+
+        public void Session(SessionRecord session) => Add(session);
+        public void Prompt(PromptRecord prompt) => Add(prompt);
+        public void SkillInvocation(SkillInvocationRecord invocation) => Add(invocation);
+        public void ToolCall(ToolCallRecord call) => Add(call);
+        public void Usage(TokenUsageRecord usage) => Add(usage);
+        public void Error(ErrorRecord error) => Add(error);
+        public void Malformed(string path, long line, string reason) => Add(new MalformedRecord(path, line, reason));
+
+        public void Finish(SourceDone done) => Write(new Batch(platform, path, _records, done));
+
+        private void Add(object record)
+        {
+            _records.Add(record);
+            if (_records.Count >= BatchSize)
+            {
+                Write(new Batch(platform, path, _records, null));
+                _records = new List<object>(BatchSize);
+            }
+        }
+
+        private static void WriteBlocking(ChannelWriter<Batch> output, Batch batch)
+        {
+            while (!output.TryWrite(batch))
+            {
+                output.WaitToWriteAsync().AsTask().GetAwaiter().GetResult();
+            }
+        }
+
+        private void Write(Batch batch) => WriteBlocking(output, batch);
+    }
+}

@@ -1,0 +1,104 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Selftune.Abstractions;
+using Selftune.Core;
+using Selftune.Core.Configuration;
+using Selftune.Core.Store;
+using Selftune.Host.Plugins;
+
+namespace Selftune.Host.Cli;
+
+/// <summary>
+/// What a command needs, composed lazily so <c>--help</c> and cheap commands load nothing they do not use:
+/// the home, the configuration (flags &gt; environment &gt; file &gt; defaults), the plugins and the service container.
+/// </summary>
+public sealed class App : IDisposable
+{
+    private readonly Dictionary<string, string?> _flags = new(StringComparer.Ordinal);
+    private SelftuneConfig? _config;
+    private IReadOnlyList<PluginInfo>? _plugins;
+    private IHost? _host;
+
+    /// <summary>Creates the application for one process.</summary>
+    /// <param name="context">The machine as plugins see it.</param>
+    /// <param name="output">The output contract.</param>
+    public App(PlatformContext context, Output output)
+    {
+        Context = context;
+        Output = output;
+        Home = SelftuneHome.Resolve(context.Environment, context.UserHome);
+    }
+
+    /// <summary>The machine as plugins see it.</summary>
+    public PlatformContext Context { get; }
+
+    /// <summary>The output contract.</summary>
+    public Output Output { get; }
+
+    /// <summary>The selftune home.</summary>
+    public SelftuneHome Home { get; }
+
+    /// <summary>The full path of the running executable (what hooks and schedules invoke).</summary>
+    public static string ExecutablePath => Environment.ProcessPath ?? Path.Combine(AppContext.BaseDirectory, "selftune");
+
+    /// <summary>The effective configuration.</summary>
+    /// <exception cref="SelftuneException"><c>config.json</c> is malformed.</exception>
+    public SelftuneConfig Config => _config ??= SelftuneConfig.Load(Home.ConfigPath, Context.Environment, _flags);
+
+    /// <summary>Sets a configuration value from a command-line flag (highest precedence). Call before <see cref="Config"/> is read.</summary>
+    public void Flag(string key, string? value)
+    {
+        if (value is not null)
+        {
+            _flags[key] = value;
+            _config = null;
+        }
+    }
+
+    /// <summary>The plugin folders searched, in order: bundled beside the executable, then the user's.</summary>
+    public IEnumerable<(string Origin, string Folder)> PluginFolders =>
+    [
+        ("bundled", Path.Combine(AppContext.BaseDirectory, "plugins")),
+        ("user", Home.PluginsPath),
+    ];
+
+    /// <summary>Every plugin found, loaded or not.</summary>
+    public IReadOnlyList<PluginInfo> Plugins => _plugins ??= PluginCatalog.Load(PluginFolders);
+
+    /// <summary>The service container: core services and every loaded plugin's implementations.</summary>
+    public IServiceProvider Services => (_host ??= Compose()).Services;
+
+    /// <summary>Resolves a service.</summary>
+    public T Get<T>() where T : notnull => Services.GetRequiredService<T>();
+
+    /// <summary>All implementations of a plugin interface.</summary>
+    public IReadOnlyList<T> All<T>() => Services.GetServices<T>().ToList();
+
+    /// <summary>Opens the store, creating the home if needed.</summary>
+    /// <exception cref="SelftuneException">The home is unwritable or the store is damaged, locked or too new.</exception>
+    public SelftuneStore OpenStore()
+    {
+        Home.EnsureExists();
+        return SelftuneStore.Open(Home.DatabasePath);
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => _host?.Dispose();
+
+    private IHost Compose()
+    {
+        var builder = Microsoft.Extensions.Hosting.Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton(Context);
+        builder.Services.AddSingleton(Home);
+        builder.Services.AddSingleton(_ => Config);
+        Composition.AddCore(builder.Services);
+        var loaded = Plugins.Where(p => p.Status == PluginStatus.Loaded).SelectMany(p => p.Types).Select(t => t.Assembly).Distinct().ToList();
+        builder.Services.Scan(scan => scan
+            .FromAssemblies(loaded)
+            .AddClasses(classes => classes.AssignableToAny(typeof(IIngestor), typeof(IHookHandler), typeof(IInstaller), typeof(IAgentRunner)), publicOnly: true)
+            .AsImplementedInterfaces(t => t == typeof(IIngestor) || t == typeof(IHookHandler) || t == typeof(IInstaller) || t == typeof(IAgentRunner))
+            .WithSingletonLifetime());
+        return builder.Build();
+    }
+}

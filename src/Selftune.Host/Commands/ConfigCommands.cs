@@ -1,0 +1,70 @@
+using System.CommandLine;
+using Selftune.Core;
+using Selftune.Core.Configuration;
+using Selftune.Host.Cli;
+using Spectre.Console;
+
+namespace Selftune.Host.Commands;
+
+/// <summary><c>selftune config list|get|set|unset</c>: read and change <c>config.json</c>.</summary>
+public static class ConfigCommands
+{
+    /// <summary>Creates the command group.</summary>
+    public static Command Create(Func<App> app)
+    {
+        var config = new Command("config", "Show or change settings (config.json; precedence: flags > environment > file > defaults).");
+
+        var list = new Command("list", "List every setting with its value, where the value came from, and its environment variable.").Runs(app, (a, _) =>
+        {
+            var entries = a.Config.Entries.Select(e => new { key = e.Key.Key, value = e.Value, source = e.Source, env = e.Key.EnvironmentVariable, description = e.Key.Description }).ToList();
+            a.Output.Result(new { config_path = a.Home.ConfigPath, settings = entries }, console =>
+            {
+                var table = new Table().AddColumns("key", "value", "from", "env", "meaning");
+                foreach (var e in entries)
+                {
+                    table.AddRow(Markup.Escape(e.key), Markup.Escape(e.value ?? "(unset)"), e.source.ToString().ToLowerInvariant(), Markup.Escape(e.env), Markup.Escape(e.description));
+                }
+
+                console.Write(table);
+            });
+            return 0;
+        });
+
+        var keyArg = new Argument<string>("key") { Description = "The setting's dotted key, e.g. redaction.enabled." };
+        var get = new Command("get", "Print one setting's effective value.") { keyArg }.Runs(app, (a, p) =>
+        {
+            var key = Known(p.GetValue(keyArg)!);
+            var value = a.Config.Get(key);
+            a.Output.Result(new { key, value, source = a.Config.SourceOf(key) }, console => console.WriteLine(value ?? "(unset)"));
+            return 0;
+        });
+
+        var valueArg = new Argument<string>("value") { Description = "The new value." };
+        var set = new Command("set", "Set a setting in config.json (other keys are kept).") { keyArg, valueArg }.Runs(app, (a, p) =>
+        {
+            var key = Known(p.GetValue(keyArg)!);
+            a.Home.EnsureExists();
+            SelftuneConfig.Set(a.Home.ConfigPath, key, p.GetValue(valueArg));
+            a.Output.Result(new { key, value = p.GetValue(valueArg), config_path = a.Home.ConfigPath }, console => console.MarkupLine($"Set [bold]{Markup.Escape(key)}[/] in {Markup.Escape(a.Home.ConfigPath)}."));
+            return 0;
+        });
+
+        var unset = new Command("unset", "Remove a setting from config.json (its default applies again).") { keyArg }.Runs(app, (a, p) =>
+        {
+            var key = Known(p.GetValue(keyArg)!);
+            SelftuneConfig.Set(a.Home.ConfigPath, key, null);
+            a.Output.Result(new { key, config_path = a.Home.ConfigPath }, console => console.MarkupLine($"Removed [bold]{Markup.Escape(key)}[/] from {Markup.Escape(a.Home.ConfigPath)}."));
+            return 0;
+        });
+
+        config.Subcommands.Add(list);
+        config.Subcommands.Add(get);
+        config.Subcommands.Add(set);
+        config.Subcommands.Add(unset);
+        return config;
+    }
+
+    private static string Known(string key) => ConfigKeys.All.Any(k => k.Key == key)
+        ? key
+        : throw new SelftuneException(ErrorCodes.InvalidArgument, $"Unknown setting '{key}'.", "selftune config list", exitCode: 2);
+}

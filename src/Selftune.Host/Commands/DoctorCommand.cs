@@ -1,0 +1,89 @@
+using System.CommandLine;
+using Selftune.Core;
+using Selftune.Core.Store;
+using Selftune.Host.Cli;
+using Selftune.Host.Plugins;
+using Spectre.Console;
+
+namespace Selftune.Host.Commands;
+
+/// <summary>One health check's verdict.</summary>
+/// <param name="Name">What was checked.</param>
+/// <param name="Status"><c>ok</c>, <c>warn</c> or <c>fail</c>.</param>
+/// <param name="Message">What was found.</param>
+/// <param name="NextCommand">The command that fixes it, for anything not ok.</param>
+public sealed record HealthCheck(string Name, string Status, string Message, string? NextCommand = null);
+
+/// <summary><c>selftune doctor</c>: checks the home, config, store and plugins; exits 0 only when nothing failed.</summary>
+public static class DoctorCommand
+{
+    /// <summary>Creates the command.</summary>
+    public static Command Create(Func<App> app) => new Command("doctor", "Check selftune's health: home, config, store, plugins. Each problem names the command that fixes it.")
+        .Runs(app, (a, _) =>
+        {
+            var checks = Run(a);
+            var healthy = checks.All(c => c.Status != "fail");
+            a.Output.Result(new { healthy, checks }, console =>
+            {
+                foreach (var c in checks)
+                {
+                    var mark = c.Status switch { "ok" => "[green]ok[/]  ", "warn" => "[yellow]warn[/]", _ => "[red]fail[/]" };
+                    console.MarkupLine($"{mark} {Markup.Escape(c.Name)}: {Markup.Escape(c.Message)}" + (c.NextCommand is { } n ? $"\n       next: [bold]{Markup.Escape(n)}[/]" : string.Empty));
+                }
+            });
+            return healthy ? 0 : 1;
+        });
+
+    /// <summary>Runs every check. Never throws: a failing check is a row.</summary>
+    public static List<HealthCheck> Run(App a)
+    {
+        var checks = new List<HealthCheck>();
+        try
+        {
+            a.Home.EnsureExists();
+            checks.Add(new HealthCheck("home", "ok", a.Home.Root));
+        }
+        catch (SelftuneException ex)
+        {
+            checks.Add(new HealthCheck("home", "fail", ex.Message, ex.NextCommand));
+        }
+
+        try
+        {
+            _ = a.Config;
+            checks.Add(new HealthCheck("config", "ok", File.Exists(a.Home.ConfigPath) ? a.Home.ConfigPath : "no config.json; defaults apply"));
+        }
+        catch (SelftuneException ex)
+        {
+            checks.Add(new HealthCheck("config", "fail", ex.Message, ex.NextCommand));
+        }
+
+        if (checks[0].Status == "ok")
+        {
+            try
+            {
+                using var store = a.OpenStore();
+                var integrity = store.IntegrityCheck();
+                checks.Add(integrity == "ok"
+                    ? new HealthCheck("store", "ok", $"{store.Path} (schema {store.SchemaVersion})")
+                    : new HealthCheck("store", "fail", $"{store.Path} failed its integrity check: {integrity}", $"mv '{store.Path}' '{store.Path}.damaged' && selftune sync --force"));
+            }
+            catch (SelftuneException ex)
+            {
+                checks.Add(new HealthCheck("store", "fail", ex.Message, ex.NextCommand));
+            }
+        }
+
+        var plugins = a.Plugins;
+        var loaded = plugins.Count(p => p.Status == PluginStatus.Loaded);
+        checks.Add(loaded > 0
+            ? new HealthCheck("plugins", "ok", $"{loaded} loaded: {string.Join(", ", plugins.Where(p => p.Status == PluginStatus.Loaded).Select(p => p.Name))}")
+            : new HealthCheck("plugins", "fail", "no plugin loaded, so no agent's sessions can be read", "selftune plugins"));
+        foreach (var p in plugins.Where(p => p.Status != PluginStatus.Loaded))
+        {
+            checks.Add(new HealthCheck($"plugin {p.Name}", "warn", $"{p.Status.ToString().ToLowerInvariant()}: {p.Reason}", "selftune plugins"));
+        }
+
+        return checks;
+    }
+}

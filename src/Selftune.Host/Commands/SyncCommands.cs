@@ -1,0 +1,91 @@
+using System.CommandLine;
+using System.Globalization;
+using Selftune.Core;
+using Selftune.Core.Configuration;
+using Selftune.Core.Ingest;
+using Selftune.Core.Privacy;
+using Selftune.Host.Cli;
+using Spectre.Console;
+
+namespace Selftune.Host.Commands;
+
+/// <summary><c>selftune sync</c>: read every agent's saved sessions into the store, incrementally.</summary>
+public static class SyncCommands
+{
+    /// <summary>Creates the command.</summary>
+    public static Command Create(Func<App> app)
+    {
+        var force = new Option<bool>("--force") { Description = "Re-read every source from the start, ignoring what was read before." };
+        var since = new Option<string?>("--since") { Description = "Only sources modified on or after this date (YYYY-MM-DD or ISO-8601)." };
+        var platform = new Option<string[]>("--platform") { Description = "Only these platforms (e.g. claude_code); repeatable.", AllowMultipleArgumentsPerToken = true };
+        return new Command("sync", "Read every installed agent's saved sessions into the store (incremental; --force re-reads all).") { force, since, platform }
+            .Runs(app, (a, p, ct) =>
+            {
+                var options = new SyncOptions(
+                    Force: p.GetValue(force),
+                    Since: ParseDate(p.GetValue(since)),
+                    Platforms: p.GetValue(platform) is { Length: > 0 } ps ? ps.ToHashSet(StringComparer.Ordinal) : null);
+                var report = Run(a, options, ct);
+                a.Output.Result(report, console => Render(console, report));
+                return Task.FromResult(0);
+            });
+    }
+
+    /// <summary>Runs a sync with a progress bar on stderr when it is a terminal.</summary>
+    public static SyncReport Run(App a, SyncOptions options, CancellationToken cancellationToken)
+    {
+        using var store = a.OpenStore();
+        var service = a.Get<SyncService>();
+        var redactor = new Redactor(a.Config.GetBool(ConfigKeys.RedactionEnabled.Key));
+        if (!a.Output.CanShowProgress)
+        {
+            return service.Run(store, a.Context, redactor, null, options, cancellationToken);
+        }
+
+        SyncReport? report = null;
+        a.Output.Error.Progress().AutoClear(true).Start(ctx =>
+        {
+            var task = ctx.AddTask("reading sessions");
+            report = service.Run(store, a.Context, redactor, null, options with
+            {
+                Progress = (done, total) =>
+                {
+                    task.MaxValue = Math.Max(1, total);
+                    task.Value = done;
+                },
+            }, cancellationToken);
+        });
+        return report!;
+    }
+
+    private static void Render(IAnsiConsole console, SyncReport report)
+    {
+        var table = new Table().AddColumns("platform", "sources", "read", "unchanged", "sessions", "prompts", "actionable", "skills", "tool calls", "errors", "malformed", "redacted");
+        foreach (var c in report.Platforms)
+        {
+            table.AddRow(c.Platform, $"{c.SourcesFound}", $"{c.SourcesRead}", $"{c.SourcesUnchanged}", $"{c.Sessions}", $"{c.Prompts}", $"{c.ActionablePrompts}",
+                $"{c.SkillInvocations}", $"{c.ToolCalls}", $"{c.ToolErrors}", c.Malformed > 0 ? $"[yellow]{c.Malformed}[/]" : "0", $"{c.Redactions}");
+        }
+
+        console.Write(table);
+        foreach (var c in report.Platforms)
+        {
+            foreach (var m in c.MalformedDetails)
+            {
+                console.MarkupLine($"[yellow]skipped[/] {Markup.Escape(m.Path)}:{m.Line}: {Markup.Escape(m.Reason)}");
+            }
+
+            foreach (var problem in c.Problems)
+            {
+                console.MarkupLine($"[yellow]problem[/] {Markup.Escape(problem)}");
+            }
+        }
+
+        console.MarkupLine($"Synced in {report.ElapsedMs} ms.");
+    }
+
+    private static DateTimeOffset? ParseDate(string? text) =>
+        text is null ? null
+        : DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var d) ? d
+        : throw new SelftuneException(ErrorCodes.InvalidArgument, $"--since '{text}' is not a date; use YYYY-MM-DD or ISO-8601.", "selftune sync --since 2026-01-01", exitCode: 2);
+}
