@@ -218,11 +218,11 @@ public sealed class SelftuneStore : IDisposable
         }
 
         list.Sort((a, b) => a.Item1.CompareTo(b.Item1));
-        for (var i = 0; i < list.Count; i++)
+        for (var i = 1; i < list.Count; i++)
         {
-            if (list[i].Item1 != i + 1)
+            if (list[i].Item1 == list[i - 1].Item1)
             {
-                throw new InvalidOperationException($"Migration numbers must run 1, 2, 3, … without gaps; found {list[i].Item1} at position {i + 1}.");
+                throw new InvalidOperationException($"Two migrations share the number {list[i].Item1}.");
             }
         }
 
