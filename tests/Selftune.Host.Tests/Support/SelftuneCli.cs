@@ -1,0 +1,134 @@
+using System.Diagnostics;
+using System.Text.Json;
+
+namespace Selftune.Host.Tests.Support;
+
+/// <summary>The outcome of one run of the real <c>selftune</c> executable.</summary>
+/// <param name="ExitCode">Process exit code.</param>
+/// <param name="Stdout">Everything written to stdout.</param>
+/// <param name="Stderr">Everything written to stderr.</param>
+public sealed record CliResult(int ExitCode, string Stdout, string Stderr)
+{
+    /// <summary>Stdout parsed as one JSON document.</summary>
+    public JsonElement Json => JsonDocument.Parse(Stdout).RootElement;
+
+    /// <summary>Stderr's JSON error object (<c>{"error":{…}}</c>).</summary>
+    public JsonElement Error => JsonDocument.Parse(Stderr).RootElement.GetProperty("error");
+}
+
+/// <summary>
+/// Runs the built <c>selftune</c> executable as a child process, as an agent or a person would, in a temporary
+/// home: <c>HOME</c> and <c>SELFTUNE_HOME</c> point into <see cref="Root"/>, so nothing of the machine's user is read
+/// or touched. Stdout is redirected, so JSON is the default output.
+/// </summary>
+public sealed class SelftuneCli : IDisposable
+{
+    /// <summary>Creates a fresh temporary home.</summary>
+    public SelftuneCli()
+    {
+        Root = Path.Combine(Path.GetTempPath(), "selftune-test-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(UserHome);
+    }
+
+    /// <summary>The temporary folder holding everything.</summary>
+    public string Root { get; }
+
+    /// <summary>The fake user home (<c>HOME</c>).</summary>
+    public string UserHome => Path.Combine(Root, "home");
+
+    /// <summary>The selftune home (<c>SELFTUNE_HOME</c>).</summary>
+    public string SelftuneHome => Path.Combine(UserHome, ".selftune");
+
+    /// <summary>Extra environment variables for every run.</summary>
+    public Dictionary<string, string?> Environment { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>The Host project's own build output (the real layout, with <c>plugins/</c> staged beside the executable),
+    /// of the same configuration as this test assembly. The Host project reference makes sure it is built first.</summary>
+    public static string Executable { get; } = FindExecutable();
+
+    /// <summary>Runs selftune with <paramref name="args"/>, optionally feeding <paramref name="stdin"/>.</summary>
+    /// <param name="args">Arguments.</param>
+    /// <param name="stdin">Standard input text; null closes stdin at once.</param>
+    /// <param name="timeoutMs">Kill the process after this long (a hang is a test failure).</param>
+    public CliResult Run(IEnumerable<string> args, string? stdin = null, int timeoutMs = 120_000)
+    {
+        using var process = Start(args);
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        if (stdin is not null)
+        {
+            process.StandardInput.Write(stdin);
+        }
+
+        process.StandardInput.Close();
+        if (!process.WaitForExit(timeoutMs))
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"selftune {string.Join(' ', args)} did not finish in {timeoutMs} ms.");
+        }
+
+        return new CliResult(process.ExitCode, stdout.Result, stderr.Result);
+    }
+
+    /// <summary>Runs selftune with the given arguments.</summary>
+    public CliResult Run(params string[] args) => Run((IEnumerable<string>)args);
+
+    /// <summary>Starts selftune without waiting (for concurrency tests); stdin, stdout and stderr are redirected.</summary>
+    public Process Start(IEnumerable<string> args)
+    {
+        var info = new ProcessStartInfo(Executable)
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = UserHome,
+        };
+        foreach (var arg in args)
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        info.Environment["HOME"] = UserHome;
+        info.Environment["SELFTUNE_HOME"] = SelftuneHome;
+        info.Environment.Remove("CLAUDE_CONFIG_DIR");
+        info.Environment.Remove("CODEX_HOME");
+        info.Environment.Remove("XDG_DATA_HOME");
+        info.Environment.Remove("XDG_CONFIG_HOME");
+        foreach (var (key, value) in Environment)
+        {
+            info.Environment[key] = value;
+        }
+
+        return Process.Start(info) ?? throw new InvalidOperationException("selftune did not start.");
+    }
+
+    private static string FindExecutable()
+    {
+        var testBin = new DirectoryInfo(AppContext.BaseDirectory); // tests/Selftune.Host.Tests/bin/<Configuration>/net10.0/
+        var configuration = testBin.Parent!.Name;
+        var repo = testBin;
+        while (repo is not null && !File.Exists(Path.Combine(repo.FullName, "Selftune.sln")))
+        {
+            repo = repo.Parent;
+        }
+
+        var path = repo is null ? null : Path.Combine(repo.FullName, "src", "Selftune.Host", "bin", configuration, testBin.Name, "selftune");
+        return path is not null && File.Exists(path) ? path : throw new FileNotFoundException($"The selftune executable was not found at '{path}'. Build the solution first.");
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        try
+        {
+            Directory.Delete(Root, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+    }
+}
