@@ -1,0 +1,93 @@
+using Selftune.Abstractions;
+
+namespace Selftune.Plugin.OpenCode;
+
+/// <summary>
+/// Where OpenCode keeps things, as OpenCode itself resolves them (its <c>Global.Path</c>, which follows the XDG base
+/// directories on every OS): data in <c>$XDG_DATA_HOME/opencode</c> (default <c>~/.local/share/opencode</c>), config in
+/// <c>$XDG_CONFIG_HOME/opencode</c> (default <c>~/.config/opencode</c>). Source: corpus FORMAT.md and OpenCode's
+/// <c>packages/opencode/src/global</c> and <c>storage/db.ts</c>.
+/// </summary>
+internal static class OpenCodePaths
+{
+    /// <summary>The executable name.</summary>
+    public const string Executable = "opencode";
+
+    /// <summary>OpenCode's data folder (sessions: <c>opencode.db</c>, legacy <c>storage/</c>).</summary>
+    public static string DataDirectory(PlatformContext context) =>
+        Path.Combine(XdgBase(context, "XDG_DATA_HOME", Path.Combine(".local", "share")), "opencode");
+
+    /// <summary>OpenCode's user config folder (<c>opencode.json</c>, <c>plugins/</c>, <c>skills/</c>).</summary>
+    public static string ConfigDirectory(PlatformContext context) =>
+        Path.Combine(XdgBase(context, "XDG_CONFIG_HOME", ".config"), "opencode");
+
+    /// <summary>The legacy JSON session tree (OpenCode ≤ 1.1).</summary>
+    public static string LegacyStorage(PlatformContext context) => Path.Combine(DataDirectory(context), "storage");
+
+    /// <summary>The SQLite stores present: <c>OPENCODE_DB</c> when set (absolute, or relative to the data folder), and
+    /// every <c>opencode*.db</c> in the data folder (<c>opencode.db</c> for the latest/beta channels,
+    /// <c>opencode-&lt;channel&gt;.db</c> for others).</summary>
+    public static IEnumerable<string> DatabaseFiles(PlatformContext context)
+    {
+        var data = DataDirectory(context);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        if (context.Environment("OPENCODE_DB") is { Length: > 0 } custom && custom != ":memory:")
+        {
+            var path = Path.GetFullPath(Path.IsPathRooted(custom) ? custom : Path.Combine(data, custom));
+            if (File.Exists(path) && seen.Add(path))
+            {
+                yield return path;
+            }
+        }
+
+        if (!Directory.Exists(data))
+        {
+            yield break;
+        }
+
+        foreach (var path in Directory.EnumerateFiles(data, "opencode*.db").Order(StringComparer.Ordinal))
+        {
+            if (seen.Add(Path.GetFullPath(path)))
+            {
+                yield return Path.GetFullPath(path);
+            }
+        }
+    }
+
+    /// <summary>Finds <paramref name="name"/> on the context's <c>PATH</c> (with <c>PATHEXT</c> extensions on Windows).</summary>
+    /// <returns>The full path, or null when it is not there.</returns>
+    public static string? FindOnPath(PlatformContext context, string name)
+    {
+        var extensions = OperatingSystem.IsWindows()
+            ? (context.Environment("PATHEXT") ?? ".COM;.EXE;.BAT;.CMD").Split(';', StringSplitOptions.RemoveEmptyEntries).Prepend(string.Empty)
+            : [string.Empty];
+        foreach (var dir in (context.Environment("PATH") ?? string.Empty).Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
+        {
+            foreach (var extension in extensions)
+            {
+                try
+                {
+                    var candidate = Path.Combine(context.Expand(dir.Trim('"')), name + extension);
+                    if (File.Exists(candidate) && IsExecutable(candidate))
+                    {
+                        return Path.GetFullPath(candidate);
+                    }
+                }
+                catch (ArgumentException)
+                {
+                    // A malformed PATH entry: skip it.
+                }
+            }
+        }
+
+        return null;
+    }
+
+    private static bool IsExecutable(string path) =>
+        OperatingSystem.IsWindows() || (File.GetUnixFileMode(path) & (UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute)) != 0;
+
+    private static string XdgBase(PlatformContext context, string variable, string fallback) =>
+        context.Environment(variable) is { Length: > 0 } value && Path.IsPathRooted(value)
+            ? value
+            : Path.Combine(context.UserHome, fallback);
+}
