@@ -1,0 +1,183 @@
+using System.Text;
+using System.Text.Json;
+using Selftune.Abstractions;
+
+namespace Selftune.Plugin.OpenCode;
+
+/// <summary>
+/// Detects OpenCode and plans selftune's OpenCode plugin file. OpenCode has no command hooks; it loads every
+/// <c>.js</c>/<c>.ts</c> file in <c>~/.config/opencode/plugins/</c> (user) and <c>.opencode/plugins/</c> (project) as a
+/// plugin (opencode.ai/docs/plugins). selftune's plugin (<c>selftune.js</c>, from the embedded
+/// <c>selftune-plugin.js</c> template) subscribes to <c>tool.execute.before/after</c>, <c>chat.message</c> and the
+/// <c>session.idle</c> event and hands each to <c>&lt;hook command&gt; &lt;event&gt; --platform opencode</c> (payloads:
+/// <see cref="OpenCodeHookHandler"/>). The file's first line is the marker <see cref="Marker"/>: install replaces only a
+/// file carrying it, uninstall deletes only such a file, and a user's own <c>selftune.js</c> is never touched.
+/// </summary>
+public sealed class OpenCodeInstaller : IInstaller
+{
+    /// <summary>The plugin file's name in OpenCode's plugin folder.</summary>
+    public const string PluginFileName = "selftune.js";
+
+    /// <summary>The first line of every plugin file selftune writes.</summary>
+    public const string Marker = "// selftune-managed OpenCode plugin";
+
+    private const string TemplateResource = "Selftune.Plugin.OpenCode.selftune-plugin.js";
+
+    private static readonly Lazy<string> Template = new(() =>
+    {
+        using var stream = typeof(OpenCodeInstaller).Assembly.GetManifestResourceStream(TemplateResource)
+            ?? throw new InvalidOperationException($"The plugin template '{TemplateResource}' is missing from {typeof(OpenCodeInstaller).Assembly.GetName().Name}.");
+        using var reader = new StreamReader(stream, Encoding.UTF8);
+        return reader.ReadToEnd().ReplaceLineEndings("\n");
+    });
+
+    /// <inheritdoc />
+    public string Platform => Platforms.OpenCode;
+
+    /// <summary>Where the plugin file goes: <c>&lt;config&gt;/plugins/selftune.js</c> (user; config is
+    /// <c>$XDG_CONFIG_HOME/opencode</c>, default <c>~/.config/opencode</c>) or <c>.opencode/plugins/selftune.js</c> under
+    /// the working directory (project).</summary>
+    public static string PluginPath(PlatformContext context, InstallScope scope) => scope == InstallScope.Project
+        ? Path.Combine(context.WorkingDirectory, ".opencode", "plugins", PluginFileName)
+        : Path.Combine(OpenCodePaths.ConfigDirectory(context), "plugins", PluginFileName);
+
+    /// <inheritdoc />
+    public AgentDetection Detect(PlatformContext context)
+    {
+        var skillRoots = new[]
+        {
+            Path.Combine(context.WorkingDirectory, ".opencode", "skills"),
+            Path.Combine(context.WorkingDirectory, ".agents", "skills"),
+            Path.Combine(OpenCodePaths.ConfigDirectory(context), "skills"),
+            Path.Combine(context.UserHome, ".agents", "skills"),
+        };
+        var settings = PluginPath(context, InstallScope.User);
+        try
+        {
+            var evidence = OpenCodePaths.FindOnPath(context, OpenCodePaths.Executable) is { } exe ? $"{OpenCodePaths.Executable} on PATH: {exe}"
+                : Directory.Exists(OpenCodePaths.DataDirectory(context)) ? $"data folder: {OpenCodePaths.DataDirectory(context)}"
+                : Directory.Exists(OpenCodePaths.ConfigDirectory(context)) ? $"config folder: {OpenCodePaths.ConfigDirectory(context)}"
+                : null;
+            return evidence is null
+                ? new AgentDetection(false, $"not found: no {OpenCodePaths.Executable} on PATH, no {OpenCodePaths.DataDirectory(context)}, no {OpenCodePaths.ConfigDirectory(context)}", settings, skillRoots)
+                : new AgentDetection(true, evidence, settings, skillRoots);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException)
+        {
+            return new AgentDetection(false, $"could not look for OpenCode: {ex.Message}", settings, skillRoots);
+        }
+    }
+
+    /// <inheritdoc />
+    public InstallPlan PlanInstall(PlatformContext context, InstallScope scope, string hookCommand)
+    {
+        var path = PluginPath(context, scope);
+        var content = Render(hookCommand);
+        var existing = ReadExisting(path);
+        if (existing == content)
+        {
+            return new InstallPlan([]);
+        }
+
+        if (existing is not null && !IsSelftunes(existing))
+        {
+            throw new InstallerException(
+                $"'{path}' exists and was not written by selftune (its first line is not '{Marker}'). Nothing was changed: " +
+                "move or rename that plugin, then install again.", path);
+        }
+
+        var summary = existing is null
+            ? $"add the selftune OpenCode plugin (tool calls, prompts, idle sessions → {hookCommand})"
+            : $"update the selftune OpenCode plugin (→ {hookCommand})";
+        return new InstallPlan([new FileChange(path, existing, content, summary)]);
+    }
+
+    /// <inheritdoc />
+    public InstallPlan PlanUninstall(PlatformContext context, InstallScope scope, string hookCommand)
+    {
+        var path = PluginPath(context, scope);
+        return ReadExisting(path) is { } existing && IsSelftunes(existing)
+            ? new InstallPlan([new FileChange(path, existing, null, "remove the selftune OpenCode plugin")])
+            : new InstallPlan([]);
+    }
+
+    /// <summary>The plugin file for <paramref name="hookCommand"/>.</summary>
+    /// <exception cref="ArgumentException">The command is empty or has an unbalanced quote.</exception>
+    internal static string Render(string hookCommand)
+    {
+        var argv = SplitCommand(hookCommand);
+        return Template.Value
+            .Replace("__SELFTUNE_COMMAND_TEXT__", hookCommand.ReplaceLineEndings(" "), StringComparison.Ordinal)
+            .Replace("__SELFTUNE_COMMAND__", JsonSerializer.Serialize(argv), StringComparison.Ordinal);
+    }
+
+    /// <summary>Splits a command line into arguments: whitespace separates, single or double quotes group (no escapes,
+    /// so Windows paths keep their backslashes).</summary>
+    /// <exception cref="ArgumentException">The command is empty or has an unbalanced quote.</exception>
+    internal static IReadOnlyList<string> SplitCommand(string command)
+    {
+        var args = new List<string>();
+        var current = new StringBuilder();
+        var inArgument = false;
+        char? quote = null;
+        foreach (var c in command)
+        {
+            if (quote is { } open)
+            {
+                if (c == open)
+                {
+                    quote = null;
+                }
+                else
+                {
+                    current.Append(c);
+                }
+            }
+            else if (c is '"' or '\'')
+            {
+                quote = c;
+                inArgument = true;
+            }
+            else if (char.IsWhiteSpace(c))
+            {
+                if (inArgument)
+                {
+                    args.Add(current.ToString());
+                    current.Clear();
+                    inArgument = false;
+                }
+            }
+            else
+            {
+                current.Append(c);
+                inArgument = true;
+            }
+        }
+
+        if (quote is not null)
+        {
+            throw new ArgumentException($"The hook command has an unbalanced {quote} quote: {command}", nameof(command));
+        }
+
+        if (inArgument)
+        {
+            args.Add(current.ToString());
+        }
+
+        return args.Count > 0 ? args : throw new ArgumentException("The hook command is empty.", nameof(command));
+    }
+
+    private static bool IsSelftunes(string content) => content.StartsWith(Marker, StringComparison.Ordinal);
+
+    private static string? ReadExisting(string path)
+    {
+        try
+        {
+            return File.Exists(path) ? File.ReadAllText(path) : null;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new InstallerException($"Could not read '{path}' ({ex.Message}). Nothing was changed: check its permissions, then install again.", path);
+        }
+    }
+}
