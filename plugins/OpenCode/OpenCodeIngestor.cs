@@ -9,8 +9,8 @@ namespace Selftune.Plugin.OpenCode;
 /// <c>storage/</c> beside it (OpenCode ≤ 1.1; frozen once OpenCode migrates it into the database, and read too: the
 /// migration keeps every id, so sessions found in both yield the same records).
 /// <para>
-/// Sources are not append-only: a database is one source (its length and time include the <c>-wal</c> file, where
-/// OpenCode's recent writes live until a checkpoint); the legacy tree has one source per session file. The cursor state
+/// Sources are not append-only: a database is one source (its length and time include a non-empty <c>-wal</c> file,
+/// where OpenCode's recent writes live until a checkpoint); the legacy tree has one source per session file. The cursor state
 /// records what was emitted, so a changed source re-emits only the turns that changed.
 /// </para>
 /// <para>
@@ -40,10 +40,12 @@ public sealed class OpenCodeIngestor : IIngestor
         {
             foreach (var database in OpenCodePaths.DatabaseFiles(context))
             {
+                // An empty -wal holds nothing the database file lacks (a reader may create one); ignore its time.
                 var info = new FileInfo(database);
                 var wal = new FileInfo(database + "-wal");
-                var length = info.Length + (wal.Exists ? wal.Length : 0);
-                var lastWrite = wal.Exists && wal.LastWriteTimeUtc > info.LastWriteTimeUtc ? wal.LastWriteTimeUtc : info.LastWriteTimeUtc;
+                var pending = wal.Exists && wal.Length > 0;
+                var length = info.Length + (pending ? wal.Length : 0);
+                var lastWrite = pending && wal.LastWriteTimeUtc > info.LastWriteTimeUtc ? wal.LastWriteTimeUtc : info.LastWriteTimeUtc;
                 sources.Add(new SourceFile(database, length, lastWrite, AppendOnly: false));
             }
         }

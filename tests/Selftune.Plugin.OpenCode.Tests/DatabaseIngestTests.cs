@@ -190,6 +190,24 @@ public sealed class DatabaseIngestTests : IDisposable
         Assert.Empty(sink.Sessions);
     }
 
+    /// <summary>Reading a database OpenCode closed leaves an empty write-ahead log behind (SQLite creates it for any
+    /// reader); that is not a change, so the next sync skips the database.</summary>
+    [Fact]
+    public void ReadingLeavesTheSourceUnchanged()
+    {
+        using (var db = OpenCodeDb.Create(DatabasePath))
+        {
+            Scenario.Write(db);
+        }
+
+        Thread.Sleep(20);
+        var before = Source();
+        ingestor.Ingest(before, null, new RecordingSink(), CancellationToken.None);
+
+        Assert.True(File.Exists(DatabasePath + "-wal"));
+        Assert.Equal((before.Length, before.LastWriteUtc), (Source().Length, Source().LastWriteUtc));
+    }
+
     [Fact]
     public void DiscoverFindsEveryStoreAndCountsTheWriteAheadLog()
     {
