@@ -1,5 +1,6 @@
 using Selftune.Abstractions;
 using Selftune.Plugin.Codex.Rollout;
+using Selftune.Plugin.Shared;
 
 namespace Selftune.Plugin.Codex;
 
@@ -71,7 +72,7 @@ public sealed class CodexIngestor : IIngestor
         state ??= new RolloutState();
 
         var interpreter = new RolloutInterpreter(source.Path, state, sink);
-        using var reader = new JsonlLineReader(stream, offset);
+        var reader = new JsonlLineReader(stream, offset);
         long lines = 0;
         while (reader.TryReadLine(out var line))
         {

@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using Selftune.Abstractions;
+using Selftune.Plugin.Shared;
 
 namespace Selftune.Plugin.OpenClaw;
 

@@ -1,9 +1,10 @@
-namespace Selftune.Plugin.OpenClaw;
+namespace Selftune.Plugin.Shared;
 
 /// <summary>
 /// Reads complete <c>\n</c>-terminated lines from a stream, starting at a byte offset, holding one line at a time.
 /// A last line without its <c>\n</c> (a writer mid-append) is never returned, so <see cref="Offset"/> always stops just
-/// after the last complete line.
+/// after the last complete line. Compiled into each JSONL-reading plugin as a linked source file (plugins reference
+/// only the contract, so they share source, not an assembly).
 /// </summary>
 internal sealed class JsonlLineReader
 {
