@@ -32,9 +32,6 @@ internal sealed partial class RolloutInterpreter
         _sink = sink;
     }
 
-    /// <summary>The state to save in the cursor.</summary>
-    public RolloutState State => _s;
-
     /// <summary>Processes one complete line (without its newline).</summary>
     public void Process(ReadOnlyMemory<byte> line)
     {
