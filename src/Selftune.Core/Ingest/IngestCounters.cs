@@ -35,6 +35,8 @@ public sealed class IngestCounters
     public int UsageRecords { get; set; }
     /// <summary>Session errors.</summary>
     public int Errors { get; set; }
+    /// <summary>Improvement signals found in actionable prompts (corrections, explicit requests for a skill).</summary>
+    public int ImprovementSignals { get; set; }
     /// <summary>Secrets replaced by the redactor.</summary>
     public int Redactions { get; set; }
     /// <summary>Hook records superseded by transcript records of the same event.</summary>

@@ -4,6 +4,7 @@ using System.Text.Json;
 using Microsoft.Data.Sqlite;
 using Selftune.Abstractions;
 using Selftune.Core.Privacy;
+using Selftune.Core.Signals;
 using Selftune.Core.Store;
 
 namespace Selftune.Core.Ingest;
@@ -41,6 +42,11 @@ public sealed class RecordWriter : IRecordSink, IDisposable
 
     /// <summary>The transaction new commands enlist in; set by the caller after each <c>BeginTransaction</c>.</summary>
     public SqliteTransaction? Transaction { get; set; }
+
+    /// <summary>Finds improvement signals in each newly stored actionable prompt (null: none are looked for). A signal
+    /// is keyed by session, prompt text and skill, so the hook's and the transcript's copy of a prompt make one signal,
+    /// which then points at the transcript's prompt.</summary>
+    public ImprovementSignalDetector? Signals { get; init; }
 
     /// <inheritdoc />
     public void Session(SessionRecord s)
@@ -97,6 +103,13 @@ public sealed class RecordWriter : IRecordSink, IDisposable
         {
             c.Prompts++;
             c.ActionablePrompts += p.IsActionable ? 1 : 0;
+            if (p.IsActionable && Signals is not null)
+            {
+                foreach (var signal in Signals.Detect(text))
+                {
+                    StoreSignal(p, hash, signal, c);
+                }
+            }
         }
     }
 
@@ -220,6 +233,30 @@ public sealed class RecordWriter : IRecordSink, IDisposable
     }
 
     private IngestCounters Counters(Provenance provenance) => _counters(provenance.Platform);
+
+    private void StoreSignal(PromptRecord p, string hash, ImprovementSignal signal, IngestCounters c)
+    {
+        (string, object?)[] parameters =
+        [
+            ("$s", p.SessionId), ("$h", hash), ("$skill", signal.SkillName), ("$type", signal.Type == SignalType.Correction ? "correction" : "explicit_request"),
+            ("$prompt", p.PromptId), ("$platform", p.Provenance.Platform), ("$at", p.OccurredAt.ToUnixTimeMilliseconds()), ("$mode", Mode(p.Provenance)),
+        ];
+        var added = Run(
+            "INSERT INTO improvement_signals (session_id, text_hash, skill_name, signal_type, prompt_id, platform, occurred_at, capture_mode) " +
+            "VALUES ($s, $h, $skill, $type, $prompt, $platform, $at, $mode) ON CONFLICT DO NOTHING",
+            parameters);
+        if (added > 0)
+        {
+            c.ImprovementSignals++;
+        }
+        else if (p.Provenance.Mode != CaptureMode.Hook)
+        {
+            Run(
+                "UPDATE improvement_signals SET prompt_id = $prompt, capture_mode = $mode, occurred_at = $at, platform = $platform " +
+                "WHERE session_id = $s AND text_hash = $h AND skill_name = $skill AND signal_type = $type",
+                parameters);
+        }
+    }
 
     private string Redact(string text, IngestCounters counters)
     {

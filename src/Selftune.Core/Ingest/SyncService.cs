@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Threading.Channels;
 using Selftune.Abstractions;
 using Selftune.Core.Privacy;
+using Selftune.Core.Signals;
 using Selftune.Core.Store;
 
 namespace Selftune.Core.Ingest;
@@ -11,13 +12,16 @@ namespace Selftune.Core.Ingest;
 /// <param name="Since">Only sources modified at or after this time.</param>
 /// <param name="Platforms">Only these platforms (null: all).</param>
 /// <param name="Progress">Called after each source with (sources done, sources to read); for progress bars.</param>
-public sealed record SyncOptions(bool Force = false, DateTimeOffset? Since = null, IReadOnlySet<string>? Platforms = null, Action<int, int>? Progress = null);
+/// <param name="Paths">Only these sources (absolute paths as discovered; null: all). Used to ingest the transcript a hook
+/// named as soon as its turn ends.</param>
+public sealed record SyncOptions(bool Force = false, DateTimeOffset? Since = null, IReadOnlySet<string>? Platforms = null, Action<int, int>? Progress = null, IReadOnlySet<string>? Paths = null);
 
 /// <summary>What a sync did.</summary>
 /// <param name="StartedAt">When it started.</param>
 /// <param name="ElapsedMs">Wall-clock duration (ms).</param>
 /// <param name="Platforms">Counters per platform, in ingestor order.</param>
-public sealed record SyncReport(DateTimeOffset StartedAt, long ElapsedMs, IReadOnlyList<IngestCounters> Platforms);
+/// <param name="Hooks">What the hook spool drain before the sync stored, when one ran.</param>
+public sealed record SyncReport(DateTimeOffset StartedAt, long ElapsedMs, IReadOnlyList<IngestCounters> Platforms, Hooks.HookDrainReport? Hooks = null);
 
 /// <summary>
 /// Reads every installed ingestor's sources into the store, incrementally: a source whose size and modification
@@ -30,14 +34,17 @@ public sealed class SyncService
     private const int BatchSize = 4096;
     private readonly IReadOnlyList<IIngestor> _ingestors;
     private readonly TimeProvider _time;
+    private readonly ImprovementSignalDetector? _signals;
 
     /// <summary>Creates the service.</summary>
     /// <param name="ingestors">The loaded ingestors.</param>
     /// <param name="time">The clock.</param>
-    public SyncService(IEnumerable<IIngestor> ingestors, TimeProvider time)
+    /// <param name="signals">Finds improvement signals in new actionable prompts; null looks for none.</param>
+    public SyncService(IEnumerable<IIngestor> ingestors, TimeProvider time, ImprovementSignalDetector? signals = null)
     {
         _ingestors = ingestors.ToList();
         _time = time;
+        _signals = signals;
     }
 
     /// <summary>Runs a sync.</summary>
@@ -80,6 +87,11 @@ public sealed class SyncService
 
             foreach (var source in sources)
             {
+                if (options.Paths is not null && !options.Paths.Contains(source.Path))
+                {
+                    continue;
+                }
+
                 c.SourcesFound++;
                 if (options.Since is { } since && source.LastWriteUtc < since.UtcDateTime)
                 {
@@ -117,7 +129,7 @@ public sealed class SyncService
         }, cancellationToken);
 
         var done = 0;
-        using (var writer = new RecordWriter(store, redactor, pricer, For, started))
+        using (var writer = new RecordWriter(store, redactor, pricer, For, started) { Signals = _signals })
         {
             foreach (var batch in channel.Reader.ReadAllAsync(CancellationToken.None).ToBlockingEnumerable())
             {

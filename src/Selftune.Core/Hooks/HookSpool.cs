@@ -1,0 +1,187 @@
+using System.Buffers;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Selftune.Core.Configuration;
+
+namespace Selftune.Core.Hooks;
+
+/// <summary>
+/// The hook spool: raw hook events as the agent delivered them, one JSON line each, appended by the hook fast path
+/// to <c>spool/hooks-&lt;yyyyMMdd&gt;.jsonl</c> (UTC date) and turned into store records later by
+/// <see cref="HookSpoolDrainer"/>. A line is
+/// <c>{"received_at":ISO-8601,"event":…,"platform":…,"argv_payload":…,"payload":&lt;the JSON as received&gt;}</c>;
+/// a payload that is not valid JSON is kept as text in <c>payload_text</c> (the drainer counts it as malformed).
+/// This type is on the hook's hot path: it uses no reflection and loads nothing it does not need.
+/// </summary>
+public static class HookSpool
+{
+    /// <summary>The largest payload the hook accepts (bytes); a larger one is logged and not spooled.</summary>
+    public const int MaxPayloadBytes = 4 * 1024 * 1024;
+
+    /// <summary>The hook's error log, in the home's <c>logs/</c> folder.</summary>
+    public const string ErrorLogName = "hook-errors.log";
+
+    /// <summary>Prefix of the files hooks append to.</summary>
+    public const string SpoolPrefix = "hooks-";
+
+    /// <summary>Prefix of the files a drain has taken from the spool and not yet finished storing.</summary>
+    public const string DrainingPrefix = "draining-";
+
+    /// <summary>The spool file hooks append to at <paramref name="at"/>.</summary>
+    /// <param name="spoolFolder">The home's spool folder.</param>
+    /// <param name="at">The time (its UTC date names the file).</param>
+    public static string FileFor(string spoolFolder, DateTimeOffset at) =>
+        Path.Combine(spoolFolder, SpoolPrefix + at.UtcDateTime.ToString("yyyyMMdd", CultureInfo.InvariantCulture) + ".jsonl");
+
+    /// <summary>The hook error log of <paramref name="home"/>.</summary>
+    public static string ErrorLogPath(SelftuneHome home) => Path.Combine(home.LogsPath, ErrorLogName);
+
+    /// <summary>Builds one spool line (ending with a newline).</summary>
+    /// <param name="receivedAt">When the hook process started.</param>
+    /// <param name="eventName">The event named on the command line, if any.</param>
+    /// <param name="platform">The platform named by <c>--platform</c>, if any.</param>
+    /// <param name="argvPayload">A payload passed as the last command-line argument (the convention of some agents), if any.</param>
+    /// <param name="payload">The bytes read from stdin (may be empty).</param>
+    /// <param name="problem">Set when <paramref name="payload"/> is not valid JSON (it is then kept as text).</param>
+    public static byte[] Envelope(DateTimeOffset receivedAt, string? eventName, string? platform, string? argvPayload, ReadOnlySpan<byte> payload, out string? problem)
+    {
+        problem = null;
+        var buffer = new ArrayBufferWriter<byte>(payload.Length + 256);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("received_at", receivedAt);
+            if (eventName is not null)
+            {
+                writer.WriteString("event", eventName);
+            }
+
+            if (platform is not null)
+            {
+                writer.WriteString("platform", platform);
+            }
+
+            if (argvPayload is not null)
+            {
+                writer.WriteString("argv_payload", argvPayload);
+            }
+
+            if (!payload.Trim(" \t\r\n"u8).IsEmpty)
+            {
+                problem = Validate(payload);
+                if (problem is null)
+                {
+                    writer.WritePropertyName("payload");
+                    writer.WriteRawValue(SingleLine(payload), skipInputValidation: true);
+                }
+                else
+                {
+                    writer.WriteString("payload_text", Encoding.UTF8.GetString(payload));
+                }
+            }
+
+            writer.WriteEndObject();
+        }
+
+        buffer.Write("\n"u8);
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>Appends one line to the hook error log. Never throws (there is nowhere left to report to).</summary>
+    /// <param name="home">The home.</param>
+    /// <param name="at">When it happened.</param>
+    /// <param name="context">What was running, e.g. <c>hook UserPromptSubmit</c>.</param>
+    /// <param name="message">What went wrong.</param>
+    /// <returns>False when the log itself could not be written.</returns>
+    public static bool LogError(SelftuneHome home, DateTimeOffset at, string context, string message)
+    {
+        try
+        {
+            var line = $"{at.UtcDateTime:yyyy-MM-dd'T'HH:mm:ss.fff'Z'} {context}: {message.ReplaceLineEndings(" ")}\n";
+            SpoolFile.Append(ErrorLogPath(home), Encoding.UTF8.GetBytes(line), Environment.TickCount64 + 1000);
+            return true;
+        }
+#pragma warning disable CA1031 // The error log is the last resort; a failure to write it is reported by the caller's return path.
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+            return false;
+        }
+    }
+
+    /// <summary>The files holding events not stored yet: spool files and files a drain took but did not finish.</summary>
+    /// <param name="home">The home.</param>
+    public static IReadOnlyList<string> PendingFiles(SelftuneHome home)
+    {
+        if (!Directory.Exists(home.SpoolPath))
+        {
+            return [];
+        }
+
+        return Directory.EnumerateFiles(home.SpoolPath, "*.jsonl")
+            .Where(f => Path.GetFileName(f) is var n && (n.StartsWith(SpoolPrefix, StringComparison.Ordinal) || n.StartsWith(DrainingPrefix, StringComparison.Ordinal)))
+            .Order(StringComparer.Ordinal)
+            .ToList();
+    }
+
+    /// <summary>How much waits in the spool: events (lines) and bytes, and the oldest file's last write.</summary>
+    /// <param name="home">The home.</param>
+    public static (long Events, long Bytes, DateTime? OldestWriteUtc) Backlog(SelftuneHome home)
+    {
+        long events = 0, bytes = 0;
+        DateTime? oldest = null;
+        var chunk = new byte[16 * 1024];
+        foreach (var file in PendingFiles(home))
+        {
+            var info = new FileInfo(file);
+            if (info.Length == 0)
+            {
+                continue;
+            }
+
+            bytes += info.Length;
+            oldest = oldest is null || info.LastWriteTimeUtc < oldest ? info.LastWriteTimeUtc : oldest;
+            using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            int n;
+            while ((n = stream.Read(chunk)) > 0)
+            {
+                events += chunk.AsSpan(0, n).Count((byte)'\n');
+            }
+        }
+
+        return (events, bytes, oldest);
+    }
+
+    private static string? Validate(ReadOnlySpan<byte> payload)
+    {
+        try
+        {
+            var reader = new Utf8JsonReader(payload);
+            while (reader.Read())
+            {
+                // Reading every token validates the document's structure; the drainer reports anything still unreadable.
+            }
+
+            return null;
+        }
+        catch (JsonException ex)
+        {
+            return $"the payload is not valid JSON (line {(ex.LineNumber ?? 0) + 1}, byte {(ex.BytePositionInLine ?? 0) + 1}); kept as text";
+        }
+    }
+
+    private static ReadOnlySpan<byte> SingleLine(ReadOnlySpan<byte> json)
+    {
+        // Valid JSON holds raw CR/LF only as whitespace between tokens, so replacing them keeps the value intact.
+        if (json.IndexOfAny((byte)'\r', (byte)'\n') < 0)
+        {
+            return json;
+        }
+
+        var copy = json.ToArray();
+        copy.AsSpan().Replace((byte)'\r', (byte)' ');
+        copy.AsSpan().Replace((byte)'\n', (byte)' ');
+        return copy;
+    }
+}
