@@ -2,15 +2,22 @@ using System.CommandLine;
 using Selftune.Abstractions;
 using Selftune.Core;
 using Selftune.Host.Cli;
+using Selftune.Host.Hooks;
 
 namespace Selftune.Host;
 
 /// <summary>The <c>selftune</c> executable.</summary>
 public static class Program
 {
-    /// <summary>Entry point.</summary>
-    public static Task<int> Main(string[] args) =>
-        RunAsync(args, Console.Out, Console.Error, PlatformContext.FromProcess(), Console.IsOutputRedirected);
+    /// <summary>Entry point. <c>selftune hook …</c> (what agents run on every event) takes a fast path that loads
+    /// no command-line parser, container, plugin or database (<see cref="HookFastPath"/>); everything else runs
+    /// the command tree.</summary>
+    public static int Main(string[] args) =>
+        HookFastPath.Handles(args) ? HookFastPath.Run(args) : RunCli(args);
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static int RunCli(string[] args) =>
+        RunAsync(args, Console.Out, Console.Error, PlatformContext.FromProcess(), Console.IsOutputRedirected).GetAwaiter().GetResult();
 
     /// <summary>Runs one command line.</summary>
     /// <param name="args">The arguments.</param>

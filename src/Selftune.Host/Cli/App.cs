@@ -38,8 +38,12 @@ public sealed class App : IDisposable
     /// <summary>The selftune home.</summary>
     public SelftuneHome Home { get; }
 
-    /// <summary>The full path of the running executable (what hooks and schedules invoke).</summary>
-    public static string ExecutablePath => Environment.ProcessPath ?? Path.Combine(AppContext.BaseDirectory, "selftune");
+    /// <summary>The full path of the running executable (what hooks and schedules invoke); when run as
+    /// <c>dotnet selftune.dll</c>, the <c>selftune</c> launcher beside the assembly.</summary>
+    public static string ExecutablePath =>
+        Environment.ProcessPath is { } path && Path.GetFileNameWithoutExtension(path) != "dotnet"
+            ? path
+            : Path.Combine(AppContext.BaseDirectory, OperatingSystem.IsWindows() ? "selftune.exe" : "selftune");
 
     /// <summary>The effective configuration.</summary>
     /// <exception cref="SelftuneException"><c>config.json</c> is malformed.</exception>

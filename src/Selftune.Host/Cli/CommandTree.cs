@@ -24,6 +24,11 @@ public static class CommandTree
         root.Subcommands.Add(PluginsCommand.Create(app));
         root.Subcommands.Add(DoctorCommand.Create(app));
         root.Subcommands.Add(ConfigCommands.Create(app));
+        root.Subcommands.Add(HookCommands.Hook());
+        root.Subcommands.Add(HookCommands.Drain(app));
+        root.Subcommands.Add(InstallCommands.Install(app));
+        root.Subcommands.Add(InstallCommands.Uninstall(app));
+        root.Subcommands.Add(InstallCommands.Init(app));
         return root;
     }
 

@@ -1,5 +1,9 @@
 using Microsoft.Extensions.DependencyInjection;
+using Selftune.Abstractions;
+using Selftune.Core.Hooks;
 using Selftune.Core.Ingest;
+using Selftune.Core.Install;
+using Selftune.Core.Signals;
 
 namespace Selftune.Host.Cli;
 
@@ -10,5 +14,16 @@ public static class Composition
     public static void AddCore(IServiceCollection services)
     {
         services.AddSingleton<SyncService>();
+        services.AddSingleton<HookSpoolDrainer>();
+        services.AddSingleton<InstallService>();
+        services.AddSingleton(sp => new ImprovementSignalDetector(() => InstalledSkillNames(sp.GetRequiredService<PlatformContext>(), sp.GetServices<IInstaller>())));
     }
+
+    /// <summary>Names of the skills installed for every detected agent: child folders of its skill roots holding a SKILL.md.</summary>
+    private static IReadOnlySet<string> InstalledSkillNames(PlatformContext context, IEnumerable<IInstaller> installers) =>
+        installers.Select(i => i.Detect(context)).SelectMany(d => d.SkillRoots).Where(Directory.Exists)
+            .SelectMany(root => Directory.EnumerateDirectories(root))
+            .Where(dir => File.Exists(Path.Combine(dir, "SKILL.md")))
+            .Select(Path.GetFileName).OfType<string>()
+            .ToHashSet(StringComparer.OrdinalIgnoreCase);
 }

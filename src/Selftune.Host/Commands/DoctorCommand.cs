@@ -18,7 +18,7 @@ public sealed record HealthCheck(string Name, string Status, string Message, str
 public static class DoctorCommand
 {
     /// <summary>Creates the command.</summary>
-    public static Command Create(Func<App> app) => new Command("doctor", "Check selftune's health: home, config, store, plugins. Each problem names the command that fixes it.")
+    public static Command Create(Func<App> app) => new Command("doctor", "Check selftune's health: home, config, store, plugins, agents and their hooks, last sync, hook spool and errors. Each problem names the command that fixes it.")
         .Runs(app, (a, _) =>
         {
             var checks = Run(a);
@@ -83,6 +83,8 @@ public static class DoctorCommand
         {
             checks.Add(new HealthCheck($"plugin {p.Name}", "warn", $"{p.Status.ToString().ToLowerInvariant()}: {p.Reason}", "selftune plugins"));
         }
+
+        checks.AddRange(HookHealth.Checks(a));
 
         return checks;
     }

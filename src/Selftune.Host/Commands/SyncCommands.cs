@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using Selftune.Core;
 using Selftune.Core.Configuration;
+using Selftune.Core.Hooks;
 using Selftune.Core.Ingest;
 using Selftune.Core.Privacy;
 using Selftune.Host.Cli;
@@ -31,15 +32,16 @@ public static class SyncCommands
             });
     }
 
-    /// <summary>Runs a sync with a progress bar on stderr when it is a terminal.</summary>
+    /// <summary>Stores the spooled hook events, then runs a sync with a progress bar on stderr when it is a terminal.</summary>
     public static SyncReport Run(App a, SyncOptions options, CancellationToken cancellationToken)
     {
         using var store = a.OpenStore();
         var service = a.Get<SyncService>();
         var redactor = new Redactor(a.Config.GetBool(ConfigKeys.RedactionEnabled.Key));
+        var hooks = a.Get<HookSpoolDrainer>().Drain(store, a.Home, redactor, cancellationToken);
         if (!a.Output.CanShowProgress)
         {
-            return service.Run(store, a.Context, redactor, null, options, cancellationToken);
+            return service.Run(store, a.Context, redactor, null, options, cancellationToken) with { Hooks = hooks };
         }
 
         SyncReport? report = null;
@@ -55,7 +57,7 @@ public static class SyncCommands
                 },
             }, cancellationToken);
         });
-        return report!;
+        return report! with { Hooks = hooks };
     }
 
     private static void Render(IAnsiConsole console, SyncReport report)
@@ -79,6 +81,11 @@ public static class SyncCommands
             {
                 console.MarkupLine($"[yellow]problem[/] {Markup.Escape(problem)}");
             }
+        }
+
+        if (report.Hooks is { Events: > 0 } hooks)
+        {
+            console.MarkupLine($"Stored {hooks.Events} spooled hook events ({hooks.Platforms.Sum(c => c.Malformed)} unreadable).");
         }
 
         console.MarkupLine($"Synced in {report.ElapsedMs} ms.");
