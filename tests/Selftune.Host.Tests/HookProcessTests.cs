@@ -1,26 +1,32 @@
+using System.Diagnostics;
 using System.Text.Json;
+using Selftune.Core.Configuration;
+using Selftune.Core.Store;
+using Selftune.Host.Tests.Support;
 
 namespace Selftune.Host.Tests;
 
 /// <summary>The hook command run as Claude Code runs it: payload on stdin, a temporary home, the real executable.</summary>
 public sealed class HookProcessTests : IDisposable
 {
-    private readonly Sandbox _box = new();
+    private readonly SelftuneCli _cli = new();
+
+    private SelftuneHome Home => new(_cli.SelftuneHome);
 
     [Fact]
     public void PromptsSkillHintsAndSignalsLandInTheStoreAfterADrain()
     {
-        _box.InstallSkill("pdf-tools");
+        InstallSkill("pdf-tools");
 
         Hook("UserPromptSubmit", new { session_id = "s1", cwd = "/w", hook_event_name = "UserPromptSubmit", prompt = "Why didn't you use the pdf-tools skill? key sk-ant-api03-" + new string('A', 60) });
         Hook("PostToolUse", new { session_id = "s1", hook_event_name = "PostToolUse", tool_name = "Skill", tool_use_id = "toolu_1", tool_input = new { skill = "pdf-tools" } });
         Hook("PostToolUse", new { session_id = "s1", hook_event_name = "PostToolUse", tool_name = "Read", tool_use_id = "toolu_2", tool_input = new { file_path = "/h/.claude/skills/pdf-tools/SKILL.md" } });
-        var drain = _box.Run(null, "hook-drain");
+        var drain = _cli.Run("hook-drain");
 
         Assert.Equal(0, drain.ExitCode);
         using var report = JsonDocument.Parse(drain.Stdout);
         Assert.Equal(3, report.RootElement.GetProperty("hooks").GetProperty("events").GetInt32());
-        using var store = _box.OpenStore();
+        using var store = SelftuneStore.Open(Home.DatabasePath);
         var prompt = store.Query("SELECT text, capture_mode, actionable FROM prompts", r => (r.GetString(0), r.GetString(1), r.GetInt64(2))).Single();
         Assert.Equal(("hook", 1L), (prompt.Item2, prompt.Item3));
         Assert.StartsWith("Why didn't you use the pdf-tools skill? key ", prompt.Item1);
@@ -32,7 +38,7 @@ public sealed class HookProcessTests : IDisposable
     [Fact]
     public async Task TwentyHooksStartedAtOnceAllLand()
     {
-        var processes = Enumerable.Range(0, 20).Select(_ => _box.Start("hook", "UserPromptSubmit", "--platform", "claude_code")).ToList();
+        var processes = Enumerable.Range(0, 20).Select(_ => _cli.Start(["hook", "UserPromptSubmit", "--platform", "claude_code"])).ToList();
         for (var i = 0; i < processes.Count; i++)
         {
             await processes[i].StandardInput.WriteAsync(Payload(new { session_id = "s20", hook_event_name = "UserPromptSubmit", prompt = $"concurrent prompt number {i}" }));
@@ -47,27 +53,27 @@ public sealed class HookProcessTests : IDisposable
             process.Dispose();
         }
 
-        Assert.Equal(0, _box.Run(null, "hook-drain").ExitCode);
-        Assert.Equal(20L, _box.Count("SELECT count(DISTINCT text) FROM prompts WHERE session_id = 's20'"));
+        Assert.Equal(0, _cli.Run("hook-drain").ExitCode);
+        Assert.Equal(20L, Count("SELECT count(DISTINCT text) FROM prompts WHERE session_id = 's20'"));
     }
 
     [Fact]
     public void TheEndOfATurnStoresTheSpoolInTheBackground()
     {
         Hook("UserPromptSubmit", new { session_id = "s2", hook_event_name = "UserPromptSubmit", prompt = "add a retry to the uploader" });
-        Hook("Stop", new { session_id = "s2", hook_event_name = "Stop", transcript_path = Path.Combine(_box.UserHome, ".claude", "projects", "-w", "s2.jsonl") });
+        Hook("Stop", new { session_id = "s2", hook_event_name = "Stop", transcript_path = Path.Combine(_cli.UserHome, ".claude", "projects", "-w", "s2.jsonl") });
 
-        Sandbox.WaitFor(() => File.Exists(_box.Home.DatabasePath) && _box.Count("SELECT count(*) FROM prompts WHERE session_id = 's2'") == 1, "the background drain");
+        WaitFor(() => File.Exists(Home.DatabasePath) && Count("SELECT count(*) FROM prompts WHERE session_id = 's2'") == 1, "the background drain");
     }
 
     [Fact]
     public void AMalformedPayloadExitsZeroSilentlyAndIsLogged()
     {
-        var result = _box.Run("{\"session_id\": \"s3\", \"prompt\": ", "hook", "UserPromptSubmit", "--platform", "claude_code");
+        var result = _cli.Run(["hook", "UserPromptSubmit", "--platform", "claude_code"], "{\"session_id\": \"s3\", \"prompt\": ");
 
         Assert.Equal((0, string.Empty), (result.ExitCode, result.Stdout));
-        Assert.Contains("hook UserPromptSubmit --platform claude_code: the payload is not valid JSON", File.ReadAllText(Path.Combine(_box.Home.LogsPath, "hook-errors.log")));
-        using var drain = JsonDocument.Parse(_box.Run(null, "hook-drain").Stdout);
+        Assert.Contains("hook UserPromptSubmit --platform claude_code: the payload is not valid JSON", File.ReadAllText(Path.Combine(Home.LogsPath, "hook-errors.log")));
+        using var drain = JsonDocument.Parse(_cli.Run("hook-drain").Stdout);
         var claude = drain.RootElement.GetProperty("hooks").GetProperty("platforms").EnumerateArray().Single();
         Assert.Equal(1, claude.GetProperty("malformed").GetInt32());
     }
@@ -75,14 +81,14 @@ public sealed class HookProcessTests : IDisposable
     [Fact]
     public void ACorruptStoreStillExitsZeroKeepsTheEventAndLogsTheDrainFailure()
     {
-        Directory.CreateDirectory(_box.Home.Root);
-        File.WriteAllText(_box.Home.DatabasePath, "this is not a SQLite database, it is plain text long enough to be read as a header");
+        Directory.CreateDirectory(Home.Root);
+        File.WriteAllText(Home.DatabasePath, "this is not a SQLite database, it is plain text long enough to be read as a header");
 
         var result = Hook("Stop", new { session_id = "s4", hook_event_name = "Stop" });
 
         Assert.Equal(0, result.ExitCode);
-        var log = Path.Combine(_box.Home.LogsPath, "hook-errors.log");
-        Sandbox.WaitFor(() => File.Exists(log) && File.ReadAllText(log).Contains("hook-drain", StringComparison.Ordinal), "the drain failure in the log");
+        var log = Path.Combine(Home.LogsPath, "hook-errors.log");
+        WaitFor(() => File.Exists(log) && File.ReadAllText(log).Contains("hook-drain", StringComparison.Ordinal), "the drain failure in the log");
         Assert.Contains("damaged", File.ReadAllText(log));
         Assert.Equal(1, Spooled());
     }
@@ -90,20 +96,20 @@ public sealed class HookProcessTests : IDisposable
     [Fact]
     public void AnUnwritableSpoolExitsZeroAndLogsWhy()
     {
-        Directory.CreateDirectory(_box.Home.Root);
-        File.WriteAllText(_box.Home.SpoolPath, "a file where the spool folder should be");
+        Directory.CreateDirectory(Home.Root);
+        File.WriteAllText(Home.SpoolPath, "a file where the spool folder should be");
 
         var result = Hook("UserPromptSubmit", new { session_id = "s5", hook_event_name = "UserPromptSubmit", prompt = "hello there" });
 
         Assert.Equal((0, string.Empty), (result.ExitCode, result.Stdout));
-        Assert.Contains("hook UserPromptSubmit --platform claude_code: ", File.ReadAllText(Path.Combine(_box.Home.LogsPath, "hook-errors.log")));
+        Assert.Contains("hook UserPromptSubmit --platform claude_code: ", File.ReadAllText(Path.Combine(Home.LogsPath, "hook-errors.log")));
     }
 
     [Fact]
     public void AHomeThatCannotBeCreatedExitsZeroAndSaysSoOnStderr()
     {
-        File.WriteAllText(Path.Combine(_box.Root, "file"), string.Empty);
-        _box.Environment["SELFTUNE_HOME"] = Path.Combine(_box.Root, "file", "home");
+        File.WriteAllText(Path.Combine(_cli.Root, "file"), string.Empty);
+        _cli.Environment[SelftuneHome.EnvironmentVariable] = Path.Combine(_cli.Root, "file", "home");
 
         var result = Hook("UserPromptSubmit", new { session_id = "s6", hook_event_name = "UserPromptSubmit", prompt = "hello there" });
 
@@ -111,16 +117,40 @@ public sealed class HookProcessTests : IDisposable
         Assert.Contains("cannot be written", result.Stderr);
     }
 
-    public void Dispose() => _box.Dispose();
+    public void Dispose() => _cli.Dispose();
 
-    private ProcessResult Hook(string eventName, object payload)
+    private CliResult Hook(string eventName, object payload)
     {
-        var result = _box.Run(Payload(payload), "hook", eventName, "--platform", "claude_code");
+        var result = _cli.Run(["hook", eventName, "--platform", "claude_code"], Payload(payload));
         Assert.Equal((0, string.Empty), (result.ExitCode, result.Stdout));
         return result;
     }
 
-    private int Spooled() => Directory.EnumerateFiles(_box.Home.SpoolPath, "*.jsonl").Sum(f => File.ReadAllLines(f).Length);
+    private int Spooled() => Directory.EnumerateFiles(Home.SpoolPath, "*.jsonl").Sum(f => File.ReadAllLines(f).Length);
 
     private static string Payload(object payload) => JsonSerializer.Serialize(payload);
+
+    private long Count(string sql)
+    {
+        using var store = SelftuneStore.Open(Home.DatabasePath);
+        return (long)store.Scalar(sql)!;
+    }
+
+    private void InstallSkill(string name)
+    {
+        var dir = Path.Combine(_cli.UserHome, ".claude", "skills", name);
+        Directory.CreateDirectory(dir);
+        File.WriteAllText(Path.Combine(dir, "SKILL.md"), $"---\nname: {name}\ndescription: Test skill {name}.\n---\nBody.\n");
+    }
+
+    /// <summary>Waits for a background process's work, up to a generous bound (a wait, not a timing assertion).</summary>
+    private static void WaitFor(Func<bool> condition, string what)
+    {
+        var clock = Stopwatch.StartNew();
+        while (!condition())
+        {
+            Assert.True(clock.Elapsed < TimeSpan.FromMinutes(2), $"Gave up waiting for {what}.");
+            Thread.Sleep(100);
+        }
+    }
 }

@@ -1,4 +1,7 @@
 using System.Text.Json;
+using Selftune.Core.Configuration;
+using Selftune.Core.Store;
+using Selftune.Host.Tests.Support;
 
 namespace Selftune.Host.Tests;
 
@@ -20,30 +23,37 @@ public sealed class InstallProcessTests : IDisposable
 
         """;
 
-    private readonly Sandbox _box = new();
+    private readonly SelftuneCli _cli = new();
+
+    private SelftuneHome Home => new(_cli.SelftuneHome);
+
+    private string ClaudeSettingsPath => Path.Combine(_cli.UserHome, ".claude", "settings.json");
 
     [Fact]
     public void InstallAndUninstallRoundTripTheSettingsByteForByte()
     {
         WriteSettings(UserSettings);
 
-        var dryRun = Json(_box.Run(null, "install", "--agent", "claude_code", "--dry-run"));
-        Assert.Equal(UserSettings, File.ReadAllText(_box.ClaudeSettingsPath));
-        Assert.Contains("+            \"command\": \"" + Sandbox.Executable + " hook UserPromptSubmit --platform claude_code\",", Change(dryRun).GetProperty("diff").GetString());
+        var dryRun = Json(_cli.Run("install", "--agent", "claude_code", "--dry-run"));
+        Assert.Equal(UserSettings, File.ReadAllText(ClaudeSettingsPath));
+        Assert.Contains("+            \"command\": \"" + SelftuneCli.Executable + " hook UserPromptSubmit --platform claude_code\",", Change(dryRun).GetProperty("diff").GetString());
 
-        var install = Json(_box.Run(null, "install", "--agent", "claude_code"));
+        var install = Json(_cli.Run("install", "--agent", "claude_code"));
         var backup = Change(install).GetProperty("backup_path").GetString()!;
-        Assert.StartsWith(_box.Home.BackupsPath, backup);
+        Assert.StartsWith(Home.BackupsPath, backup);
         Assert.Equal(UserSettings, File.ReadAllText(backup));
-        Assert.Contains("afplay done.aiff", File.ReadAllText(_box.ClaudeSettingsPath));
-        Assert.Equal(1L, _box.Count("SELECT count(*) FROM installs WHERE action = 'install'"));
+        Assert.Contains("afplay done.aiff", File.ReadAllText(ClaudeSettingsPath));
+        using (var store = SelftuneStore.Open(Home.DatabasePath))
+        {
+            Assert.Equal(1L, store.Scalar("SELECT count(*) FROM installs WHERE action = 'install'"));
+        }
 
-        var again = Json(_box.Run(null, "install", "--agent", "claude_code"));
+        var again = Json(_cli.Run("install", "--agent", "claude_code"));
         Assert.Empty(again.RootElement.GetProperty("agents")[0].GetProperty("changes").EnumerateArray());
 
-        Assert.Equal(0, _box.Run(null, "uninstall", "--keep-data").ExitCode);
-        Assert.Equal(UserSettings, File.ReadAllText(_box.ClaudeSettingsPath));
-        Assert.True(File.Exists(_box.Home.DatabasePath));
+        Assert.Equal(0, _cli.Run("uninstall", "--keep-data").ExitCode);
+        Assert.Equal(UserSettings, File.ReadAllText(ClaudeSettingsPath));
+        Assert.True(File.Exists(Home.DatabasePath));
     }
 
     [Fact]
@@ -52,14 +62,14 @@ public sealed class InstallProcessTests : IDisposable
         const string broken = "{\n  \"model\": \"opus\"\n  \"hooks\": {}\n}\n";
         WriteSettings(broken);
 
-        var result = _box.Run(null, "install", "--agent", "claude_code");
+        var result = _cli.Run("install", "--agent", "claude_code");
 
         Assert.NotEqual(0, result.ExitCode);
         using var error = JsonDocument.Parse(result.Stderr);
         Assert.Equal("UNSAFE_EDIT", error.RootElement.GetProperty("error").GetProperty("code").GetString());
         Assert.Contains("line 3, column 3", error.RootElement.GetProperty("error").GetProperty("message").GetString());
-        Assert.Equal(broken, File.ReadAllText(_box.ClaudeSettingsPath));
-        Assert.False(Directory.Exists(_box.Home.BackupsPath));
+        Assert.Equal(broken, File.ReadAllText(ClaudeSettingsPath));
+        Assert.False(Directory.Exists(Home.BackupsPath));
     }
 
     [Fact]
@@ -68,10 +78,10 @@ public sealed class InstallProcessTests : IDisposable
         WriteSettings(UserSettings);
         Assert.Equal(("warn", "selftune install --agent claude_code"), HooksCheck());
 
-        _box.Run(null, "install", "--agent", "claude_code");
+        _cli.Run("install", "--agent", "claude_code");
         Assert.Equal(("ok", null), HooksCheck());
 
-        File.WriteAllText(_box.ClaudeSettingsPath, File.ReadAllText(_box.ClaudeSettingsPath).Replace(Sandbox.Executable, "/old/bin/selftune", StringComparison.Ordinal));
+        File.WriteAllText(ClaudeSettingsPath, File.ReadAllText(ClaudeSettingsPath).Replace(SelftuneCli.Executable, "/old/bin/selftune", StringComparison.Ordinal));
         Assert.Equal(("warn", "selftune install --agent claude_code"), HooksCheck());
     }
 
@@ -80,37 +90,37 @@ public sealed class InstallProcessTests : IDisposable
     {
         WriteSettings(UserSettings);
 
-        var init = Json(_box.Run(null, "init"));
+        var init = Json(_cli.Run("init"));
 
         var claude = init.RootElement.GetProperty("agents").EnumerateArray().Single(a => a.GetProperty("platform").GetString() == "claude_code");
         Assert.True(claude.GetProperty("detected").GetBoolean());
         Assert.True(claude.GetProperty("hooks_installed").GetBoolean());
-        Assert.Contains(" hook SessionStart --platform claude_code", File.ReadAllText(_box.ClaudeSettingsPath));
-        Assert.Contains("\"agents\": \"claude_code\"", File.ReadAllText(_box.Home.ConfigPath));
+        Assert.Contains(" hook SessionStart --platform claude_code", File.ReadAllText(ClaudeSettingsPath));
+        Assert.Contains("\"agents\": \"claude_code\"", File.ReadAllText(Home.ConfigPath));
         Assert.Equal(JsonValueKind.Object, init.RootElement.GetProperty("sync").ValueKind);
 
-        var uninstall = Json(_box.Run(null, "uninstall"));
+        var uninstall = Json(_cli.Run("uninstall"));
         Assert.True(uninstall.RootElement.GetProperty("home_removed").GetBoolean());
-        Assert.False(Directory.Exists(_box.Home.Root));
-        Assert.Equal(UserSettings, File.ReadAllText(_box.ClaudeSettingsPath));
+        Assert.False(Directory.Exists(Home.Root));
+        Assert.Equal(UserSettings, File.ReadAllText(ClaudeSettingsPath));
     }
 
-    public void Dispose() => _box.Dispose();
+    public void Dispose() => _cli.Dispose();
 
     private (string?, string?) HooksCheck()
     {
-        using var doctor = JsonDocument.Parse(_box.Run(null, "doctor").Stdout);
+        using var doctor = JsonDocument.Parse(_cli.Run("doctor").Stdout);
         var check = doctor.RootElement.GetProperty("checks").EnumerateArray().Single(c => c.GetProperty("name").GetString() == "hooks claude_code");
         return (check.GetProperty("status").GetString(), check.TryGetProperty("next_command", out var next) ? next.GetString() : null);
     }
 
     private void WriteSettings(string text)
     {
-        Directory.CreateDirectory(Path.GetDirectoryName(_box.ClaudeSettingsPath)!);
-        File.WriteAllText(_box.ClaudeSettingsPath, text);
+        Directory.CreateDirectory(Path.GetDirectoryName(ClaudeSettingsPath)!);
+        File.WriteAllText(ClaudeSettingsPath, text);
     }
 
-    private static JsonDocument Json(ProcessResult result)
+    private static JsonDocument Json(CliResult result)
     {
         Assert.True(result.ExitCode == 0, $"exit {result.ExitCode}: {result.Stderr}");
         return JsonDocument.Parse(result.Stdout);

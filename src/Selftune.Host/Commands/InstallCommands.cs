@@ -56,13 +56,28 @@ public static class InstallCommands
             {
                 var dry = p.GetValue(dryRun);
                 var results = new List<AgentInstall>();
+                var skipped = new List<string>();
                 foreach (var installer in a.All<IInstaller>())
                 {
                     foreach (var scope in new[] { InstallScope.User, InstallScope.Project })
                     {
-                        var plan = Plan(() => installer.PlanUninstall(a.Context, scope, HookCommand), "selftune uninstall --dry-run");
-                        var changes = a.Get<InstallService>().Apply(plan, a.Home, dry);
-                        results.Add(new AgentInstall(installer.Platform, scope, changes));
+                        InstallPlan plan;
+                        try
+                        {
+                            plan = installer.PlanUninstall(a.Context, scope, HookCommand);
+                        }
+                        catch (InstallerException ex) when (scope == InstallScope.Project)
+                        {
+                            // A project without (readable) settings of that agent, or an agent without project hooks.
+                            skipped.Add($"{installer.Platform} (project): {ex.Message}");
+                            continue;
+                        }
+                        catch (InstallerException ex)
+                        {
+                            throw new SelftuneException(ErrorCodes.UnsafeEdit, ex.Message + " The selftune home was kept.", "selftune uninstall --dry-run", inner: ex);
+                        }
+
+                        results.Add(new AgentInstall(installer.Platform, scope, a.Get<InstallService>().Apply(plan, a.Home, dry)));
                     }
                 }
 
@@ -78,9 +93,14 @@ public static class InstallCommands
 
                 var homeRemoved = removeHome && RemoveHome(a);
                 var changed = results.Where(r => r.Changes.Count > 0).ToList();
-                a.Output.Result(new { dry_run = dry, home = a.Home.Root, home_removed = homeRemoved, agents = changed }, console =>
+                a.Output.Result(new { dry_run = dry, home = a.Home.Root, home_removed = homeRemoved, agents = changed, skipped }, console =>
                 {
                     Render(console, changed, dry);
+                    foreach (var s in skipped)
+                    {
+                        console.MarkupLine($"[grey]skipped[/] {Markup.Escape(s)}");
+                    }
+
                     console.MarkupLine(homeRemoved ? $"Removed {Markup.Escape(a.Home.Root)}." : $"Kept {Markup.Escape(a.Home.Root)}.");
                 });
                 return 0;
