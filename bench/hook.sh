@@ -31,5 +31,9 @@ for variant in "release=src/Selftune.Host/bin/Release/net10.0/selftune" "r2r=$ou
 done
 echo "spooled events: $(cat "$SELFTUNE_HOME"/spool/hooks-*.jsonl | wc -l)"
 for f in "$out"/*.json; do
-  python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["results"][0]; print(f"{r[\"command\"]}: median {r[\"median\"]*1000:.1f} ms, mean {r[\"mean\"]*1000:.1f} ± {r[\"stddev\"]*1000:.1f} ms, min {r[\"min\"]*1000:.1f} ms")' "$f"
+  python3 - "$f" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))["results"][0]
+print("%s: median %.1f ms, mean %.1f +- %.1f ms, min %.1f ms" % (r["command"], r["median"] * 1000, r["mean"] * 1000, r["stddev"] * 1000, r["min"] * 1000))
+PY
 done

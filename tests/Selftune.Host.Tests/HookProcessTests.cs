@@ -72,8 +72,8 @@ public sealed class HookProcessTests : IDisposable
         var result = _cli.Run(["hook", "UserPromptSubmit", "--platform", "claude_code"], "{\"session_id\": \"s3\", \"prompt\": ");
 
         Assert.Equal((0, string.Empty), (result.ExitCode, result.Stdout));
-        Assert.Contains("hook UserPromptSubmit --platform claude_code: the payload is not valid JSON", File.ReadAllText(Path.Combine(Home.LogsPath, "hook-errors.log")));
         using var drain = JsonDocument.Parse(_cli.Run("hook-drain").Stdout);
+        Assert.Contains("hook UserPromptSubmit --platform claude_code: the payload is not valid JSON", File.ReadAllText(Path.Combine(Home.LogsPath, "hook-errors.log")));
         var claude = drain.RootElement.GetProperty("hooks").GetProperty("platforms").EnumerateArray().Single();
         Assert.Equal(1, claude.GetProperty("malformed").GetInt32());
     }
@@ -91,6 +91,21 @@ public sealed class HookProcessTests : IDisposable
         WaitFor(() => File.Exists(log) && File.ReadAllText(log).Contains("hook-drain", StringComparison.Ordinal), "the drain failure in the log");
         Assert.Contains("damaged", File.ReadAllText(log));
         Assert.Equal(1, Spooled());
+    }
+
+    [Fact]
+    public async Task AnAgentThatNeverClosesStdinIsNotWaitedForBeyondTheBound()
+    {
+        _cli.Environment["SELFTUNE_HOOK_TIMEOUT_MS"] = "300";
+        using var process = _cli.Start(["hook", "UserPromptSubmit", "--platform", "claude_code"]);
+        await process.StandardInput.WriteAsync("{\"session_id\":");
+        await process.StandardInput.FlushAsync();
+
+        using var bound = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        await process.WaitForExitAsync(bound.Token);
+
+        Assert.Equal(0, process.ExitCode);
+        Assert.Contains("stdin was not closed in time (14 bytes read)", File.ReadAllText(Path.Combine(Home.LogsPath, "hook-errors.log")));
     }
 
     [Fact]

@@ -1,7 +1,5 @@
-using System.Buffers;
 using System.Globalization;
 using System.Text;
-using System.Text.Json;
 using Selftune.Core.Configuration;
 
 namespace Selftune.Core.Hooks;
@@ -37,55 +35,32 @@ public static class HookSpool
     /// <summary>The hook error log of <paramref name="home"/>.</summary>
     public static string ErrorLogPath(SelftuneHome home) => Path.Combine(home.LogsPath, ErrorLogName);
 
-    /// <summary>Builds one spool line (ending with a newline).</summary>
+    /// <summary>Builds one spool line (ending with a newline). Written byte by byte: no JSON library is loaded on the
+    /// hook's path (loading and warming one costs more than the rest of the hook).</summary>
     /// <param name="receivedAt">When the hook process started.</param>
     /// <param name="eventName">The event named on the command line, if any.</param>
     /// <param name="platform">The platform named by <c>--platform</c>, if any.</param>
     /// <param name="argvPayload">A payload passed as the last command-line argument (the convention of some agents), if any.</param>
-    /// <param name="payload">The bytes read from stdin (may be empty).</param>
-    /// <param name="problem">Set when <paramref name="payload"/> is not valid JSON (it is then kept as text).</param>
-    public static byte[] Envelope(DateTimeOffset receivedAt, string? eventName, string? platform, string? argvPayload, ReadOnlySpan<byte> payload, out string? problem)
+    /// <param name="payload">The bytes read from stdin (may be empty). Stored as a JSON string; invalid UTF-8 is
+    /// replaced by U+FFFD. Whether it is valid JSON is the drainer's concern.</param>
+    public static byte[] Envelope(DateTimeOffset receivedAt, string? eventName, string? platform, string? argvPayload, ReadOnlySpan<byte> payload)
     {
-        problem = null;
-        var buffer = new ArrayBufferWriter<byte>(payload.Length + 256);
-        using (var writer = new Utf8JsonWriter(buffer))
+        var line = new LineBuilder(payload.Length + (payload.Length / 8) + 256);
+        line.Raw("{\"received_at\":\""u8);
+        line.Raw(Encoding.ASCII.GetBytes(receivedAt.UtcDateTime.ToString("O", CultureInfo.InvariantCulture)));
+        line.Raw("\""u8);
+        line.Field("event", eventName);
+        line.Field("platform", platform);
+        line.Field("argv_payload", argvPayload);
+        if (!payload.IsEmpty)
         {
-            writer.WriteStartObject();
-            writer.WriteString("received_at", receivedAt);
-            if (eventName is not null)
-            {
-                writer.WriteString("event", eventName);
-            }
-
-            if (platform is not null)
-            {
-                writer.WriteString("platform", platform);
-            }
-
-            if (argvPayload is not null)
-            {
-                writer.WriteString("argv_payload", argvPayload);
-            }
-
-            if (!payload.Trim(" \t\r\n"u8).IsEmpty)
-            {
-                problem = Validate(payload);
-                if (problem is null)
-                {
-                    writer.WritePropertyName("payload");
-                    writer.WriteRawValue(SingleLine(payload), skipInputValidation: true);
-                }
-                else
-                {
-                    writer.WriteString("payload_text", Encoding.UTF8.GetString(payload));
-                }
-            }
-
-            writer.WriteEndObject();
+            line.Raw(",\"payload\":\""u8);
+            line.Escaped(System.Text.Unicode.Utf8.IsValid(payload) ? payload : Encoding.UTF8.GetBytes(Encoding.UTF8.GetString(payload)));
+            line.Raw("\""u8);
         }
 
-        buffer.Write("\n"u8);
-        return buffer.WrittenSpan.ToArray();
+        line.Raw("}\n"u8);
+        return line.ToArray();
     }
 
     /// <summary>Appends one line to the hook error log. Never throws (there is nowhere left to report to).</summary>
@@ -153,35 +128,72 @@ public static class HookSpool
         return (events, bytes, oldest);
     }
 
-    private static string? Validate(ReadOnlySpan<byte> payload)
+    /// <summary>Appends JSON text to a growing byte buffer.</summary>
+    private struct LineBuilder(int capacity)
     {
-        try
+        private byte[] _bytes = new byte[capacity];
+        private int _length;
+
+        public void Raw(ReadOnlySpan<byte> bytes)
         {
-            var reader = new Utf8JsonReader(payload);
-            while (reader.Read())
+            Reserve(bytes.Length);
+            bytes.CopyTo(_bytes.AsSpan(_length));
+            _length += bytes.Length;
+        }
+
+        public void Field(string name, string? value)
+        {
+            if (value is null)
             {
-                // Reading every token validates the document's structure; the drainer reports anything still unreadable.
+                return;
             }
 
-            return null;
-        }
-        catch (JsonException ex)
-        {
-            return $"the payload is not valid JSON (line {(ex.LineNumber ?? 0) + 1}, byte {(ex.BytePositionInLine ?? 0) + 1}); kept as text";
-        }
-    }
-
-    private static ReadOnlySpan<byte> SingleLine(ReadOnlySpan<byte> json)
-    {
-        // Valid JSON holds raw CR/LF only as whitespace between tokens, so replacing them keeps the value intact.
-        if (json.IndexOfAny((byte)'\r', (byte)'\n') < 0)
-        {
-            return json;
+            Raw(Encoding.UTF8.GetBytes($",\"{name}\":\""));
+            Escaped(Encoding.UTF8.GetBytes(value));
+            Raw("\""u8);
         }
 
-        var copy = json.ToArray();
-        copy.AsSpan().Replace((byte)'\r', (byte)' ');
-        copy.AsSpan().Replace((byte)'\n', (byte)' ');
-        return copy;
+        /// <summary>Writes valid UTF-8 as the inside of a JSON string (RFC 8259 §7: quote, backslash and control
+        /// characters escaped; everything else as is).</summary>
+        public void Escaped(ReadOnlySpan<byte> utf8)
+        {
+            Reserve(utf8.Length);
+            foreach (var b in utf8)
+            {
+                if (b >= 0x20 && b != (byte)'"' && b != (byte)'\\')
+                {
+                    Reserve(1);
+                    _bytes[_length++] = b;
+                    continue;
+                }
+
+                Reserve(6);
+                _bytes[_length++] = (byte)'\\';
+                switch (b)
+                {
+                    case (byte)'"' or (byte)'\\': _bytes[_length++] = b; break;
+                    case (byte)'\n': _bytes[_length++] = (byte)'n'; break;
+                    case (byte)'\r': _bytes[_length++] = (byte)'r'; break;
+                    case (byte)'\t': _bytes[_length++] = (byte)'t'; break;
+                    default:
+                        _bytes[_length++] = (byte)'u';
+                        _bytes[_length++] = (byte)'0';
+                        _bytes[_length++] = (byte)'0';
+                        _bytes[_length++] = (byte)"0123456789abcdef"[b >> 4];
+                        _bytes[_length++] = (byte)"0123456789abcdef"[b & 0xF];
+                        break;
+                }
+            }
+        }
+
+        public readonly byte[] ToArray() => _bytes.AsSpan(0, _length).ToArray();
+
+        private void Reserve(int more)
+        {
+            if (_length + more > _bytes.Length)
+            {
+                Array.Resize(ref _bytes, Math.Max(_bytes.Length * 2, _length + more));
+            }
+        }
     }
 }

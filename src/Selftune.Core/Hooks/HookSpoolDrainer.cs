@@ -95,7 +95,7 @@ public sealed class HookSpoolDrainer
             using (var tx = store.BeginTransaction())
             using (var writer = new RecordWriter(store, redactor, null, For, now) { Signals = _signals, Transaction = tx })
             {
-                events += DrainFile(file, writer, For, transcripts);
+                events += DrainFile(home, file, writer, For, transcripts);
                 tx.Commit();
             }
 
@@ -133,7 +133,7 @@ public sealed class HookSpoolDrainer
         }
     }
 
-    private long DrainFile(string file, RecordWriter writer, Func<string, IngestCounters> counters, List<HookTranscript> transcripts)
+    private long DrainFile(SelftuneHome home, string file, RecordWriter writer, Func<string, IngestCounters> counters, List<HookTranscript> transcripts)
     {
         using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read);
         using var reader = new StreamReader(stream, new UTF8Encoding(false, false));
@@ -153,13 +153,21 @@ public sealed class HookSpoolDrainer
                 continue;
             }
 
+            if (envelope.PayloadProblem is { } payloadProblem)
+            {
+                // The hook kept the payload as it came; this is where it turns out unusable: count it and log it.
+                counters(envelope.Platform ?? Unknown).AddMalformed(file, lineNumber, payloadProblem);
+                HookSpool.LogError(home, envelope.ReceivedAt, $"hook {envelope.EventName}" + (envelope.Platform is { } p ? $" --platform {p}" : string.Empty), payloadProblem);
+                continue;
+            }
+
             var handler = envelope.Platform is { } flag
                 ? _handlers.FirstOrDefault(h => h.Platform == flag)
                 : _handlers.FirstOrDefault(h => Recognizes(h, envelope.Payload));
             if (handler is null)
             {
-                counters(Unknown).AddMalformed(file, lineNumber, envelope.Platform is { } p
-                    ? $"no installed plugin handles hooks of platform '{p}'"
+                counters(Unknown).AddMalformed(file, lineNumber, envelope.Platform is { } platform
+                    ? $"no installed plugin handles hooks of platform '{platform}'"
                     : "no installed plugin recognizes this hook payload");
                 continue;
             }
@@ -213,25 +221,24 @@ public sealed class HookSpoolDrainer
                 return false;
             }
 
-            string? payload = null, hookEventName = null;
-            if (root.TryGetProperty("payload", out var json))
+            var payload = Text(root, "payload") ?? Text(root, "argv_payload") ?? string.Empty;
+            string? hookEventName = null, payloadProblem = null;
+            try
             {
-                payload = json.GetRawText();
-                if (json.ValueKind == JsonValueKind.Object && json.TryGetProperty("hook_event_name", out var name) && name.ValueKind == JsonValueKind.String)
+                using var json = JsonDocument.Parse(payload);
+                if (json.RootElement.ValueKind == JsonValueKind.Object && json.RootElement.TryGetProperty("hook_event_name", out var name) && name.ValueKind == JsonValueKind.String)
                 {
                     hookEventName = name.GetString();
                 }
             }
-            else if (Text(root, "argv_payload") is { } argv)
+            catch (JsonException ex)
             {
-                payload = argv;
-            }
-            else if (Text(root, "payload_text") is { } text)
-            {
-                payload = text;
+                payloadProblem = payload.Length == 0
+                    ? "the hook received no payload"
+                    : $"the payload is not valid JSON (line {(ex.LineNumber ?? 0) + 1}, byte {(ex.BytePositionInLine ?? 0) + 1})";
             }
 
-            envelope = new Envelope(receivedAt, Text(root, "event") ?? hookEventName ?? string.Empty, Text(root, "platform"), payload ?? string.Empty);
+            envelope = new Envelope(receivedAt, Text(root, "event") ?? hookEventName ?? string.Empty, Text(root, "platform"), payload, payloadProblem);
             return true;
         }
         catch (Exception ex) when (ex is JsonException or InvalidOperationException or ArgumentException)
@@ -244,7 +251,7 @@ public sealed class HookSpoolDrainer
     private static string? Text(JsonElement root, string name) =>
         root.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
 
-    private readonly record struct Envelope(DateTimeOffset ReceivedAt, string EventName, string? Platform, string Payload);
+    private readonly record struct Envelope(DateTimeOffset ReceivedAt, string EventName, string? Platform, string Payload, string? PayloadProblem);
 
     /// <summary>Forwards a handler's records to the writer, attributing malformed payloads to their spool line.</summary>
     private sealed class SpoolSink(RecordWriter writer, IngestCounters counters, string file, long line) : IRecordSink

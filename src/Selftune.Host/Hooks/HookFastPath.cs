@@ -8,8 +8,9 @@ namespace Selftune.Host.Hooks;
 /// <c>selftune hook &lt;event&gt; [--platform p] [payload]</c>: what an agent runs on each hook event. It reads the
 /// payload from stdin (at most <see cref="HookSpool.MaxPayloadBytes"/>, within <see cref="TimeoutVariable"/> ms),
 /// appends it to the hook spool as one line (<see cref="HookSpool"/>) and exits 0, whatever happens: a failure (no
-/// home, full disk, unreadable payload, timeout) is appended to <c>logs/hook-errors.log</c> instead, and nothing is
-/// written to stdout. At the end of a turn or session (<see cref="DrainEvents"/>) it starts a detached
+/// home, full disk, timeout) is appended to <c>logs/hook-errors.log</c> instead, and nothing is
+/// written to stdout. At the end of a turn or a session (<c>Stop</c>, <c>SessionEnd</c>, as Claude Code and Codex
+/// name them) it starts a detached
 /// <c>selftune hook-drain --background</c> that stores the spooled events and ingests the transcript, and does not
 /// wait for it. Loads no command-line parser, container, plugin or database: the agent waits for this process.
 /// </summary>
@@ -18,14 +19,26 @@ public static class HookFastPath
     /// <summary>Environment variable bounding the hook's wait for its payload and the spool's lock (ms; default 5000).</summary>
     public const string TimeoutVariable = "SELFTUNE_HOOK_TIMEOUT_MS";
 
-    /// <summary>Events after which the spool is drained in the background: the end of a turn (<c>Stop</c>) and of a
-    /// session (<c>SessionEnd</c>), as Claude Code and Codex name them.</summary>
-    public static IReadOnlyList<string> DrainEvents { get; } = ["Stop", "SessionEnd"];
-
     private const int DefaultTimeoutMs = 5000;
 
     /// <summary>True when <paramref name="args"/> is a hook invocation (not a request for help).</summary>
-    public static bool Handles(string[] args) => args.Length > 0 && args[0] == "hook" && !args.Contains("--help") && !args.Contains("-h") && !args.Contains("-?");
+    public static bool Handles(string[] args)
+    {
+        if (args.Length == 0 || args[0] != "hook")
+        {
+            return false;
+        }
+
+        foreach (var arg in args)
+        {
+            if (arg is "--help" or "-h" or "-?")
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
 
     /// <summary>Runs the hook. Always returns 0.</summary>
     /// <param name="args">The command line, starting with <c>hook</c>.</param>
@@ -69,15 +82,9 @@ public static class HookFastPath
 
         try
         {
-            var payload = argvPayload is null && Console.IsInputRedirected ? ReadStdin(deadline) : [];
-            var line = HookSpool.Envelope(receivedAt, eventName, platform, argvPayload, payload, out var problem);
-            SpoolFile.Append(HookSpool.FileFor(home.SpoolPath, receivedAt), line, deadline);
-            if (problem is not null)
-            {
-                HookSpool.LogError(home, receivedAt, context, problem);
-            }
-
-            if (eventName is not null && DrainEvents.Contains(eventName))
+            var payload = argvPayload is null && HookInput.StdinIsRedirected ? HookInput.ReadStdin(HookSpool.MaxPayloadBytes, deadline) : [];
+            SpoolFile.Append(HookSpool.FileFor(home.SpoolPath, receivedAt), HookSpool.Envelope(receivedAt, eventName, platform, argvPayload, payload), deadline);
+            if (eventName is "Stop" or "SessionEnd")
             {
                 StartDrain();
             }
@@ -105,53 +112,6 @@ public static class HookFastPath
 
     private static int Timeout() =>
         int.TryParse(Environment.GetEnvironmentVariable(TimeoutVariable), out var ms) && ms > 0 ? ms : DefaultTimeoutMs;
-
-    /// <summary>Reads stdin to its end on a helper thread, so a sender that never closes it cannot hold the agent.</summary>
-    /// <exception cref="IOException">Stdin was not closed before the deadline, could not be read, or was too large.</exception>
-    private static byte[] ReadStdin(long deadline)
-    {
-        byte[]? result = null;
-        Exception? failure = null;
-        var reader = new Thread(() =>
-        {
-            try
-            {
-                using var stdin = Console.OpenStandardInput();
-                var buffer = new byte[64 * 1024];
-                var length = 0;
-                int n;
-                while ((n = stdin.Read(buffer, length, buffer.Length - length)) > 0)
-                {
-                    length += n;
-                    if (length > HookSpool.MaxPayloadBytes)
-                    {
-                        throw new IOException($"the payload is larger than {HookSpool.MaxPayloadBytes} bytes; it was not recorded");
-                    }
-
-                    if (length == buffer.Length)
-                    {
-                        Array.Resize(ref buffer, Math.Min(buffer.Length * 2, HookSpool.MaxPayloadBytes + 1));
-                    }
-                }
-
-                result = buffer[..length];
-            }
-#pragma warning disable CA1031 // Handed to the calling thread, which logs it.
-            catch (Exception ex)
-#pragma warning restore CA1031
-            {
-                failure = ex;
-            }
-        })
-        { IsBackground = true };
-        reader.Start();
-        if (!reader.Join(TimeSpan.FromMilliseconds(Math.Max(0, deadline - Environment.TickCount64))))
-        {
-            throw new IOException($"stdin was not closed within {Timeout()} ms ({TimeoutVariable}); the event was not recorded");
-        }
-
-        return failure is null ? result! : throw new IOException(failure.Message, failure);
-    }
 
     /// <summary>Starts <c>selftune hook-drain --background</c> without waiting; it detaches from the agent's session
     /// itself. Its standard streams are pipes this process closes on exit, never the agent's.</summary>

@@ -35,21 +35,27 @@ public sealed class HookSpoolDrainerTests : IDisposable
     [Fact]
     public void UnreadableLinesAreCountedWithTheirFileAndLineAndTheRestIsStored()
     {
-        Spool(Event("s1", "first prompt here"), "{not json\n", Encoding.UTF8.GetString(HookSpool.Envelope(At, "UserPromptSubmit", "nobody", null, "{}"u8, out _)),
-            Encoding.UTF8.GetString(HookSpool.Envelope(At, "UserPromptSubmit", "test", null, "{\"oops\":1}"u8, out _)), Event("s1", "second prompt here"));
+        Spool(
+            Event("s1", "first prompt here"),
+            "{not json\n",
+            Envelope("nobody", "{}"),
+            Envelope("test", "{\"oops\":1}"),
+            Envelope("test", "{\"session_id\": \"s1\", \"prompt\": "),
+            Event("s1", "second prompt here"));
         using var store = _temp.OpenStore();
 
         var report = Drainer().Drain(store, _temp.Home, new Redactor(true), CancellationToken.None);
 
-        Assert.Equal(5, report.Events);
+        Assert.Equal(6, report.Events);
         Assert.Equal(2L, store.Scalar("SELECT count(*) FROM prompts"));
         var unknown = report.Platforms.Single(p => p.Platform == "unknown");
-        Assert.Equal(2, unknown.Malformed);
-        Assert.Equal(2, unknown.MalformedDetails[0].Line);
+        Assert.Equal([2L, 3L], unknown.MalformedDetails.Select(m => m.Line));
         Assert.Contains("platform 'nobody'", unknown.MalformedDetails[1].Reason);
         var test = report.Platforms.Single(p => p.Platform == "test");
-        Assert.Equal(4, Assert.Single(test.MalformedDetails).Line);
+        Assert.Equal([4L, 5L], test.MalformedDetails.Select(m => m.Line));
+        Assert.Contains("not valid JSON (line 1", test.MalformedDetails[1].Reason);
         Assert.StartsWith(Path.Combine(_temp.Home.SpoolPath, HookSpool.DrainingPrefix), test.MalformedDetails[0].Path);
+        Assert.Contains("hook UserPromptSubmit --platform test: the payload is not valid JSON", File.ReadAllText(HookSpool.ErrorLogPath(_temp.Home)));
     }
 
     [Fact]
@@ -102,8 +108,11 @@ public sealed class HookSpoolDrainerTests : IDisposable
     private static string Event(string session, string prompt, string? transcript = null)
     {
         var payload = JsonSerializer.Serialize(new { session_id = session, prompt, transcript });
-        return Encoding.UTF8.GetString(HookSpool.Envelope(At, transcript is null ? "UserPromptSubmit" : "Stop", "test", null, Encoding.UTF8.GetBytes(payload), out _));
+        return Encoding.UTF8.GetString(HookSpool.Envelope(At, transcript is null ? "UserPromptSubmit" : "Stop", "test", null, Encoding.UTF8.GetBytes(payload)));
     }
+
+    private static string Envelope(string platform, string payload) =>
+        Encoding.UTF8.GetString(HookSpool.Envelope(At, "UserPromptSubmit", platform, null, Encoding.UTF8.GetBytes(payload)));
 
     /// <summary>Reads payloads <c>{session_id, prompt, transcript?}</c>.</summary>
     private sealed class TestHandler : IHookHandler

@@ -10,32 +10,31 @@ public sealed class HookSpoolTests : IDisposable
     private readonly TempHome _temp = new();
 
     [Fact]
-    public void AnIndentedPayloadBecomesOneLineHoldingTheSameJson()
+    public void ThePayloadIsKeptVerbatimOnOneLine()
     {
-        var payload = "{\n  \"session_id\": \"s1\",\r\n  \"prompt\": \"line one\\nline two\"\n}\n";
+        var payload = "{\n  \"session_id\": \"s1\",\r\n  \"prompt\": \"line one\\nline two \u00e9\u2713 \\\"q\\\" \t\u0001\"\n}\n";
 
-        var line = HookSpool.Envelope(At, "UserPromptSubmit", "claude_code", null, Encoding.UTF8.GetBytes(payload), out var problem);
+        var line = Encoding.UTF8.GetString(HookSpool.Envelope(At, "UserPromptSubmit", "claude_code", null, Encoding.UTF8.GetBytes(payload)));
 
-        Assert.Null(problem);
-        var text = Encoding.UTF8.GetString(line);
-        Assert.EndsWith("\n", text);
-        Assert.Single(text.Split('\n', StringSplitOptions.RemoveEmptyEntries));
-        using var doc = JsonDocument.Parse(text);
+        Assert.EndsWith("}\n", line);
+        Assert.DoesNotContain('\n', line.TrimEnd('\n'));
+        using var doc = JsonDocument.Parse(line);
         Assert.Equal("UserPromptSubmit", doc.RootElement.GetProperty("event").GetString());
         Assert.Equal("claude_code", doc.RootElement.GetProperty("platform").GetString());
         Assert.Equal(At, doc.RootElement.GetProperty("received_at").GetDateTimeOffset());
-        Assert.Equal("line one\nline two", doc.RootElement.GetProperty("payload").GetProperty("prompt").GetString());
+        Assert.Equal(payload, doc.RootElement.GetProperty("payload").GetString());
+        Assert.False(doc.RootElement.TryGetProperty("argv_payload", out _));
     }
 
     [Fact]
-    public void APayloadThatIsNotJsonIsKeptAsTextAndReported()
+    public void BytesThatAreNotUtf8AreKeptAsReplacementCharactersAndAnArgumentPayloadAsItIs()
     {
-        var line = HookSpool.Envelope(At, "Stop", null, null, Encoding.UTF8.GetBytes("{\"session_id\": oops\n"), out var problem);
+        var line = HookSpool.Envelope(At, "agent-turn-complete", null, "{\"type\":\"agent-turn-complete\"}", [(byte)'a', 0xC3, 0x28, (byte)'b']);
 
-        Assert.Contains("not valid JSON (line 1", problem);
         using var doc = JsonDocument.Parse(line);
-        Assert.Equal("{\"session_id\": oops\n", doc.RootElement.GetProperty("payload_text").GetString());
-        Assert.False(doc.RootElement.TryGetProperty("payload", out _));
+        Assert.Equal("a\uFFFD(b", doc.RootElement.GetProperty("payload").GetString());
+        Assert.Equal("{\"type\":\"agent-turn-complete\"}", doc.RootElement.GetProperty("argv_payload").GetString());
+        Assert.False(doc.RootElement.TryGetProperty("platform", out _));
     }
 
     [Fact]
