@@ -9,8 +9,7 @@ namespace Selftune.Host.Hooks;
 /// payload from stdin (at most <see cref="HookSpool.MaxPayloadBytes"/>, within <see cref="TimeoutVariable"/> ms),
 /// appends it to the hook spool as one line (<see cref="HookSpool"/>) and exits 0, whatever happens: a failure (no
 /// home, full disk, timeout) is appended to <c>logs/hook-errors.log</c> instead, and nothing is
-/// written to stdout. At the end of a turn or a session (<c>Stop</c>, <c>SessionEnd</c>, as Claude Code and Codex
-/// name them) it starts a detached
+/// written to stdout. At the end of a turn or a session (<see cref="IsTurnEnd"/>) it starts a detached
 /// <c>selftune hook-drain --background</c> that stores the spooled events and ingests the transcript, and does not
 /// wait for it. Loads no command-line parser, container, plugin or database: the agent waits for this process.
 /// </summary>
@@ -84,7 +83,7 @@ public static class HookFastPath
         {
             var payload = argvPayload is null && HookInput.StdinIsRedirected ? HookInput.ReadStdin(HookSpool.MaxPayloadBytes, deadline) : [];
             SpoolFile.Append(HookSpool.FileFor(home.SpoolPath, receivedAt), HookSpool.Envelope(receivedAt, eventName, platform, argvPayload, payload), deadline);
-            if (eventName is "Stop" or "SessionEnd")
+            if (eventName is not null && IsTurnEnd(eventName))
             {
                 StartDrain();
             }
@@ -101,6 +100,12 @@ public static class HookFastPath
 
         return 0;
     }
+
+    /// <summary>True for the events after which the spool is drained in the background: the end of a turn or a session as
+    /// each platform's hook names it (Claude Code and Codex <c>Stop</c>/<c>SessionEnd</c>, OpenCode <c>session.idle</c>,
+    /// OpenClaw <c>command:stop</c>/<c>command:new</c>/<c>command:reset</c>). A plugin with other names adds them here.</summary>
+    public static bool IsTurnEnd(string eventName) =>
+        eventName is "Stop" or "SessionEnd" or "session.idle" or "command:stop" or "command:new" or "command:reset";
 
     private static SelftuneHome? ResolveHome()
     {
