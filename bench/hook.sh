@@ -10,7 +10,21 @@ runs=${1:-50}
 out=bench/out/hook
 mkdir -p "$out"
 dotnet build src/Selftune.Host -c Release -v q -nologo >/dev/null
-dotnet publish src/Selftune.Host -c Release -r linux-x64 --self-contained false -p:PublishReadyToRun=true -o "$out/r2r" -v q -nologo >/dev/null
+dotnet publish src/Selftune.Host -c Release -r linux-x64 --self-contained false -o "$out/r2r" -v q -nologo >/dev/null
+# Baseline: an empty .NET console app with the same runtime settings (the floor for any .NET hook).
+mkdir -p "$out/trivial"
+cat >"$out/trivial/trivial.csproj" <<'XML'
+<Project Sdk="Microsoft.NET.Sdk">
+  <PropertyGroup>
+    <OutputType>Exe</OutputType>
+    <GenerateDocumentationFile>false</GenerateDocumentationFile>
+    <TieredPGO>false</TieredPGO>
+    <UseSystemResourceKeys>true</UseSystemResourceKeys>
+  </PropertyGroup>
+</Project>
+XML
+echo 'return 0;' >"$out/trivial/Program.cs"
+dotnet publish "$out/trivial/trivial.csproj" -c Release -r linux-x64 --self-contained false -p:PublishReadyToRun=true -o "$out/trivial/bin" -v q -nologo >/dev/null
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -21,6 +35,7 @@ cat >"$payload" <<'JSON'
 {"session_id":"c45af7b1-cb7c-4e51-93db-8cbb250a877a","transcript_path":"/root/.claude/projects/-workspace/c45af7b1-cb7c-4e51-93db-8cbb250a877a.jsonl","cwd":"/workspace","permission_mode":"default","hook_event_name":"UserPromptSubmit","prompt":"ok can you create a hello_world.py file that prints hello world and run it"}
 JSON
 
+hyperfine -N --warmup 5 --runs "$runs" --export-json "$out/trivial.json" -n "empty .NET app (R2R)" "$(realpath "$out/trivial/bin/trivial")"
 for variant in "release=src/Selftune.Host/bin/Release/net10.0/selftune" "r2r=$out/r2r/selftune"; do
   name=${variant%%=*}
   exe=$(realpath "${variant#*=}")
