@@ -24,18 +24,27 @@ public sealed class ClaudeHookHandler : IHookHandler
 
     /// <inheritdoc />
     /// <remarks>A Claude Code payload is a JSON object with <c>session_id</c> and <c>hook_event_name</c>, without
-    /// Codex's <c>turn_id</c>, whose <c>transcript_path</c> (when given) is not under a <c>.codex</c> folder.</remarks>
+    /// Codex's <c>turn_id</c>, whose <c>transcript_path</c> (when given) is a string that is not a Codex rollout.</remarks>
     public bool Recognizes(string payload)
     {
         try
         {
             using var doc = JsonDocument.Parse(payload);
             var root = doc.RootElement;
-            return root.ValueKind == JsonValueKind.Object
-                && Text(root, "session_id") is not null
-                && Text(root, "hook_event_name") is not null
-                && !root.TryGetProperty("turn_id", out _)
-                && Text(root, "transcript_path")?.Replace('\\', '/').Contains("/.codex/", StringComparison.Ordinal) != true;
+            if (root.ValueKind != JsonValueKind.Object || Text(root, "session_id") is null || Text(root, "hook_event_name") is null || root.TryGetProperty("turn_id", out _))
+            {
+                return false;
+            }
+
+            if (!root.TryGetProperty("transcript_path", out var transcript))
+            {
+                return true;
+            }
+
+            // Claude Code always names its transcript; Codex may send null, and its transcripts are rollout files.
+            return transcript.ValueKind == JsonValueKind.String
+                && !transcript.GetString()!.Replace('\\', '/').Contains("/.codex/", StringComparison.Ordinal)
+                && !Path.GetFileName(transcript.GetString()!).StartsWith("rollout-", StringComparison.Ordinal);
         }
         catch (JsonException)
         {

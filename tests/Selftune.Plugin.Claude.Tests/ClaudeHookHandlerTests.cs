@@ -80,6 +80,8 @@ public sealed class ClaudeHookHandlerTests
     [InlineData("""{"session_id":"s","hook_event_name":"UserPromptSubmit"}""", true)]
     [InlineData("""{"session_id":"s","hook_event_name":"Stop","turn_id":"t1","transcript_path":null}""", false)]
     [InlineData("""{"session_id":"s","hook_event_name":"Stop","transcript_path":"/h/.codex/sessions/r.jsonl"}""", false)]
+    [InlineData("""{"session_id":"s","hook_event_name":"SessionStart","transcript_path":null}""", false)]
+    [InlineData("""{"session_id":"s","hook_event_name":"Stop","transcript_path":"/x/rollout-2026-01-01T00-00-00-s.jsonl"}""", false)]
     [InlineData("""{"type":"agent-turn-complete","thread-id":"t"}""", false)]
     [InlineData("garbage", false)]
     public void RecognizesClaudeCodePayloadsOnly(string payload, bool expected) => Assert.Equal(expected, _handler.Recognizes(payload));

@@ -102,10 +102,11 @@ public static class HookFastPath
     }
 
     /// <summary>True for the events after which the spool is drained in the background: the end of a turn or a session as
-    /// each platform's hook names it (Claude Code and Codex <c>Stop</c>/<c>SessionEnd</c>, OpenCode <c>session.idle</c>,
-    /// OpenClaw <c>command:stop</c>/<c>command:new</c>/<c>command:reset</c>). A plugin with other names adds them here.</summary>
+    /// each platform's hook names it (Claude Code and Codex <c>Stop</c>/<c>SessionEnd</c>, Codex's legacy notify
+    /// <c>agent-turn-complete</c>, OpenCode <c>session.idle</c>, OpenClaw <c>command:stop</c>/<c>command:new</c>/<c>command:reset</c>).
+    /// A plugin with other names adds them here.</summary>
     public static bool IsTurnEnd(string eventName) =>
-        eventName is "Stop" or "SessionEnd" or "session.idle" or "command:stop" or "command:new" or "command:reset";
+        eventName is "Stop" or "SessionEnd" or "agent-turn-complete" or "session.idle" or "command:stop" or "command:new" or "command:reset";
 
     private static SelftuneHome? ResolveHome()
     {
