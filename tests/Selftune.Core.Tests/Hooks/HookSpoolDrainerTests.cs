@@ -93,6 +93,22 @@ public sealed class HookSpoolDrainerTests : IDisposable
         Assert.Equal(("u:1", "transcript", "correction"), store.Query("SELECT prompt_id, capture_mode, signal_type FROM improvement_signals", r => (r.GetString(0), r.GetString(1), r.GetString(2))).Single());
     }
 
+    [Fact]
+    public void OnlyTheTranscriptsTheHooksNamedAreReadWhenPathsAreGiven()
+    {
+        var named = Path.Combine(_temp.Root, "named.jsonl");
+        var other = Path.Combine(_temp.Root, "other.jsonl");
+        File.WriteAllText(named, "a prompt of the named session\n");
+        File.WriteAllText(other, "a prompt of another session\n");
+        using var store = _temp.OpenStore();
+
+        var report = new SyncService([new LineIngestor(named, other)], TimeProvider.System)
+            .Run(store, new PlatformContext(_temp.Root, _temp.Root, _ => null), new Redactor(true), null, new SyncOptions(Paths: new HashSet<string> { named }), CancellationToken.None);
+
+        Assert.Equal((1, 1), (report.Platforms.Single().SourcesFound, report.Platforms.Single().SourcesRead));
+        Assert.Equal(named, store.Scalar("SELECT source_path FROM prompts"));
+    }
+
     public void Dispose() => _temp.Dispose();
 
     private HookSpoolDrainer Drainer() => new([new TestHandler()], TimeProvider.System, _signals);
@@ -137,16 +153,13 @@ public sealed class HookSpoolDrainerTests : IDisposable
         }
     }
 
-    /// <summary>A transcript of session s1 with one user prompt per line.</summary>
-    private sealed class LineIngestor(string path) : IIngestor
+    /// <summary>Transcripts of session s1 with one user prompt per line.</summary>
+    private sealed class LineIngestor(params string[] paths) : IIngestor
     {
         public string Platform => "test";
 
-        public IEnumerable<SourceFile> Discover(PlatformContext context, Action<string, string> problems)
-        {
-            var info = new FileInfo(path);
-            yield return new SourceFile(path, info.Length, info.LastWriteTimeUtc);
-        }
+        public IEnumerable<SourceFile> Discover(PlatformContext context, Action<string, string> problems) =>
+            paths.Select(path => new SourceFile(path, new FileInfo(path).Length, new FileInfo(path).LastWriteTimeUtc));
 
         public IngestResult Ingest(SourceFile source, SourceCursor? from, IRecordSink sink, CancellationToken cancellationToken)
         {
