@@ -154,6 +154,8 @@ public sealed record ToolCallRecord(
 /// <param name="CacheReadTokens">Tokens read from the prompt cache.</param>
 /// <param name="Provenance">Where it came from.</param>
 /// <param name="CostUsd">Cost in USD when the log states it; null to let the core price it.</param>
+/// <param name="CacheWrite1hTokens">Of <paramref name="CacheWriteTokens"/>, those written to the 1-hour prompt cache (priced
+/// higher than the default 5-minute cache); 0 when the log does not split cache writes.</param>
 public sealed record TokenUsageRecord(
     string MessageId,
     string RequestId,
@@ -165,7 +167,8 @@ public sealed record TokenUsageRecord(
     long CacheWriteTokens,
     long CacheReadTokens,
     Provenance Provenance,
-    decimal? CostUsd = null);
+    decimal? CostUsd = null,
+    long CacheWrite1hTokens = 0);
 
 /// <summary>An error the session ran into that is not a tool result (API errors, aborted turns, crashes).</summary>
 /// <param name="ErrorId">Stable id within the session.</param>

@@ -58,6 +58,8 @@ public static class ErrorCodes
     public const string LlmBadAnswer = "LLM_BAD_ANSWER";
     /// <summary>The run's LLM budget is spent.</summary>
     public const string BudgetExhausted = "BUDGET_EXHAUSTED";
+    /// <summary>A SKILL.md cannot be read as a skill (no or invalid frontmatter); the message names file and line.</summary>
+    public const string SkillInvalid = "SKILL_INVALID";
     /// <summary>An agent's settings or a SKILL.md cannot be changed safely.</summary>
     public const string UnsafeEdit = "UNSAFE_EDIT";
     /// <summary>Another run holds the lock.</summary>

@@ -30,6 +30,9 @@ public sealed class SelftuneHome
     /// <summary>Raw hook events waiting to be stored (<c>spool/</c>).</summary>
     public string SpoolPath => Path.Combine(Root, "spool");
 
+    /// <summary>The user's price overrides, <c>pricing.json</c> (see <see cref="Pricing.PricingTable"/>); optional.</summary>
+    public string PricingPath => Path.Combine(Root, Pricing.PricingTable.OverrideFileName);
+
     /// <summary>Backups of every file selftune replaced (agent settings, SKILL.md).</summary>
     public string BackupsPath => Path.Combine(Root, "backups");
 

@@ -17,11 +17,93 @@ namespace Selftune.Core.Ingest;
 /// </summary>
 public sealed class RecordWriter : IRecordSink, IDisposable
 {
+    private const string SessionSql = """
+        INSERT INTO sessions (session_id, platform, capture_mode, parent_session_id, started_at, ended_at, cwd, git_branch, agent_version, models, status, source_path, updated_at)
+        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
+        ON CONFLICT(session_id) DO UPDATE SET
+          capture_mode = CASE WHEN excluded.capture_mode = 'transcript' OR sessions.capture_mode = 'hook' THEN excluded.capture_mode ELSE sessions.capture_mode END,
+          parent_session_id = coalesce(excluded.parent_session_id, sessions.parent_session_id),
+          started_at = CASE WHEN sessions.started_at IS NULL OR excluded.started_at < sessions.started_at THEN coalesce(excluded.started_at, sessions.started_at) ELSE sessions.started_at END,
+          ended_at = CASE WHEN sessions.ended_at IS NULL OR excluded.ended_at > sessions.ended_at THEN coalesce(excluded.ended_at, sessions.ended_at) ELSE sessions.ended_at END,
+          cwd = coalesce(excluded.cwd, sessions.cwd),
+          git_branch = coalesce(excluded.git_branch, sessions.git_branch),
+          agent_version = coalesce(excluded.agent_version, sessions.agent_version),
+          models = coalesce(excluded.models, sessions.models),
+          status = CASE WHEN excluded.status = 'unknown' THEN sessions.status ELSE excluded.status END,
+          source_path = CASE WHEN excluded.capture_mode = 'transcript' THEN coalesce(excluded.source_path, sessions.source_path) ELSE coalesce(sessions.source_path, excluded.source_path) END,
+          updated_at = excluded.updated_at
+        """;
+
+    private const string SupersedeHookPromptSql = "DELETE FROM prompts WHERE session_id = ?1 AND text_hash = ?2 AND capture_mode = 'hook'";
+
+    private const string PromptColumns =
+        "INSERT INTO prompts (prompt_id, session_id, platform, occurred_at, text, text_hash, kind, actionable, capture_mode, confidence, source_path, source_line) ";
+
+    private const string PromptSql = PromptColumns + "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) ON CONFLICT(prompt_id) DO NOTHING";
+
+    private const string HookPromptSql = PromptColumns +
+        "SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12 WHERE NOT EXISTS (SELECT 1 FROM prompts WHERE session_id = ?2 AND text_hash = ?6 AND capture_mode <> 'hook') " +
+        "ON CONFLICT(prompt_id) DO NOTHING";
+
+    private const string SupersedeHookInvocationSql =
+        "DELETE FROM skill_invocations WHERE session_id = ?1 AND skill_name = ?2 AND kind = ?3 AND capture_mode = 'hook' AND (tool_use_id IS NULL OR ?4 IS NULL OR tool_use_id = ?4)";
+
+    private const string InvocationColumns =
+        "INSERT INTO skill_invocations (invocation_id, session_id, platform, occurred_at, skill_name, kind, prompt_id, skill_path, tool_use_id, capture_mode, confidence, source_path, source_line) ";
+
+    private const string InvocationUpsert =
+        "ON CONFLICT(invocation_id) DO UPDATE SET prompt_id = coalesce(skill_invocations.prompt_id, excluded.prompt_id), skill_path = coalesce(excluded.skill_path, skill_invocations.skill_path)";
+
+    private const string InvocationSql = InvocationColumns + "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) " + InvocationUpsert;
+
+    private const string HookInvocationSql = InvocationColumns +
+        "SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13 " +
+        "WHERE NOT EXISTS (SELECT 1 FROM skill_invocations WHERE session_id = ?2 AND skill_name = ?5 AND kind = ?6 AND capture_mode <> 'hook' AND (tool_use_id IS NULL OR ?9 IS NULL OR tool_use_id = ?9)) " +
+        InvocationUpsert;
+
+    private const string InsertToolCallSql = """
+        INSERT INTO tool_calls (session_id, tool_use_id, platform, occurred_at, name, is_error, prompt_id, detail, capture_mode)
+        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+        ON CONFLICT(session_id, tool_use_id) DO NOTHING
+        """;
+
+    private const string MarkToolErrorSql = "UPDATE tool_calls SET is_error = 1 WHERE session_id = ?1 AND tool_use_id = ?2 AND is_error = 0";
+
+    private const string MergeToolCallSql = """
+        UPDATE tool_calls SET
+          prompt_id = coalesce(prompt_id, ?3),
+          detail = coalesce(detail, ?4),
+          capture_mode = CASE WHEN ?5 = 'transcript' THEN 'transcript' ELSE capture_mode END
+        WHERE session_id = ?1 AND tool_use_id = ?2
+          AND ((prompt_id IS NULL AND ?3 IS NOT NULL) OR (detail IS NULL AND ?4 IS NOT NULL) OR (?5 = 'transcript' AND capture_mode <> 'transcript'))
+        """;
+
+    private const string UsageSql = """
+        INSERT INTO token_usage (platform, message_id, request_id, session_id, occurred_at, model, input_tokens, output_tokens, cache_write_tokens, cache_read_tokens, cache_write_1h_tokens, cost_usd)
+        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+        ON CONFLICT(platform, message_id, request_id) DO UPDATE SET
+          input_tokens = excluded.input_tokens, output_tokens = excluded.output_tokens,
+          cache_write_tokens = excluded.cache_write_tokens, cache_read_tokens = excluded.cache_read_tokens,
+          cache_write_1h_tokens = excluded.cache_write_1h_tokens, cost_usd = excluded.cost_usd
+        WHERE excluded.input_tokens + excluded.output_tokens + excluded.cache_write_tokens + excluded.cache_read_tokens >
+              token_usage.input_tokens + token_usage.output_tokens + token_usage.cache_write_tokens + token_usage.cache_read_tokens
+        """;
+
+    private const string ErrorSql =
+        "INSERT INTO session_errors (session_id, error_id, platform, occurred_at, kind, message) VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT DO NOTHING";
+
+    private const string CursorSql = """
+        INSERT INTO source_cursors (path, platform, byte_offset, length, last_write_utc, state, updated_at)
+        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+        ON CONFLICT(path) DO UPDATE SET platform = excluded.platform, byte_offset = excluded.byte_offset, length = excluded.length,
+          last_write_utc = excluded.last_write_utc, state = excluded.state, updated_at = excluded.updated_at
+        """;
+
     private readonly SelftuneStore _store;
     private readonly Redactor _redactor;
     private readonly IUsagePricer? _pricer;
     private readonly Func<string, IngestCounters> _counters;
-    private readonly Dictionary<string, SqliteCommand> _commands = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, RawStatement> _statements = new(StringComparer.Ordinal);
     private readonly HashSet<string> _sessionsSeen = new(StringComparer.Ordinal);
     private readonly long _now;
 
@@ -40,7 +122,8 @@ public sealed class RecordWriter : IRecordSink, IDisposable
         _now = now.ToUnixTimeMilliseconds();
     }
 
-    /// <summary>The transaction new commands enlist in; set by the caller after each <c>BeginTransaction</c>.</summary>
+    /// <summary>The caller's open transaction, when there is one. Statements run in the connection's transaction
+    /// whatever this holds; it is kept so callers can hand the writer the transaction they own.</summary>
     public SqliteTransaction? Transaction { get; set; }
 
     /// <summary>Finds improvement signals in each newly stored actionable prompt (null: none are looked for). A signal
@@ -57,26 +140,12 @@ public sealed class RecordWriter : IRecordSink, IDisposable
             c.Sessions++;
         }
 
-        Run("""
-            INSERT INTO sessions (session_id, platform, capture_mode, parent_session_id, started_at, ended_at, cwd, git_branch, agent_version, models, status, source_path, updated_at)
-            VALUES ($id, $platform, $mode, $parent, $started, $ended, $cwd, $branch, $version, $models, $status, $path, $now)
-            ON CONFLICT(session_id) DO UPDATE SET
-              capture_mode = CASE WHEN excluded.capture_mode = 'transcript' OR sessions.capture_mode = 'hook' THEN excluded.capture_mode ELSE sessions.capture_mode END,
-              parent_session_id = coalesce(excluded.parent_session_id, sessions.parent_session_id),
-              started_at = CASE WHEN sessions.started_at IS NULL OR excluded.started_at < sessions.started_at THEN coalesce(excluded.started_at, sessions.started_at) ELSE sessions.started_at END,
-              ended_at = CASE WHEN sessions.ended_at IS NULL OR excluded.ended_at > sessions.ended_at THEN coalesce(excluded.ended_at, sessions.ended_at) ELSE sessions.ended_at END,
-              cwd = coalesce(excluded.cwd, sessions.cwd),
-              git_branch = coalesce(excluded.git_branch, sessions.git_branch),
-              agent_version = coalesce(excluded.agent_version, sessions.agent_version),
-              models = coalesce(excluded.models, sessions.models),
-              status = CASE WHEN excluded.status = 'unknown' THEN sessions.status ELSE excluded.status END,
-              source_path = CASE WHEN excluded.capture_mode = 'transcript' THEN coalesce(excluded.source_path, sessions.source_path) ELSE coalesce(sessions.source_path, excluded.source_path) END,
-              updated_at = excluded.updated_at
-            """,
-            ("$id", s.SessionId), ("$platform", s.Provenance.Platform), ("$mode", Mode(s.Provenance)), ("$parent", s.ParentSessionId),
-            ("$started", Ms(s.StartedAt)), ("$ended", Ms(s.EndedAt)), ("$cwd", s.Cwd), ("$branch", NullIfEmpty(s.GitBranch)),
-            ("$version", s.AgentVersion), ("$models", s.Models is { Count: > 0 } m ? JsonSerializer.Serialize(m) : null),
-            ("$status", s.Status.ToString().ToLowerInvariant()), ("$path", s.Provenance.SourcePath), ("$now", _now));
+        Statement(SessionSql)
+            .Bind(1, s.SessionId).Bind(2, s.Provenance.Platform).Bind(3, Mode(s.Provenance)).Bind(4, s.ParentSessionId)
+            .Bind(5, Ms(s.StartedAt)).Bind(6, Ms(s.EndedAt)).Bind(7, s.Cwd).Bind(8, NullIfEmpty(s.GitBranch))
+            .Bind(9, s.AgentVersion).Bind(10, s.Models is { Count: > 0 } m ? JsonSerializer.Serialize(m) : null)
+            .Bind(11, Status(s.Status)).Bind(12, s.Provenance.SourcePath).Bind(13, _now)
+            .Execute();
     }
 
     /// <inheritdoc />
@@ -88,17 +157,14 @@ public sealed class RecordWriter : IRecordSink, IDisposable
         var hook = p.Provenance.Mode == CaptureMode.Hook;
         if (!hook)
         {
-            c.Superseded += Run("DELETE FROM prompts WHERE session_id = $s AND text_hash = $h AND capture_mode = 'hook'", ("$s", p.SessionId), ("$h", hash));
+            c.Superseded += Statement(SupersedeHookPromptSql).Bind(1, p.SessionId).Bind(2, hash).Execute();
         }
 
-        var added = Run(
-            "INSERT INTO prompts (prompt_id, session_id, platform, occurred_at, text, text_hash, kind, actionable, capture_mode, confidence, source_path, source_line) " +
-            "SELECT $id, $s, $platform, $at, $text, $h, $kind, $actionable, $mode, $conf, $path, $line " +
-            (hook ? "WHERE NOT EXISTS (SELECT 1 FROM prompts WHERE session_id = $s AND text_hash = $h AND capture_mode <> 'hook') " : string.Empty) +
-            "ON CONFLICT(prompt_id) DO NOTHING",
-            ("$id", p.PromptId), ("$s", p.SessionId), ("$platform", p.Provenance.Platform), ("$at", p.OccurredAt.ToUnixTimeMilliseconds()),
-            ("$text", text), ("$h", hash), ("$kind", Kind(p.Kind)), ("$actionable", p.IsActionable ? 1 : 0), ("$mode", Mode(p.Provenance)),
-            ("$conf", p.Provenance.Confidence), ("$path", p.Provenance.SourcePath), ("$line", p.Provenance.SourceLine));
+        var added = Statement(hook ? HookPromptSql : PromptSql)
+            .Bind(1, p.PromptId).Bind(2, p.SessionId).Bind(3, p.Provenance.Platform).Bind(4, p.OccurredAt.ToUnixTimeMilliseconds())
+            .Bind(5, text).Bind(6, hash).Bind(7, Kind(p.Kind)).Bind(8, p.IsActionable ? 1 : 0).Bind(9, Mode(p.Provenance))
+            .Bind(10, p.Provenance.Confidence).Bind(11, p.Provenance.SourcePath).Bind(12, p.Provenance.SourceLine)
+            .Execute();
         if (added > 0)
         {
             c.Prompts++;
@@ -118,23 +184,19 @@ public sealed class RecordWriter : IRecordSink, IDisposable
     {
         var c = Counters(i.Provenance);
         var hook = i.Provenance.Mode == CaptureMode.Hook;
-        var kind = i.Kind.ToString().ToLowerInvariant();
+        var kind = Kind(i.Kind);
         if (!hook)
         {
-            c.Superseded += Run(
-                "DELETE FROM skill_invocations WHERE session_id = $s AND skill_name = $n AND kind = $k AND capture_mode = 'hook' AND (tool_use_id IS NULL OR $t IS NULL OR tool_use_id = $t)",
-                ("$s", i.SessionId), ("$n", i.SkillName), ("$k", kind), ("$t", i.ToolUseId));
+            c.Superseded += Statement(SupersedeHookInvocationSql).Bind(1, i.SessionId).Bind(2, i.SkillName).Bind(3, kind).Bind(4, i.ToolUseId).Execute();
         }
 
-        var added = Run(
-            "INSERT INTO skill_invocations (invocation_id, session_id, platform, occurred_at, skill_name, kind, prompt_id, skill_path, tool_use_id, capture_mode, confidence, source_path, source_line) " +
-            "SELECT $id, $s, $platform, $at, $n, $k, $prompt, $skillPath, $t, $mode, $conf, $path, $line " +
-            (hook ? "WHERE NOT EXISTS (SELECT 1 FROM skill_invocations WHERE session_id = $s AND skill_name = $n AND kind = $k AND capture_mode <> 'hook' AND (tool_use_id IS NULL OR $t IS NULL OR tool_use_id = $t)) " : string.Empty) +
-            "ON CONFLICT(invocation_id) DO UPDATE SET prompt_id = coalesce(skill_invocations.prompt_id, excluded.prompt_id), skill_path = coalesce(excluded.skill_path, skill_invocations.skill_path)",
-            ("$id", i.InvocationId), ("$s", i.SessionId), ("$platform", i.Provenance.Platform), ("$at", i.OccurredAt.ToUnixTimeMilliseconds()),
-            ("$n", i.SkillName), ("$k", kind), ("$prompt", i.PromptId), ("$skillPath", i.SkillPath), ("$t", i.ToolUseId),
-            ("$mode", Mode(i.Provenance)), ("$conf", i.Provenance.Confidence), ("$path", i.Provenance.SourcePath), ("$line", i.Provenance.SourceLine));
-        c.SkillInvocations += added;
+        var existed = Statement("SELECT 1 FROM skill_invocations WHERE invocation_id = ?1").Bind(1, i.InvocationId).ScalarInt64() is not null;
+        var changed = Statement(hook ? HookInvocationSql : InvocationSql)
+            .Bind(1, i.InvocationId).Bind(2, i.SessionId).Bind(3, i.Provenance.Platform).Bind(4, i.OccurredAt.ToUnixTimeMilliseconds())
+            .Bind(5, i.SkillName).Bind(6, kind).Bind(7, i.PromptId).Bind(8, i.SkillPath).Bind(9, i.ToolUseId)
+            .Bind(10, Mode(i.Provenance)).Bind(11, i.Provenance.Confidence).Bind(12, i.Provenance.SourcePath).Bind(13, i.Provenance.SourceLine)
+            .Execute();
+        c.SkillInvocations += !existed && changed > 0 ? 1 : 0;
     }
 
     /// <inheritdoc />
@@ -142,46 +204,36 @@ public sealed class RecordWriter : IRecordSink, IDisposable
     {
         var c = Counters(t.Provenance);
         var detail = t.Detail is null ? null : Redact(t.Detail.Length > 200 ? t.Detail[..200] : t.Detail, c);
-        var existing = Prepared("SELECT is_error FROM tool_calls WHERE session_id = $s AND tool_use_id = $id", ("$s", t.SessionId), ("$id", t.ToolUseId)).ExecuteScalar();
-        Run("""
-            INSERT INTO tool_calls (session_id, tool_use_id, platform, occurred_at, name, is_error, prompt_id, detail, capture_mode)
-            VALUES ($s, $id, $platform, $at, $name, $err, $prompt, $detail, $mode)
-            ON CONFLICT(session_id, tool_use_id) DO UPDATE SET
-              is_error = max(tool_calls.is_error, excluded.is_error),
-              prompt_id = coalesce(tool_calls.prompt_id, excluded.prompt_id),
-              detail = coalesce(tool_calls.detail, excluded.detail),
-              capture_mode = CASE WHEN excluded.capture_mode = 'transcript' THEN 'transcript' ELSE tool_calls.capture_mode END
-            """,
-            ("$s", t.SessionId), ("$id", t.ToolUseId), ("$platform", t.Provenance.Platform), ("$at", t.OccurredAt.ToUnixTimeMilliseconds()),
-            ("$name", t.Name), ("$err", t.IsError ? 1 : 0), ("$prompt", t.PromptId), ("$detail", detail), ("$mode", Mode(t.Provenance)));
-        if (existing is null)
+        var mode = Mode(t.Provenance);
+        var inserted = Statement(InsertToolCallSql)
+            .Bind(1, t.SessionId).Bind(2, t.ToolUseId).Bind(3, t.Provenance.Platform).Bind(4, t.OccurredAt.ToUnixTimeMilliseconds())
+            .Bind(5, t.Name).Bind(6, t.IsError ? 1 : 0).Bind(7, t.PromptId).Bind(8, detail).Bind(9, mode)
+            .Execute() > 0;
+        if (inserted)
         {
             c.ToolCalls++;
+            c.ToolErrors += t.IsError ? 1 : 0;
+            return;
         }
 
-        if (t.IsError && existing is not 1L)
+        if (t.IsError)
         {
-            c.ToolErrors++;
+            c.ToolErrors += Statement(MarkToolErrorSql).Bind(1, t.SessionId).Bind(2, t.ToolUseId).Execute();
         }
+
+        Statement(MergeToolCallSql).Bind(1, t.SessionId).Bind(2, t.ToolUseId).Bind(3, t.PromptId).Bind(4, detail).Bind(5, mode).Execute();
     }
 
     /// <inheritdoc />
     public void Usage(TokenUsageRecord u)
     {
         var c = Counters(u.Provenance);
-        var cost = u.CostUsd ?? _pricer?.Price(u.Model, u.InputTokens, u.OutputTokens, u.CacheWriteTokens, u.CacheReadTokens);
-        var changed = Run("""
-            INSERT INTO token_usage (platform, message_id, request_id, session_id, occurred_at, model, input_tokens, output_tokens, cache_write_tokens, cache_read_tokens, cost_usd)
-            VALUES ($platform, $m, $r, $s, $at, $model, $in, $out, $cw, $cr, $cost)
-            ON CONFLICT(platform, message_id, request_id) DO UPDATE SET
-              input_tokens = excluded.input_tokens, output_tokens = excluded.output_tokens,
-              cache_write_tokens = excluded.cache_write_tokens, cache_read_tokens = excluded.cache_read_tokens, cost_usd = excluded.cost_usd
-            WHERE excluded.input_tokens + excluded.output_tokens + excluded.cache_write_tokens + excluded.cache_read_tokens >
-                  token_usage.input_tokens + token_usage.output_tokens + token_usage.cache_write_tokens + token_usage.cache_read_tokens
-            """,
-            ("$platform", u.Provenance.Platform), ("$m", u.MessageId), ("$r", u.RequestId), ("$s", u.SessionId), ("$at", u.OccurredAt.ToUnixTimeMilliseconds()),
-            ("$model", u.Model), ("$in", u.InputTokens), ("$out", u.OutputTokens), ("$cw", u.CacheWriteTokens), ("$cr", u.CacheReadTokens),
-            ("$cost", cost is null ? null : (double)cost.Value));
+        var cost = u.CostUsd ?? _pricer?.Price(u.Model, u.InputTokens, u.OutputTokens, u.CacheWriteTokens, u.CacheReadTokens, u.CacheWrite1hTokens);
+        var changed = Statement(UsageSql)
+            .Bind(1, u.Provenance.Platform).Bind(2, u.MessageId).Bind(3, u.RequestId).Bind(4, u.SessionId).Bind(5, u.OccurredAt.ToUnixTimeMilliseconds())
+            .Bind(6, u.Model).Bind(7, u.InputTokens).Bind(8, u.OutputTokens).Bind(9, u.CacheWriteTokens).Bind(10, u.CacheReadTokens)
+            .Bind(11, u.CacheWrite1hTokens).Bind(12, cost is null ? null : (double)cost.Value)
+            .Execute();
         c.UsageRecords += changed > 0 ? 1 : 0;
     }
 
@@ -190,9 +242,9 @@ public sealed class RecordWriter : IRecordSink, IDisposable
     {
         var c = Counters(e.Provenance);
         var message = Redact(e.Message.Length > 500 ? e.Message[..500] : e.Message, c);
-        c.Errors += Run(
-            "INSERT INTO session_errors (session_id, error_id, platform, occurred_at, kind, message) VALUES ($s, $id, $platform, $at, $kind, $msg) ON CONFLICT DO NOTHING",
-            ("$s", e.SessionId), ("$id", e.ErrorId), ("$platform", e.Provenance.Platform), ("$at", e.OccurredAt.ToUnixTimeMilliseconds()), ("$kind", e.Kind), ("$msg", message));
+        c.Errors += Statement(ErrorSql)
+            .Bind(1, e.SessionId).Bind(2, e.ErrorId).Bind(3, e.Provenance.Platform).Bind(4, e.OccurredAt.ToUnixTimeMilliseconds()).Bind(5, e.Kind).Bind(6, message)
+            .Execute();
     }
 
     /// <inheritdoc />
@@ -204,24 +256,20 @@ public sealed class RecordWriter : IRecordSink, IDisposable
     /// <param name="platform">The platform whose source it is.</param>
     /// <param name="path">The source path.</param>
     /// <param name="cursor">The cursor to resume from.</param>
-    public void SaveCursor(string platform, string path, SourceCursor cursor) => Run("""
-        INSERT INTO source_cursors (path, platform, byte_offset, length, last_write_utc, state, updated_at)
-        VALUES ($path, $platform, $offset, $length, $mtime, $state, $now)
-        ON CONFLICT(path) DO UPDATE SET platform = excluded.platform, byte_offset = excluded.byte_offset, length = excluded.length,
-          last_write_utc = excluded.last_write_utc, state = excluded.state, updated_at = excluded.updated_at
-        """,
-        ("$path", path), ("$platform", platform), ("$offset", cursor.Offset), ("$length", cursor.Length),
-        ("$mtime", cursor.LastWriteUtc.Ticks), ("$state", cursor.State), ("$now", _now));
+    public void SaveCursor(string platform, string path, SourceCursor cursor) =>
+        Statement(CursorSql)
+            .Bind(1, path).Bind(2, platform).Bind(3, cursor.Offset).Bind(4, cursor.Length).Bind(5, cursor.LastWriteUtc.Ticks).Bind(6, cursor.State).Bind(7, _now)
+            .Execute();
 
     /// <inheritdoc />
     public void Dispose()
     {
-        foreach (var command in _commands.Values)
+        foreach (var statement in _statements.Values)
         {
-            command.Dispose();
+            statement.Dispose();
         }
 
-        _commands.Clear();
+        _statements.Clear();
     }
 
     /// <summary>The 16-hex-digit SHA-256 prefix used to match prompts across capture modes.</summary>
@@ -265,35 +313,50 @@ public sealed class RecordWriter : IRecordSink, IDisposable
         return redacted;
     }
 
-    private int Run(string sql, params (string Name, object? Value)[] parameters) => Prepared(sql, parameters).ExecuteNonQuery();
-
-    private SqliteCommand Prepared(string sql, params (string Name, object? Value)[] parameters)
+    private RawStatement Statement(string sql)
     {
-        if (!_commands.TryGetValue(sql, out var command))
+        if (!_statements.TryGetValue(sql, out var statement))
         {
-            command = _store.Connection.CreateCommand();
-            command.CommandText = sql;
-            foreach (var (name, _) in parameters)
-            {
-                command.Parameters.Add(new SqliteParameter { ParameterName = name });
-            }
-
-            command.Prepare();
-            _commands[sql] = command;
+            statement = new RawStatement(_store, sql);
+            _statements[sql] = statement;
         }
 
-        command.Transaction = Transaction;
-        for (var i = 0; i < parameters.Length; i++)
-        {
-            command.Parameters[i].Value = parameters[i].Value ?? DBNull.Value;
-        }
-
-        return command;
+        return statement;
     }
 
-    private static string Mode(Provenance p) => p.Mode.ToString().ToLowerInvariant();
+    private static string Mode(Provenance p) => p.Mode switch
+    {
+        CaptureMode.Transcript => "transcript",
+        CaptureMode.Hook => "hook",
+        _ => "repair",
+    };
 
-    private static string Kind(PromptKind kind) => kind.ToString().ToLowerInvariant();
+    private static string Kind(PromptKind kind) => kind switch
+    {
+        PromptKind.User => "user",
+        PromptKind.ToolOutput => "tooloutput",
+        PromptKind.Command => "command",
+        PromptKind.Continuation => "continuation",
+        PromptKind.SkillBody => "skillbody",
+        PromptKind.System => "system",
+        PromptKind.Notification => "notification",
+        _ => "selftune",
+    };
+
+    private static string Kind(InvocationKind kind) => kind switch
+    {
+        InvocationKind.Implicit => "implicit",
+        InvocationKind.Explicit => "explicit",
+        _ => "read",
+    };
+
+    private static string Status(CompletionStatus status) => status switch
+    {
+        CompletionStatus.Completed => "completed",
+        CompletionStatus.Failed => "failed",
+        CompletionStatus.Interrupted => "interrupted",
+        _ => "unknown",
+    };
 
     private static long? Ms(DateTimeOffset? at) => at?.ToUnixTimeMilliseconds();
 

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Threading.Channels;
+using Microsoft.Data.Sqlite;
 using Selftune.Abstractions;
 using Selftune.Core.Privacy;
 using Selftune.Core.Signals;
@@ -32,6 +33,9 @@ public sealed record SyncReport(DateTimeOffset StartedAt, long ElapsedMs, IReadO
 public sealed class SyncService
 {
     private const int BatchSize = 4096;
+    private const int RecordsPerTransaction = 50_000;
+    private const int MaxTransactionMs = 500;
+    private const int CacheKilobytes = 64 * 1024;
     private readonly IReadOnlyList<IIngestor> _ingestors;
     private readonly TimeProvider _time;
     private readonly ImprovementSignalDetector? _signals;
@@ -69,6 +73,9 @@ public sealed class SyncService
             return c;
         }
 
+        // A large page cache keeps the indexes being filled in memory (the default 2 MB makes every insert of a big
+        // sync page in and out); SQLite allocates it only as pages are used.
+        store.Execute($"PRAGMA cache_size = -{CacheKilobytes}");
         var cursors = LoadCursors(store);
         var work = new List<(IIngestor Ingestor, SourceFile Source, SourceCursor? From)>();
         foreach (var ingestor in _ingestors.Where(i => options.Platforms is null || options.Platforms.Contains(i.Platform)))
@@ -131,16 +138,27 @@ public sealed class SyncService
         var done = 0;
         using (var writer = new RecordWriter(store, redactor, pricer, For, started) { Signals = _signals })
         {
+            // Several batches share one transaction (fewer commits and WAL syncs); a source's cursor is always saved in
+            // the transaction that holds its last records.
+            SqliteTransaction? tx = null;
+            var inTransaction = 0;
+            var since = Stopwatch.StartNew();
             foreach (var batch in channel.Reader.ReadAllAsync(CancellationToken.None).ToBlockingEnumerable())
             {
-                using var tx = store.BeginTransaction();
-                writer.Transaction = tx;
+                if (tx is null)
+                {
+                    tx = store.BeginTransaction();
+                    writer.Transaction = tx;
+                    since.Restart();
+                }
+
                 var c = For(batch.Platform);
                 foreach (var record in batch.Records)
                 {
                     Dispatch(writer, c, record);
                 }
 
+                inTransaction += batch.Records.Count;
                 if (batch.Final is { } final)
                 {
                     c.Lines += final.Lines;
@@ -161,7 +179,20 @@ public sealed class SyncService
                     options.Progress?.Invoke(++done, work.Count);
                 }
 
+                if (inTransaction >= RecordsPerTransaction || since.ElapsedMilliseconds >= MaxTransactionMs)
+                {
+                    tx.Commit();
+                    tx.Dispose();
+                    tx = null;
+                    writer.Transaction = null;
+                    inTransaction = 0;
+                }
+            }
+
+            if (tx is not null)
+            {
                 tx.Commit();
+                tx.Dispose();
                 writer.Transaction = null;
             }
         }

@@ -29,6 +29,10 @@ public static class CommandTree
         root.Subcommands.Add(InstallCommands.Install(app));
         root.Subcommands.Add(InstallCommands.Uninstall(app));
         root.Subcommands.Add(InstallCommands.Init(app));
+        root.Subcommands.Add(StatusCommands.Status(app));
+        root.Subcommands.Add(StatusCommands.Last(app));
+        root.Subcommands.Add(StatusCommands.Sessions(app));
+        root.Runs(app, (a, _) => StatusCommands.RunStatus(a));
         return root;
     }
 

@@ -1,8 +1,10 @@
 using Microsoft.Extensions.DependencyInjection;
 using Selftune.Abstractions;
+using Selftune.Core.Configuration;
 using Selftune.Core.Hooks;
 using Selftune.Core.Ingest;
 using Selftune.Core.Install;
+using Selftune.Core.Pricing;
 using Selftune.Core.Signals;
 
 namespace Selftune.Host.Cli;
@@ -17,6 +19,7 @@ public static class Composition
         services.AddSingleton<HookSpoolDrainer>();
         services.AddSingleton<InstallService>();
         services.AddSingleton(sp => new ImprovementSignalDetector(() => InstalledSkillNames(sp.GetRequiredService<PlatformContext>(), sp.GetServices<IInstaller>())));
+        services.AddSingleton<IUsagePricer>(sp => PricingTable.Load(sp.GetRequiredService<SelftuneHome>().PricingPath));
     }
 
     /// <summary>Names of the skills installed for every detected agent: child folders of its skill roots holding a SKILL.md.</summary>

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Globalization;
 using Selftune.Core;
 using Selftune.Core.Configuration;
 using Selftune.Core.Hooks;
@@ -24,7 +23,7 @@ public static class SyncCommands
             {
                 var options = new SyncOptions(
                     Force: p.GetValue(force),
-                    Since: ParseDate(p.GetValue(since)),
+                    Since: StatusCommands.ParseDate(p.GetValue(since), "sync"),
                     Platforms: p.GetValue(platform) is { Length: > 0 } ps ? ps.ToHashSet(StringComparer.Ordinal) : null);
                 var report = Run(a, options, ct);
                 a.Output.Result(report, console => Render(console, report));
@@ -39,16 +38,17 @@ public static class SyncCommands
         var service = a.Get<SyncService>();
         var redactor = new Redactor(a.Config.GetBool(ConfigKeys.RedactionEnabled.Key));
         var hooks = a.Get<HookSpoolDrainer>().Drain(store, a.Home, redactor, cancellationToken);
+        var pricer = a.Get<IUsagePricer>();
         if (!a.Output.CanShowProgress)
         {
-            return service.Run(store, a.Context, redactor, null, options, cancellationToken) with { Hooks = hooks };
+            return service.Run(store, a.Context, redactor, pricer, options, cancellationToken) with { Hooks = hooks };
         }
 
         SyncReport? report = null;
         a.Output.Error.Progress().AutoClear(true).Start(ctx =>
         {
             var task = ctx.AddTask("reading sessions");
-            report = service.Run(store, a.Context, redactor, null, options with
+            report = service.Run(store, a.Context, redactor, pricer, options with
             {
                 Progress = (done, total) =>
                 {
@@ -90,9 +90,4 @@ public static class SyncCommands
 
         console.MarkupLine($"Synced in {report.ElapsedMs} ms.");
     }
-
-    private static DateTimeOffset? ParseDate(string? text) =>
-        text is null ? null
-        : DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var d) ? d
-        : throw new SelftuneException(ErrorCodes.InvalidArgument, $"--since '{text}' is not a date; use YYYY-MM-DD or ISO-8601.", "selftune sync --since 2026-01-01", exitCode: 2);
 }

@@ -1,0 +1,142 @@
+using Selftune.Abstractions;
+
+namespace Selftune.Plugin.Claude;
+
+/// <summary>
+/// Where Claude Code keeps its data on this machine: the configuration folders (<c>CLAUDE_CONFIG_DIR</c>, a
+/// comma-separated list as ccusage accepts it; else <c>~/.config/claude</c> and <c>~/.claude</c>), their
+/// <c>projects/</c> transcript folders, and the folders holding installed skills. Used by the ingestor and by the
+/// installer's <c>Detect</c>.
+/// </summary>
+internal static class ClaudeDetection
+{
+    /// <summary>The environment variable that relocates Claude Code's configuration folder.</summary>
+    public const string ConfigDirVariable = "CLAUDE_CONFIG_DIR";
+
+    /// <summary>The most folders walked below a plugins folder when looking for plugin skills.</summary>
+    private const int MaxPluginDirectories = 2000;
+
+    /// <summary>Claude Code's configuration folders, existing or not, in precedence order.</summary>
+    public static IReadOnlyList<string> ConfigDirectories(PlatformContext context)
+    {
+        if (context.Environment(ConfigDirVariable) is { Length: > 0 } configured)
+        {
+            return configured.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                .Select(d => Path.GetFullPath(context.Expand(d)))
+                .Distinct(StringComparer.Ordinal)
+                .ToList();
+        }
+
+        return [Path.Combine(context.UserHome, ".config", "claude"), Path.Combine(context.UserHome, ".claude")];
+    }
+
+    /// <summary>The <c>projects/</c> folders that hold session transcripts.</summary>
+    public static IEnumerable<string> ProjectFolders(PlatformContext context) =>
+        ConfigDirectories(context).Select(d => Path.Combine(d, "projects"));
+
+    /// <summary>Looks for Claude Code: a configuration folder, or <c>claude</c> on PATH. Never throws.</summary>
+    public static AgentDetection Detect(PlatformContext context)
+    {
+        var configs = ConfigDirectories(context);
+        var existing = configs.FirstOrDefault(Directory.Exists);
+        var executable = FindOnPath(context, "claude");
+        var settingsDir = existing ?? configs[^1];
+        var evidence = existing is not null ? existing : executable ?? $"neither {string.Join(" nor ", configs)} nor 'claude' on PATH";
+        return new AgentDetection(existing is not null || executable is not null, evidence, Path.Combine(settingsDir, "settings.json"), SkillRoots(context));
+    }
+
+    /// <summary>Folders holding installed skills, most specific first: the project's <c>.claude/skills</c> from the
+    /// working directory up to the git root, the user's <c>skills/</c> in each configuration folder, then every
+    /// <c>skills/</c> folder of installed Claude Code plugins.</summary>
+    public static IReadOnlyList<string> SkillRoots(PlatformContext context)
+    {
+        var roots = new List<string>();
+        foreach (var dir in ProjectChain(context.WorkingDirectory))
+        {
+            roots.Add(Path.Combine(dir, ".claude", "skills"));
+        }
+
+        foreach (var config in ConfigDirectories(context))
+        {
+            roots.Add(Path.Combine(config, "skills"));
+        }
+
+        foreach (var config in ConfigDirectories(context))
+        {
+            roots.AddRange(PluginSkillFolders(Path.Combine(config, "plugins")));
+        }
+
+        return roots.Distinct(StringComparer.Ordinal).ToList();
+    }
+
+    /// <summary>The working directory and its ancestors up to (and including) the first that holds <c>.git</c>;
+    /// only the working directory when no ancestor does.</summary>
+    public static IEnumerable<string> ProjectChain(string workingDirectory)
+    {
+        var chain = new List<string>();
+        for (var dir = new DirectoryInfo(workingDirectory); dir is not null; dir = dir.Parent)
+        {
+            chain.Add(dir.FullName);
+            if (Directory.Exists(Path.Combine(dir.FullName, ".git")) || File.Exists(Path.Combine(dir.FullName, ".git")))
+            {
+                return chain;
+            }
+        }
+
+        return chain.Take(1);
+    }
+
+    /// <summary>Every folder named <c>skills</c> below <paramref name="pluginsFolder"/> (bounded walk).</summary>
+    public static IEnumerable<string> PluginSkillFolders(string pluginsFolder)
+    {
+        if (!Directory.Exists(pluginsFolder))
+        {
+            yield break;
+        }
+
+        var pending = new Stack<(string Dir, int Depth)>();
+        pending.Push((pluginsFolder, 0));
+        var visited = 0;
+        var options = new EnumerationOptions { AttributesToSkip = FileAttributes.ReparsePoint, IgnoreInaccessible = true };
+        while (pending.Count > 0 && visited++ < MaxPluginDirectories)
+        {
+            var (dir, depth) = pending.Pop();
+            string[] children;
+            try
+            {
+                children = Directory.GetDirectories(dir, "*", options);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                continue;
+            }
+
+            Array.Sort(children, StringComparer.Ordinal);
+            foreach (var child in children)
+            {
+                if (Path.GetFileName(child) == "skills")
+                {
+                    yield return child;
+                }
+                else if (depth < 6)
+                {
+                    pending.Push((child, depth + 1));
+                }
+            }
+        }
+    }
+
+    private static string? FindOnPath(PlatformContext context, string name)
+    {
+        foreach (var dir in (context.Environment("PATH") ?? string.Empty).Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
+        {
+            var candidate = Path.Combine(dir, name);
+            if (File.Exists(candidate))
+            {
+                return candidate;
+            }
+        }
+
+        return null;
+    }
+}

@@ -1,0 +1,406 @@
+using System.Globalization;
+using System.Text;
+
+namespace Selftune.Plugin.Claude;
+
+/// <summary>A <c>tool_use</c> block of an assistant message.</summary>
+/// <param name="Id">The call id (<c>toolu_…</c>), or null when missing.</param>
+/// <param name="Name">The tool name.</param>
+/// <param name="Skill"><c>input.skill</c> (Skill tool).</param>
+/// <param name="FilePath"><c>input.file_path</c> / <c>input.path</c> / <c>input.notebook_path</c>.</param>
+/// <param name="Detail">A short description of the input (at most 200 characters).</param>
+internal sealed record ToolUse(string? Id, string Name, string? Skill, string? FilePath, string? Detail);
+
+/// <summary>A <c>tool_result</c> block of a user message.</summary>
+/// <param name="ToolUseId">The call it answers.</param>
+/// <param name="IsError">The block's <c>is_error</c>.</param>
+internal readonly record struct ToolResult(string ToolUseId, bool IsError);
+
+/// <summary>
+/// The fields of one transcript line that selftune uses, read with a single forward pass of
+/// <see cref="JsonScanner"/> (no DOM): large values it does not need (tool results, <c>toolUseResult</c>, thinking,
+/// assistant text) are skipped without being materialized. Reused line after line by one reader.
+/// </summary>
+internal sealed class TranscriptLine
+{
+    private const int MaxDetail = 200;
+    private readonly StringBuilder _text = new();
+
+    public string? Type;
+    public string? Subtype;
+    public string? Uuid;
+    public string? ParentUuid;
+    public string? SessionId;
+    public string? AgentId;
+    public string? Timestamp;
+    public string? Cwd;
+    public string? GitBranch;
+    public string? Version;
+    public string? RequestId;
+    public string? Level;
+    public bool IsSidechain;
+    public bool IsMeta;
+    public bool IsCompactSummary;
+    public bool IsApiErrorMessage;
+    public decimal? CostUsd;
+
+    public string? Role;
+    public string? MessageId;
+    public string? Model;
+    public string? StopReason;
+    /// <summary>The message text: string content, or the <c>text</c> blocks joined by newlines (user messages, API error
+    /// messages, and the top-level <c>content</c> of system lines); null when there is none.</summary>
+    public string? Text;
+    public readonly List<ToolUse> ToolUses = [];
+    public readonly List<ToolResult> ToolResults = [];
+
+    public bool HasUsage;
+    public long InputTokens;
+    public long OutputTokens;
+    public long CacheWriteTokens;
+    public long CacheReadTokens;
+    public long CacheWrite1hTokens;
+
+    /// <summary>Parses one line (without its newline).</summary>
+    /// <param name="line">The line's bytes.</param>
+    /// <param name="error">Why the line could not be read, for the malformed report.</param>
+    /// <returns>False when the line is not one valid JSON object.</returns>
+    public bool TryParse(ReadOnlySpan<byte> line, out string? error)
+    {
+        Reset();
+        try
+        {
+            var json = new JsonScanner(line);
+            if (json.Peek() != (byte)'{')
+            {
+                error = "not a JSON object";
+                return false;
+            }
+
+            ReadEnvelope(ref json);
+            if (!json.AtEnd())
+            {
+                error = "unexpected data after the JSON object";
+                return false;
+            }
+
+            error = null;
+            return true;
+        }
+        catch (JsonScanException ex)
+        {
+            error = "invalid JSON: " + ex.Message;
+            return false;
+        }
+    }
+
+    /// <summary>Parses an ISO-8601 timestamp as logged (<c>2026-02-12T14:13:05.185Z</c>) to UTC; null when it is not a time.</summary>
+    public static DateTimeOffset? ParseTimestamp(string? text)
+    {
+        if (string.IsNullOrEmpty(text))
+        {
+            return null;
+        }
+
+        // Fast path for the shape Claude Code writes: yyyy-MM-ddTHH:mm:ss[.fraction]Z.
+        var s = text.AsSpan();
+        if (s.Length >= 20 && s[^1] == 'Z' && s[4] == '-' && s[7] == '-' && s[10] == 'T' && s[13] == ':' && s[16] == ':'
+            && int.TryParse(s[..4], NumberStyles.None, CultureInfo.InvariantCulture, out var year)
+            && int.TryParse(s[5..7], NumberStyles.None, CultureInfo.InvariantCulture, out var month)
+            && int.TryParse(s[8..10], NumberStyles.None, CultureInfo.InvariantCulture, out var day)
+            && int.TryParse(s[11..13], NumberStyles.None, CultureInfo.InvariantCulture, out var hour)
+            && int.TryParse(s[14..16], NumberStyles.None, CultureInfo.InvariantCulture, out var minute)
+            && int.TryParse(s[17..19], NumberStyles.None, CultureInfo.InvariantCulture, out var second)
+            && year is >= 1 and <= 9999 && month is >= 1 and <= 12 && day >= 1 && day <= DateTime.DaysInMonth(year, month)
+            && hour < 24 && minute < 60 && second < 60)
+        {
+            var ticks = 0L;
+            if (s.Length > 21 && s[19] == '.')
+            {
+                var fraction = s[20..^1];
+                var scale = TimeSpan.TicksPerSecond;
+                foreach (var c in fraction)
+                {
+                    if (!char.IsAsciiDigit(c))
+                    {
+                        return Slow(text);
+                    }
+
+                    scale /= 10;
+                    ticks += (c - '0') * scale;
+                }
+            }
+            else if (s.Length != 20)
+            {
+                return Slow(text);
+            }
+
+            return new DateTimeOffset(new DateTime(year, month, day, hour, minute, second, DateTimeKind.Utc).AddTicks(ticks));
+        }
+
+        return Slow(text);
+
+        static DateTimeOffset? Slow(string text) =>
+            DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var at) ? at : null;
+    }
+
+    private void Reset()
+    {
+        Type = Subtype = Uuid = ParentUuid = SessionId = AgentId = Timestamp = Cwd = GitBranch = Version = RequestId = Level = null;
+        Role = MessageId = Model = StopReason = Text = null;
+        IsSidechain = IsMeta = IsCompactSummary = IsApiErrorMessage = HasUsage = false;
+        CostUsd = null;
+        InputTokens = OutputTokens = CacheWriteTokens = CacheReadTokens = CacheWrite1hTokens = 0;
+        ToolUses.Clear();
+        ToolResults.Clear();
+    }
+
+    private void ReadEnvelope(ref JsonScanner json)
+    {
+        json.StartObject();
+        var first = true;
+        while (json.NextProperty(out var name, ref first))
+        {
+            switch (name.Length)
+            {
+                // The structured copy of a tool result repeats the tool output and holds nothing selftune needs; Claude
+                // Code writes it after the fields that matter, so a complete line is not read any further.
+                case 13 when name.SequenceEqual("toolUseResult"u8) && Timestamp is not null && json.SkipRestIfClosed(): return;
+                case 3 when name.SequenceEqual("cwd"u8): Cwd = json.ReadString(); break;
+                case 4 when name.SequenceEqual("type"u8): Type = json.ReadString(); break;
+                case 4 when name.SequenceEqual("uuid"u8): Uuid = json.ReadString(); break;
+                case 4 when name.SequenceEqual("role"u8): Role = json.ReadString(); break;
+                case 5 when name.SequenceEqual("level"u8): Level = json.ReadString(); break;
+                case 6 when name.SequenceEqual("isMeta"u8): IsMeta = json.ReadTrue(); break;
+                case 7 when name.SequenceEqual("subtype"u8): Subtype = json.ReadString(); break;
+                case 7 when name.SequenceEqual("agentId"u8): AgentId = json.ReadString(); break;
+                case 7 when name.SequenceEqual("version"u8): Version = json.ReadString(); break;
+                case 7 when name.SequenceEqual("costUSD"u8): CostUsd = json.ReadDecimal(); break;
+                case 7 when name.SequenceEqual("message"u8): ReadMessage(ref json); break;
+                case 7 when name.SequenceEqual("content"u8): ReadContent(ref json); break;
+                case 9 when name.SequenceEqual("sessionId"u8): SessionId = json.ReadString(); break;
+                case 9 when name.SequenceEqual("timestamp"u8): Timestamp = json.ReadString(); break;
+                case 9 when name.SequenceEqual("gitBranch"u8): GitBranch = json.ReadString(); break;
+                case 9 when name.SequenceEqual("requestId"u8): RequestId = json.ReadString(); break;
+                case 10 when name.SequenceEqual("parentUuid"u8): ParentUuid = json.ReadString(); break;
+                case 11 when name.SequenceEqual("isSidechain"u8): IsSidechain = json.ReadTrue(); break;
+                case 16 when name.SequenceEqual("isCompactSummary"u8): IsCompactSummary = json.ReadTrue(); break;
+                case 17 when name.SequenceEqual("isApiErrorMessage"u8): IsApiErrorMessage = json.ReadTrue(); break;
+                default: json.SkipValue(); break;
+            }
+        }
+    }
+
+    private void ReadMessage(ref JsonScanner json)
+    {
+        if (json.Peek() != (byte)'{')
+        {
+            json.SkipValue();
+            return;
+        }
+
+        json.StartObject();
+        var first = true;
+        while (json.NextProperty(out var name, ref first))
+        {
+            switch (name.Length)
+            {
+                case 2 when name.SequenceEqual("id"u8): MessageId = json.ReadString(); break;
+                case 4 when name.SequenceEqual("role"u8): Role = json.ReadString(); break;
+                case 5 when name.SequenceEqual("model"u8): Model = json.ReadString(); break;
+                case 5 when name.SequenceEqual("usage"u8): ReadUsage(ref json); break;
+                case 7 when name.SequenceEqual("content"u8): ReadContent(ref json); break;
+                case 11 when name.SequenceEqual("stop_reason"u8): StopReason = json.ReadString(); break;
+                default: json.SkipValue(); break;
+            }
+        }
+    }
+
+    private void ReadContent(ref JsonScanner json)
+    {
+        var start = json.Peek();
+        if (start == (byte)'"')
+        {
+            Text = json.ReadString();
+            return;
+        }
+
+        if (start != (byte)'[')
+        {
+            json.SkipValue();
+            return;
+        }
+
+        // Text is kept for user messages (prompts) and API error messages; assistant text is not needed.
+        var keepText = Role != "assistant" || IsApiErrorMessage;
+        _text.Clear();
+        var texts = 0;
+        json.StartArray();
+        var firstBlock = true;
+        while (json.NextElement(ref firstBlock))
+        {
+            if (json.Peek() != (byte)'{')
+            {
+                json.SkipValue();
+                continue;
+            }
+
+            string? type = null, text = null, id = null, toolName = null, toolUseId = null;
+            string? skill = null, filePath = null, detail = null;
+            var isError = false;
+            json.StartObject();
+            var first = true;
+            while (json.NextProperty(out var name, ref first))
+            {
+                switch (name.Length)
+                {
+                    case 2 when name.SequenceEqual("id"u8): id = json.ReadString(); break;
+                    case 4 when name.SequenceEqual("type"u8): type = json.ReadString(); break;
+                    case 4 when name.SequenceEqual("text"u8) && keepText: text = json.ReadString(); break;
+                    case 4 when name.SequenceEqual("name"u8): toolName = json.ReadString(); break;
+                    case 5 when name.SequenceEqual("input"u8): ReadInput(ref json, out skill, out filePath, out detail); break;
+                    case 8 when name.SequenceEqual("is_error"u8): isError = json.ReadTrue(); break;
+                    case 11 when name.SequenceEqual("tool_use_id"u8): toolUseId = json.ReadString(); break;
+                    default: json.SkipValue(); break;
+                }
+            }
+
+            switch (type)
+            {
+                case "text" when text is not null:
+                    if (texts++ > 0)
+                    {
+                        _text.Append('\n');
+                    }
+
+                    _text.Append(text);
+                    break;
+                case "tool_use" when toolName is not null:
+                    ToolUses.Add(new ToolUse(id, toolName, skill, filePath, detail));
+                    break;
+                case "tool_result" when toolUseId is not null:
+                    ToolResults.Add(new ToolResult(toolUseId, isError));
+                    break;
+            }
+        }
+
+        if (texts > 0)
+        {
+            Text = _text.ToString();
+        }
+    }
+
+    private static void ReadInput(ref JsonScanner json, out string? skill, out string? filePath, out string? detail)
+    {
+        skill = filePath = detail = null;
+        if (json.Peek() != (byte)'{')
+        {
+            json.SkipValue();
+            return;
+        }
+
+        string? other = null;
+        json.StartObject();
+        var first = true;
+        while (json.NextProperty(out var name, ref first))
+        {
+            switch (name.Length)
+            {
+                case 4 when name.SequenceEqual("path"u8): filePath ??= json.ReadString(); break;
+                case 5 when name.SequenceEqual("skill"u8): skill = json.ReadString(); break;
+                case 9 when name.SequenceEqual("file_path"u8): filePath = json.ReadString(); break;
+                case 13 when name.SequenceEqual("notebook_path"u8): filePath ??= json.ReadString(); break;
+                case 3 when name.SequenceEqual("url"u8):
+                case 5 when name.SequenceEqual("query"u8):
+                case 7 when name.SequenceEqual("command"u8):
+                case 7 when name.SequenceEqual("pattern"u8):
+                case 11 when name.SequenceEqual("description"u8):
+                    if (other is null && json.TryReadRawString(out var raw, out var escaped))
+                    {
+                        other = Shorten(raw, escaped);
+                    }
+                    else
+                    {
+                        json.SkipValue();
+                    }
+
+                    break;
+                default: json.SkipValue(); break;
+            }
+        }
+
+        detail = skill ?? filePath ?? other;
+        if (detail is { Length: > MaxDetail })
+        {
+            detail = detail[..MaxDetail];
+        }
+    }
+
+    private void ReadUsage(ref JsonScanner json)
+    {
+        if (json.Peek() != (byte)'{')
+        {
+            json.SkipValue();
+            return;
+        }
+
+        HasUsage = true;
+        json.StartObject();
+        var first = true;
+        while (json.NextProperty(out var name, ref first))
+        {
+            switch (name.Length)
+            {
+                case 12 when name.SequenceEqual("input_tokens"u8): InputTokens = json.ReadInt64(); break;
+                case 13 when name.SequenceEqual("output_tokens"u8): OutputTokens = json.ReadInt64(); break;
+                case 14 when name.SequenceEqual("cache_creation"u8): ReadCacheCreation(ref json); break;
+                case 23 when name.SequenceEqual("cache_read_input_tokens"u8): CacheReadTokens = json.ReadInt64(); break;
+                case 27 when name.SequenceEqual("cache_creation_input_tokens"u8): CacheWriteTokens = json.ReadInt64(); break;
+                default: json.SkipValue(); break;
+            }
+        }
+    }
+
+    private void ReadCacheCreation(ref JsonScanner json)
+    {
+        if (json.Peek() != (byte)'{')
+        {
+            json.SkipValue();
+            return;
+        }
+
+        json.StartObject();
+        var first = true;
+        while (json.NextProperty(out var name, ref first))
+        {
+            if (name.SequenceEqual("ephemeral_1h_input_tokens"u8))
+            {
+                CacheWrite1hTokens = json.ReadInt64();
+            }
+            else
+            {
+                json.SkipValue();
+            }
+        }
+    }
+
+    /// <summary>The first line of a string value, at most <see cref="MaxDetail"/> characters.</summary>
+    private static string Shorten(ReadOnlySpan<byte> raw, bool escaped)
+    {
+        var newline = escaped ? raw.IndexOf("\\n"u8) : raw.IndexOf((byte)'\n');
+        string text;
+        try
+        {
+            text = JsonScanner.Decode(newline >= 0 ? raw[..newline] : raw, escaped);
+        }
+        catch (JsonScanException) when (newline >= 0)
+        {
+            // The cut fell inside an escape ("\\n"): decode the whole value.
+            text = JsonScanner.Decode(raw, escaped);
+            var cut = text.IndexOf('\n');
+            text = cut >= 0 ? text[..cut] : text;
+        }
+
+        return text.Length > MaxDetail ? text[..MaxDetail] : text;
+    }
+}

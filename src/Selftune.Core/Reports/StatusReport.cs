@@ -1,0 +1,346 @@
+using System.Text.Json;
+using Selftune.Core.Skills;
+using Selftune.Core.Store;
+
+namespace Selftune.Core.Reports;
+
+/// <summary>A skill's health label.</summary>
+public enum SkillHealth
+{
+    /// <summary>At least <see cref="StatusReporter.MinimumChecks"/> checks and a trigger rate below 0.4.</summary>
+    Critical,
+    /// <summary>A trigger rate below 0.7, SKILL.md read more often than used, or an install problem.</summary>
+    Warning,
+    /// <summary>Triggers when named, and used when read.</summary>
+    Healthy,
+    /// <summary>Seen, but fewer than <see cref="StatusReporter.MinimumChecks"/> checks.</summary>
+    InsufficientData,
+    /// <summary>Installed, never seen in any session.</summary>
+    Unused,
+}
+
+/// <summary>A skill's activity in one time window.</summary>
+/// <param name="Start">Window start (inclusive, UTC).</param>
+/// <param name="End">Window end (exclusive).</param>
+/// <param name="Triggers">Implicit invocations (the agent chose the skill).</param>
+/// <param name="Explicit">Explicit uses (<c>/skill</c>).</param>
+/// <param name="ReadsNotInvoked">SKILL.md reads without a use of the skill for the same prompt.</param>
+/// <param name="Misses">Actionable prompts that name the skill but did not trigger it.</param>
+/// <param name="TriggerRate">Triggered prompts ÷ (triggered + missed prompts); null without either.</param>
+public sealed record SkillWindow(DateTimeOffset Start, DateTimeOffset End, int Triggers, int Explicit, int ReadsNotInvoked, int Misses, double? TriggerRate);
+
+/// <summary>A prompt shown as an example.</summary>
+/// <param name="PromptId">Its id.</param>
+/// <param name="SessionId">Its session.</param>
+/// <param name="OccurredAt">When.</param>
+/// <param name="Text">The (redacted) text, at most 160 characters.</param>
+public sealed record PromptExample(string PromptId, string SessionId, DateTimeOffset OccurredAt, string Text)
+{
+    /// <summary>An example from a stored prompt: the text on one line, cut to 160 characters.</summary>
+    /// <param name="promptId">Prompt id.</param>
+    /// <param name="sessionId">Session id.</param>
+    /// <param name="occurredAtMs">Unix ms.</param>
+    /// <param name="text">Stored text.</param>
+    public static PromptExample Of(string promptId, string sessionId, long occurredAtMs, string text)
+    {
+        var flat = text.ReplaceLineEndings(" ").Trim();
+        return new PromptExample(promptId, sessionId, DateTimeOffset.FromUnixTimeMilliseconds(occurredAtMs), flat.Length > 160 ? flat[..157] + "..." : flat);
+    }
+}
+
+/// <summary>One skill's status.</summary>
+/// <param name="Name">Skill name as agents use it.</param>
+/// <param name="Installed">True when found in a skill folder.</param>
+/// <param name="Path">The skill's folder, when known.</param>
+/// <param name="Triggers">Implicit invocations, all time.</param>
+/// <param name="Explicit">Explicit uses, all time.</param>
+/// <param name="ReadsNotInvoked">SKILL.md reads without a use for the same prompt, all time.</param>
+/// <param name="Misses">Actionable prompts naming the skill that did not trigger it, all time.</param>
+/// <param name="TriggerRate">Triggered ÷ (triggered + missed) prompts, all time; null without either.</param>
+/// <param name="LastUsedAt">The latest trigger or explicit use.</param>
+/// <param name="Trend"><c>up</c>, <c>down</c>, <c>stable</c> or <c>unknown</c>: the newest window's trigger rate against the earlier windows'.</param>
+/// <param name="Windows">Fixed windows, oldest first.</param>
+/// <param name="Health">The label.</param>
+/// <param name="HealthReason">Why, for a person.</param>
+/// <param name="MissedExamples">Up to 3 missed prompts, newest first.</param>
+/// <param name="Problems">Install problems (invalid SKILL.md, shadowed by a same-named skill).</param>
+public sealed record SkillStatus(
+    string Name,
+    bool Installed,
+    string? Path,
+    int Triggers,
+    int Explicit,
+    int ReadsNotInvoked,
+    int Misses,
+    double? TriggerRate,
+    DateTimeOffset? LastUsedAt,
+    string Trend,
+    IReadOnlyList<SkillWindow> Windows,
+    SkillHealth Health,
+    string HealthReason,
+    IReadOnlyList<PromptExample> MissedExamples,
+    IReadOnlyList<string> Problems);
+
+/// <summary>What the last sync reported.</summary>
+/// <param name="StartedAt">When it ran.</param>
+/// <param name="ElapsedMs">How long it took (ms).</param>
+/// <param name="SourcesRead">Sources read.</param>
+/// <param name="SourcesFailed">Sources that could not be read.</param>
+/// <param name="Malformed">Malformed records skipped.</param>
+/// <param name="Problems">Problems (unreadable folders, vanished files).</param>
+public sealed record LastSync(DateTimeOffset StartedAt, long ElapsedMs, int SourcesRead, int SourcesFailed, int Malformed, IReadOnlyList<string> Problems);
+
+/// <summary>The health of selftune's own data.</summary>
+/// <param name="StorePath">The store file.</param>
+/// <param name="Sessions">Sessions stored.</param>
+/// <param name="Prompts">Prompts stored.</param>
+/// <param name="ActionablePrompts">Actionable prompts stored.</param>
+/// <param name="LastSessionAt">The end of the latest session.</param>
+/// <param name="LastSync">The latest sync, when there was one.</param>
+/// <param name="SkillProblems">Installed skills with problems.</param>
+public sealed record SystemHealth(string StorePath, long Sessions, long Prompts, long ActionablePrompts, DateTimeOffset? LastSessionAt, LastSync? LastSync, int SkillProblems);
+
+/// <summary>Actionable prompts no skill was used for.</summary>
+/// <param name="Count">How many, all time.</param>
+/// <param name="Examples">The newest, at most 5.</param>
+public sealed record UnmatchedPrompts(int Count, IReadOnlyList<PromptExample> Examples);
+
+/// <summary>The report of <c>selftune status</c>.</summary>
+/// <param name="AsOf">The end of the newest window.</param>
+/// <param name="WindowDays">Length of a window, in days.</param>
+/// <param name="Skills">Per skill, worst first.</param>
+/// <param name="Unmatched">Actionable prompts no skill was used for.</param>
+/// <param name="System">Data health.</param>
+/// <param name="MissRule">How a miss is defined, for a person.</param>
+/// <param name="NextCommand">What to run next.</param>
+public sealed record StatusReport(
+    DateTimeOffset AsOf,
+    int WindowDays,
+    IReadOnlyList<SkillStatus> Skills,
+    UnmatchedPrompts Unmatched,
+    SystemHealth System,
+    string MissRule,
+    string? NextCommand);
+
+/// <summary>
+/// Computes <c>selftune status</c> from the store (read only).
+/// <list type="bullet">
+/// <item><b>Trigger</b>: an implicit invocation (the agent chose the skill). <b>Explicit</b>: the user named it.</item>
+/// <item><b>Read, not invoked</b>: a SKILL.md read with no trigger or explicit use of that skill for the same prompt of
+/// the same session.</item>
+/// <item><b>Miss</b> (see <see cref="MissRule"/>): an actionable prompt whose text names the skill (<see cref="SkillMention"/>)
+/// with no trigger or explicit use of it linked to that prompt. Naming a skill is the strongest evidence in the log
+/// alone that the user wanted it; the rate of such prompts that did trigger is the <b>trigger rate</b>.</item>
+/// <item><b>Windows</b>: <see cref="Windows"/> consecutive windows of <see cref="WindowDays"/> days ending at
+/// <c>asOf</c>, listed oldest first (the reference implementation windowed descending data as if it were ascending,
+/// spec §15.2 item 1). <b>Trend</b>: the newest window with data against the mean of the earlier ones (±0.1).</item>
+/// <item><b>Health</b>: see <see cref="SkillHealth"/>; checks = triggered + missed prompts.</item>
+/// </list>
+/// </summary>
+public static class StatusReporter
+{
+    /// <summary>Window length (days).</summary>
+    public const int WindowDays = 7;
+
+    /// <summary>Number of windows.</summary>
+    public const int Windows = 4;
+
+    /// <summary>Fewer checks than this: <see cref="SkillHealth.InsufficientData"/>.</summary>
+    public const int MinimumChecks = 3;
+
+    /// <summary>The definition of a miss, as printed in the report.</summary>
+    public const string MissRule =
+        "A miss is an actionable prompt that names the skill (its name, or its name's words, as whole words) " +
+        "with no trigger or explicit use of that skill linked to the prompt.";
+
+    /// <summary>Builds the report.</summary>
+    /// <param name="store">The store.</param>
+    /// <param name="installed">Installed skills (see <see cref="SkillCatalog"/>).</param>
+    /// <param name="asOf">The end of the newest window (normally now).</param>
+    public static StatusReport Build(SelftuneStore store, IReadOnlyList<InstalledSkill> installed, DateTimeOffset asOf)
+    {
+        var invocations = store.Query(
+            "SELECT skill_name, kind, session_id, prompt_id, occurred_at, skill_path FROM skill_invocations",
+            r => new Invocation(r.GetString(0), r.GetString(1), r.GetString(2), r.IsDBNull(3) ? null : r.GetString(3), r.GetInt64(4), r.IsDBNull(5) ? null : r.GetString(5)));
+        var prompts = store.Query(
+            "SELECT prompt_id, session_id, occurred_at, text FROM prompts WHERE actionable = 1",
+            r => new Prompt(r.GetString(0), r.GetString(1), r.GetInt64(2), r.GetString(3)));
+
+        // Skill names: those seen in sessions (as agents spell them), then installed skills never seen.
+        var names = new List<string>();
+        foreach (var name in invocations.Select(i => i.Skill).Distinct(StringComparer.OrdinalIgnoreCase).Order(StringComparer.Ordinal))
+        {
+            if (!names.Exists(n => SkillNames.Same(n, name)))
+            {
+                names.Add(name);
+            }
+        }
+
+        var active = installed.Where(s => s.ShadowedBy is null).ToList();
+        foreach (var skill in active)
+        {
+            if (!names.Exists(n => SkillNames.Same(n, skill.Name)))
+            {
+                names.Add(skill.Name);
+            }
+        }
+
+        var windowStarts = Enumerable.Range(0, Windows).Select(i => asOf.AddDays(-WindowDays * (Windows - i))).ToArray();
+        var skills = names
+            .Select(name => ForSkill(name, invocations, prompts, installed, windowStarts, asOf))
+            .OrderBy(s => s.Health)
+            .ThenBy(s => s.Name, StringComparer.Ordinal)
+            .ToList();
+
+        var used = invocations.Where(i => i.PromptId is not null).Select(i => i.PromptId!).ToHashSet(StringComparer.Ordinal);
+        var unmatched = prompts.Where(p => !used.Contains(p.Id)).ToList();
+        var report = new StatusReport(
+            asOf,
+            WindowDays,
+            skills,
+            new UnmatchedPrompts(unmatched.Count, unmatched.OrderByDescending(p => p.At).Take(5).Select(Example).ToList()),
+            SystemHealthOf(store, installed.Count(s => s.Problems.Count > 0 || s.ShadowedBy is not null)),
+            MissRule,
+            null);
+        return report with { NextCommand = NextCommand(report) };
+    }
+
+    /// <summary>Reads the data-health part of the report.</summary>
+    public static SystemHealth SystemHealthOf(SelftuneStore store, int skillProblems)
+    {
+        var counts = store.Query(
+            "SELECT (SELECT count(*) FROM sessions), (SELECT count(*) FROM prompts), (SELECT count(*) FROM prompts WHERE actionable = 1), (SELECT max(ended_at) FROM sessions)",
+            r => (r.GetInt64(0), r.GetInt64(1), r.GetInt64(2), r.IsDBNull(3) ? (long?)null : r.GetInt64(3)))[0];
+        var last = store.Query("SELECT started_at, elapsed_ms, report_json FROM sync_runs ORDER BY id DESC LIMIT 1", r => (r.GetInt64(0), r.GetInt64(1), r.GetString(2)));
+        LastSync? lastSync = null;
+        if (last.Count == 1)
+        {
+            var platforms = JsonSerializer.Deserialize<SyncReportShape>(last[0].Item3, Json.Options)?.Platforms ?? [];
+            lastSync = new LastSync(
+                DateTimeOffset.FromUnixTimeMilliseconds(last[0].Item1),
+                last[0].Item2,
+                platforms.Sum(p => p.SourcesRead),
+                platforms.Sum(p => p.SourcesFailed),
+                platforms.Sum(p => p.Malformed),
+                platforms.SelectMany(p => p.Problems ?? []).Take(10).ToList());
+        }
+
+        return new SystemHealth(store.Path, counts.Item1, counts.Item2, counts.Item3,
+            counts.Item4 is { } ms ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : null, lastSync, skillProblems);
+    }
+
+    private static SkillStatus ForSkill(string name, List<Invocation> invocations, List<Prompt> prompts, IReadOnlyList<InstalledSkill> installed, DateTimeOffset[] windowStarts, DateTimeOffset asOf)
+    {
+        var mine = invocations.Where(i => SkillNames.Same(i.Skill, name)).ToList();
+        var uses = mine.Where(i => i.Kind is "implicit" or "explicit").ToList();
+        var usedFor = uses.Select(i => (i.SessionId, i.PromptId)).ToHashSet();
+        var triggers = mine.Where(i => i.Kind == "implicit").ToList();
+        var explicitUses = mine.Where(i => i.Kind == "explicit").ToList();
+        var readsNotInvoked = mine.Where(i => i.Kind == "read" && !usedFor.Contains((i.SessionId, i.PromptId))).ToList();
+        var mention = new SkillMention(name);
+        var usedPrompts = uses.Where(i => i.PromptId is not null).Select(i => i.PromptId!).ToHashSet(StringComparer.Ordinal);
+        var triggeredPrompts = prompts.Where(p => usedPrompts.Contains(p.Id)).ToList();
+        var missed = prompts.Where(p => !usedPrompts.Contains(p.Id) && mention.IsIn(p.Text)).ToList();
+
+        var windows = windowStarts.Select(start =>
+        {
+            var from = start.ToUnixTimeMilliseconds();
+            var to = start.AddDays(WindowDays).ToUnixTimeMilliseconds();
+            bool In(long at) => at >= from && at < to;
+            var triggered = triggeredPrompts.Count(p => In(p.At));
+            var miss = missed.Count(p => In(p.At));
+            return new SkillWindow(start, start.AddDays(WindowDays), triggers.Count(i => In(i.At)), explicitUses.Count(i => In(i.At)),
+                readsNotInvoked.Count(i => In(i.At)), miss, Rate(triggered, miss));
+        }).ToList();
+
+        var skill = installed.FirstOrDefault(s => s.ShadowedBy is null && SkillNames.Same(s.Name, name));
+        var problems = installed.Where(s => SkillNames.Same(s.Name, name))
+            .SelectMany(s => s.ShadowedBy is { } by ? [.. s.Problems, $"{s.Folder} is shadowed by {by}"] : s.Problems)
+            .ToList();
+        var rate = Rate(triggeredPrompts.Count, missed.Count);
+        var trend = Trend(windows);
+        var (health, reason) = Health(skill is not null, triggers.Count, explicitUses.Count, readsNotInvoked.Count, triggeredPrompts.Count, missed.Count, rate, problems);
+        var lastUsed = uses.Count == 0 ? (DateTimeOffset?)null : DateTimeOffset.FromUnixTimeMilliseconds(uses.Max(i => i.At));
+        return new SkillStatus(
+            name,
+            skill is not null,
+            skill?.Folder ?? mine.Select(i => i.Path).FirstOrDefault(p => p is not null),
+            triggers.Count,
+            explicitUses.Count,
+            readsNotInvoked.Count,
+            missed.Count,
+            rate,
+            lastUsed,
+            trend,
+            windows,
+            health,
+            reason,
+            missed.OrderByDescending(p => p.At).Take(3).Select(Example).ToList(),
+            problems);
+    }
+
+    private static (SkillHealth, string) Health(bool installed, int triggers, int explicitUses, int reads, int triggered, int missed, double? rate, List<string> problems)
+    {
+        var checks = triggered + missed;
+        if (triggers + explicitUses + reads + missed == 0)
+        {
+            return installed
+                ? (SkillHealth.Unused, "installed, but never seen in a session")
+                : (SkillHealth.InsufficientData, "no activity");
+        }
+
+        if (checks >= MinimumChecks && rate < 0.4)
+        {
+            return (SkillHealth.Critical, $"triggered for {triggered} of {checks} prompts that named it");
+        }
+
+        if (checks >= MinimumChecks && rate < 0.7)
+        {
+            return (SkillHealth.Warning, $"triggered for {triggered} of {checks} prompts that named it");
+        }
+
+        if (reads > triggers + explicitUses)
+        {
+            return (SkillHealth.Warning, $"SKILL.md read {reads} times without being used, used {triggers + explicitUses} times");
+        }
+
+        if (problems.Count > 0)
+        {
+            return (SkillHealth.Warning, problems[0]);
+        }
+
+        return checks < MinimumChecks
+            ? (SkillHealth.InsufficientData, $"{checks} prompt(s) named or triggered it; {MinimumChecks} are needed for a rate")
+            : (SkillHealth.Healthy, $"triggered for {triggered} of {checks} prompts that named it");
+    }
+
+    private static string Trend(List<SkillWindow> windows)
+    {
+        var rated = windows.Where(w => w.TriggerRate is not null).ToList();
+        if (rated.Count < 2)
+        {
+            return "unknown";
+        }
+
+        var delta = rated[^1].TriggerRate!.Value - rated[..^1].Average(w => w.TriggerRate!.Value);
+        return delta >= 0.1 ? "up" : delta <= -0.1 ? "down" : "stable";
+    }
+
+    private static double? Rate(int triggered, int missed) => triggered + missed == 0 ? null : (double)triggered / (triggered + missed);
+
+    private static string? NextCommand(StatusReport report) =>
+        report.System.LastSync is null ? "selftune sync"
+        : report.Skills.FirstOrDefault(s => s.Health is SkillHealth.Critical or SkillHealth.Warning) is { } worst ? $"selftune sessions --skill {worst.Name}"
+        : null;
+
+    private static PromptExample Example(Prompt p) => PromptExample.Of(p.Id, p.SessionId, p.At, p.Text);
+
+    private sealed record Invocation(string Skill, string Kind, string SessionId, string? PromptId, long At, string? Path);
+
+    private sealed record Prompt(string Id, string SessionId, long At, string Text);
+
+    /// <summary>The part of a stored <see cref="Ingest.SyncReport"/> status reads.</summary>
+    private sealed record SyncReportShape(List<PlatformShape>? Platforms);
+
+    private sealed record PlatformShape(int SourcesRead, int SourcesFailed, int Malformed, List<string>? Problems);
+}

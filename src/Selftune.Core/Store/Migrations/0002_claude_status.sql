@@ -1,0 +1,3 @@
+-- Claude Code ingest, pricing and status (helper "claude").
+-- Cache writes to the 1-hour prompt cache cost more than 5-minute writes: keep them apart (TokenUsageRecord.CacheWrite1hTokens).
+ALTER TABLE token_usage ADD COLUMN cache_write_1h_tokens INTEGER NOT NULL DEFAULT 0;

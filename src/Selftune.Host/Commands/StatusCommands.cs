@@ -1,0 +1,194 @@
+using System.CommandLine;
+using System.Globalization;
+using Selftune.Abstractions;
+using Selftune.Core;
+using Selftune.Core.Reports;
+using Selftune.Core.Skills;
+using Selftune.Host.Cli;
+using Spectre.Console;
+
+namespace Selftune.Host.Commands;
+
+/// <summary><c>selftune status</c>, <c>selftune last</c> and <c>selftune sessions</c>: what happened, from the store.</summary>
+public static class StatusCommands
+{
+    /// <summary>Creates <c>status</c>.</summary>
+    public static Command Status(Func<App> app) =>
+        new Command("status", "Per skill: triggers, misses, SKILL.md reads without use, trend and health; prompts no skill served; data health.")
+            .Runs(app, (a, _) => RunStatus(a));
+
+    /// <summary>Creates <c>last</c>.</summary>
+    public static Command Last(Func<App> app) =>
+        new Command("last", "The latest session in brief: prompts, skills used, prompts no skill served, tools, errors, tokens and cost.")
+            .Runs(app, (a, _) =>
+            {
+                using var store = a.OpenStore();
+                var last = SessionReports.Last(store)
+                    ?? throw new SelftuneException(ErrorCodes.NotEnoughData, "No session is stored yet.", "selftune sync");
+                a.Output.Result(last, console => RenderLast(console, last));
+                return 0;
+            });
+
+    /// <summary>Creates <c>sessions</c>.</summary>
+    public static Command Sessions(Func<App> app)
+    {
+        var project = new Option<string?>("--project") { Description = "Only sessions whose working directory contains this text." };
+        var since = new Option<string?>("--since") { Description = "Only sessions active on or after this date (YYYY-MM-DD or ISO-8601)." };
+        var skill = new Option<string?>("--skill") { Description = "Only sessions that used this skill (triggered, explicit or read)." };
+        var limit = new Option<int>("--limit") { Description = "At most this many sessions, newest first.", DefaultValueFactory = _ => 20 };
+        return new Command("sessions", "List sessions, newest first, with prompts, tool calls, errors, skills, tokens and cost (sub-agents included).") { project, since, skill, limit }
+            .Runs(app, (a, p) =>
+            {
+                if (p.GetValue(limit) < 1)
+                {
+                    throw new SelftuneException(ErrorCodes.InvalidArgument, $"--limit must be at least 1 (was {p.GetValue(limit)}).", "selftune sessions --limit 20", exitCode: 2);
+                }
+
+                using var store = a.OpenStore();
+                var filter = new SessionFilter(p.GetValue(project), ParseDate(p.GetValue(since), "sessions"), p.GetValue(skill), p.GetValue(limit));
+                var sessions = SessionReports.List(store, filter);
+                a.Output.Result(new { sessions }, console => RenderSessions(console, sessions));
+                return 0;
+            });
+    }
+
+    /// <summary>Runs <c>status</c> (also what <c>selftune</c> alone does).</summary>
+    public static int RunStatus(App a)
+    {
+        using var store = a.OpenStore();
+        var installed = SkillCatalog.Discover(SkillCatalog.Roots(a.Context, a.All<IInstaller>()));
+        var report = StatusReporter.Build(store, installed, a.Get<TimeProvider>().GetUtcNow());
+        a.Output.Result(report, console => RenderStatus(console, report));
+        return 0;
+    }
+
+    /// <summary>Parses a <c>--since</c> value.</summary>
+    /// <exception cref="SelftuneException"><see cref="ErrorCodes.InvalidArgument"/> when it is not a date.</exception>
+    public static DateTimeOffset? ParseDate(string? text, string command) =>
+        text is null ? null
+        : DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var d) ? d
+        : throw new SelftuneException(ErrorCodes.InvalidArgument, $"--since '{text}' is not a date; use YYYY-MM-DD or ISO-8601.", $"selftune {command} --since 2026-01-01", exitCode: 2);
+
+    private static void RenderStatus(IAnsiConsole console, StatusReport report)
+    {
+        if (report.Skills.Count == 0)
+        {
+            console.MarkupLine("No skill has been seen in a session and none is installed.");
+        }
+        else
+        {
+            var table = new Table().AddColumns("skill", "health", "triggers", "explicit", "read, not used", "misses", "trigger rate", "trend", "last used");
+            foreach (var s in report.Skills)
+            {
+                table.AddRow(
+                    Markup.Escape(s.Name),
+                    Health(s.Health),
+                    $"{s.Triggers}",
+                    $"{s.Explicit}",
+                    $"{s.ReadsNotInvoked}",
+                    s.Misses > 0 ? $"[yellow]{s.Misses}[/]" : "0",
+                    s.TriggerRate is { } r ? r.ToString("P0", CultureInfo.InvariantCulture) : "-",
+                    Trend(s.Trend, s.Windows),
+                    s.LastUsedAt is { } at ? at.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) : "-");
+            }
+
+            console.Write(table);
+            foreach (var s in report.Skills.Where(s => s.Health is SkillHealth.Critical or SkillHealth.Warning))
+            {
+                console.MarkupLine($"[bold]{Markup.Escape(s.Name)}[/]: {Markup.Escape(s.HealthReason)}");
+                foreach (var example in s.MissedExamples)
+                {
+                    console.MarkupLine($"  missed: [grey]{Markup.Escape(example.Text)}[/]");
+                }
+            }
+        }
+
+        console.MarkupLine($"[grey]{Markup.Escape(report.MissRule)} Windows of {report.WindowDays} days, oldest first.[/]");
+        console.MarkupLine($"Prompts no skill served: [bold]{report.Unmatched.Count}[/]");
+        foreach (var example in report.Unmatched.Examples)
+        {
+            console.MarkupLine($"  [grey]{example.OccurredAt:yyyy-MM-dd}[/] {Markup.Escape(example.Text)}");
+        }
+
+        var system = report.System;
+        var sync = system.LastSync is { } last
+            ? $"last sync {last.StartedAt:yyyy-MM-dd HH:mm} UTC ({last.ElapsedMs} ms, {last.SourcesRead} read, {last.SourcesFailed} failed, {last.Malformed} malformed lines)"
+            : "never synced";
+        console.MarkupLine($"Data: {system.Sessions} sessions, {system.ActionablePrompts} actionable prompts, {Markup.Escape(sync)}; store {Markup.Escape(system.StorePath)}");
+        if (system.SkillProblems > 0)
+        {
+            console.MarkupLine($"[yellow]{system.SkillProblems} installed skill(s) have problems[/]");
+        }
+
+        if (report.NextCommand is { } next)
+        {
+            console.MarkupLine($"next: [bold]{Markup.Escape(next)}[/]");
+        }
+    }
+
+    private static void RenderLast(IAnsiConsole console, LastSessionReport last)
+    {
+        var s = last.Session;
+        console.MarkupLine($"[bold]{Markup.Escape(s.SessionId)}[/] ({Markup.Escape(s.Platform)}) in {Markup.Escape(s.Project ?? "?")}{(s.GitBranch is { } b ? $" on {Markup.Escape(b)}" : string.Empty)}");
+        console.MarkupLine($"{s.StartedAt:yyyy-MM-dd HH:mm} → {s.EndedAt:HH:mm} UTC{(last.DurationSeconds is { } d ? $" ({TimeSpan.FromSeconds(d):hh\\:mm\\:ss})" : string.Empty)}, {Markup.Escape(s.Status)}, models {Markup.Escape(string.Join(", ", s.Models))}");
+        console.MarkupLine($"{s.ActionablePrompts} prompts, {s.ToolCalls} tool calls ({s.ToolErrors} failed), {last.Errors} session errors, {s.Subagents} sub-agents");
+        console.MarkupLine($"tokens {s.Tokens.Total:N0} (in {s.Tokens.Input:N0}, out {s.Tokens.Output:N0}, cache write {s.Tokens.CacheWrite:N0}, cache read {s.Tokens.CacheRead:N0}), cost ${s.Tokens.CostUsd:0.0000}");
+        console.MarkupLine("skills: " + (s.Skills.Count == 0 ? "none" : Markup.Escape(string.Join(", ", s.Skills.Select(k => $"{k.Name} ({k.Kind} ×{k.Count})")))));
+        if (last.TopTools.Count > 0)
+        {
+            console.MarkupLine("tools: " + Markup.Escape(string.Join(", ", last.TopTools.Select(t => $"{t.Key} ×{t.Value}"))));
+        }
+
+        foreach (var p in last.UnmatchedPrompts)
+        {
+            console.MarkupLine($"  no skill: [grey]{Markup.Escape(p.Text)}[/]");
+        }
+
+        console.MarkupLine(Markup.Escape(last.Recommendation));
+        if (last.NextCommand is { } next)
+        {
+            console.MarkupLine($"next: [bold]{Markup.Escape(next)}[/]");
+        }
+    }
+
+    private static void RenderSessions(IAnsiConsole console, IReadOnlyList<SessionSummary> sessions)
+    {
+        if (sessions.Count == 0)
+        {
+            console.MarkupLine("No session matches.");
+            return;
+        }
+
+        var table = new Table().AddColumns("ended", "session", "project", "prompts", "tools", "errors", "skills", "tokens", "cost");
+        foreach (var s in sessions)
+        {
+            table.AddRow(
+                s.EndedAt is { } e ? e.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture) : "-",
+                Markup.Escape(s.SessionId.Length > 13 ? s.SessionId[..13] : s.SessionId),
+                Markup.Escape(Path.GetFileName(s.Project?.TrimEnd('/')) ?? "-"),
+                $"{s.ActionablePrompts}",
+                $"{s.ToolCalls}",
+                s.ToolErrors > 0 ? $"[yellow]{s.ToolErrors}[/]" : "0",
+                Markup.Escape(string.Join(", ", s.Skills.Select(k => k.Name).Distinct())),
+                s.Tokens.Total.ToString("N0", CultureInfo.InvariantCulture),
+                $"${s.Tokens.CostUsd:0.00}");
+        }
+
+        console.Write(table);
+    }
+
+    private static string Health(SkillHealth health) => health switch
+    {
+        SkillHealth.Critical => "[red]critical[/]",
+        SkillHealth.Warning => "[yellow]warning[/]",
+        SkillHealth.Healthy => "[green]healthy[/]",
+        SkillHealth.InsufficientData => "[grey]insufficient data[/]",
+        _ => "[grey]unused[/]",
+    };
+
+    private static string Trend(string trend, IReadOnlyList<SkillWindow> windows)
+    {
+        var arrow = trend switch { "up" => "↑", "down" => "↓", "stable" => "→", _ => "?" };
+        return arrow + " " + string.Join(" ", windows.Select(w => w.Triggers + w.Explicit));
+    }
+}
