@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using Selftune.Abstractions;
 
 namespace Selftune.Plugin.Claude;
@@ -68,7 +69,7 @@ public sealed class ClaudeTranscriptIngestor : IIngestor
 
         var head = Head(stream);
         var state = from is null ? null : TranscriptState.Deserialize(from.State);
-        if (state?.Head is null || !head.StartsWith(state.Head, StringComparison.Ordinal) || from!.Offset > stream.Length)
+        if (state?.Head != head || from!.Offset > stream.Length)
         {
             // New, rewritten, or state from another version: read from the start.
             state = new TranscriptState();
@@ -143,12 +144,18 @@ public sealed class ClaudeTranscriptIngestor : IIngestor
         return false;
     }
 
+    /// <summary>A fingerprint of the file's first line (at most 4 KB): it holds the first record's uuid and time, so a
+    /// file rewritten in place no longer matches it.</summary>
     private static string Head(FileStream stream)
     {
-        Span<byte> head = stackalloc byte[64];
+        Span<byte> head = stackalloc byte[4096];
         var read = stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
         stream.Position = 0;
-        return Convert.ToHexString(head[..read]);
+        var first = head[..read];
+        var newline = first.IndexOf((byte)'\n');
+        Span<byte> digest = stackalloc byte[32];
+        SHA256.HashData(newline >= 0 ? first[..(newline + 1)] : first, digest);
+        return Convert.ToHexString(digest[..8]);
     }
 
     private static IEnumerable<SourceFile> Walk(string root, Action<string, string> problems)

@@ -20,7 +20,7 @@ internal sealed class TranscriptState
     /// <summary>Lines consumed so far (for 1-based line numbers of what follows).</summary>
     public long Lines { get; set; }
 
-    /// <summary>The first bytes of the file (hex), to notice a file rewritten in place.</summary>
+    /// <summary>A fingerprint of the file's first line, to notice a file rewritten in place.</summary>
     public string? Head { get; set; }
 
     /// <summary>The file's own conversation (the session, or the sub-agent for an agent file).</summary>

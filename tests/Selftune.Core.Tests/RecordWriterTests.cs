@@ -1,5 +1,6 @@
 using Selftune.Abstractions;
 using Selftune.Core.Ingest;
+using Selftune.Core.Pricing;
 using Selftune.Core.Privacy;
 using Selftune.Core.Store;
 
@@ -91,6 +92,46 @@ public sealed class RecordWriterTests : IDisposable
     }
 
     [Fact]
+    public void ARepeatedErrorCountsOnce()
+    {
+        var call = new ToolCallRecord("t1", "s1", At, "Bash", Transcript, Detail: "ls");
+        Write(w =>
+        {
+            w.ToolCall(call with { IsError = true });
+            w.ToolCall(call with { IsError = true });
+            w.ToolCall(call);
+        });
+
+        Assert.Equal((1, 1), (Counters.ToolCalls, Counters.ToolErrors));
+        Assert.Equal(1L, _store.Scalar("SELECT is_error FROM tool_calls"));
+    }
+
+    [Fact]
+    public void UsageIsPricedWithOneHourCacheWritesApart()
+    {
+        Write(w => w.Usage(new TokenUsageRecord("msg_1", "req_1", "s1", At, "claude-opus-4-6", 10, 500, 2_000, 0, Transcript, CacheWrite1hTokens: 1_000)), PricingTable.Shipped());
+
+        var (oneHour, cost) = _store.Query("SELECT cache_write_1h_tokens, cost_usd FROM token_usage", r => (r.GetInt64(0), r.GetDouble(1))).Single();
+        Assert.Equal(1_000L, oneHour);
+        Assert.Equal(((10 * 5) + (500 * 25) + (1_000 * 6.25) + (1_000 * 10)) / 1e6, cost, 1e-12);
+    }
+
+    [Fact]
+    public void AnInvocationReEmittedWithItsPathCountsOnceAndKeepsThePath()
+    {
+        var trigger = new SkillInvocationRecord("s1:toolu_1", "s1", At, "pdf", InvocationKind.Implicit, Transcript, "s1:u1");
+        Write(w =>
+        {
+            w.SkillInvocation(trigger);
+            w.SkillInvocation(trigger with { SkillPath = "/skills/pdf" });
+            w.SkillInvocation(trigger);
+        });
+
+        Assert.Equal(1, Counters.SkillInvocations);
+        Assert.Equal("/skills/pdf", _store.Scalar("SELECT skill_path FROM skill_invocations"));
+    }
+
+    [Fact]
     public void SessionFieldsMergeAcrossIncrementalReads()
     {
         Write(w => w.Session(new SessionRecord("s1", Transcript, StartedAt: At, EndedAt: At.AddMinutes(1), Cwd: "/p")));
@@ -107,9 +148,9 @@ public sealed class RecordWriterTests : IDisposable
         Directory.Delete(_dir, recursive: true);
     }
 
-    private void Write(Action<RecordWriter> action)
+    private void Write(Action<RecordWriter> action, IUsagePricer? pricer = null)
     {
-        using var writer = new RecordWriter(_store, new Redactor(), null, p => _counters.TryGetValue(p, out var c) ? c : _counters[p] = new IngestCounters { Platform = p }, At);
+        using var writer = new RecordWriter(_store, new Redactor(), pricer, p => _counters.TryGetValue(p, out var c) ? c : _counters[p] = new IngestCounters { Platform = p }, At);
         using var tx = _store.BeginTransaction();
         writer.Transaction = tx;
         action(writer);

@@ -88,7 +88,8 @@ public sealed partial class Redactor
     [GeneratedRegex(@"\bsk-ant-[A-Za-z0-9_\-]{20,}")]
     private static partial Regex AnthropicKey();
 
-    [GeneratedRegex(@"\bsk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_\-]{20,}")]
+    // Keys are random base62/base64url: they hold a digit and an upper-case letter, which kebab-case names do not.
+    [GeneratedRegex(@"\bsk-(?:proj-|svcacct-|admin-)?(?=[A-Za-z0-9_\-]*[0-9])(?=[A-Za-z0-9_\-]*[A-Z])[A-Za-z0-9_\-]{20,}")]
     private static partial Regex OpenAiKey();
 
     [GeneratedRegex(@"\b(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{40,})")]
@@ -124,7 +125,8 @@ public sealed partial class Redactor
     [GeneratedRegex(@"(?i)(\bbearer\s+)[A-Za-z0-9_\-\.=]{20,}")]
     private static partial Regex BearerToken();
 
-    [GeneratedRegex(@"(\b[a-z][a-z0-9+.\-]*://[^\s:/@]+:)[^\s@/]+(@)", RegexOptions.IgnoreCase)]
+    // Placeholders ($VAR, ${VAR}, <password>, ***) are not secrets.
+    [GeneratedRegex(@"(\b[a-z][a-z0-9+.\-]*://[^\s:/@]+:)(?![$<{*%])[^\s@/]+(@)", RegexOptions.IgnoreCase)]
     private static partial Regex UrlPassword();
 
     [GeneratedRegex(@"(?i)(\b(?:api[_-]?key|secret|password|passwd|token|access[_-]?key)\s*[=:]\s*[""']?)[A-Za-z0-9_\-/+=]{16,}")]

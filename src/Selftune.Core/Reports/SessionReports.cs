@@ -167,7 +167,7 @@ public static class SessionReports
 
         var session = latest[0];
         var prompts = store.Query(
-            "SELECT prompt_id, session_id, occurred_at, text, EXISTS (SELECT 1 FROM skill_invocations i WHERE i.prompt_id = p.prompt_id) FROM prompts p WHERE session_id = $s AND actionable = 1 ORDER BY occurred_at",
+            "SELECT prompt_id, session_id, occurred_at, text, EXISTS (SELECT 1 FROM skill_invocations i WHERE i.prompt_id = p.prompt_id AND i.kind <> 'read') FROM prompts p WHERE session_id = $s AND actionable = 1 ORDER BY occurred_at",
             r => (Example: PromptExample.Of(r.GetString(0), r.GetString(1), r.GetInt64(2), r.GetString(3)), Matched: r.GetInt64(4) == 1),
             ("$s", session.SessionId));
         var topTools = store.Query(

@@ -100,7 +100,7 @@ public sealed record LastSync(DateTimeOffset StartedAt, long ElapsedMs, int Sour
 /// <param name="SkillProblems">Installed skills with problems.</param>
 public sealed record SystemHealth(string StorePath, long Sessions, long Prompts, long ActionablePrompts, DateTimeOffset? LastSessionAt, LastSync? LastSync, int SkillProblems);
 
-/// <summary>Actionable prompts no skill was used for.</summary>
+/// <summary>Actionable prompts no skill was used for (triggered or explicit; reading a SKILL.md is not a use).</summary>
 /// <param name="Count">How many, all time.</param>
 /// <param name="Examples">The newest, at most 5.</param>
 public sealed record UnmatchedPrompts(int Count, IReadOnlyList<PromptExample> Examples);
@@ -192,7 +192,7 @@ public static class StatusReporter
             .ThenBy(s => s.Name, StringComparer.Ordinal)
             .ToList();
 
-        var used = invocations.Where(i => i.PromptId is not null).Select(i => i.PromptId!).ToHashSet(StringComparer.Ordinal);
+        var used = invocations.Where(i => i.PromptId is not null && i.Kind != "read").Select(i => i.PromptId!).ToHashSet(StringComparer.Ordinal);
         var unmatched = prompts.Where(p => !used.Contains(p.Id)).ToList();
         var report = new StatusReport(
             asOf,

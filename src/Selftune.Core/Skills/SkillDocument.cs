@@ -109,7 +109,7 @@ public sealed partial class SkillDocument
             throw new SkillDocumentException(path, 1, "the frontmatter opened here is never closed: add a '---' line after its last key.");
         }
 
-        var yaml = string.Join('\n', lines[1..close]);
+        var yaml = string.Join('\n', lines[1..close]) + '\n';
         YamlMappingNode mapping;
         try
         {

@@ -1,0 +1,68 @@
+using Selftune.Abstractions;
+using NSubstitute;
+using Selftune.AdapterKit;
+using Selftune.Core.Skills;
+
+namespace Selftune.Core.Tests;
+
+public sealed class SkillCatalogTests : IDisposable
+{
+    private readonly string _home = Path.Combine(Path.GetTempPath(), "selftune-catalog-" + Guid.NewGuid().ToString("N"));
+
+    [Fact]
+    public void FindsSkillsNestedOrNotAndReportsBrokenOnes()
+    {
+        var root = IngestorContractTests.CorpusPath("skills", "pi-mono-edge-cases", "skills");
+        var skills = SkillCatalog.Discover([root]).ToDictionary(s => Path.GetFileName(s.Folder));
+        Assert.Contains("child-skill", skills.Keys);          // nested/child-skill: a folder without SKILL.md is searched
+        Assert.DoesNotContain("nested-child", skills.Keys);   // root-skill-preferred: a skill's subfolders are not
+        Assert.Equal("different-name", skills["name-mismatch"].Name);
+        Assert.Contains(skills["no-frontmatter"].Problems, p => p.Contains("no YAML frontmatter", StringComparison.Ordinal));
+        Assert.Contains(skills["invalid-yaml"].Problems, p => p.Contains("invalid YAML", StringComparison.Ordinal));
+        Assert.Empty(skills["valid-skill"].Problems);
+        Assert.Equal(13, skills.Count);
+    }
+
+    [Fact]
+    public void TheFirstRootWinsANameCollision()
+    {
+        var collision = IngestorContractTests.CorpusPath("skills", "pi-mono-edge-cases", "skills-collision");
+        var skills = SkillCatalog.Discover([Path.Combine(collision, "first"), Path.Combine(collision, "second")]);
+        Assert.Equal(2, skills.Count);
+        Assert.Null(skills[0].ShadowedBy);
+        Assert.Equal("First calendar skill.", skills[0].Description);
+        Assert.Equal(skills[0].Folder, skills[1].ShadowedBy);
+    }
+
+    [Fact]
+    public void RootsRunFromTheProjectUpToTheGitRootThenInstallersThenUserAndPlugins()
+    {
+        var repo = Path.Combine(_home, "repo");
+        var work = Path.Combine(repo, "src", "app");
+        Directory.CreateDirectory(work);
+        Directory.CreateDirectory(Path.Combine(repo, ".git"));
+        Directory.CreateDirectory(Path.Combine(_home, ".claude", "plugins", "cache", "mkt", "elixir", "1.2.0", "skills"));
+        var installer = Substitute.For<IInstaller>();
+        installer.Detect(Arg.Any<PlatformContext>()).Returns(new AgentDetection(true, "x", null, [Path.Combine(_home, ".claude", "skills")]));
+
+        var roots = SkillCatalog.Roots(new PlatformContext(_home, work, _ => null), [installer]);
+        Assert.Equal(
+            [
+                Path.Combine(work, ".claude", "skills"), Path.Combine(work, ".agents", "skills"),
+                Path.Combine(repo, "src", ".claude", "skills"), Path.Combine(repo, "src", ".agents", "skills"),
+                Path.Combine(repo, ".claude", "skills"), Path.Combine(repo, ".agents", "skills"),
+                Path.Combine(_home, ".claude", "skills"),
+                Path.Combine(_home, ".agents", "skills"),
+                Path.Combine(_home, ".claude", "plugins", "cache", "mkt", "elixir", "1.2.0", "skills"),
+            ],
+            roots);
+    }
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_home))
+        {
+            Directory.Delete(_home, recursive: true);
+        }
+    }
+}

@@ -1,0 +1,87 @@
+using System.Text.Json.Nodes;
+using Selftune.Abstractions;
+using Selftune.AdapterKit;
+
+namespace Selftune.Plugin.Claude.Tests;
+
+/// <summary>How skill usage is read from turns: triggers, reads, explicit uses and their prompts and paths.</summary>
+public sealed class SkillUsageTests : IDisposable
+{
+    private readonly string _home = Path.Combine(Path.GetTempPath(), "selftune-skills-" + Guid.NewGuid().ToString("N"));
+
+    [Fact]
+    public void ASkillFileReadFollowedByItsSkillCallIsNotAReadSignal()
+    {
+        var sink = Ingest(new TranscriptBuilder("s1")
+            .User("write the release notes")
+            .ToolUse("toolu_r", "Read", new JsonObject { ["file_path"] = "/home/dev/.claude/skills/release-notes/SKILL.md" })
+            .ToolResult("toolu_r")
+            .ToolUse("toolu_s", "Skill", new JsonObject { ["skill"] = "release-notes" }, "msg_2")
+            .ToolResult("toolu_s"));
+        var trigger = Assert.Single(sink.Invocations);
+        Assert.Equal((InvocationKind.Implicit, "release-notes", "s1:u1"), (trigger.Kind, trigger.SkillName, trigger.PromptId));
+    }
+
+    [Fact]
+    public void ReadsAreSignalledPerTurnAndEachTurnLinksItsOwnPrompt()
+    {
+        var sink = Ingest(new TranscriptBuilder("s1")
+            .User("summarize the pdf")
+            .ToolUse("toolu_1", "Read", new JsonObject { ["file_path"] = "/home/dev/.claude/skills/pdf/SKILL.md" })
+            .ToolResult("toolu_1")
+            .User("now fill the form in it")
+            .ToolUse("toolu_2", "Skill", new JsonObject { ["skill"] = "pdf" }, "msg_2"));
+        Assert.Equal(
+            [("s1:toolu_1:read", InvocationKind.Read, "s1:u1", "/home/dev/.claude/skills/pdf"), ("s1:toolu_2", InvocationKind.Implicit, "s1:u4", null)],
+            sink.Invocations.Select(i => (i.InvocationId, i.Kind, i.PromptId, i.SkillPath)).OrderBy(i => i.Item1));
+    }
+
+    [Fact]
+    public void TheInjectedBaseDirectoryGivesTheTriggerItsPath()
+    {
+        var sink = Ingest(new TranscriptBuilder("s1")
+            .User("look up the docs of req")
+            .ToolUse("toolu_s", "Skill", new JsonObject { ["skill"] = "elixir:hex-docs-search" })
+            .ToolResult("toolu_s")
+            .User("Base directory for this skill: /home/dev/.claude/plugins/cache/elixir/elixir/1.2.0/skills/hex-docs-search\n\n# Hex docs", isMeta: true));
+        Assert.Equal("/home/dev/.claude/plugins/cache/elixir/elixir/1.2.0/skills/hex-docs-search", sink.Invocations.Last().SkillPath);
+        Assert.Equal(PromptKind.SkillBody, sink.Prompts.Last().Kind);
+    }
+
+    [Fact]
+    public void ASlashCommandFollowedByItsSkillBodyIsAnExplicitUse()
+    {
+        var sink = Ingest(new TranscriptBuilder("s1")
+            .User("<command-message>release-notes</command-message>\n<command-name>/release-notes</command-name>\n<command-args>for 2.0</command-args>")
+            .User("Base directory for this skill: /home/dev/.claude/skills/release-notes\n\nWrite release notes.", isMeta: true)
+            .User("<command-name>/compact</command-name>"));
+        var use = Assert.Single(sink.Invocations);
+        Assert.Equal((InvocationKind.Explicit, "release-notes", "s1:u1", "/home/dev/.claude/skills/release-notes"), (use.Kind, use.SkillName, use.PromptId, use.SkillPath));
+    }
+
+    [Fact]
+    public void ASlashCommandNamingAnInstalledSkillIsAnExplicitUse()
+    {
+        var skill = Path.Combine(_home, ".claude", "skills", "deploy");
+        Directory.CreateDirectory(skill);
+        File.WriteAllText(Path.Combine(skill, "SKILL.md"), "---\nname: deploy\ndescription: Deploys.\n---\n");
+        var sink = Ingest(new TranscriptBuilder("s1").User("<command-name>/deploy</command-name>\n<command-args>staging</command-args>"));
+        var use = Assert.Single(sink.Invocations);
+        Assert.Equal((InvocationKind.Explicit, skill), (use.Kind, use.SkillPath));
+    }
+
+    public void Dispose() => Directory.Delete(_home, recursive: true);
+
+    private RecordingSink Ingest(TranscriptBuilder transcript)
+    {
+        transcript.WriteTo(Path.Combine(_home, ".claude", "projects", "-home-dev-project", "s1.jsonl"));
+        var ingestor = new ClaudeTranscriptIngestor();
+        var sink = new RecordingSink();
+        foreach (var source in ingestor.Discover(new PlatformContext(_home, _home, _ => null), (_, _) => { }))
+        {
+            ingestor.Ingest(source, null, sink, CancellationToken.None);
+        }
+
+        return sink;
+    }
+}
