@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using Selftune.Abstractions;
+using Selftune.Plugin.Shared;
 
 namespace Selftune.Plugin.Claude;
 
@@ -87,8 +88,8 @@ public sealed class ClaudeTranscriptIngestor : IIngestor
         var interpreter = new TranscriptInterpreter(source.Path, state, sink, skills, new DateTimeOffset(source.LastWriteUtc, TimeSpan.Zero));
         var line = new TranscriptLine();
         var lines = 0L;
-        using var reader = new LineReader(stream, from?.Offset ?? 0);
-        while (reader.TryReadLine(out var bytes, out var oversized))
+        var reader = new JsonlLineReader(stream, from?.Offset ?? 0);
+        while (reader.TryReadLine(out var memory))
         {
             if ((++lines & 0xFFF) == 0)
             {
@@ -96,12 +97,7 @@ public sealed class ClaudeTranscriptIngestor : IIngestor
             }
 
             var number = ++state.Lines;
-            if (oversized)
-            {
-                sink.Malformed(source.Path, number, $"line longer than {LineReader.MaxLineBytes / (1024 * 1024)} MB (skipped)");
-                continue;
-            }
-
+            var bytes = memory.Span;
             if (bytes.IsEmpty || IsSkippedType(bytes))
             {
                 continue;
@@ -117,7 +113,7 @@ public sealed class ClaudeTranscriptIngestor : IIngestor
         }
 
         interpreter.Finish();
-        var cursor = new SourceCursor(reader.Consumed, Math.Max(source.Length, reader.Consumed), source.LastWriteUtc, state.Serialize());
+        var cursor = new SourceCursor(reader.Offset, Math.Max(source.Length, reader.Offset), source.LastWriteUtc, state.Serialize());
         return new IngestResult(cursor, lines);
     }
 

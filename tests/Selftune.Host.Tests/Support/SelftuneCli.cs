@@ -39,6 +39,10 @@ public sealed class SelftuneCli : IDisposable
     /// <summary>The selftune home (<c>SELFTUNE_HOME</c>).</summary>
     public string SelftuneHome => Path.Combine(UserHome, ".selftune");
 
+    /// <summary>A command selftune is run under (its arguments follow, then selftune's), e.g. <c>setpriv</c> to drop
+    /// privileges; null runs selftune directly.</summary>
+    public IReadOnlyList<string>? Wrapper { get; set; }
+
     /// <summary>Extra environment variables for every run.</summary>
     public Dictionary<string, string?> Environment { get; } = new(StringComparer.Ordinal);
 
@@ -76,7 +80,7 @@ public sealed class SelftuneCli : IDisposable
     /// <summary>Starts selftune without waiting (for concurrency tests); stdin, stdout and stderr are redirected.</summary>
     public Process Start(IEnumerable<string> args)
     {
-        var info = new ProcessStartInfo(Executable)
+        var info = new ProcessStartInfo(Wrapper is { Count: > 0 } wrapper ? wrapper[0] : Executable)
         {
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
@@ -84,7 +88,7 @@ public sealed class SelftuneCli : IDisposable
             UseShellExecute = false,
             WorkingDirectory = UserHome,
         };
-        foreach (var arg in args)
+        foreach (var arg in Wrapper is { Count: > 0 } ? [.. Wrapper.Skip(1), Executable, .. args] : args)
         {
             info.ArgumentList.Add(arg);
         }
