@@ -88,7 +88,7 @@ internal sealed class TranscriptInterpreter
         }
 
         var conversation = Resolve(line);
-        var at = TranscriptLine.ParseTimestamp(line.Timestamp) ?? _lastTime ?? _fallbackTime;
+        var at = line.At ?? _lastTime ?? _fallbackTime;
         _lastTime = at;
         Touch(conversation, line, at);
         switch (type)

@@ -24,7 +24,19 @@ internal readonly record struct ToolResult(string ToolUseId, bool IsError);
 internal sealed class TranscriptLine
 {
     private const int MaxDetail = 200;
+    private static readonly string[] KnownValues =
+    [
+        "user", "assistant", "system", "summary", "attachment", "text", "tool_use", "tool_result", "thinking", "image",
+        "end_turn", "stop_sequence", "max_tokens", "api_error", "compact_boundary", "turn_duration",
+        "stop_hook_summary", "local_command", "informational", "error", "warning", "info", "suggestion",
+    ];
+
     private readonly StringBuilder _text = new();
+    private readonly RepeatedString _sessionId = new();
+    private readonly RepeatedString _cwd = new();
+    private readonly RepeatedString _gitBranch = new();
+    private readonly RepeatedString _version = new();
+    private readonly RepeatedString _model = new();
 
     public string? Type;
     public string? Subtype;
@@ -32,7 +44,8 @@ internal sealed class TranscriptLine
     public string? ParentUuid;
     public string? SessionId;
     public string? AgentId;
-    public string? Timestamp;
+    /// <summary>The line's <c>timestamp</c>, when it is a time.</summary>
+    public DateTimeOffset? At;
     public string? Cwd;
     public string? GitBranch;
     public string? Version;
@@ -95,35 +108,23 @@ internal sealed class TranscriptLine
     }
 
     /// <summary>Parses an ISO-8601 timestamp as logged (<c>2026-02-12T14:13:05.185Z</c>) to UTC; null when it is not a time.</summary>
-    public static DateTimeOffset? ParseTimestamp(string? text)
+    public static DateTimeOffset? ParseTimestamp(ReadOnlySpan<byte> s)
     {
-        if (string.IsNullOrEmpty(text))
-        {
-            return null;
-        }
-
         // Fast path for the shape Claude Code writes: yyyy-MM-ddTHH:mm:ss[.fraction]Z.
-        var s = text.AsSpan();
-        if (s.Length >= 20 && s[^1] == 'Z' && s[4] == '-' && s[7] == '-' && s[10] == 'T' && s[13] == ':' && s[16] == ':'
-            && int.TryParse(s[..4], NumberStyles.None, CultureInfo.InvariantCulture, out var year)
-            && int.TryParse(s[5..7], NumberStyles.None, CultureInfo.InvariantCulture, out var month)
-            && int.TryParse(s[8..10], NumberStyles.None, CultureInfo.InvariantCulture, out var day)
-            && int.TryParse(s[11..13], NumberStyles.None, CultureInfo.InvariantCulture, out var hour)
-            && int.TryParse(s[14..16], NumberStyles.None, CultureInfo.InvariantCulture, out var minute)
-            && int.TryParse(s[17..19], NumberStyles.None, CultureInfo.InvariantCulture, out var second)
-            && year is >= 1 and <= 9999 && month is >= 1 and <= 12 && day >= 1 && day <= DateTime.DaysInMonth(year, month)
-            && hour < 24 && minute < 60 && second < 60)
+        if (s.Length >= 20 && s[^1] == (byte)'Z' && s[4] == (byte)'-' && s[7] == (byte)'-' && s[10] == (byte)'T' && s[13] == (byte)':' && s[16] == (byte)':'
+            && Digits(s[..4], out var year) && Digits(s[5..7], out var month) && Digits(s[8..10], out var day)
+            && Digits(s[11..13], out var hour) && Digits(s[14..16], out var minute) && Digits(s[17..19], out var second)
+            && year >= 1 && month is >= 1 and <= 12 && day >= 1 && day <= DateTime.DaysInMonth(year, month) && hour < 24 && minute < 60 && second < 60)
         {
             var ticks = 0L;
-            if (s.Length > 21 && s[19] == '.')
+            if (s.Length > 21 && s[19] == (byte)'.')
             {
-                var fraction = s[20..^1];
                 var scale = TimeSpan.TicksPerSecond;
-                foreach (var c in fraction)
+                foreach (var c in s[20..^1])
                 {
-                    if (!char.IsAsciiDigit(c))
+                    if (!char.IsAsciiDigit((char)c))
                     {
-                        return Slow(text);
+                        return Slow(s);
                     }
 
                     scale /= 10;
@@ -132,21 +133,38 @@ internal sealed class TranscriptLine
             }
             else if (s.Length != 20)
             {
-                return Slow(text);
+                return Slow(s);
             }
 
             return new DateTimeOffset(new DateTime(year, month, day, hour, minute, second, DateTimeKind.Utc).AddTicks(ticks));
         }
 
-        return Slow(text);
+        return Slow(s);
 
-        static DateTimeOffset? Slow(string text) =>
-            DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var at) ? at : null;
+        static DateTimeOffset? Slow(ReadOnlySpan<byte> s) =>
+            DateTimeOffset.TryParse(Encoding.UTF8.GetString(s), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var at) ? at : null;
+
+        static bool Digits(ReadOnlySpan<byte> digits, out int value)
+        {
+            value = 0;
+            foreach (var d in digits)
+            {
+                if (d is < (byte)'0' or > (byte)'9')
+                {
+                    return false;
+                }
+
+                value = (value * 10) + (d - '0');
+            }
+
+            return true;
+        }
     }
 
     private void Reset()
     {
-        Type = Subtype = Uuid = ParentUuid = SessionId = AgentId = Timestamp = Cwd = GitBranch = Version = RequestId = Level = null;
+        Type = Subtype = Uuid = ParentUuid = SessionId = AgentId = Cwd = GitBranch = Version = RequestId = Level = null;
+        At = null;
         Role = MessageId = Model = StopReason = Text = null;
         IsSidechain = IsMeta = IsCompactSummary = IsApiErrorMessage = HasUsage = false;
         CostUsd = null;
@@ -165,22 +183,22 @@ internal sealed class TranscriptLine
             {
                 // The structured copy of a tool result repeats the tool output and holds nothing selftune needs; Claude
                 // Code writes it after the fields that matter, so a complete line is not read any further.
-                case 13 when name.SequenceEqual("toolUseResult"u8) && Timestamp is not null && json.SkipRestIfClosed(): return;
-                case 3 when name.SequenceEqual("cwd"u8): Cwd = json.ReadString(); break;
-                case 4 when name.SequenceEqual("type"u8): Type = json.ReadString(); break;
+                case 13 when name.SequenceEqual("toolUseResult"u8) && At is not null && json.SkipRestIfClosed(): return;
+                case 3 when name.SequenceEqual("cwd"u8): Cwd = _cwd.Read(ref json); break;
+                case 4 when name.SequenceEqual("type"u8): Type = Known(ref json); break;
                 case 4 when name.SequenceEqual("uuid"u8): Uuid = json.ReadString(); break;
-                case 4 when name.SequenceEqual("role"u8): Role = json.ReadString(); break;
-                case 5 when name.SequenceEqual("level"u8): Level = json.ReadString(); break;
+                case 4 when name.SequenceEqual("role"u8): Role = Known(ref json); break;
+                case 5 when name.SequenceEqual("level"u8): Level = Known(ref json); break;
                 case 6 when name.SequenceEqual("isMeta"u8): IsMeta = json.ReadTrue(); break;
-                case 7 when name.SequenceEqual("subtype"u8): Subtype = json.ReadString(); break;
+                case 7 when name.SequenceEqual("subtype"u8): Subtype = Known(ref json); break;
                 case 7 when name.SequenceEqual("agentId"u8): AgentId = json.ReadString(); break;
-                case 7 when name.SequenceEqual("version"u8): Version = json.ReadString(); break;
+                case 7 when name.SequenceEqual("version"u8): Version = _version.Read(ref json); break;
                 case 7 when name.SequenceEqual("costUSD"u8): CostUsd = json.ReadDecimal(); break;
                 case 7 when name.SequenceEqual("message"u8): ReadMessage(ref json); break;
                 case 7 when name.SequenceEqual("content"u8): ReadContent(ref json); break;
-                case 9 when name.SequenceEqual("sessionId"u8): SessionId = json.ReadString(); break;
-                case 9 when name.SequenceEqual("timestamp"u8): Timestamp = json.ReadString(); break;
-                case 9 when name.SequenceEqual("gitBranch"u8): GitBranch = json.ReadString(); break;
+                case 9 when name.SequenceEqual("sessionId"u8): SessionId = _sessionId.Read(ref json); break;
+                case 9 when name.SequenceEqual("timestamp"u8): At = json.TryReadRawString(out var time, out _) ? ParseTimestamp(time) : null; break;
+                case 9 when name.SequenceEqual("gitBranch"u8): GitBranch = _gitBranch.Read(ref json); break;
                 case 9 when name.SequenceEqual("requestId"u8): RequestId = json.ReadString(); break;
                 case 10 when name.SequenceEqual("parentUuid"u8): ParentUuid = json.ReadString(); break;
                 case 11 when name.SequenceEqual("isSidechain"u8): IsSidechain = json.ReadTrue(); break;
@@ -206,11 +224,11 @@ internal sealed class TranscriptLine
             switch (name.Length)
             {
                 case 2 when name.SequenceEqual("id"u8): MessageId = json.ReadString(); break;
-                case 4 when name.SequenceEqual("role"u8): Role = json.ReadString(); break;
-                case 5 when name.SequenceEqual("model"u8): Model = json.ReadString(); break;
+                case 4 when name.SequenceEqual("role"u8): Role = Known(ref json); break;
+                case 5 when name.SequenceEqual("model"u8): Model = _model.Read(ref json); break;
                 case 5 when name.SequenceEqual("usage"u8): ReadUsage(ref json); break;
                 case 7 when name.SequenceEqual("content"u8): ReadContent(ref json); break;
-                case 11 when name.SequenceEqual("stop_reason"u8): StopReason = json.ReadString(); break;
+                case 11 when name.SequenceEqual("stop_reason"u8): StopReason = Known(ref json); break;
                 default: json.SkipValue(); break;
             }
         }
@@ -255,7 +273,7 @@ internal sealed class TranscriptLine
                 switch (name.Length)
                 {
                     case 2 when name.SequenceEqual("id"u8): id = json.ReadString(); break;
-                    case 4 when name.SequenceEqual("type"u8): type = json.ReadString(); break;
+                    case 4 when name.SequenceEqual("type"u8): type = Known(ref json); break;
                     case 4 when name.SequenceEqual("text"u8) && keepText: text = json.ReadString(); break;
                     case 4 when name.SequenceEqual("name"u8): toolName = json.ReadString(); break;
                     case 5 when name.SequenceEqual("input"u8): ReadInput(ref json, out skill, out filePath, out detail); break;
@@ -384,6 +402,28 @@ internal sealed class TranscriptLine
         }
     }
 
+    /// <summary>A string value from a small vocabulary (types, roles, stop reasons) without allocating; other values are decoded.</summary>
+    private static string? Known(ref JsonScanner json)
+    {
+        if (!json.TryReadRawString(out var raw, out var escaped))
+        {
+            return null;
+        }
+
+        if (!escaped)
+        {
+            foreach (var known in KnownValues)
+            {
+                if (raw.Length == known.Length && Ascii.Equals(raw, known))
+                {
+                    return known;
+                }
+            }
+        }
+
+        return JsonScanner.Decode(raw, escaped);
+    }
+
     /// <summary>The first line of a string value, at most <see cref="MaxDetail"/> characters.</summary>
     private static string Shorten(ReadOnlySpan<byte> raw, bool escaped)
     {
@@ -402,5 +442,30 @@ internal sealed class TranscriptLine
         }
 
         return text.Length > MaxDetail ? text[..MaxDetail] : text;
+    }
+}
+
+/// <summary>A string field that repeats line after line (session id, cwd, version): decoded once, reused while its bytes
+/// do not change.</summary>
+internal sealed class RepeatedString
+{
+    private byte[] _raw = [];
+    private string? _value;
+
+    /// <summary>Reads the field's string value (null when it is not a string).</summary>
+    public string? Read(ref JsonScanner json)
+    {
+        if (!json.TryReadRawString(out var raw, out var escaped))
+        {
+            return null;
+        }
+
+        if (_value is null || !raw.SequenceEqual(_raw))
+        {
+            _value = JsonScanner.Decode(raw, escaped);
+            _raw = raw.ToArray();
+        }
+
+        return _value;
     }
 }

@@ -76,7 +76,10 @@ public sealed class PricingTableTests : IDisposable
         var error = Assert.Throws<SelftuneException>(() => PricingTable.Load(file));
         Assert.Equal(ErrorCodes.ConfigInvalid, error.Code);
         Assert.Contains(file, error.Message, StringComparison.Ordinal);
-        Assert.Contains("line 3", error.Message, StringComparison.Ordinal);
+        Assert.Contains("'x'.input must be a number", error.Message, StringComparison.Ordinal);
+
+        File.WriteAllText(file, "{\n  \"models\": {\n    \"x\": { \"input\": 1, }\n  ]\n}\n");
+        Assert.Contains("line 4", Assert.Throws<SelftuneException>(() => PricingTable.Load(file)).Message, StringComparison.Ordinal);
     }
 
     [Fact]

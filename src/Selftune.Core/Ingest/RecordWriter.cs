@@ -92,6 +92,14 @@ public sealed class RecordWriter : IRecordSink, IDisposable
     private const string ErrorSql =
         "INSERT INTO session_errors (session_id, error_id, platform, occurred_at, kind, message) VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT DO NOTHING";
 
+    private const string InsertSignalSql =
+        "INSERT INTO improvement_signals (session_id, text_hash, skill_name, signal_type, prompt_id, platform, occurred_at, capture_mode) " +
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT DO NOTHING";
+
+    private const string UpdateSignalSql =
+        "UPDATE improvement_signals SET prompt_id = ?5, capture_mode = ?8, occurred_at = ?7, platform = ?6 " +
+        "WHERE session_id = ?1 AND text_hash = ?2 AND skill_name = ?3 AND signal_type = ?4";
+
     private const string CursorSql = """
         INSERT INTO source_cursors (path, platform, byte_offset, length, last_write_utc, state, updated_at)
         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
@@ -284,25 +292,16 @@ public sealed class RecordWriter : IRecordSink, IDisposable
 
     private void StoreSignal(PromptRecord p, string hash, ImprovementSignal signal, IngestCounters c)
     {
-        (string, object?)[] parameters =
-        [
-            ("$s", p.SessionId), ("$h", hash), ("$skill", signal.SkillName), ("$type", signal.Type == SignalType.Correction ? "correction" : "explicit_request"),
-            ("$prompt", p.PromptId), ("$platform", p.Provenance.Platform), ("$at", p.OccurredAt.ToUnixTimeMilliseconds()), ("$mode", Mode(p.Provenance)),
-        ];
-        var added = Run(
-            "INSERT INTO improvement_signals (session_id, text_hash, skill_name, signal_type, prompt_id, platform, occurred_at, capture_mode) " +
-            "VALUES ($s, $h, $skill, $type, $prompt, $platform, $at, $mode) ON CONFLICT DO NOTHING",
-            parameters);
-        if (added > 0)
+        RawStatement Bind(string sql) => Statement(sql)
+            .Bind(1, p.SessionId).Bind(2, hash).Bind(3, signal.SkillName).Bind(4, signal.Type == SignalType.Correction ? "correction" : "explicit_request")
+            .Bind(5, p.PromptId).Bind(6, p.Provenance.Platform).Bind(7, p.OccurredAt.ToUnixTimeMilliseconds()).Bind(8, Mode(p.Provenance));
+        if (Bind(InsertSignalSql).Execute() > 0)
         {
             c.ImprovementSignals++;
         }
         else if (p.Provenance.Mode != CaptureMode.Hook)
         {
-            Run(
-                "UPDATE improvement_signals SET prompt_id = $prompt, capture_mode = $mode, occurred_at = $at, platform = $platform " +
-                "WHERE session_id = $s AND text_hash = $h AND skill_name = $skill AND signal_type = $type",
-                parameters);
+            Bind(UpdateSignalSql).Execute();
         }
     }
 

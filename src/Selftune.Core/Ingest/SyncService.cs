@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Threading.Channels;
 using Microsoft.Data.Sqlite;
 using Selftune.Abstractions;
 using Selftune.Core.Privacy;
@@ -28,7 +27,8 @@ public sealed record SyncReport(DateTimeOffset StartedAt, long ElapsedMs, IReadO
 /// Reads every installed ingestor's sources into the store, incrementally: a source whose size and modification
 /// time match its cursor is skipped; an append-only source that grew is read from the cursor's offset; one that
 /// shrank is re-read from the start. Sources are parsed in parallel; one writer thread stores the records, and a
-/// source's cursor is saved in the same transaction as its last records, so an interrupted sync resumes safely.
+/// source's cursor is saved in the same transaction as its last records, so an interrupted sync resumes safely. A large
+/// first (or forced) sync is a bulk load: see <see cref="BulkLoad"/>.
 /// </summary>
 public sealed class SyncService
 {
@@ -36,6 +36,7 @@ public sealed class SyncService
     private const int RecordsPerTransaction = 50_000;
     private const int MaxTransactionMs = 500;
     private const int CacheKilobytes = 64 * 1024;
+    private const int CheckpointPages = 16 * 1024;
     private readonly IReadOnlyList<IIngestor> _ingestors;
     private readonly TimeProvider _time;
     private readonly ImprovementSignalDetector? _signals;
@@ -74,8 +75,11 @@ public sealed class SyncService
         }
 
         // A large page cache keeps the indexes being filled in memory (the default 2 MB makes every insert of a big
-        // sync page in and out); SQLite allocates it only as pages are used.
+        // sync page in and out; SQLite allocates it only as pages are used), and a larger WAL between checkpoints
+        // saves their syncs.
         store.Execute($"PRAGMA cache_size = -{CacheKilobytes}");
+        store.Execute($"PRAGMA wal_autocheckpoint = {CheckpointPages}");
+        BulkLoad.RestoreIndexes(store);
         var cursors = LoadCursors(store);
         var work = new List<(IIngestor Ingestor, SourceFile Source, SourceCursor? From)>();
         foreach (var ingestor in _ingestors.Where(i => options.Platforms is null || options.Platforms.Contains(i.Platform)))
@@ -119,31 +123,54 @@ public sealed class SyncService
 
         // Big sources first, so the parallel parse finishes evenly.
         work.Sort((a, b) => b.Source.Length.CompareTo(a.Source.Length));
-        var channel = Channel.CreateBounded<Batch>(new BoundedChannelOptions(Math.Max(4, Environment.ProcessorCount * 2)) { SingleReader = true });
-        var parse = Task.Run(() =>
+        var bulk = (cursors.Count == 0 || options.Force) && work.Sum(w => w.Source.Length) >= BulkLoad.MinimumBytes;
+        if (bulk)
+        {
+            BulkLoad.DropIndexes(store);
+        }
+
+        // Parse on one dedicated thread per core (no thread-pool spinning on this 2-core budget); each thread hands
+        // the writer batches of records from any number of sources, each source's records followed by its end marker.
+        var threads = Math.Clamp(work.Count, 1, Environment.ProcessorCount);
+        var queue = new BatchQueue(Math.Max(4, Environment.ProcessorCount * 2), threads);
+        var next = -1;
+        var parsers = Enumerable.Range(0, threads).Select(_ => new Thread(() =>
         {
             try
             {
-                Parallel.ForEach(
-                    work,
-                    new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, Environment.ProcessorCount), CancellationToken = cancellationToken },
-                    item => ParseSource(item.Ingestor, item.Source, item.From, channel.Writer, cancellationToken));
+                var buffer = new List<object>(BatchSize);
+                for (var i = Interlocked.Increment(ref next); i < work.Count && !cancellationToken.IsCancellationRequested; i = Interlocked.Increment(ref next))
+                {
+                    ParseSource(work[i].Ingestor, work[i].Source, work[i].From, buffer, queue, cancellationToken);
+                }
+
+                if (buffer.Count > 0)
+                {
+                    queue.Add(buffer);
+                }
             }
             finally
             {
-                channel.Writer.Complete();
+                queue.ProducerDone();
             }
-        }, cancellationToken);
+        })
+        {
+            IsBackground = true,
+            Name = "selftune parse",
+        }).ToList();
+        parsers.ForEach(t => t.Start());
 
         var done = 0;
-        using (var writer = new RecordWriter(store, redactor, pricer, For, started) { Signals = _signals })
+        try
         {
+            using var writer = new RecordWriter(store, redactor, pricer, For, started) { Signals = _signals };
+
             // Several batches share one transaction (fewer commits and WAL syncs); a source's cursor is always saved in
             // the transaction that holds its last records.
             SqliteTransaction? tx = null;
             var inTransaction = 0;
             var since = Stopwatch.StartNew();
-            foreach (var batch in channel.Reader.ReadAllAsync(CancellationToken.None).ToBlockingEnumerable())
+            while (queue.TryTake(out var batch))
             {
                 if (tx is null)
                 {
@@ -152,33 +179,39 @@ public sealed class SyncService
                     since.Restart();
                 }
 
-                var c = For(batch.Platform);
-                foreach (var record in batch.Records)
+                foreach (var item in batch)
                 {
-                    Dispatch(writer, c, record);
+                    switch (item)
+                    {
+                        case SourceDone final:
+                            var c = For(final.Platform);
+                            c.Lines += final.Lines;
+                            if (final.Failure is null)
+                            {
+                                c.SourcesRead++;
+                                if (final.Cursor is not null && !cancellationToken.IsCancellationRequested)
+                                {
+                                    writer.SaveCursor(final.Platform, final.Path, final.Cursor);
+                                }
+                            }
+                            else
+                            {
+                                c.SourcesFailed++;
+                                c.Problems.Add($"{final.Path}: {final.Failure}");
+                            }
+
+                            options.Progress?.Invoke(++done, work.Count);
+                            break;
+                        case Malformed bad:
+                            For(bad.Platform).AddMalformed(bad.Record.Path, bad.Record.Line, bad.Record.Reason);
+                            break;
+                        default:
+                            Dispatch(writer, item);
+                            break;
+                    }
                 }
 
-                inTransaction += batch.Records.Count;
-                if (batch.Final is { } final)
-                {
-                    c.Lines += final.Lines;
-                    if (final.Failure is null)
-                    {
-                        c.SourcesRead++;
-                        if (final.Cursor is not null && !cancellationToken.IsCancellationRequested)
-                        {
-                            writer.SaveCursor(batch.Platform, batch.Path, final.Cursor);
-                        }
-                    }
-                    else
-                    {
-                        c.SourcesFailed++;
-                        c.Problems.Add($"{batch.Path}: {final.Failure}");
-                    }
-
-                    options.Progress?.Invoke(++done, work.Count);
-                }
-
+                inTransaction += batch.Count;
                 if (inTransaction >= RecordsPerTransaction || since.ElapsedMilliseconds >= MaxTransactionMs)
                 {
                     tx.Commit();
@@ -196,8 +229,19 @@ public sealed class SyncService
                 writer.Transaction = null;
             }
         }
+        finally
+        {
+            queue.Abandon();
+            parsers.ForEach(t => t.Join());
+        }
 
-        parse.GetAwaiter().GetResult();
+        if (bulk)
+        {
+            BulkLoad.RestoreIndexes(store);
+        }
+
+        store.Execute("PRAGMA wal_autocheckpoint = 1000");
+        cancellationToken.ThrowIfCancellationRequested();
         var report = new SyncReport(started, clock.ElapsedMilliseconds, _ingestors
             .Where(i => counters.ContainsKey(i.Platform)).Select(i => counters[i.Platform])
             .Concat(counters.Values.Where(c => !_ingestors.Any(i => i.Platform == c.Platform))).ToList());
@@ -206,31 +250,34 @@ public sealed class SyncService
         return report;
     }
 
-    private static void ParseSource(IIngestor ingestor, SourceFile source, SourceCursor? from, ChannelWriter<Batch> output, CancellationToken cancellationToken)
+    private static void ParseSource(IIngestor ingestor, SourceFile source, SourceCursor? from, List<object> buffer, BatchQueue queue, CancellationToken cancellationToken)
     {
-        var sink = new BufferingSink(ingestor.Platform, source.Path, output);
+        var sink = new BufferingSink(ingestor.Platform, buffer, queue);
+        SourceDone done;
         try
         {
             var result = ingestor.Ingest(source, from, sink, cancellationToken);
-            sink.Finish(new SourceDone(result.Cursor, result.Lines, null));
+            done = new SourceDone(ingestor.Platform, source.Path, result.Cursor, result.Lines, null);
         }
         catch (OperationCanceledException)
         {
-            sink.Finish(new SourceDone(null, 0, null));
+            done = new SourceDone(ingestor.Platform, source.Path, null, 0, null);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            sink.Finish(new SourceDone(null, 0, ex.Message));
+            done = new SourceDone(ingestor.Platform, source.Path, null, 0, ex.Message);
         }
 #pragma warning disable CA1031 // A plugin's bug must not stop the sync of everything else; it is reported per source.
         catch (Exception ex)
 #pragma warning restore CA1031
         {
-            sink.Finish(new SourceDone(null, 0, $"the {ingestor.Platform} plugin failed: {ex.GetType().Name}: {ex.Message}"));
+            done = new SourceDone(ingestor.Platform, source.Path, null, 0, $"the {ingestor.Platform} plugin failed: {ex.GetType().Name}: {ex.Message}");
         }
+
+        sink.Add(done);
     }
 
-    private static void Dispatch(RecordWriter writer, IngestCounters counters, object record)
+    private static void Dispatch(RecordWriter writer, object record)
     {
         switch (record)
         {
@@ -240,7 +287,6 @@ public sealed class SyncService
             case ToolCallRecord t: writer.ToolCall(t); break;
             case TokenUsageRecord u: writer.Usage(u); break;
             case ErrorRecord e: writer.Error(e); break;
-            case MalformedRecord m: counters.AddMalformed(m.Path, m.Line, m.Reason); break;
         }
     }
 
@@ -250,14 +296,16 @@ public sealed class SyncService
                 Cursor: new SourceCursor(r.GetInt64(1), r.GetInt64(2), new DateTime(r.GetInt64(3), DateTimeKind.Utc), r.IsDBNull(4) ? null : r.GetString(4))))
             .ToDictionary(x => x.Path, x => x.Cursor, StringComparer.Ordinal);
 
-    private sealed record SourceDone(SourceCursor? Cursor, long Lines, string? Failure);
+    /// <summary>The end of one source's records in a batch.</summary>
+    private sealed record SourceDone(string Platform, string Path, SourceCursor? Cursor, long Lines, string? Failure);
 
-    private sealed record Batch(string Platform, string Path, List<object> Records, SourceDone? Final);
+    /// <summary>A malformed input record of a platform's source.</summary>
+    private sealed record Malformed(string Platform, MalformedRecord Record);
 
-    /// <summary>Collects a source's records into batches handed to the writer thread.</summary>
-    private sealed class BufferingSink(string platform, string path, ChannelWriter<Batch> output) : IRecordSink
+    /// <summary>Appends a source's records to its parse thread's current batch, handing full batches to the writer.</summary>
+    private sealed class BufferingSink(string platform, List<object> buffer, BatchQueue queue) : IRecordSink
     {
-        private List<object> _records = new(BatchSize);
+        private List<object> _buffer = buffer;
 
         public void Session(SessionRecord session) => Add(session);
         public void Prompt(PromptRecord prompt) => Add(prompt);
@@ -265,28 +313,82 @@ public sealed class SyncService
         public void ToolCall(ToolCallRecord call) => Add(call);
         public void Usage(TokenUsageRecord usage) => Add(usage);
         public void Error(ErrorRecord error) => Add(error);
-        public void Malformed(string path, long line, string reason) => Add(new MalformedRecord(path, line, reason));
+        public void Malformed(string path, long line, string reason) => Add(new Malformed(platform, new MalformedRecord(path, line, reason)));
 
-        public void Finish(SourceDone done) => Write(new Batch(platform, path, _records, done));
-
-        private void Add(object record)
+        public void Add(object item)
         {
-            _records.Add(record);
-            if (_records.Count >= BatchSize)
+            _buffer.Add(item);
+            if (_buffer.Count >= BatchSize)
             {
-                Write(new Batch(platform, path, _records, null));
-                _records = new List<object>(BatchSize);
+                queue.Add([.. _buffer]);
+                _buffer.Clear();
+            }
+        }
+    }
+
+    /// <summary>A bounded hand-off of batches from the parse threads to the writer (blocking, without spinning).</summary>
+    private sealed class BatchQueue(int capacity, int producers)
+    {
+        private readonly Queue<List<object>> _batches = new();
+        private readonly object _gate = new();
+        private int _producers = producers;
+        private bool _abandoned;
+
+        public void Add(List<object> batch)
+        {
+            lock (_gate)
+            {
+                while (_batches.Count >= capacity && !_abandoned)
+                {
+                    Monitor.Wait(_gate);
+                }
+
+                if (!_abandoned)
+                {
+                    _batches.Enqueue(batch);
+                    Monitor.PulseAll(_gate);
+                }
             }
         }
 
-        private static void WriteBlocking(ChannelWriter<Batch> output, Batch batch)
+        public bool TryTake(out List<object> batch)
         {
-            while (!output.TryWrite(batch))
+            lock (_gate)
             {
-                output.WaitToWriteAsync().AsTask().GetAwaiter().GetResult();
+                while (_batches.Count == 0 && _producers > 0)
+                {
+                    Monitor.Wait(_gate);
+                }
+
+                if (_batches.Count == 0)
+                {
+                    batch = [];
+                    return false;
+                }
+
+                batch = _batches.Dequeue();
+                Monitor.PulseAll(_gate);
+                return true;
             }
         }
 
-        private void Write(Batch batch) => WriteBlocking(output, batch);
+        public void ProducerDone()
+        {
+            lock (_gate)
+            {
+                _producers--;
+                Monitor.PulseAll(_gate);
+            }
+        }
+
+        /// <summary>The writer stopped (done or failed): producers stop waiting and drop what they add.</summary>
+        public void Abandon()
+        {
+            lock (_gate)
+            {
+                _abandoned = true;
+                Monitor.PulseAll(_gate);
+            }
+        }
     }
 }

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Text.Json.Serialization;
 using Selftune.Core.Ingest;
 
 namespace Selftune.Core.Pricing;
@@ -15,9 +14,9 @@ public sealed record ModelPrice(
     decimal Input,
     decimal Output,
     decimal CacheWrite,
-    [property: JsonPropertyName("cache_write_1h")] decimal CacheWrite1h,
+    decimal CacheWrite1h,
     decimal CacheRead,
-    [property: JsonPropertyName("above_200k")] ModelPrice? Above200k = null);
+    ModelPrice? Above200k = null);
 
 /// <summary>
 /// The offline, dated, per-model price table selftune ships (embedded <c>Pricing/prices.json</c>, USD per million
@@ -35,7 +34,6 @@ public sealed class PricingTable : IUsagePricer
     /// <summary>The name of the user's override file in the selftune home.</summary>
     public const string OverrideFileName = "pricing.json";
 
-    private static readonly JsonSerializerOptions Options = new(Json.Options) { ReadCommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true };
     private readonly Dictionary<string, ModelPrice> _models;
     private readonly Dictionary<string, string> _aliases;
     private readonly Dictionary<string, ModelPrice?> _resolved = new(StringComparer.OrdinalIgnoreCase);
@@ -46,7 +44,7 @@ public sealed class PricingTable : IUsagePricer
         AsOf = shipped.AsOf;
         LongContextThreshold = shipped.LongContextThreshold;
         _models = new Dictionary<string, ModelPrice>(shipped.Models, StringComparer.OrdinalIgnoreCase);
-        _aliases = new Dictionary<string, string>(shipped.Aliases ?? [], StringComparer.OrdinalIgnoreCase);
+        _aliases = new Dictionary<string, string>(shipped.Aliases, StringComparer.OrdinalIgnoreCase);
         if (user is not null)
         {
             foreach (var (name, price) in user.Models)
@@ -54,7 +52,7 @@ public sealed class PricingTable : IUsagePricer
                 _models[name] = price;
             }
 
-            foreach (var (alias, target) in user.Aliases ?? [])
+            foreach (var (alias, target) in user.Aliases)
             {
                 _aliases[alias] = target;
             }
@@ -88,15 +86,13 @@ public sealed class PricingTable : IUsagePricer
 
         try
         {
-            var user = JsonSerializer.Deserialize<PriceFile>(File.ReadAllText(overridePath), Options)
-                ?? throw new JsonException("the file holds null");
-            return new PricingTable(ReadShipped(), user with { Models = user.Models ?? [] }, overridePath);
+            return new PricingTable(ReadShipped(), PriceFile.Parse(File.ReadAllBytes(overridePath)), overridePath);
         }
         catch (JsonException ex)
         {
             throw new SelftuneException(
                 ErrorCodes.ConfigInvalid,
-                $"The price override file '{overridePath}' is not valid (line {(ex.LineNumber ?? 0) + 1}, column {(ex.BytePositionInLine ?? 0) + 1}: {ex.Message}). " +
+                $"The price override file '{overridePath}' is not valid ({(ex.LineNumber is { } line ? $"line {line + 1}, column {(ex.BytePositionInLine ?? 0) + 1}: " : string.Empty)}{ex.Message}). " +
                 "It must hold {\"models\": {\"<model>\": {\"input\": …, \"output\": …, \"cache_write\": …, \"cache_write_1h\": …, \"cache_read\": …}}} in USD per million tokens.",
                 $"mv '{overridePath}' '{overridePath}.invalid'",
                 inner: ex);
@@ -171,18 +167,71 @@ public sealed class PricingTable : IUsagePricer
     {
         using var stream = typeof(PricingTable).Assembly.GetManifestResourceStream("Selftune.Pricing.prices.json")
             ?? throw new InvalidOperationException("The shipped price table is missing from the assembly.");
-        return JsonSerializer.Deserialize<PriceFile>(stream, Options) ?? throw new InvalidOperationException("The shipped price table is empty.");
+        using var buffer = new MemoryStream();
+        stream.CopyTo(buffer);
+        return PriceFile.Parse(buffer.ToArray());
     }
 
-    /// <summary>The shape of <c>prices.json</c> and of the user's override file.</summary>
-    private sealed record PriceFile(
-        string AsOf,
-        string? Source,
-        long LongContextThreshold,
-        Dictionary<string, ModelPrice> Models,
-        Dictionary<string, string>? Aliases)
+    /// <summary>The shape of <c>prices.json</c> and of the user's override file, read without reflection (it is read
+    /// on every sync).</summary>
+    private sealed record PriceFile(string AsOf, long LongContextThreshold, Dictionary<string, ModelPrice> Models, Dictionary<string, string> Aliases)
     {
-        public string AsOf { get; init; } = AsOf ?? "unknown";
-        public long LongContextThreshold { get; init; } = LongContextThreshold > 0 ? LongContextThreshold : 200_000;
+        private static readonly JsonDocumentOptions DocumentOptions = new() { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true };
+
+        /// <exception cref="JsonException">Not valid JSON, or a price that is not a number (with its line).</exception>
+        public static PriceFile Parse(byte[] json)
+        {
+            using var document = JsonDocument.Parse(json, DocumentOptions);
+            var root = document.RootElement;
+            if (root.ValueKind != JsonValueKind.Object)
+            {
+                throw new JsonException("the file must hold a JSON object", null, 0, 0);
+            }
+
+            var models = new Dictionary<string, ModelPrice>(StringComparer.OrdinalIgnoreCase);
+            if (root.TryGetProperty("models", out var list) && list.ValueKind == JsonValueKind.Object)
+            {
+                foreach (var model in list.EnumerateObject())
+                {
+                    models[model.Name] = Price(model.Value, model.Name);
+                }
+            }
+
+            var aliases = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+            if (root.TryGetProperty("aliases", out var names) && names.ValueKind == JsonValueKind.Object)
+            {
+                foreach (var alias in names.EnumerateObject())
+                {
+                    aliases[alias.Name] = alias.Value.GetString() ?? throw new JsonException($"alias '{alias.Name}' must name a model");
+                }
+            }
+
+            return new PriceFile(
+                root.TryGetProperty("as_of", out var asOf) ? asOf.GetString() ?? "unknown" : "unknown",
+                root.TryGetProperty("long_context_threshold", out var threshold) && threshold.TryGetInt64(out var t) && t > 0 ? t : 200_000,
+                models,
+                aliases);
+        }
+
+        private static ModelPrice Price(JsonElement element, string model)
+        {
+            if (element.ValueKind != JsonValueKind.Object)
+            {
+                throw new JsonException($"'{model}' must be an object of prices");
+            }
+
+            decimal Read(string name) =>
+                element.TryGetProperty(name, out var value)
+                    ? value.ValueKind == JsonValueKind.Number ? value.GetDecimal() : throw new JsonException($"'{model}'.{name} must be a number (USD per million tokens), not {value}")
+                    : 0m;
+
+            return new ModelPrice(
+                Read("input"),
+                Read("output"),
+                Read("cache_write"),
+                Read("cache_write_1h"),
+                Read("cache_read"),
+                element.TryGetProperty("above_200k", out var above) ? Price(above, model + ".above_200k") : null);
+        }
     }
 }

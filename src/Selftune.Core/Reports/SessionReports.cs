@@ -61,6 +61,10 @@ public sealed record SessionSummary(
     IReadOnlyList<SessionSkill> Skills,
     TokenTotals Tokens);
 
+/// <summary>The result of <c>selftune sessions</c>.</summary>
+/// <param name="Sessions">The sessions, newest first.</param>
+public sealed record SessionList(IReadOnlyList<SessionSummary> Sessions);
+
 /// <summary>The latest session in brief (<c>selftune last</c>).</summary>
 /// <param name="Session">The session.</param>
 /// <param name="DurationSeconds">End minus start, in seconds.</param>

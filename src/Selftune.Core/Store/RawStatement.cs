@@ -1,3 +1,4 @@
+using System.Text;
 using Microsoft.Data.Sqlite;
 using SQLitePCL;
 
@@ -14,6 +15,7 @@ internal sealed class RawStatement : IDisposable
     private readonly sqlite3 _db;
     private readonly sqlite3_stmt _statement;
     private readonly string _path;
+    private byte[] _utf8 = new byte[1024];
 
     /// <summary>Prepares <paramref name="sql"/> on <paramref name="store"/>'s connection.</summary>
     /// <exception cref="SelftuneException">The statement does not compile (a bug) or the store failed.</exception>
@@ -24,10 +26,30 @@ internal sealed class RawStatement : IDisposable
         Check(raw.sqlite3_prepare_v2(_db, sql, out _statement));
     }
 
-    /// <summary>Binds text (null binds NULL).</summary>
+    /// <summary>Binds text (null binds NULL). The text is encoded into a reused buffer, which SQLite copies.</summary>
     public RawStatement Bind(int index, string? value)
     {
-        Check(value is null ? raw.sqlite3_bind_null(_statement, index) : raw.sqlite3_bind_text(_statement, index, value));
+        if (value is null)
+        {
+            Check(raw.sqlite3_bind_null(_statement, index));
+            return this;
+        }
+
+        if (value.Length == 0)
+        {
+            // An empty span would bind NULL.
+            Check(raw.sqlite3_bind_text(_statement, index, string.Empty));
+            return this;
+        }
+
+        var needed = Encoding.UTF8.GetMaxByteCount(value.Length);
+        if (_utf8.Length < needed)
+        {
+            _utf8 = new byte[Math.Max(needed, _utf8.Length * 2)];
+        }
+
+        var length = Encoding.UTF8.GetBytes(value, _utf8);
+        Check(raw.sqlite3_bind_text(_statement, index, _utf8.AsSpan(0, length)));
         return this;
     }
 

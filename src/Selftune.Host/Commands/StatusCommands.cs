@@ -47,7 +47,7 @@ public static class StatusCommands
                 using var store = a.OpenStore();
                 var filter = new SessionFilter(p.GetValue(project), ParseDate(p.GetValue(since), "sessions"), p.GetValue(skill), p.GetValue(limit));
                 var sessions = SessionReports.List(store, filter);
-                a.Output.Result(new { sessions }, console => RenderSessions(console, sessions));
+                a.Output.Result(new SessionList(sessions), console => RenderSessions(console, sessions));
                 return 0;
             });
     }

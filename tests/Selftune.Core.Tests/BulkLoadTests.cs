@@ -1,0 +1,69 @@
+using Selftune.Abstractions;
+using Selftune.Core.Ingest;
+using Selftune.Core.Privacy;
+using Selftune.Core.Store;
+
+namespace Selftune.Core.Tests;
+
+public sealed class BulkLoadTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("selftune-bulk-").FullName;
+    private readonly SelftuneStore _store;
+
+    public BulkLoadTests() => _store = SelftuneStore.Open(Path.Combine(_dir, "selftune.db"));
+
+    private long Indexes => (long)_store.Scalar("SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name IN ('tool_calls_prompt', 'token_usage_session', 'prompts_session')")!;
+
+    [Fact]
+    public void ALargeFirstSyncRebuildsTheIndexesItDropped()
+    {
+        var ingestor = new BigIngestor(_store.Path);
+        var report = new SyncService([ingestor], TimeProvider.System).Run(_store, new PlatformContext(_dir, _dir, _ => null), new Redactor(), null, new SyncOptions(), CancellationToken.None);
+
+        Assert.Equal(0L, ingestor.IndexesWhileIngesting); // dropped while the records went in ...
+        Assert.Equal(3L, Indexes);                          // ... and back afterwards
+        Assert.Equal(0L, _store.Scalar("SELECT count(*) FROM bulk_load_indexes"));
+        Assert.Equal(1, report.Platforms[0].ToolCalls);
+    }
+
+    [Fact]
+    public void IndexesLeftDroppedByAnInterruptedSyncAreRebuiltByTheNext()
+    {
+        BulkLoad.DropIndexes(_store);
+        Assert.Equal(0L, Indexes);
+        Assert.True((long)_store.Scalar("SELECT count(*) FROM bulk_load_indexes")! >= 3);
+
+        new SyncService([], TimeProvider.System).Run(_store, new PlatformContext(_dir, _dir, _ => null), new Redactor(), null, new SyncOptions(), CancellationToken.None);
+        Assert.Equal(3L, Indexes);
+        Assert.Equal(0L, _store.Scalar("SELECT count(*) FROM bulk_load_indexes"));
+    }
+
+    public void Dispose()
+    {
+        _store.Dispose();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(_dir, recursive: true);
+    }
+
+    /// <summary>One source that says it is large; it counts the indexes present while it is read.</summary>
+    private sealed class BigIngestor(string database) : IIngestor
+    {
+        public string Platform => "big";
+
+        public long IndexesWhileIngesting { get; private set; } = -1;
+
+        public IEnumerable<SourceFile> Discover(PlatformContext context, Action<string, string> problems) =>
+            [new SourceFile("/big.jsonl", BulkLoad.MinimumBytes, DateTime.UtcNow)];
+
+        public IngestResult Ingest(SourceFile source, SourceCursor? from, IRecordSink sink, CancellationToken cancellationToken)
+        {
+            using (var reader = SelftuneStore.Open(database, readOnly: true))
+            {
+                IndexesWhileIngesting = (long)reader.Scalar("SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name IN ('tool_calls_prompt', 'token_usage_session', 'prompts_session')")!;
+            }
+
+            sink.ToolCall(new ToolCallRecord("t1", "s1", DateTimeOffset.UtcNow, "Bash", new Provenance("big", CaptureMode.Transcript, 1.0, "/big.jsonl")));
+            return new IngestResult(new SourceCursor(1, 1, source.LastWriteUtc), 1);
+        }
+    }
+}
