@@ -88,7 +88,7 @@ public sealed class ClaudeTranscriptIngestor : IIngestor
         var interpreter = new TranscriptInterpreter(source.Path, state, sink, skills, new DateTimeOffset(source.LastWriteUtc, TimeSpan.Zero));
         var line = new TranscriptLine();
         var lines = 0L;
-        var reader = new JsonlLineReader(stream, from?.Offset ?? 0);
+        using var reader = new JsonlLineReader(stream, from?.Offset ?? 0);
         while (reader.TryReadLine(out var memory))
         {
             if ((++lines & 0xFFF) == 0)

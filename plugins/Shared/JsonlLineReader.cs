@@ -1,15 +1,18 @@
+using System.Buffers;
+
 namespace Selftune.Plugin.Shared;
 
 /// <summary>
 /// Reads complete <c>\n</c>-terminated lines from a stream, starting at a byte offset, holding one line at a time.
 /// A last line without its <c>\n</c> (a writer mid-append) is never returned, so <see cref="Offset"/> always stops just
 /// after the last complete line. Compiled into each JSONL-reading plugin as a linked source file (plugins reference
-/// only the contract, so they share source, not an assembly).
+/// only the contract, so they share source, not an assembly). The buffer is pooled: dispose the reader to return it
+/// (a reader not disposed only leaves its buffer to the garbage collector).
 /// </summary>
-internal sealed class JsonlLineReader
+internal sealed class JsonlLineReader : IDisposable
 {
     private readonly Stream _stream;
-    private byte[] _buffer = new byte[64 * 1024];
+    private byte[] _buffer = ArrayPool<byte>.Shared.Rent(64 * 1024);
     private int _start;
     private int _end;
     private int _scanned;
@@ -69,7 +72,10 @@ internal sealed class JsonlLineReader
 
         if (_end == _buffer.Length)
         {
-            Array.Resize(ref _buffer, _buffer.Length * 2);
+            var bigger = ArrayPool<byte>.Shared.Rent(_buffer.Length * 2);
+            Buffer.BlockCopy(_buffer, 0, bigger, 0, _end);
+            ArrayPool<byte>.Shared.Return(_buffer);
+            _buffer = bigger;
         }
 
         var read = _stream.Read(_buffer, _end, _buffer.Length - _end);
@@ -81,5 +87,12 @@ internal sealed class JsonlLineReader
 
         _end += read;
         return true;
+    }
+
+    /// <summary>Returns the buffer to the pool; the reader cannot be used afterwards.</summary>
+    public void Dispose()
+    {
+        ArrayPool<byte>.Shared.Return(_buffer);
+        _buffer = [];
     }
 }

@@ -66,3 +66,16 @@ public sealed class SkillCatalogTests : IDisposable
         }
     }
 }
+
+public sealed class SkillMentionTests
+{
+    [Theory]
+    [InlineData("elixir:hex-docs-search", "use hex-docs-search for plug", true)]
+    [InlineData("elixir:hex-docs-search", "search the hex docs search index", true)]
+    [InlineData("hex-docs-search", "use hex-docs-searcher", false)]
+    [InlineData("pdf", "merge the pdf files", true)]
+    [InlineData("pdf", "merge the pdfs", false)]
+    [InlineData("ui", "fix the ui", false)] // too short to tell
+    public void MatchesTheNameAsWholeWords(string skill, string prompt, bool expected) =>
+        Assert.Equal(expected, new SkillMention(skill).IsInLowerCase(prompt));
+}

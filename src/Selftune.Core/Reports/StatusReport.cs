@@ -164,7 +164,11 @@ public static class StatusReporter
             r => new Invocation(r.GetString(0), r.GetString(1), r.GetString(2), r.IsDBNull(3) ? null : r.GetString(3), r.GetInt64(4), r.IsDBNull(5) ? null : r.GetString(5)));
         var prompts = store.Query(
             "SELECT prompt_id, session_id, occurred_at, text FROM prompts WHERE actionable = 1",
-            r => new Prompt(r.GetString(0), r.GetString(1), r.GetInt64(2), r.GetString(3)));
+            r =>
+            {
+                var text = r.GetString(3);
+                return new Prompt(r.GetString(0), r.GetString(1), r.GetInt64(2), text, text.ToLowerInvariant());
+            });
 
         // Skill names: those seen in sessions (as agents spell them), then installed skills never seen.
         var names = new List<string>();
@@ -215,14 +219,19 @@ public static class StatusReporter
         LastSync? lastSync = null;
         if (last.Count == 1)
         {
-            var platforms = JsonSerializer.Deserialize<SyncReportShape>(last[0].Item3, Json.Options)?.Platforms ?? [];
+            // Read with a DOM, not the serializer: status runs often and reflection metadata costs tens of ms per process.
+            using var report = JsonDocument.Parse(last[0].Item3);
+            var platforms = report.RootElement.TryGetProperty("platforms", out var list) && list.ValueKind == JsonValueKind.Array ? list.EnumerateArray().ToList() : [];
+            int Sum(string name) => platforms.Sum(p => p.TryGetProperty(name, out var v) && v.TryGetInt32(out var n) ? n : 0);
             lastSync = new LastSync(
                 DateTimeOffset.FromUnixTimeMilliseconds(last[0].Item1),
                 last[0].Item2,
-                platforms.Sum(p => p.SourcesRead),
-                platforms.Sum(p => p.SourcesFailed),
-                platforms.Sum(p => p.Malformed),
-                platforms.SelectMany(p => p.Problems ?? []).Take(10).ToList());
+                Sum("sources_read"),
+                Sum("sources_failed"),
+                Sum("malformed"),
+                platforms.SelectMany(p => p.TryGetProperty("problems", out var problems) && problems.ValueKind == JsonValueKind.Array ? problems.EnumerateArray().Select(x => x.GetString() ?? string.Empty) : [])
+                    .Take(10)
+                    .ToList());
         }
 
         return new SystemHealth(store.Path, counts.Item1, counts.Item2, counts.Item3,
@@ -240,7 +249,7 @@ public static class StatusReporter
         var mention = new SkillMention(name);
         var usedPrompts = uses.Where(i => i.PromptId is not null).Select(i => i.PromptId!).ToHashSet(StringComparer.Ordinal);
         var triggeredPrompts = prompts.Where(p => usedPrompts.Contains(p.Id)).ToList();
-        var missed = prompts.Where(p => !usedPrompts.Contains(p.Id) && mention.IsIn(p.Text)).ToList();
+        var missed = prompts.Where(p => !usedPrompts.Contains(p.Id) && mention.IsInLowerCase(p.Lower)).ToList();
 
         var windows = windowStarts.Select(start =>
         {
@@ -337,10 +346,5 @@ public static class StatusReporter
 
     private sealed record Invocation(string Skill, string Kind, string SessionId, string? PromptId, long At, string? Path);
 
-    private sealed record Prompt(string Id, string SessionId, long At, string Text);
-
-    /// <summary>The part of a stored <see cref="Ingest.SyncReport"/> status reads.</summary>
-    private sealed record SyncReportShape(List<PlatformShape>? Platforms);
-
-    private sealed record PlatformShape(int SourcesRead, int SourcesFailed, int Malformed, List<string>? Problems);
+    private sealed record Prompt(string Id, string SessionId, long At, string Text, string Lower);
 }

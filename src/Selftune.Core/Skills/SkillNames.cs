@@ -46,15 +46,15 @@ public sealed class SkillMention
         _phrases = words == bare ? [bare] : [bare, words];
     }
 
-    /// <summary>True when <paramref name="text"/> names the skill.</summary>
-    public bool IsIn(string text)
+    /// <summary>True when <paramref name="lowerText"/>, already lower-cased (invariant), names the skill.</summary>
+    public bool IsInLowerCase(string lowerText)
     {
         foreach (var phrase in _phrases)
         {
-            for (var at = text.IndexOf(phrase, StringComparison.OrdinalIgnoreCase); at >= 0; at = text.IndexOf(phrase, at + 1, StringComparison.OrdinalIgnoreCase))
+            for (var at = lowerText.IndexOf(phrase, StringComparison.Ordinal); at >= 0; at = lowerText.IndexOf(phrase, at + 1, StringComparison.Ordinal))
             {
                 var end = at + phrase.Length;
-                if ((at == 0 || !IsWordChar(text[at - 1])) && (end == text.Length || !IsWordChar(text[end])))
+                if ((at == 0 || !IsWordChar(lowerText[at - 1])) && (end == lowerText.Length || !IsWordChar(lowerText[end])))
                 {
                     return true;
                 }
