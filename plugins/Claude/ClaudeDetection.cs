@@ -5,8 +5,8 @@ namespace Selftune.Plugin.Claude;
 /// <summary>
 /// Where Claude Code keeps its data on this machine: the configuration folders (<c>CLAUDE_CONFIG_DIR</c>, a
 /// comma-separated list as ccusage accepts it; else <c>~/.config/claude</c> and <c>~/.claude</c>), their
-/// <c>projects/</c> transcript folders, and the folders holding installed skills. Used by the ingestor and by the
-/// installer's <c>Detect</c>.
+/// <c>projects/</c> transcript folders, the user's settings file and the folders holding installed skills. Used by the
+/// ingestor and the installer.
 /// </summary>
 internal static class ClaudeDetection
 {
@@ -34,16 +34,25 @@ internal static class ClaudeDetection
     public static IEnumerable<string> ProjectFolders(PlatformContext context) =>
         ConfigDirectories(context).Select(d => Path.Combine(d, "projects"));
 
-    /// <summary>Looks for Claude Code: a configuration folder, or <c>claude</c> on PATH. Never throws.</summary>
+    /// <summary>Looks for Claude Code: a configuration folder, or <c>claude</c> on PATH.</summary>
     public static AgentDetection Detect(PlatformContext context)
     {
-        var configs = ConfigDirectories(context);
-        var existing = configs.FirstOrDefault(Directory.Exists);
+        var existing = ConfigDirectories(context).FirstOrDefault(Directory.Exists);
         var executable = FindOnPath(context, "claude");
-        var settingsDir = existing ?? configs[^1];
-        var evidence = existing is not null ? existing : executable ?? $"neither {string.Join(" nor ", configs)} nor 'claude' on PATH";
-        return new AgentDetection(existing is not null || executable is not null, evidence, Path.Combine(settingsDir, "settings.json"), SkillRoots(context));
+        var evidence = (existing, executable) switch
+        {
+            ({ } folder, { } exe) => $"{folder} and {exe}",
+            ({ } folder, null) => folder,
+            (null, { } exe) => exe,
+            _ => $"neither {string.Join(" nor ", ConfigDirectories(context))} nor `claude` on PATH",
+        };
+        return new AgentDetection(existing is not null || executable is not null, evidence, UserSettingsPath(context), SkillRoots(context));
     }
+
+    /// <summary>The user's <c>settings.json</c>: in the first <c>CLAUDE_CONFIG_DIR</c> folder when it is set, else
+    /// <c>~/.claude</c> (where Claude Code reads it).</summary>
+    public static string UserSettingsPath(PlatformContext context) =>
+        Path.Combine(context.Environment(ConfigDirVariable) is { Length: > 0 } ? ConfigDirectories(context)[0] : Path.Combine(context.UserHome, ".claude"), "settings.json");
 
     /// <summary>Folders holding installed skills, most specific first: the project's <c>.claude/skills</c> from the
     /// working directory up to the git root, the user's <c>skills/</c> in each configuration folder, then every
@@ -126,17 +135,8 @@ internal static class ClaudeDetection
         }
     }
 
-    private static string? FindOnPath(PlatformContext context, string name)
-    {
-        foreach (var dir in (context.Environment("PATH") ?? string.Empty).Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
-        {
-            var candidate = Path.Combine(dir, name);
-            if (File.Exists(candidate))
-            {
-                return candidate;
-            }
-        }
-
-        return null;
-    }
+    private static string? FindOnPath(PlatformContext context, string name) =>
+        (context.Environment("PATH") ?? string.Empty).Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
+            .SelectMany(dir => OperatingSystem.IsWindows() ? new[] { Path.Combine(dir, name + ".exe"), Path.Combine(dir, name + ".cmd") } : [Path.Combine(dir, name)])
+            .FirstOrDefault(File.Exists);
 }

@@ -38,20 +38,7 @@ public sealed class ClaudeInstaller : IInstaller
     {
         try
         {
-            var folder = ConfigFolder(context);
-            var executable = FindOnPath(context, "claude");
-            var evidence = (Directory.Exists(folder), executable) switch
-            {
-                (true, { } exe) => $"{folder} and {exe}",
-                (true, null) => folder,
-                (false, { } exe) => exe,
-                _ => $"neither {folder} nor `claude` on PATH",
-            };
-            return new AgentDetection(
-                Directory.Exists(folder) || executable is not null,
-                evidence,
-                Path.Combine(folder, "settings.json"),
-                [Path.Combine(context.WorkingDirectory, ".claude", "skills"), Path.Combine(folder, "skills")]);
+            return ClaudeDetection.Detect(context);
         }
 #pragma warning disable CA1031 // Detect never throws (contract): a machine it cannot read has no Claude Code as far as it can tell.
         catch (Exception ex)
@@ -120,7 +107,7 @@ public sealed class ClaudeInstaller : IInstaller
     /// <summary>The settings file of <paramref name="scope"/>.</summary>
     public static string SettingsPath(PlatformContext context, InstallScope scope) => scope == InstallScope.Project
         ? Path.Combine(context.WorkingDirectory, ".claude", "settings.json")
-        : Path.Combine(ConfigFolder(context), "settings.json");
+        : ClaudeDetection.UserSettingsPath(context);
 
     /// <summary>The command selftune installs for <paramref name="eventName"/>.</summary>
     public static string CommandFor(string hookCommand, string eventName) => $"{hookCommand} {eventName} --platform {Platforms.ClaudeCode}";
@@ -295,14 +282,6 @@ public sealed class ClaudeInstaller : IInstaller
             throw new InstallerException($"Editing '{path}' did not settle; it was left as it is.", path);
         }
     }
-
-    private static string ConfigFolder(PlatformContext context) =>
-        context.Environment("CLAUDE_CONFIG_DIR") is { Length: > 0 } dir ? context.Expand(dir) : Path.Combine(context.UserHome, ".claude");
-
-    private static string? FindOnPath(PlatformContext context, string name) =>
-        (context.Environment("PATH") ?? string.Empty).Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
-            .SelectMany(dir => OperatingSystem.IsWindows() ? new[] { Path.Combine(dir, name + ".exe"), Path.Combine(dir, name + ".cmd") } : [Path.Combine(dir, name)])
-            .FirstOrDefault(File.Exists);
 
     private static string ExecutableName(string hookCommand) => ExecutableStem(SplitCommand(hookCommand).Program);
 
