@@ -162,6 +162,7 @@ public sealed class SyncService
         parsers.ForEach(t => t.Start());
 
         var done = 0;
+        var readTicks = new Dictionary<string, long>(StringComparer.Ordinal);
         try
         {
             using var writer = new RecordWriter(store, redactor, pricer, For, started) { Signals = _signals };
@@ -188,6 +189,7 @@ public sealed class SyncService
                         case SourceDone final:
                             var c = For(final.Platform);
                             c.Lines += final.Lines;
+                            readTicks[final.Platform] = readTicks.GetValueOrDefault(final.Platform) + final.ElapsedTicks;
                             if (final.Failure is null)
                             {
                                 c.SourcesRead++;
@@ -254,6 +256,11 @@ public sealed class SyncService
 
         store.Execute("PRAGMA wal_autocheckpoint = 1000");
         cancellationToken.ThrowIfCancellationRequested();
+        foreach (var (platform, ticks) in readTicks)
+        {
+            For(platform).ElapsedMs = ticks / TimeSpan.TicksPerMillisecond; // time spent reading its sources, all threads
+        }
+
         var report = new SyncReport(started, clock.ElapsedMilliseconds, _ingestors
             .Where(i => counters.ContainsKey(i.Platform)).Select(i => counters[i.Platform])
             .Concat(counters.Values.Where(c => !_ingestors.Any(i => i.Platform == c.Platform))).ToList());
@@ -265,6 +272,7 @@ public sealed class SyncService
     private static void ParseSource(IIngestor ingestor, SourceFile source, SourceCursor? from, List<object> buffer, BatchQueue queue, CancellationToken cancellationToken)
     {
         var sink = new BufferingSink(ingestor.Platform, buffer, queue);
+        var started = Stopwatch.GetTimestamp();
         SourceDone done;
         try
         {
@@ -286,7 +294,7 @@ public sealed class SyncService
             done = new SourceDone(ingestor.Platform, source.Path, null, 0, $"the {ingestor.Platform} plugin failed: {ex.GetType().Name}: {ex.Message}");
         }
 
-        sink.Add(done);
+        sink.Add(done with { ElapsedTicks = Stopwatch.GetElapsedTime(started).Ticks });
     }
 
     private static void Dispatch(RecordWriter writer, object record)
@@ -309,7 +317,11 @@ public sealed class SyncService
             .ToDictionary(x => x.Path, x => x.Cursor, StringComparer.Ordinal);
 
     /// <summary>The end of one source's records in a batch.</summary>
-    private sealed record SourceDone(string Platform, string Path, SourceCursor? Cursor, long Lines, string? Failure);
+    private sealed record SourceDone(string Platform, string Path, SourceCursor? Cursor, long Lines, string? Failure)
+    {
+        /// <summary>How long reading the source took (ticks).</summary>
+        public long ElapsedTicks { get; init; }
+    }
 
     /// <summary>A malformed input record of a platform's source.</summary>
     private sealed record Malformed(string Platform, MalformedRecord Record);

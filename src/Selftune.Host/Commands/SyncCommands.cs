@@ -62,11 +62,11 @@ public static class SyncCommands
 
     private static void Render(IAnsiConsole console, SyncReport report)
     {
-        var table = new Table().AddColumns("platform", "sources", "read", "unchanged", "sessions", "prompts", "actionable", "skills", "tool calls", "errors", "malformed", "redacted");
+        var table = new Table().AddColumns("platform", "sources", "read", "unchanged", "sessions", "prompts", "actionable", "skills", "tool calls", "errors", "malformed", "redacted", "read ms");
         foreach (var c in report.Platforms)
         {
             table.AddRow(c.Platform, $"{c.SourcesFound}", $"{c.SourcesRead}", $"{c.SourcesUnchanged}", $"{c.Sessions}", $"{c.Prompts}", $"{c.ActionablePrompts}",
-                $"{c.SkillInvocations}", $"{c.ToolCalls}", $"{c.ToolErrors}", c.Malformed > 0 ? $"[yellow]{c.Malformed}[/]" : "0", $"{c.Redactions}");
+                $"{c.SkillInvocations}", $"{c.ToolCalls}", $"{c.ToolErrors}", c.Malformed > 0 ? $"[yellow]{c.Malformed}[/]" : "0", $"{c.Redactions}", $"{c.ElapsedMs}");
         }
 
         console.Write(table);
