@@ -45,6 +45,20 @@ internal ref struct JsonScanner
     /// <summary>Starts reading an object: consumes <c>{</c>.</summary>
     public void StartObject() => Expect((byte)'{');
 
+    /// <summary>Starts reading an object when the next value is one; otherwise skips the value.</summary>
+    /// <returns>False when the value was not an object (and was skipped).</returns>
+    public bool TryStartObject()
+    {
+        if (Peek() != (byte)'{')
+        {
+            SkipValue();
+            return false;
+        }
+
+        _pos++;
+        return true;
+    }
+
     /// <summary>Starts reading an array: consumes <c>[</c>.</summary>
     public void StartArray() => Expect((byte)'[');
 

@@ -211,13 +211,11 @@ internal sealed class TranscriptLine
 
     private void ReadMessage(ref JsonScanner json)
     {
-        if (json.Peek() != (byte)'{')
+        if (!json.TryStartObject())
         {
-            json.SkipValue();
             return;
         }
 
-        json.StartObject();
         var first = true;
         while (json.NextProperty(out var name, ref first))
         {
@@ -257,16 +255,14 @@ internal sealed class TranscriptLine
         var firstBlock = true;
         while (json.NextElement(ref firstBlock))
         {
-            if (json.Peek() != (byte)'{')
+            if (!json.TryStartObject())
             {
-                json.SkipValue();
                 continue;
             }
 
             string? type = null, text = null, id = null, toolName = null, toolUseId = null;
             string? skill = null, filePath = null, detail = null;
             var isError = false;
-            json.StartObject();
             var first = true;
             while (json.NextProperty(out var name, ref first))
             {
@@ -311,14 +307,12 @@ internal sealed class TranscriptLine
     private static void ReadInput(ref JsonScanner json, out string? skill, out string? filePath, out string? detail)
     {
         skill = filePath = detail = null;
-        if (json.Peek() != (byte)'{')
+        if (!json.TryStartObject())
         {
-            json.SkipValue();
             return;
         }
 
         string? other = null;
-        json.StartObject();
         var first = true;
         while (json.NextProperty(out var name, ref first))
         {
@@ -356,14 +350,12 @@ internal sealed class TranscriptLine
 
     private void ReadUsage(ref JsonScanner json)
     {
-        if (json.Peek() != (byte)'{')
+        if (!json.TryStartObject())
         {
-            json.SkipValue();
             return;
         }
 
         HasUsage = true;
-        json.StartObject();
         var first = true;
         while (json.NextProperty(out var name, ref first))
         {
@@ -381,13 +373,11 @@ internal sealed class TranscriptLine
 
     private void ReadCacheCreation(ref JsonScanner json)
     {
-        if (json.Peek() != (byte)'{')
+        if (!json.TryStartObject())
         {
-            json.SkipValue();
             return;
         }
 
-        json.StartObject();
         var first = true;
         while (json.NextProperty(out var name, ref first))
         {
