@@ -134,19 +134,13 @@ internal sealed class TranscriptInterpreter
 
         // A sub-agent's lines inside this file: named by their agentId (2.x), else (1.0.x) a chain of lines linked by
         // parentUuid, started by a root line.
-        Conversation? sidechain = null;
         if (line.AgentId is { Length: > 0 } agent)
         {
             var id = $"{main.SessionId}:agent-{agent}";
-            sidechain = _state.Sidechains.Find(s => s.SessionId == id);
-            if (sidechain is null)
-            {
-                sidechain = NewSidechain(main, id, null);
-            }
-
-            return sidechain;
+            return _state.Sidechains.Find(s => s.SessionId == id) ?? NewSidechain(main, id, null);
         }
 
+        Conversation? sidechain = null;
         if (line.ParentUuid is { } parent)
         {
             sidechain = _state.Sidechains.FindLast(s => s.TipUuid == parent || s.RootUuid == parent);

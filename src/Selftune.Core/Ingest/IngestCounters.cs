@@ -47,7 +47,7 @@ public sealed class IngestCounters
     public List<MalformedRecord> MalformedDetails { get; } = [];
     /// <summary>Problems that are not a record (unreadable folders, vanished files).</summary>
     public List<string> Problems { get; } = [];
-    /// <summary>Wall-clock time spent on this platform (ms).</summary>
+    /// <summary>Time spent reading this platform's sources (ms), summed over the parse threads.</summary>
     public long ElapsedMs { get; set; }
 
     /// <summary>Records a malformed input record.</summary>

@@ -36,7 +36,6 @@ public sealed class SyncService
     private const int RecordsPerTransaction = 50_000;
     private const int MaxTransactionMs = 500;
     private const int CacheKilobytes = 24 * 1024;
-    private const int CheckpointPages = 1000;
     private const long YoungGarbageBytes = 16L * 1024 * 1024;
     private readonly IReadOnlyList<IIngestor> _ingestors;
     private readonly TimeProvider _time;
@@ -75,11 +74,9 @@ public sealed class SyncService
             return c;
         }
 
-        // A large page cache keeps the indexes being filled in memory (the default 2 MB makes every insert of a big
-        // sync page in and out; SQLite allocates it only as pages are used), and a larger WAL between checkpoints
-        // saves their syncs.
+        // A larger page cache keeps the indexes being filled in memory (the default 2 MB makes every insert of a big
+        // sync page in and out); SQLite allocates it only as pages are used.
         store.Execute($"PRAGMA cache_size = -{CacheKilobytes}");
-        store.Execute($"PRAGMA wal_autocheckpoint = {CheckpointPages}");
         BulkLoad.RestoreIndexes(store);
         var cursors = LoadCursors(store);
         var work = new List<(IIngestor Ingestor, SourceFile Source, SourceCursor? From)>();
@@ -254,7 +251,6 @@ public sealed class SyncService
             BulkLoad.RestoreIndexes(store);
         }
 
-        store.Execute("PRAGMA wal_autocheckpoint = 1000");
         cancellationToken.ThrowIfCancellationRequested();
         foreach (var (platform, ticks) in readTicks)
         {
@@ -329,8 +325,6 @@ public sealed class SyncService
     /// <summary>Appends a source's records to its parse thread's current batch, handing full batches to the writer.</summary>
     private sealed class BufferingSink(string platform, List<object> buffer, BatchQueue queue) : IRecordSink
     {
-        private List<object> _buffer = buffer;
-
         public void Session(SessionRecord session) => Add(session);
         public void Prompt(PromptRecord prompt) => Add(prompt);
         public void SkillInvocation(SkillInvocationRecord invocation) => Add(invocation);
@@ -341,11 +335,11 @@ public sealed class SyncService
 
         public void Add(object item)
         {
-            _buffer.Add(item);
-            if (_buffer.Count >= BatchSize)
+            buffer.Add(item);
+            if (buffer.Count >= BatchSize)
             {
-                queue.Add([.. _buffer]);
-                _buffer.Clear();
+                queue.Add([.. buffer]);
+                buffer.Clear();
             }
         }
     }
