@@ -1,5 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
+using System.Text.Json.Nodes;
+using Selftune.AdapterKit;
 using Selftune.Core.Configuration;
 using Selftune.Core.Store;
 using Selftune.Host.Tests.Support;
@@ -64,6 +66,35 @@ public sealed class HookProcessTests : IDisposable
         Hook("Stop", new { session_id = "s2", hook_event_name = "Stop", transcript_path = Path.Combine(_cli.UserHome, ".claude", "projects", "-w", "s2.jsonl") });
 
         WaitFor(() => File.Exists(Home.DatabasePath) && Count("SELECT count(*) FROM prompts WHERE session_id = 's2'") == 1, "the background drain");
+    }
+
+    /// <summary>A real session (fasthooks' hook log and the transcript of the same session): the prompts the hooks
+    /// captured are replaced by the transcript's as soon as the session's Stop hook has run.</summary>
+    [Fact]
+    public void TheTranscriptSupersedesTheHookRecordsWhenTheTurnEnds()
+    {
+        const string session = "c45af7b1-cb7c-4e51-93db-8cbb250a877a";
+        var corpus = IngestorContractTests.CorpusPath("claude-code", "fasthooks");
+        foreach (var line in File.ReadLines(Path.Combine(corpus, "sample_hook_logs.jsonl")))
+        {
+            var payload = JsonNode.Parse(line)!.AsObject();
+            if (payload["event"]!.GetValue<string>() == "UserPromptSubmit")
+            {
+                payload["hook_event_name"] = "UserPromptSubmit";
+                Hook("UserPromptSubmit", payload);
+            }
+        }
+
+        Assert.Equal(0, _cli.Run("hook-drain").ExitCode);
+        Assert.Equal(5L, Count("SELECT count(*) FROM prompts WHERE capture_mode = 'hook'"));
+
+        var transcript = Path.Combine(_cli.UserHome, ".claude", "projects", "-workspace", session + ".jsonl");
+        Directory.CreateDirectory(Path.GetDirectoryName(transcript)!);
+        File.Copy(Path.Combine(corpus, "sample_main_transcript.jsonl"), transcript);
+        Hook("Stop", new { session_id = session, transcript_path = transcript, hook_event_name = "Stop", stop_hook_active = false });
+
+        WaitFor(() => Count("SELECT count(*) FROM prompts WHERE capture_mode = 'hook'") == 0, "the transcript to replace the hook prompts");
+        Assert.Equal(5L, Count($"SELECT count(*) FROM prompts WHERE session_id = '{session}' AND actionable = 1 AND capture_mode = 'transcript'"));
     }
 
     [Fact]

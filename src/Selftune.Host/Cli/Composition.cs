@@ -6,6 +6,7 @@ using Selftune.Core.Ingest;
 using Selftune.Core.Install;
 using Selftune.Core.Pricing;
 using Selftune.Core.Signals;
+using Selftune.Core.Skills;
 
 namespace Selftune.Host.Cli;
 
@@ -18,15 +19,8 @@ public static class Composition
         services.AddSingleton<SyncService>();
         services.AddSingleton<HookSpoolDrainer>();
         services.AddSingleton<InstallService>();
-        services.AddSingleton(sp => new ImprovementSignalDetector(() => InstalledSkillNames(sp.GetRequiredService<PlatformContext>(), sp.GetServices<IInstaller>())));
+        services.AddSingleton(sp => new ImprovementSignalDetector(() => SkillCatalog.Discover(SkillCatalog.Roots(sp.GetRequiredService<PlatformContext>(), sp.GetServices<IInstaller>()))
+            .Select(skill => skill.Name).ToHashSet(StringComparer.OrdinalIgnoreCase)));
         services.AddSingleton<IUsagePricer>(sp => PricingTable.Load(sp.GetRequiredService<SelftuneHome>().PricingPath));
     }
-
-    /// <summary>Names of the skills installed for every detected agent: child folders of its skill roots holding a SKILL.md.</summary>
-    private static IReadOnlySet<string> InstalledSkillNames(PlatformContext context, IEnumerable<IInstaller> installers) =>
-        installers.Select(i => i.Detect(context)).SelectMany(d => d.SkillRoots).Where(Directory.Exists)
-            .SelectMany(root => Directory.EnumerateDirectories(root))
-            .Where(dir => File.Exists(Path.Combine(dir, "SKILL.md")))
-            .Select(Path.GetFileName).OfType<string>()
-            .ToHashSet(StringComparer.OrdinalIgnoreCase);
 }
