@@ -10,10 +10,42 @@ public static class ConfigKeys
     /// <summary>The agent platforms selftune installed hooks for (comma-separated; set by <c>selftune init</c>).</summary>
     public static readonly ConfigKey Agents = new("agents", null, "Agent platforms selftune captures live (comma-separated, set by `selftune init`); `selftune install` uses them when --agent is not given.");
 
+    /// <summary>Which LLM selftune asks: <c>agent</c>, <c>anthropic</c>, <c>openai-compatible</c> or <c>offline</c>.</summary>
+    public static readonly ConfigKey LlmBackend = new("llm.backend", "agent", "LLM backend: agent (your agent CLI, no API key), anthropic (ANTHROPIC_API_KEY), openai-compatible (llm.base_url: Ollama, vLLM, LM Studio...) or offline.");
+
+    /// <summary>For the agent backend: the platform whose CLI answers (e.g. <c>claude_code</c>); unset picks the first installed.</summary>
+    public static readonly ConfigKey LlmAgent = new("llm.agent", null, "Agent backend: which agent CLI to call (claude_code, codex, opencode); unset = the first one installed.");
+
+    /// <summary>The model to ask for; unset = the backend's default.</summary>
+    public static readonly ConfigKey LlmModel = new("llm.model", null, "Model id or alias to ask for; unset = the agent's default (anthropic: claude-haiku-4-5; openai-compatible: required).");
+
+    /// <summary>Base URL of the API backends.</summary>
+    public static readonly ConfigKey LlmBaseUrl = new("llm.base_url", null, "API base URL (openai-compatible: e.g. http://localhost:11434/v1; anthropic: overrides https://api.anthropic.com).");
+
+    /// <summary>The environment variable holding the API key.</summary>
+    public static readonly ConfigKey LlmApiKeyEnv = new("llm.api_key_env", null, "Environment variable holding the API key (default ANTHROPIC_API_KEY for anthropic, OPENAI_API_KEY for openai-compatible).");
+
+    /// <summary>Wall-clock limit of one LLM attempt, in seconds.</summary>
+    public static readonly ConfigKey LlmTimeoutSeconds = new("llm.timeout_seconds", "300", "Seconds one LLM attempt may take before it is abandoned (and retried).");
+
+    /// <summary>Most LLM requests one run may make.</summary>
+    public static readonly ConfigKey LlmMaxCalls = new("llm.max_calls", "100", "Budget: most LLM requests one run (one command) may make; work stops cleanly when reached.");
+
+    /// <summary>Most LLM tokens (input + output) one run may use.</summary>
+    public static readonly ConfigKey LlmMaxTokens = new("llm.max_tokens", "2000000", "Budget: most LLM tokens (input + output) one run may use; work stops cleanly when reached.");
+
     /// <summary>All declared keys.</summary>
     public static IReadOnlyList<ConfigKey> All { get; } =
     [
         RedactionEnabled,
         Agents,
+        LlmBackend,
+        LlmAgent,
+        LlmModel,
+        LlmBaseUrl,
+        LlmApiKeyEnv,
+        LlmTimeoutSeconds,
+        LlmMaxCalls,
+        LlmMaxTokens,
     ];
 }

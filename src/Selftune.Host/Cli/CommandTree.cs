@@ -32,6 +32,9 @@ public static class CommandTree
         root.Subcommands.Add(StatusCommands.Status(app));
         root.Subcommands.Add(StatusCommands.Last(app));
         root.Subcommands.Add(StatusCommands.Sessions(app));
+        root.Subcommands.Add(EvalCommands.Create(app));
+        root.Subcommands.Add(GradeCommands.Create(app));
+        root.Subcommands.Add(LlmCommands.Create(app));
         root.Runs(app, (a, _) => StatusCommands.RunStatus(a));
         return root;
     }

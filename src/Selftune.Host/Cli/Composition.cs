@@ -1,9 +1,12 @@
 using Microsoft.Extensions.DependencyInjection;
 using Selftune.Abstractions;
 using Selftune.Core.Configuration;
+using Selftune.Core.Eval;
+using Selftune.Core.Grading;
 using Selftune.Core.Hooks;
 using Selftune.Core.Ingest;
 using Selftune.Core.Install;
+using Selftune.Core.Llm;
 using Selftune.Core.Pricing;
 using Selftune.Core.Signals;
 using Selftune.Core.Skills;
@@ -22,5 +25,10 @@ public static class Composition
         services.AddSingleton(sp => new ImprovementSignalDetector(() => SkillCatalog.Discover(SkillCatalog.Roots(sp.GetRequiredService<PlatformContext>(), sp.GetServices<IInstaller>()))
             .Select(skill => skill.Name).ToHashSet(StringComparer.OrdinalIgnoreCase)));
         services.AddSingleton<IUsagePricer>(sp => PricingTable.Load(sp.GetRequiredService<SelftuneHome>().PricingPath));
+        services.AddSingleton<ILlmClientFactory, LlmClientFactory>();
+        services.AddSingleton<EvalSetGenerator>();
+        services.AddSingleton<EvalSetStore>();
+        services.AddSingleton<SessionGrader>();
+        services.AddSingleton<GradingStore>();
     }
 }

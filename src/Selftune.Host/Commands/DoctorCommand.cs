@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Selftune.Core;
+using Selftune.Core.Llm;
 using Selftune.Core.Store;
 using Selftune.Host.Cli;
 using Selftune.Host.Plugins;
@@ -85,7 +86,22 @@ public static class DoctorCommand
         }
 
         checks.AddRange(HookHealth.Checks(a));
+        checks.Add(LlmCheck(a));
 
         return checks;
+    }
+
+    private static HealthCheck LlmCheck(App a)
+    {
+        try
+        {
+            return a.Get<ILlmClientFactory>().IsAvailable(out var reason)
+                ? new HealthCheck("llm", "ok", reason)
+                : new HealthCheck("llm", "warn", $"{reason} Commands that need an LLM (grade, eval generate --synthetic) fail until then; the rest work.", "selftune llm test");
+        }
+        catch (SelftuneException ex)
+        {
+            return new HealthCheck("llm", "fail", ex.Message, ex.NextCommand);
+        }
     }
 }

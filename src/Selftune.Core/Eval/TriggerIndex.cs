@@ -1,0 +1,154 @@
+using Selftune.Core.Skills;
+using Selftune.Core.Store;
+
+namespace Selftune.Core.Eval;
+
+/// <summary>An actionable prompt as the eval code sees it.</summary>
+/// <param name="PromptId">The stored prompt id.</param>
+/// <param name="SessionId">Its session.</param>
+/// <param name="OccurredAt">When it was sent (Unix ms).</param>
+/// <param name="Text">The stored (redacted) text.</param>
+/// <param name="Key">Its de-duplication key (<see cref="QueryText.Key"/>).</param>
+internal sealed record PromptRow(string PromptId, string SessionId, long OccurredAt, string Text, string Key);
+
+/// <summary>What the store knows of one skill name's triggers.</summary>
+internal sealed class SkillTriggers(string skill)
+{
+    /// <summary>The skill name as stored (may carry a plugin prefix).</summary>
+    public string Skill { get; } = skill;
+
+    /// <summary>Actionable prompts that triggered it per source truth (transcript or repair; implicit or explicit), by prompt id,
+    /// with whether the user invoked it explicitly.</summary>
+    public Dictionary<string, (PromptRow Prompt, bool Explicit)> Trusted { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Keys of prompts known to have triggered it, from any capture mode (hook hints included).</summary>
+    public HashSet<string> TriggeredKeys { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Keys of prompts after which its SKILL.md was read without an invocation.</summary>
+    public HashSet<string> ReadKeys { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Triggers known only from hooks (no transcript row yet).</summary>
+    public int HookOnlyTriggers { get; set; }
+
+    /// <summary>SKILL.md reads without invocation.</summary>
+    public int Reads { get; set; }
+
+    /// <summary>Sessions with a trigger of any capture mode.</summary>
+    public HashSet<string> Sessions { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Latest trigger time (Unix ms), 0 when none.</summary>
+    public long LastTriggeredAt { get; set; }
+}
+
+/// <summary>
+/// Every actionable prompt and every skill invocation of the store, with each invocation resolved to the actionable
+/// prompt that led to it: the invocation's <c>prompt_id</c> when that prompt is stored; when it is not (a hook row whose
+/// hook prompt was superseded by the transcript's, or no id), the latest actionable prompt of the same session at or
+/// before the invocation. An invocation whose prompt is stored but not actionable (a slash command, selftune's own
+/// replay prompt) resolves to nothing.
+/// </summary>
+internal sealed class TriggerIndex
+{
+    private TriggerIndex(IReadOnlyList<PromptRow> prompts, IReadOnlyDictionary<string, SkillTriggers> skills)
+    {
+        Prompts = prompts;
+        Skills = skills;
+    }
+
+    /// <summary>Actionable prompts, oldest first (ties by id).</summary>
+    public IReadOnlyList<PromptRow> Prompts { get; }
+
+    /// <summary>Per stored skill name.</summary>
+    public IReadOnlyDictionary<string, SkillTriggers> Skills { get; }
+
+    /// <summary>True when the stored name <paramref name="stored"/> is the skill <paramref name="requested"/>: equal, or equal
+    /// after the plugin prefix (<c>elixir:hex-docs-search</c> is <c>hex-docs-search</c>).</summary>
+    public static bool Matches(string stored, string requested) =>
+        stored.Equals(requested, StringComparison.OrdinalIgnoreCase)
+        || (!requested.Contains(':') && SkillDocument.BaseName(stored).Equals(requested, StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>Reads the index from the store.</summary>
+    public static TriggerIndex Load(SelftuneStore store)
+    {
+        var prompts = store.Query(
+            "SELECT prompt_id, session_id, occurred_at, text FROM prompts WHERE actionable = 1 ORDER BY occurred_at, prompt_id",
+            r => new PromptRow(r.GetString(0), r.GetString(1), r.GetInt64(2), r.GetString(3), QueryText.Key(r.GetString(3))));
+        var byId = prompts.ToDictionary(p => p.PromptId, StringComparer.Ordinal);
+        var bySession = prompts.GroupBy(p => p.SessionId, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.ToList(), StringComparer.Ordinal);
+        var skills = new Dictionary<string, SkillTriggers>(StringComparer.Ordinal);
+        var rows = store.Query(
+            """
+            SELECT i.skill_name, i.kind, i.capture_mode, i.prompt_id, i.session_id, i.occurred_at, p.actionable
+            FROM skill_invocations i LEFT JOIN prompts p ON p.prompt_id = i.prompt_id
+            ORDER BY i.occurred_at, i.invocation_id
+            """,
+            r => (Skill: r.GetString(0), Kind: r.GetString(1), Mode: r.GetString(2), PromptId: r.IsDBNull(3) ? null : r.GetString(3),
+                  Session: r.GetString(4), At: r.GetInt64(5), Actionable: r.IsDBNull(6) ? (long?)null : r.GetInt64(6)));
+        foreach (var row in rows)
+        {
+            if (!skills.TryGetValue(row.Skill, out var triggers))
+            {
+                skills[row.Skill] = triggers = new SkillTriggers(row.Skill);
+            }
+
+            var prompt = row.Actionable switch
+            {
+                1 => byId[row.PromptId!],
+                0 => null,
+                _ => Preceding(bySession, row.Session, row.At),
+            };
+            var isRead = row.Kind == "read";
+            if (isRead)
+            {
+                triggers.Reads++;
+                if (prompt is not null)
+                {
+                    triggers.ReadKeys.Add(prompt.Key);
+                }
+
+                continue;
+            }
+
+            triggers.Sessions.Add(row.Session);
+            triggers.LastTriggeredAt = Math.Max(triggers.LastTriggeredAt, row.At);
+            var sourceTruth = row.Mode is "transcript" or "repair";
+            triggers.HookOnlyTriggers += sourceTruth ? 0 : 1;
+            if (prompt is null)
+            {
+                continue;
+            }
+
+            triggers.TriggeredKeys.Add(prompt.Key);
+            if (sourceTruth)
+            {
+                var isExplicit = row.Kind == "explicit";
+                triggers.Trusted[prompt.PromptId] = triggers.Trusted.TryGetValue(prompt.PromptId, out var seen)
+                    ? (prompt, seen.Explicit || isExplicit)
+                    : (prompt, isExplicit);
+            }
+        }
+
+        return new TriggerIndex(prompts, skills);
+    }
+
+    private static PromptRow? Preceding(Dictionary<string, List<PromptRow>> bySession, string session, long at)
+    {
+        if (!bySession.TryGetValue(session, out var list))
+        {
+            return null;
+        }
+
+        PromptRow? best = null;
+        foreach (var p in list)
+        {
+            if (p.OccurredAt > at)
+            {
+                break;
+            }
+
+            best = p;
+        }
+
+        return best;
+    }
+}

@@ -1,0 +1,112 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using Selftune.Core;
+using Selftune.Core.Eval;
+using Selftune.Core.Llm;
+using Selftune.Core.Skills;
+using Selftune.Host.Cli;
+using Spectre.Console;
+
+namespace Selftune.Host.Commands;
+
+/// <summary><c>selftune eval generate|list</c>: trigger eval sets built from the store.</summary>
+public static class EvalCommands
+{
+    /// <summary>Creates the command group.</summary>
+    public static Command Create(Func<App> app)
+    {
+        var eval = new Command("eval", "Trigger eval sets: real prompts that did and did not trigger a skill, split into train and held-out validation parts.");
+        eval.Subcommands.Add(Generate(app));
+        eval.Subcommands.Add(List(app));
+        return eval;
+    }
+
+    private static Command Generate(Func<App> app)
+    {
+        var skill = new Option<string>("--skill") { Description = "The skill (its name; a plugin prefix such as elixir: may be left out).", Required = true };
+        var synthetic = new Option<bool>("--synthetic") { Description = "Blend in LLM-written queries when real ones are too few (cold start); marked synthetic, real ones first." };
+        var seed = new Option<int>("--seed") { Description = "Seed of the shuffles and the train/validation split (same store + seed = same set).", DefaultValueFactory = _ => 42 };
+        var max = new Option<int>("--max") { Description = "Most positives and most negatives taken.", DefaultValueFactory = _ => 50 };
+        var output = new Option<string?>("--output") { Description = "Also write the set as JSON to this file." };
+        var skillPath = new Option<string?>("--skill-path") { Description = "The skill's folder or SKILL.md, when it is not installed where the agents look." };
+        var command = new Command("generate", "Build a skill's trigger eval set from the store (real prompts; --synthetic for cold start), save it, and optionally export it.")
+        {
+            skill, synthetic, seed, max, output, skillPath,
+        };
+        var flags = LlmCommands.AddFlags(command);
+        return command.Runs(app, async (a, p, ct) =>
+        {
+            flags.Apply(a, p);
+            var name = p.GetValue(skill)!;
+            var options = new EvalGenerateOptions(name, p.GetValue(seed), p.GetValue(max), p.GetValue(synthetic));
+            using var store = a.OpenStore();
+            var document = SkillLookup.Find(a, name, p.GetValue(skillPath), store);
+            LlmClient? llm = null;
+            EvalGeneration generation;
+            if (options.Synthetic)
+            {
+                llm = a.Get<ILlmClientFactory>().Create(LlmCommands.RunId(a, "eval-generate"));
+                var siblings = SkillDocument.Discover(SkillLookup.Roots(a));
+                generation = await a.Get<EvalSetGenerator>().GenerateAsync(store, options, document, siblings, llm, ct).ConfigureAwait(false);
+            }
+            else
+            {
+                generation = a.Get<EvalSetGenerator>().Generate(store, options, document);
+            }
+
+            a.Get<EvalSetStore>().Save(store, generation.Set);
+            string? written = null;
+            if (p.GetValue(output) is { } file)
+            {
+                written = Path.GetFullPath(a.Context.Expand(file), a.Context.WorkingDirectory);
+                AtomicFile.WriteAllText(written, JsonSerializer.Serialize(generation.Set, Json.Indented) + "\n");
+            }
+
+            var result = new { eval_set = generation.Set, counts = generation.Counts, notes = generation.Notes, skill_md = document?.Path, output = written, llm = llm?.Usage };
+            a.Output.Result(result, console =>
+            {
+                var c = generation.Counts;
+                console.MarkupLine($"Eval set [bold]{generation.Set.Id}[/] for [bold]{Markup.Escape(name)}[/]: {c.RealPositives} real positives, {c.RealNegatives} real negatives ({c.NearMissNegatives} near misses), {c.SyntheticPositives + c.SyntheticNegatives} synthetic; {c.Train} train / {c.Validation} validation.");
+                foreach (var note in generation.Notes)
+                {
+                    console.MarkupLine($"[yellow]note[/] {Markup.Escape(note)}");
+                }
+
+                if (written is not null)
+                {
+                    console.MarkupLine($"Written to {Markup.Escape(written)}.");
+                }
+            });
+            return 0;
+        });
+    }
+
+    private static Command List(Func<App> app) => new Command("list", "Per skill: how much real evidence the store holds, and whether it is enough to evolve the skill.")
+        .Runs(app, (a, _) =>
+        {
+            using var store = a.OpenStore();
+            var installed = SkillDocument.Discover(SkillLookup.Roots(a)).Select(s => s.Name);
+            var skills = EvalEvidence.Summarize(store, installed);
+            a.Output.Result(new { minimum_real_positives = EvalEvidence.MinimumRealPositives, skills }, console =>
+            {
+                if (skills.Count == 0)
+                {
+                    console.MarkupLine("No skill has triggered yet and none is installed. Run [bold]selftune sync[/] first.");
+                    return;
+                }
+
+                var table = new Table().AddColumns("skill", "real positives", "explicit", "hook-only", "reads", "sessions", "last trigger", "readiness", "eval set", "next");
+                foreach (var s in skills)
+                {
+                    table.AddRow(
+                        Markup.Escape(s.Skill), $"{s.RealPositives}", $"{s.ExplicitPositives}", $"{s.HookOnlyTriggers}", $"{s.Reads}", $"{s.Sessions}",
+                        s.LastTriggeredAt?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) ?? "-",
+                        s.EnoughToEvolve ? "[green]ready[/]" : Markup.Escape(s.Readiness), Markup.Escape(s.LatestEvalSetId ?? "-"), Markup.Escape(s.NextCommand));
+                }
+
+                console.Write(table);
+            });
+            return 0;
+        });
+}

@@ -1,0 +1,131 @@
+using System.CommandLine;
+using System.Globalization;
+using Selftune.Core;
+using Selftune.Core.Grading;
+using Selftune.Core.Llm;
+using Selftune.Core.Skills;
+using Selftune.Core.Store;
+using Selftune.Host.Cli;
+using Spectre.Console;
+
+namespace Selftune.Host.Commands;
+
+/// <summary><c>selftune grade --skill NAME [--session ID] [--expectations F]</c> and <c>selftune grade auto</c>.</summary>
+public static class GradeCommands
+{
+    /// <summary>Creates the command.</summary>
+    public static Command Create(Func<App> app)
+    {
+        var skill = new Option<string?>("--skill") { Description = "The skill whose use to grade (required unless a subcommand is given)." };
+        var session = new Option<string?>("--session") { Description = "The session to grade; default: the newest session in which the skill triggered." };
+        var expectations = new Option<string?>("--expectations") { Description = "A file of expectations: a JSON array of strings, {\"expectations\": [...]}, or one per line. Default: derived from the SKILL.md." };
+        var skillPath = new Option<string?>("--skill-path") { Description = "The skill's folder or SKILL.md, when it is not installed where the agents look." };
+        var grade = new Command("grade", "Grade a session's use of a skill: deterministic pre-gates (triggered? tools called? errors? completed?), then an LLM for the rest. Stored; shown in status.")
+        {
+            skill, session, expectations, skillPath,
+        };
+        var flags = LlmCommands.AddFlags(grade);
+        grade.Runs(app, async (a, p, ct) =>
+        {
+            flags.Apply(a, p);
+            var name = p.GetValue(skill) ?? throw new SelftuneException(ErrorCodes.InvalidArgument, "Say which skill to grade with --skill, or grade the newest sessions of every skill with 'selftune grade auto'.", "selftune grade auto", exitCode: 2);
+            using var store = a.OpenStore();
+            var sessionId = p.GetValue(session) ?? SessionGrader.LatestSession(store, name)
+                ?? throw new SelftuneException(ErrorCodes.NotEnoughData, $"No session in the store shows '{name}' triggering on a prompt you typed.", "selftune sync");
+            var document = SkillLookup.Find(a, name, p.GetValue(skillPath), store);
+            var file = p.GetValue(expectations);
+            var request = file is not null
+                ? new GradeRequest(name, sessionId, SessionGrader.LoadExpectations(Path.GetFullPath(a.Context.Expand(file), a.Context.WorkingDirectory)), "file:" + file, document?.Description)
+                : new GradeRequest(name, sessionId, SessionGrader.DeriveExpectations(name, document), document is null ? "generic" : "skill_md", document?.Description);
+            var llm = a.Get<ILlmClientFactory>().Create(LlmCommands.RunId(a, "grade"));
+            var result = await a.Get<SessionGrader>().GradeAsync(store, request, llm, ct).ConfigureAwait(false);
+            a.Get<GradingStore>().Save(store, result);
+            a.Output.Result(new { grading = result, llm = llm.Usage }, console => Render(console, result));
+            return 0;
+        });
+
+        grade.Subcommands.Add(Auto(app));
+        return grade;
+    }
+
+    private static Command Auto(Func<App> app)
+    {
+        var max = new Option<int>("--max") { Description = "Most sessions graded in this run.", DefaultValueFactory = _ => 5 };
+        var auto = new Command("auto", "Grade the most recent ungraded sessions of skills that have data, newest first, until --max or the LLM budget is reached.") { max };
+        var flags = LlmCommands.AddFlags(auto);
+        return auto.Runs(app, async (a, p, ct) =>
+        {
+            flags.Apply(a, p);
+            using var store = a.OpenStore();
+            var candidates = SessionGrader.UngradedSessions(store, Math.Max(0, p.GetValue(max)));
+            var llm = a.Get<ILlmClientFactory>().Create(LlmCommands.RunId(a, "grade-auto"));
+            var graded = new List<GradingResult>();
+            string? stopped = null;
+            var documents = new Dictionary<string, SkillDocument?>(StringComparer.Ordinal);
+            foreach (var (sessionId, skillName) in candidates)
+            {
+                if (!documents.TryGetValue(skillName, out var document))
+                {
+                    documents[skillName] = document = SkillLookup.Find(a, skillName, null, store);
+                }
+
+                var request = new GradeRequest(skillName, sessionId, SessionGrader.DeriveExpectations(skillName, document), document is null ? "generic" : "skill_md", document?.Description);
+                try
+                {
+                    var result = await a.Get<SessionGrader>().GradeAsync(store, request, llm, ct).ConfigureAwait(false);
+                    a.Get<GradingStore>().Save(store, result);
+                    graded.Add(result);
+                }
+                catch (SelftuneException ex) when (ex.Code == ErrorCodes.BudgetExhausted)
+                {
+                    stopped = ex.Message;
+                    break;
+                }
+            }
+
+            var summary = graded.Select(g => new { g.GradingId, g.SessionId, g.Skill, g.Summary.PassRate, g.Summary.Passed, g.Summary.Total, failures = g.FailureFeedback.Count }).ToList();
+            a.Output.Result(new { candidates = candidates.Count, graded = summary, stopped, llm = llm.Usage }, console =>
+            {
+                if (candidates.Count == 0)
+                {
+                    console.MarkupLine("Every session with a skill trigger is graded already.");
+                    return;
+                }
+
+                var table = new Table().AddColumns("session", "skill", "passed", "pass rate", "failures");
+                foreach (var g in graded)
+                {
+                    table.AddRow(Markup.Escape(g.SessionId), Markup.Escape(g.Skill), $"{g.Summary.Passed}/{g.Summary.Total}", g.Summary.PassRate.ToString("P0", CultureInfo.InvariantCulture), $"{g.FailureFeedback.Count}");
+                }
+
+                console.Write(table);
+                if (stopped is not null)
+                {
+                    console.MarkupLine($"[yellow]stopped[/] {Markup.Escape(stopped)}");
+                }
+            });
+            return 0;
+        });
+    }
+
+    private static void Render(IAnsiConsole console, GradingResult result)
+    {
+        console.MarkupLine($"Session [bold]{Markup.Escape(result.SessionId)}[/], skill [bold]{Markup.Escape(result.Skill)}[/]: {result.Summary.Passed}/{result.Summary.Total} passed (mean score {result.Summary.MeanScore.ToString("0.00", CultureInfo.InvariantCulture)}).");
+        var table = new Table().AddColumns("", "expectation", "score", "evidence", "by");
+        foreach (var e in result.Expectations)
+        {
+            table.AddRow(e.Passed ? "[green]pass[/]" : "[red]fail[/]", Markup.Escape(e.Text), e.Score.ToString("0.0", CultureInfo.InvariantCulture), Markup.Escape(e.Evidence), Markup.Escape(e.Source));
+        }
+
+        console.Write(table);
+        foreach (var f in result.FailureFeedback)
+        {
+            console.MarkupLine($"[red]failed on[/] \"{Markup.Escape(f.Query)}\": {Markup.Escape(f.FailureReason)}{(f.ImprovementHint is { } h ? " — " + Markup.Escape(h) : string.Empty)}");
+        }
+
+        if (result.Overall is { } overall)
+        {
+            console.MarkupLine(Markup.Escape(overall));
+        }
+    }
+}
