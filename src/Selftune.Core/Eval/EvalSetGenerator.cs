@@ -23,8 +23,8 @@ public sealed record EvalGenerateOptions(string Skill, int Seed = 42, int MaxPer
 /// <param name="SyntheticPositives">Positives the LLM wrote.</param>
 /// <param name="SyntheticNegatives">Negatives the LLM wrote.</param>
 /// <param name="MaintenanceExcluded">Trusted triggers left out of the positives because they ask to work on the skill.</param>
-/// <param name="TriggeredExcluded">Distinct prompts kept out of the negatives because they are known to have triggered
-/// (or read) the skill, hook hints included.</param>
+/// <param name="TriggeredExcluded">Distinct prompts, other than the positives, kept out of the negatives because they are known
+/// to have triggered (or read) the skill: hook hints, maintenance prompts, SKILL.md reads.</param>
 /// <param name="Train">Entries in the train split.</param>
 /// <param name="Validation">Entries in the validation split.</param>
 public sealed record EvalGenerationCounts(int RealPositives, int RealNegatives, int NearMissNegatives, int SyntheticPositives, int SyntheticNegatives, int MaintenanceExcluded, int TriggeredExcluded, int Train, int Validation);
@@ -188,7 +188,10 @@ public sealed class EvalSetGenerator
         {
             if (excluded.Contains(p.Key))
             {
-                triggeredExcluded.Add(p.Key);
+                if (!positiveKeys.Contains(p.Key))
+                {
+                    triggeredExcluded.Add(p.Key);
+                }
             }
             else if (candidateKeys.Add(p.Key))
             {

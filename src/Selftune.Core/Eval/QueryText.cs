@@ -124,14 +124,16 @@ public static partial class QueryText
         return spaced.Split(['-', '_', '.', ' '], StringSplitOptions.RemoveEmptyEntries).Select(p => p.ToLowerInvariant()).ToList();
     }
 
-    /// <summary>Terms that mark a query as being in the skill's domain: the words of its name and the distinctive words of
-    /// its description (at least 4 letters, not stop words), in order of appearance, at most <paramref name="max"/>.</summary>
+    /// <summary>Terms that mark a query as being in the skill's domain: the words of its name (at least 3 letters) and the
+    /// distinctive words of its description (at least 4 letters), stop words left out, in order of appearance, at most
+    /// <paramref name="max"/>.</summary>
     public static IReadOnlyList<string> DomainTerms(string skill, string? description, int max = 16)
     {
         var terms = new List<string>();
-        foreach (var word in NameParts(skill).Concat(Words(description ?? string.Empty)))
+        var candidates = NameParts(skill).Where(w => w.Length >= 3).Concat(Words(description ?? string.Empty).Where(w => w.Length >= 4));
+        foreach (var word in candidates)
         {
-            if (word.Length >= 4 && !StopWords.Contains(word) && !terms.Contains(word))
+            if (!StopWords.Contains(word) && !terms.Contains(word))
             {
                 terms.Add(word);
                 if (terms.Count == max)
@@ -144,8 +146,8 @@ public static partial class QueryText
         return terms;
     }
 
-    /// <summary>How many of <paramref name="terms"/> occur in <paramref name="query"/> (a word matches a term when they share
-    /// their first five letters, or the whole term when shorter: "tests" matches "testing").</summary>
+    /// <summary>How many of <paramref name="terms"/> occur in <paramref name="query"/> (a word matches a term when it starts
+    /// with the term's first five letters, or the whole term when shorter: "testing" matches "tests", "pdf" matches "pdf").</summary>
     public static int DomainScore(string query, IReadOnlyList<string> terms)
     {
         if (terms.Count == 0)
@@ -154,7 +156,7 @@ public static partial class QueryText
         }
 
         var words = Words(query);
-        return terms.Count(t => words.Any(w => w.Length >= 4 && w.AsSpan().StartsWith(t.AsSpan(0, Math.Min(5, t.Length)))));
+        return terms.Count(t => words.Any(w => w.AsSpan().StartsWith(t.AsSpan(0, Math.Min(5, t.Length)))));
     }
 
     /// <summary>Word-set overlap of two texts (Jaccard index, 0..1), for dropping near-duplicate synthetic queries.</summary>

@@ -198,7 +198,7 @@ public sealed class LlmClient
         var what = Describe(ex);
         var message = transient
             ? $"The {Backend} LLM did not answer after {attempts} attempt(s): {what}."
-            : $"The {Backend} LLM refused the request: {what}.";
+            : $"The {Backend} LLM call failed: {what}.";
         var next = Status(ex) is 401 or 403 ? "selftune config get llm.api_key_env" : "selftune llm test";
         return new SelftuneException(ErrorCodes.LlmUnavailable, message, next, inner: ex);
     }

@@ -51,6 +51,9 @@ public sealed class LlmClientFactory : ILlmClientFactory
         _pricer = pricer;
     }
 
+    /// <summary>First retry delay of the clients created (tests shorten it).</summary>
+    internal TimeSpan RetryBaseDelay { get; set; } = new LlmClientOptions().RetryBaseDelay;
+
     /// <inheritdoc />
     /// <exception cref="SelftuneException"><see cref="ErrorCodes.ConfigInvalid"/> when an <c>llm.*</c> setting is malformed.</exception>
     public LlmClient Create(string runId)
@@ -195,6 +198,7 @@ public sealed class LlmClientFactory : ILlmClientFactory
             Timeout = TimeSpan.FromSeconds(Positive(ConfigKeys.LlmTimeoutSeconds)),
             MaxCalls = (int)Math.Min(int.MaxValue, Positive(ConfigKeys.LlmMaxCalls)),
             MaxTokens = Positive(ConfigKeys.LlmMaxTokens),
+            RetryBaseDelay = RetryBaseDelay,
         };
     }
 }
