@@ -55,10 +55,12 @@ public sealed class LlmClientFactory : ILlmClientFactory
     internal TimeSpan RetryBaseDelay { get; set; } = new LlmClientOptions().RetryBaseDelay;
 
     /// <inheritdoc />
-    /// <exception cref="SelftuneException"><see cref="ErrorCodes.ConfigInvalid"/> when an <c>llm.*</c> setting is malformed.</exception>
+    /// <exception cref="SelftuneException"><see cref="ErrorCodes.ConfigInvalid"/> when an <c>llm.*</c> setting is malformed;
+    /// <see cref="ErrorCodes.HomeUnwritable"/> when the home (where calls are recorded) cannot be written.</exception>
     public LlmClient Create(string runId)
     {
         var options = Options(runId);
+        _home.EnsureExists();
         var model = _config.Get(ConfigKeys.LlmModel.Key) is { Length: > 0 } m ? m : null;
         var recorder = new StoreLlmCallRecorder(_home.DatabasePath);
         var backend = BackendName();
