@@ -122,6 +122,20 @@ public sealed class LlmEvalGradeCommandTests : IDisposable
         Assert.Equal(1, _claude.Runs);
     }
 
+    [Fact]
+    public void GradeAutoSkipsASessionWhoseAnswerIsUnusableAndGoesOn()
+    {
+        Seed();
+        _claude.Stdout = ClaudeResult("I would rather not grade this.", cost: 0.001m);
+
+        var auto = _cli.Run("grade", "auto", "--max", "2");
+
+        Assert.True(auto.ExitCode == 0, auto.Stderr);
+        Assert.Empty(auto.Json.GetProperty("graded").EnumerateArray());
+        Assert.Equal(["LLM_BAD_ANSWER", "LLM_BAD_ANSWER"], auto.Json.GetProperty("skipped").EnumerateArray().Select(s => s.GetProperty("code").GetString()));
+        Assert.Equal(2, _claude.Runs);
+    }
+
     public void Dispose()
     {
         _cli.Dispose();

@@ -51,7 +51,7 @@ public static class GradeCommands
     private static Command Auto(Func<App> app)
     {
         var max = new Option<int>("--max") { Description = "Most sessions graded in this run.", DefaultValueFactory = _ => 5 };
-        var auto = new Command("auto", "Grade the most recent ungraded sessions of skills that have data, newest first, until --max or the LLM budget is reached.") { max };
+        var auto = new Command("auto", "Grade the most recent ungraded sessions of skills that have data, newest first, until --max or the LLM budget is reached (a session whose grading answer is unusable is skipped and reported).") { max };
         var flags = LlmCommands.AddFlags(auto);
         return auto.Runs(app, async (a, p, ct) =>
         {
@@ -60,6 +60,7 @@ public static class GradeCommands
             var candidates = SessionGrader.UngradedSessions(store, Math.Max(0, p.GetValue(max)));
             var llm = a.Get<ILlmClientFactory>().Create(LlmCommands.RunId(a, "grade-auto"));
             var graded = new List<GradingResult>();
+            var skipped = new List<object>();
             string? stopped = null;
             var documents = new Dictionary<string, SkillDocument?>(StringComparer.Ordinal);
             foreach (var (sessionId, skillName) in candidates)
@@ -81,10 +82,14 @@ public static class GradeCommands
                     stopped = ex.Message;
                     break;
                 }
+                catch (SelftuneException ex) when (ex.Code is ErrorCodes.LlmBadAnswer or ErrorCodes.NotFound)
+                {
+                    skipped.Add(new { session_id = sessionId, skill = skillName, code = ex.Code, reason = ex.Message });
+                }
             }
 
             var summary = graded.Select(g => new { g.GradingId, g.SessionId, g.Skill, g.Summary.PassRate, g.Summary.Passed, g.Summary.Total, failures = g.FailureFeedback.Count }).ToList();
-            a.Output.Result(new { candidates = candidates.Count, graded = summary, stopped, llm = llm.Usage }, console =>
+            a.Output.Result(new { candidates = candidates.Count, graded = summary, skipped, stopped, llm = llm.Usage }, console =>
             {
                 if (candidates.Count == 0)
                 {
@@ -99,6 +104,11 @@ public static class GradeCommands
                 }
 
                 console.Write(table);
+                if (skipped.Count > 0)
+                {
+                    console.MarkupLine($"[yellow]skipped[/] {skipped.Count} session(s) whose grading failed; see --json for why.");
+                }
+
                 if (stopped is not null)
                 {
                     console.MarkupLine($"[yellow]stopped[/] {Markup.Escape(stopped)}");
