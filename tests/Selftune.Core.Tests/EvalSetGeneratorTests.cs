@@ -191,6 +191,11 @@ public sealed class EvalSetGeneratorTests : IDisposable
         Assert.Equal(first.Entries, store.Get(_db.Store, first.Id)!.Entries);
         Assert.Equal(first.CreatedAt, store.Get(_db.Store, first.Id)!.CreatedAt);
         Assert.Null(store.Latest(_db.Store, "docx"));
+
+        var xlsx = _generator.Generate(_db.Store, new EvalGenerateOptions("xlsx")).Set;
+        store.Save(_db.Store, xlsx);
+        Assert.Equal(xlsx.Id, store.Latest(_db.Store, "office:xlsx")!.Id);
+        Assert.Equal(xlsx.Id, EvalEvidence.Summarize(_db.Store).Single(e => e.Skill == "office:xlsx").LatestEvalSetId);
     }
 
     [Fact]

@@ -47,10 +47,7 @@ public static class EvalEvidence
     {
         var index = TriggerIndex.Load(store);
         var installed = (installedSkills ?? []).ToHashSet(StringComparer.OrdinalIgnoreCase);
-        var latest = store.Query(
-            "SELECT skill, eval_set_id, max(created_at) FROM eval_sets GROUP BY skill",
-            r => (Skill: r.GetString(0), Id: r.GetString(1), At: r.GetInt64(2)))
-            .ToDictionary(x => x.Skill, StringComparer.OrdinalIgnoreCase);
+        var latest = LatestSets(store);
         var result = new List<SkillEvidence>();
         foreach (var triggers in index.Skills.Values)
         {
@@ -80,14 +77,15 @@ public static class EvalEvidence
             merged.LastTriggeredAt = Math.Max(merged.LastTriggeredAt, t.LastTriggeredAt);
         }
 
-        var latest = store.Query(
-            "SELECT skill, eval_set_id, created_at FROM eval_sets WHERE skill = $s ORDER BY created_at DESC LIMIT 1",
-            r => (Skill: r.GetString(0), Id: r.GetString(1), At: r.GetInt64(2)),
-            ("$s", skill)).ToDictionary(x => x.Skill, StringComparer.OrdinalIgnoreCase);
-        return Summary(skill, merged, installed, latest);
+        return Summary(skill, merged, installed, LatestSets(store));
     }
 
-    private static SkillEvidence Summary(string skill, SkillTriggers? t, bool installed, Dictionary<string, (string Skill, string Id, long At)> latest)
+    /// <summary>Eval sets, newest first: (skill as generated, id, created at).</summary>
+    private static List<(string Skill, string Id, long At)> LatestSets(SelftuneStore store) => store.Query(
+        "SELECT skill, eval_set_id, created_at FROM eval_sets ORDER BY created_at DESC, rowid DESC",
+        r => (r.GetString(0), r.GetString(1), r.GetInt64(2)));
+
+    private static SkillEvidence Summary(string skill, SkillTriggers? t, bool installed, List<(string Skill, string Id, long At)> sets)
     {
         var positives = t?.Trusted.Values
             .Where(p => !QueryText.IsSkillMaintenance(Selftune.Abstractions.PromptClassifier.StripWrappers(p.Prompt.Text), skill))
@@ -106,11 +104,11 @@ public static class EvalEvidence
             "hints_only" => "selftune sync",
             _ => $"selftune eval generate --skill {skill} --synthetic --skill-path <folder>",
         };
-        var hasLatest = latest.TryGetValue(skill, out var l);
+        var latest = sets.FirstOrDefault(x => TriggerIndex.Matches(x.Skill, skill) || TriggerIndex.Matches(skill, x.Skill));
         return new SkillEvidence(
             skill, positives.Count, positives.Count(e => e), hookOnly, t?.Reads ?? 0, t?.Sessions.Count ?? 0,
             t is { LastTriggeredAt: > 0 } ? DateTimeOffset.FromUnixTimeMilliseconds(t.LastTriggeredAt) : null,
             installed, readiness, readiness == "ready",
-            hasLatest ? l.Id : null, hasLatest ? DateTimeOffset.FromUnixTimeMilliseconds(l.At) : null, next);
+            latest.Id, latest.Id is null ? null : DateTimeOffset.FromUnixTimeMilliseconds(latest.At), next);
     }
 }

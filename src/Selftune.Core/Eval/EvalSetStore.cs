@@ -5,9 +5,11 @@ namespace Selftune.Core.Eval;
 /// <summary>Eval sets in the store (<c>eval_sets</c> + <c>eval_entries</c>); the JSON files written with <c>--output</c> are exports.</summary>
 public sealed class EvalSetStore
 {
-    /// <summary>The newest eval set of <paramref name="skill"/> (exact name as generated), or null.</summary>
+    /// <summary>The newest eval set of <paramref name="skill"/>, or null. A plugin prefix may be given or left out, on either
+    /// side: <c>hex-docs-search</c> finds a set generated for <c>elixir:hex-docs-search</c> and the other way round.</summary>
     public EvalSet? Latest(SelftuneStore store, string skill) =>
-        store.Scalar("SELECT eval_set_id FROM eval_sets WHERE skill = $s ORDER BY created_at DESC, rowid DESC LIMIT 1", ("$s", skill)) is string id ? Get(store, id) : null;
+        store.Query("SELECT eval_set_id, skill FROM eval_sets ORDER BY created_at DESC, rowid DESC", r => (Id: r.GetString(0), Skill: r.GetString(1)))
+            .FirstOrDefault(x => TriggerIndex.Matches(x.Skill, skill) || TriggerIndex.Matches(skill, x.Skill)).Id is { } id ? Get(store, id) : null;
 
     /// <summary>Stores <paramref name="set"/> (replacing a set with the same id) in one transaction.</summary>
     public void Save(SelftuneStore store, EvalSet set)
