@@ -18,12 +18,13 @@ public enum InvocationType
 /// <summary>One query of a trigger eval set.</summary>
 /// <param name="Query">The prompt text (wrapper blocks stripped, redacted, at most <see cref="EvalSetGenerator.MaxQueryLength"/> characters).</param>
 /// <param name="ShouldTrigger">True for a positive (the skill should trigger).</param>
-/// <param name="Type">Its invocation type; <see cref="InvocationType.Negative"/> exactly when <paramref name="ShouldTrigger"/> is false.</param>
+/// <param name="Type">Its invocation type; <see cref="InvocationType.Negative"/> exactly when <paramref name="ShouldTrigger"/> is false.
+/// In JSON <c>invocation_type</c>, as in skill-creator and selftune eval files (<c>query</c>, <c>should_trigger</c>, <c>invocation_type</c>).</param>
 /// <param name="SessionId">The session it was typed in; null for synthetic entries.</param>
 /// <param name="PromptId">The stored prompt it came from; null for synthetic entries.</param>
 /// <param name="Synthetic">True when an LLM wrote it (cold start), false when a person typed it.</param>
 /// <param name="Split"><c>train</c> (the proposer may see it) or <c>validation</c> (held out; only the judge sees it).</param>
-public sealed record EvalEntry(string Query, bool ShouldTrigger, InvocationType Type, string? SessionId, string? PromptId, bool Synthetic, string Split)
+public sealed record EvalEntry(string Query, bool ShouldTrigger, [property: JsonPropertyName("invocation_type")] InvocationType Type, string? SessionId, string? PromptId, bool Synthetic, string Split)
 {
     /// <summary>The <see cref="Split"/> value of the part the proposer may see.</summary>
     public const string TrainSplit = "train";
