@@ -149,10 +149,14 @@ public sealed class EvalSetGeneratorTests : IDisposable
             ```
             """);
         var llm = new LlmClient(chat, "test", null);
-        var skill = new SkillDocument(Skill, "Work with PDF files: extract text and tables, merge, split, fill forms.", "# PDF tools\nUse pypdf.", "/skills/pdf-tools/SKILL.md");
-        var sibling = new SkillDocument("pptx", "Create and edit slide decks.", string.Empty, "/skills/pptx/SKILL.md");
+        var skill = SkillDocument.Parse("/skills/pdf-tools/SKILL.md", "---\nname: pdf-tools\ndescription: \"Work with PDF files: extract text and tables, merge, split, fill forms.\"\n---\n# PDF tools\nUse pypdf.\n");
+        InstalledSkill[] installed =
+        [
+            new(Skill, "/skills/pdf-tools", "/skills", skill.DescriptionOneLine, []),
+            new("pptx", "/skills/pptx", "/skills", "Create and edit slide decks.", []),
+        ];
 
-        var generation = await _generator.GenerateAsync(_db.Store, new EvalGenerateOptions(Skill, Synthetic: true), skill, [skill, sibling], llm, CancellationToken.None);
+        var generation = await _generator.GenerateAsync(_db.Store, new EvalGenerateOptions(Skill, Synthetic: true), skill, installed, llm, CancellationToken.None);
 
         var synthetic = generation.Set.Entries.Where(e => e.Synthetic).ToList();
         // Real negatives are plenty (10), so the synthetic negative is not wanted; 4 real positives need 6 more.

@@ -9,7 +9,6 @@ namespace Selftune.Host.Tests;
 /// <c>selftune sync</c>.</summary>
 public sealed class EvalCorpusTests : IDisposable
 {
-    private const string Pending = "TODO(evals): enable once the Claude ingestor is on main; remove before merging.";
     private const string SpotterSession = "ae4a77f8-aedd-4bc1-888f-c94edc91af04";
     private readonly SelftuneCli _cli = new();
 
@@ -20,7 +19,7 @@ public sealed class EvalCorpusTests : IDisposable
         CopyTree(IngestorContractTests.CorpusPath("claude-code", "selftune-fixtures"), Path.Combine(projects, "-sandbox"));
     }
 
-    [Fact(Skip = Pending)]
+    [Fact]
     public void TheRealSkillTriggerIsThePositiveAndEveryOtherActionablePromptANegative()
     {
         Assert.Equal(0, _cli.Run("sync").ExitCode);
@@ -47,7 +46,7 @@ public sealed class EvalCorpusTests : IDisposable
         Assert.Equal((0, 2), (evidence["find-skills"].GetProperty("real_positives").GetInt32(), evidence["find-skills"].GetProperty("reads").GetInt32()));
     }
 
-    [Fact(Skip = Pending)]
+    [Fact]
     public void APromptAfterWhichTheSkillWasReadIsNeverANegativeForIt()
     {
         Assert.Equal(0, _cli.Run("sync").ExitCode);

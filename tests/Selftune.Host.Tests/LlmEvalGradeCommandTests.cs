@@ -105,6 +105,10 @@ public sealed class LlmEvalGradeCommandTests : IDisposable
         using var store = SelftuneStore.Open(Path.Combine(_cli.SelftuneHome, "selftune.db"));
         Assert.Equal(3L, store.Scalar("SELECT count(*) FROM grading_results"));
         Assert.Equal(3L, store.Scalar("SELECT count(*) FROM llm_calls WHERE purpose = 'grade'"));
+
+        var status = _cli.Run("status").Json.GetProperty("skills").EnumerateArray().Single(s => s.GetProperty("name").GetString() == "pdf-tools");
+        Assert.Equal(3, status.GetProperty("grades").GetProperty("graded").GetInt32());
+        Assert.Equal(3, status.GetProperty("grades").GetProperty("open_failures").GetInt32()); // the fake grader reports one failure per session
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using Selftune.Core.Store;
+using Selftune.Core.Skills;
 
 namespace Selftune.Core.Eval;
 
@@ -51,7 +52,7 @@ public static class EvalEvidence
         var result = new List<SkillEvidence>();
         foreach (var triggers in index.Skills.Values)
         {
-            var isInstalled = installed.Remove(triggers.Skill) | installed.Remove(Skills.SkillDocument.BaseName(triggers.Skill));
+            var isInstalled = installed.Remove(triggers.Skill) | installed.Remove(SkillNames.Bare(triggers.Skill));
             result.Add(Summary(triggers.Skill, triggers, isInstalled, latest));
         }
 
@@ -64,7 +65,7 @@ public static class EvalEvidence
     {
         var index = TriggerIndex.Load(store);
         var merged = new SkillTriggers(skill);
-        foreach (var t in index.Skills.Values.Where(s => TriggerIndex.Matches(s.Skill, skill)))
+        foreach (var t in index.Skills.Values.Where(s => SkillNames.Same(s.Skill, skill)))
         {
             foreach (var (id, value) in t.Trusted)
             {
@@ -104,7 +105,7 @@ public static class EvalEvidence
             "hints_only" => "selftune sync",
             _ => $"selftune eval generate --skill {skill} --synthetic --skill-path <folder>",
         };
-        var latest = sets.FirstOrDefault(x => TriggerIndex.Matches(x.Skill, skill) || TriggerIndex.Matches(skill, x.Skill));
+        var latest = sets.FirstOrDefault(x => SkillNames.Same(x.Skill, skill));
         return new SkillEvidence(
             skill, positives.Count, positives.Count(e => e), hookOnly, t?.Reads ?? 0, t?.Sessions.Count ?? 0,
             t is { LastTriggeredAt: > 0 } ? DateTimeOffset.FromUnixTimeMilliseconds(t.LastTriggeredAt) : null,

@@ -90,12 +90,12 @@ public sealed class EvalSetGenerator
     /// <param name="store">The store.</param>
     /// <param name="options">What to generate.</param>
     /// <param name="skill">The skill's SKILL.md (required for synthetic queries).</param>
-    /// <param name="siblings">Other installed skills (their descriptions make near misses).</param>
+    /// <param name="siblings">The installed skills (the others' descriptions make near misses).</param>
     /// <param name="llm">The LLM (only used with <see cref="EvalGenerateOptions.Synthetic"/>).</param>
     /// <param name="ct">Cancellation.</param>
     /// <exception cref="SelftuneException"><see cref="ErrorCodes.NotEnoughData"/> when there are no positives at all;
     /// <see cref="ErrorCodes.NotFound"/> when synthetic queries are asked for without a SKILL.md; the LLM's errors.</exception>
-    public async Task<EvalGeneration> GenerateAsync(SelftuneStore store, EvalGenerateOptions options, SkillDocument? skill, IReadOnlyList<SkillDocument> siblings, LlmClient? llm, CancellationToken ct)
+    public async Task<EvalGeneration> GenerateAsync(SelftuneStore store, EvalGenerateOptions options, SkillDocument? skill, IReadOnlyList<InstalledSkill> siblings, LlmClient? llm, CancellationToken ct)
     {
         if (!options.Synthetic || llm is null)
         {
@@ -145,7 +145,7 @@ public sealed class EvalSetGenerator
         }
 
         var index = TriggerIndex.Load(store);
-        var mine = index.Skills.Values.Where(s => TriggerIndex.Matches(s.Skill, options.Skill)).ToList();
+        var mine = index.Skills.Values.Where(s => SkillNames.Same(s.Skill, options.Skill)).ToList();
         var random = new SeededRandom(options.Seed);
         var notes = new List<string>();
 
@@ -180,7 +180,7 @@ public sealed class EvalSetGenerator
         var excluded = new HashSet<string>(mine.SelectMany(s => s.TriggeredKeys.Concat(s.ReadKeys)), StringComparer.Ordinal);
         excluded.UnionWith(trusted.Select(t => t.Prompt.Key));
         var siblingKeys = new HashSet<string>(index.Skills.Values.Where(s => !mine.Contains(s)).SelectMany(s => s.TriggeredKeys), StringComparer.Ordinal);
-        var terms = QueryText.DomainTerms(options.Skill, skill?.Description);
+        var terms = QueryText.DomainTerms(options.Skill, skill?.DescriptionOneLine);
         var candidates = new List<PromptRow>();
         var candidateKeys = new HashSet<string>(StringComparer.Ordinal);
         var triggeredExcluded = new HashSet<string>(StringComparer.Ordinal);
@@ -307,7 +307,7 @@ public sealed class EvalSetGenerator
         return accepted;
     }
 
-    private static LlmRequest SyntheticPrompt(SkillDocument skill, IReadOnlyList<SkillDocument> siblings, RealPart real, int positives, int negatives)
+    private static LlmRequest SyntheticPrompt(SkillDocument skill, IReadOnlyList<InstalledSkill> siblings, RealPart real, int positives, int negatives)
     {
         const string system = """
             You write test prompts for checking when a coding agent should load a skill. The agent decides from the
@@ -318,16 +318,16 @@ public sealed class EvalSetGenerator
             """;
         var user = new StringBuilder();
         user.AppendLine(CultureInfo.InvariantCulture, $"Skill: {skill.Name}");
-        user.AppendLine(CultureInfo.InvariantCulture, $"Description: {skill.Description}");
+        user.AppendLine(CultureInfo.InvariantCulture, $"Description: {skill.DescriptionOneLine}");
         user.AppendLine("Instructions (excerpt):");
         user.AppendLine(skill.Body.Length <= 3000 ? skill.Body : skill.Body[..3000] + "\n[…]");
-        var others = siblings.Where(s => !s.Name.Equals(skill.Name, StringComparison.OrdinalIgnoreCase)).Take(8).ToList();
+        var others = siblings.Where(s => s.ShadowedBy is null && s.Description is not null && !SkillNames.Same(s.Name, skill.Name)).Take(8).ToList();
         if (others.Count > 0)
         {
             user.AppendLine().AppendLine("Other installed skills (near misses often belong to one of them):");
             foreach (var s in others)
             {
-                user.AppendLine(CultureInfo.InvariantCulture, $"- {s.Name}: {(s.Description.Length <= 200 ? s.Description : s.Description[..200] + "…")}");
+                user.AppendLine(CultureInfo.InvariantCulture, $"- {s.Name}: {(s.Description!.Length <= 200 ? s.Description : s.Description[..200] + "…")}");
             }
         }
 

@@ -1,4 +1,5 @@
 using Selftune.Core.Store;
+using Selftune.Core.Skills;
 
 namespace Selftune.Core.Eval;
 
@@ -9,7 +10,7 @@ public sealed class EvalSetStore
     /// side: <c>hex-docs-search</c> finds a set generated for <c>elixir:hex-docs-search</c> and the other way round.</summary>
     public EvalSet? Latest(SelftuneStore store, string skill) =>
         store.Query("SELECT eval_set_id, skill FROM eval_sets ORDER BY created_at DESC, rowid DESC", r => (Id: r.GetString(0), Skill: r.GetString(1)))
-            .FirstOrDefault(x => TriggerIndex.Matches(x.Skill, skill) || TriggerIndex.Matches(skill, x.Skill)).Id is { } id ? Get(store, id) : null;
+            .FirstOrDefault(x => SkillNames.Same(x.Skill, skill)).Id is { } id ? Get(store, id) : null;
 
     /// <summary>Stores <paramref name="set"/> (replacing a set with the same id) in one transaction.</summary>
     public void Save(SelftuneStore store, EvalSet set)

@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.RegularExpressions;
 using Selftune.Abstractions;
+using Selftune.Core.Skills;
 
 namespace Selftune.Core.Eval;
 
@@ -95,22 +96,17 @@ public static partial class QueryText
         return TemporalWords.Any(t => ContainsWord(lower, t)) ? InvocationType.Contextual : InvocationType.Implicit;
     }
 
-    /// <summary>True when <paramref name="query"/> names <paramref name="skill"/> (plugin prefix ignored).</summary>
+    /// <summary>True when <paramref name="query"/> names <paramref name="skill"/> (plugin prefix ignored): as
+    /// <see cref="SkillMention"/> finds it (the name, or its words, as a whole word; <c>$name</c> and <c>/name</c>
+    /// included), or with every word of a multi-word name present somewhere in the query.</summary>
     public static bool NamesSkill(string query, string skill)
     {
-        var name = Skills.SkillDocument.BaseName(skill).ToLowerInvariant();
-        var lower = query.ToLowerInvariant();
-        if (lower.Contains('$' + name, StringComparison.Ordinal) || lower.Contains('/' + name, StringComparison.Ordinal) || ContainsWord(lower, name))
+        if (new SkillMention(skill).IsInLowerCase(query.ToLowerInvariant()))
         {
             return true;
         }
 
         var parts = NameParts(skill);
-        if (parts.Count > 1 && ContainsWord(lower, string.Join(' ', parts)))
-        {
-            return true;
-        }
-
         var words = Words(query).ToHashSet(StringComparer.Ordinal);
         return parts.Count > 1 && parts.All(words.Contains);
     }
@@ -119,7 +115,7 @@ public static partial class QueryText
     /// (plugin prefix dropped).</summary>
     public static IReadOnlyList<string> NameParts(string skill)
     {
-        var name = Skills.SkillDocument.BaseName(skill);
+        var name = SkillNames.Bare(skill);
         var spaced = CamelHump().Replace(name, "$1 $2");
         return spaced.Split(['-', '_', '.', ' '], StringSplitOptions.RemoveEmptyEntries).Select(p => p.ToLowerInvariant()).ToList();
     }

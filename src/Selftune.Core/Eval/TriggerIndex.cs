@@ -1,4 +1,3 @@
-using Selftune.Core.Skills;
 using Selftune.Core.Store;
 
 namespace Selftune.Core.Eval;
@@ -60,12 +59,6 @@ internal sealed class TriggerIndex
 
     /// <summary>Per stored skill name.</summary>
     public IReadOnlyDictionary<string, SkillTriggers> Skills { get; }
-
-    /// <summary>True when the stored name <paramref name="stored"/> is the skill <paramref name="requested"/>: equal, or equal
-    /// after the plugin prefix (<c>elixir:hex-docs-search</c> is <c>hex-docs-search</c>).</summary>
-    public static bool Matches(string stored, string requested) =>
-        stored.Equals(requested, StringComparison.OrdinalIgnoreCase)
-        || (!requested.Contains(':') && SkillDocument.BaseName(stored).Equals(requested, StringComparison.OrdinalIgnoreCase));
 
     /// <summary>Reads the index from the store.</summary>
     public static TriggerIndex Load(SelftuneStore store)

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Selftune.Core.Eval;
 using Selftune.Core.Store;
+using Selftune.Core.Skills;
 
 namespace Selftune.Core.Grading;
 
@@ -43,7 +44,7 @@ public sealed class GradingStore
             "SELECT skill, result_json FROM grading_results WHERE ($s IS NULL OR session_id = $s) ORDER BY graded_at DESC, rowid DESC",
             r => (Skill: r.GetString(0), Json: r.GetString(1)),
             ("$s", sessionId))
-        .Where(x => TriggerIndex.Matches(x.Skill, skill))
+        .Where(x => SkillNames.Same(x.Skill, skill))
         .Select(x => JsonSerializer.Deserialize<GradingResult>(x.Json, Json.Options))
         .FirstOrDefault();
 
@@ -63,7 +64,7 @@ public sealed class GradingStore
             r => (Skill: r.GetString(0), Failure: new GradingFailure(
                 r.GetString(1), r.IsDBNull(2) ? null : r.GetString(2), r.GetString(3), r.IsDBNull(4) ? null : r.GetString(4),
                 r.IsDBNull(5) ? null : Enum.Parse<InvocationType>(r.GetString(5), ignoreCase: true))))
-        .Where(x => TriggerIndex.Matches(x.Skill, skill))
+        .Where(x => SkillNames.Same(x.Skill, skill))
         .Select(x => x.Failure)
         .Take(Math.Max(0, max))
         .ToList();

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using Selftune.Abstractions;
 using Selftune.Core.Store;
+using Selftune.Core.Skills;
 
 namespace Selftune.Core.Grading;
 
@@ -123,10 +124,10 @@ internal sealed class SessionFacts
     }
 
     /// <summary>True when <paramref name="skill"/> (stored name, or a name matching it) was invoked implicitly or explicitly.</summary>
-    public bool Triggered(string skill) => Invocations.Any(i => i.Kind != "read" && Eval.TriggerIndex.Matches(i.Skill, skill));
+    public bool Triggered(string skill) => Invocations.Any(i => i.Kind != "read" && SkillNames.Same(i.Skill, skill));
 
     /// <summary>True when the skill's SKILL.md was read (or the skill invoked).</summary>
-    public bool ReadOrTriggered(string skill) => Invocations.Any(i => Eval.TriggerIndex.Matches(i.Skill, skill));
+    public bool ReadOrTriggered(string skill) => Invocations.Any(i => SkillNames.Same(i.Skill, skill));
 
     /// <summary>Skills invoked, in first-use order.</summary>
     public IReadOnlyList<string> SkillsTriggered => Invocations.Where(i => i.Kind != "read").Select(i => i.Skill).Distinct(StringComparer.Ordinal).ToList();

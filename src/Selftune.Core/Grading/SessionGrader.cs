@@ -43,12 +43,12 @@ public sealed partial class SessionGrader
     /// repeat or correct the request (LLM); errors within <see cref="PreGates.DefaultErrorBound"/>; the session completed.</summary>
     public static IReadOnlyList<Expectation> DeriveExpectations(string skill, SkillDocument? document)
     {
-        var purpose = document is { Description.Length: > 10 }
-            ? new Expectation($"The skill did what it is for: {FirstSentence(document.Description, 200)}", LlmOnly: true)
+        var purpose = document?.DescriptionOneLine is { Length: > 10 } description
+            ? new Expectation($"The skill did what it is for: {FirstSentence(description, 200)}", LlmOnly: true)
             : new Expectation("The skill's work served what the user asked for", LlmOnly: true);
         return
         [
-            new Expectation($"The \"{SkillDocument.BaseName(skill)}\" skill was triggered during the session"),
+            new Expectation($"The \"{SkillNames.Bare(skill)}\" skill was triggered during the session"),
             purpose,
             new Expectation("The user did not have to repeat, correct or abandon the request the skill served", LlmOnly: true),
             new Expectation($"No more than {PreGates.DefaultErrorBound} errors were encountered"),
@@ -104,7 +104,7 @@ public sealed partial class SessionGrader
         WHERE i.kind <> 'read' AND EXISTS (SELECT 1 FROM prompts p WHERE p.session_id = i.session_id AND p.actionable = 1)
         ORDER BY coalesce(s.ended_at, s.started_at, i.occurred_at) DESC, i.occurred_at DESC
         """,
-        r => (Session: r.GetString(0), Skill: r.GetString(1))).FirstOrDefault(x => TriggerIndex.Matches(x.Skill, skill)).Session;
+        r => (Session: r.GetString(0), Skill: r.GetString(1))).FirstOrDefault(x => SkillNames.Same(x.Skill, skill)).Session;
 
     /// <summary>Sessions with a skill trigger and no grading of that skill yet, newest first (by last event), at most
     /// <paramref name="max"/>; sessions without an actionable prompt are skipped.</summary>
@@ -132,7 +132,7 @@ public sealed partial class SessionGrader
     public async Task<GradingResult> GradeAsync(SelftuneStore store, GradeRequest request, LlmClient llm, CancellationToken ct)
     {
         var facts = SessionFacts.Load(store, request.SessionId);
-        var skill = facts.Invocations.FirstOrDefault(i => i.Kind != "read" && TriggerIndex.Matches(i.Skill, request.Skill)).Skill ?? request.Skill;
+        var skill = facts.Invocations.FirstOrDefault(i => i.Kind != "read" && SkillNames.Same(i.Skill, request.Skill)).Skill ?? request.Skill;
         var verdicts = new ExpectationVerdict?[request.Expectations.Count];
         for (var i = 0; i < verdicts.Length; i++)
         {
@@ -197,7 +197,7 @@ public sealed partial class SessionGrader
 
     private static FactPrompt? TriggeringPrompt(SessionFacts facts, string skill)
     {
-        var id = facts.Invocations.FirstOrDefault(i => i.Kind != "read" && TriggerIndex.Matches(i.Skill, skill)).PromptId;
+        var id = facts.Invocations.FirstOrDefault(i => i.Kind != "read" && SkillNames.Same(i.Skill, skill)).PromptId;
         return facts.Prompts.FirstOrDefault(p => p.PromptId == id) ?? facts.Prompts.FirstOrDefault();
     }
 

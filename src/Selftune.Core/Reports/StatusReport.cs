@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Selftune.Core.Grading;
 using Selftune.Core.Skills;
 using Selftune.Core.Store;
 
@@ -64,6 +65,7 @@ public sealed record PromptExample(string PromptId, string SessionId, DateTimeOf
 /// <param name="HealthReason">Why, for a person.</param>
 /// <param name="MissedExamples">Up to 3 missed prompts, newest first.</param>
 /// <param name="Problems">Install problems (invalid SKILL.md, shadowed by a same-named skill).</param>
+/// <param name="Grades">Its session gradings (<c>selftune grade</c>), when any.</param>
 public sealed record SkillStatus(
     string Name,
     bool Installed,
@@ -79,7 +81,8 @@ public sealed record SkillStatus(
     SkillHealth Health,
     string HealthReason,
     IReadOnlyList<PromptExample> MissedExamples,
-    IReadOnlyList<string> Problems);
+    IReadOnlyList<string> Problems,
+    SkillGradeSummary? Grades = null);
 
 /// <summary>What the last sync reported.</summary>
 /// <param name="StartedAt">When it ran.</param>
@@ -190,8 +193,9 @@ public static class StatusReporter
         }
 
         var windowStarts = Enumerable.Range(0, Windows).Select(i => asOf.AddDays(-WindowDays * (Windows - i))).ToArray();
+        var grades = new GradingStore().Summaries(store);
         var skills = names
-            .Select(name => ForSkill(name, invocations, prompts, installed, windowStarts, asOf))
+            .Select(name => ForSkill(name, invocations, prompts, installed, windowStarts, asOf) with { Grades = grades.FirstOrDefault(g => SkillNames.Same(g.Skill, name)) })
             .OrderBy(s => s.Health)
             .ThenBy(s => s.Name, StringComparer.Ordinal)
             .ToList();

@@ -47,7 +47,7 @@ public static class EvalCommands
             if (options.Synthetic)
             {
                 llm = a.Get<ILlmClientFactory>().Create(LlmCommands.RunId(a, "eval-generate"));
-                var siblings = SkillDocument.Discover(SkillLookup.Roots(a));
+                var siblings = SkillLookup.Installed(a);
                 generation = await a.Get<EvalSetGenerator>().GenerateAsync(store, options, document, siblings, llm, ct).ConfigureAwait(false);
             }
             else
@@ -86,7 +86,7 @@ public static class EvalCommands
         .Runs(app, (a, _) =>
         {
             using var store = a.OpenStore();
-            var installed = SkillDocument.Discover(SkillLookup.Roots(a)).Select(s => s.Name);
+            var installed = SkillLookup.Installed(a).Where(s => s.ShadowedBy is null).Select(s => s.Name);
             var skills = EvalEvidence.Summarize(store, installed);
             a.Output.Result(new { minimum_real_positives = EvalEvidence.MinimumRealPositives, skills }, console =>
             {

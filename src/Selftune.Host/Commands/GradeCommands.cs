@@ -35,8 +35,8 @@ public static class GradeCommands
             var document = SkillLookup.Find(a, name, p.GetValue(skillPath), store);
             var file = p.GetValue(expectations);
             var request = file is not null
-                ? new GradeRequest(name, sessionId, SessionGrader.LoadExpectations(Path.GetFullPath(a.Context.Expand(file), a.Context.WorkingDirectory)), "file:" + file, document?.Description)
-                : new GradeRequest(name, sessionId, SessionGrader.DeriveExpectations(name, document), document is null ? "generic" : "skill_md", document?.Description);
+                ? new GradeRequest(name, sessionId, SessionGrader.LoadExpectations(Path.GetFullPath(a.Context.Expand(file), a.Context.WorkingDirectory)), "file:" + file, document?.DescriptionOneLine)
+                : new GradeRequest(name, sessionId, SessionGrader.DeriveExpectations(name, document), document is null ? "generic" : "skill_md", document?.DescriptionOneLine);
             var llm = a.Get<ILlmClientFactory>().Create(LlmCommands.RunId(a, "grade"));
             var result = await a.Get<SessionGrader>().GradeAsync(store, request, llm, ct).ConfigureAwait(false);
             a.Get<GradingStore>().Save(store, result);
@@ -70,7 +70,7 @@ public static class GradeCommands
                     documents[skillName] = document = SkillLookup.Find(a, skillName, null, store);
                 }
 
-                var request = new GradeRequest(skillName, sessionId, SessionGrader.DeriveExpectations(skillName, document), document is null ? "generic" : "skill_md", document?.Description);
+                var request = new GradeRequest(skillName, sessionId, SessionGrader.DeriveExpectations(skillName, document), document is null ? "generic" : "skill_md", document?.DescriptionOneLine);
                 try
                 {
                     var result = await a.Get<SessionGrader>().GradeAsync(store, request, llm, ct).ConfigureAwait(false);

@@ -77,7 +77,7 @@ public static class StatusCommands
         }
         else
         {
-            var table = new Table().AddColumns("skill", "health", "triggers", "explicit", "read, not used", "misses", "trigger rate", "trend", "last used");
+            var table = new Table().AddColumns("skill", "health", "triggers", "explicit", "read, not used", "misses", "trigger rate", "trend", "last used", "graded (pass rate)");
             foreach (var s in report.Skills)
             {
                 table.AddRow(
@@ -89,7 +89,8 @@ public static class StatusCommands
                     s.Misses > 0 ? $"[yellow]{s.Misses}[/]" : "0",
                     s.TriggerRate is { } r ? r.ToString("P0", CultureInfo.InvariantCulture) : "-",
                     Trend(s.Trend, s.Windows),
-                    s.LastUsedAt is { } at ? at.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) : "-");
+                    s.LastUsedAt is { } at ? at.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) : "-",
+                    s.Grades is { } g ? $"{g.Graded} ({g.RecentPassRate.ToString("P0", CultureInfo.InvariantCulture)})" : "-");
             }
 
             console.Write(table);
