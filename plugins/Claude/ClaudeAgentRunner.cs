@@ -46,7 +46,7 @@ public sealed class ClaudeAgentRunner : IAgentRunner
     public string? ProjectSkillFolder => ".claude/skills";
 
     /// <inheritdoc />
-    public bool IsAvailable(PlatformContext context) => FindOnPath(context) is not null;
+    public bool IsAvailable(PlatformContext context) => ClaudeDetection.FindOnPath(context, Executable) is not null;
 
     /// <inheritdoc />
     public async Task<AgentCompletion> CompleteAsync(AgentCompletionRequest request, CancellationToken cancellationToken)
@@ -141,23 +141,9 @@ public sealed class ClaudeAgentRunner : IAgentRunner
         }
     }
 
-    private string? FindOnPath(PlatformContext context)
-    {
-        foreach (var dir in (context.Environment("PATH") ?? string.Empty).Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
-        {
-            var candidate = Path.Combine(dir, Executable);
-            if (File.Exists(candidate))
-            {
-                return candidate;
-            }
-        }
-
-        return null;
-    }
-
     private async Task<(int Exit, string Stdout, string Stderr)> RunAsync(List<string> args, string stdin, string workingDirectory, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        var executable = FindOnPath(_context) ?? throw new AgentRunnerException($"'{Executable}' was not found on PATH.", transient: false);
+        var executable = ClaudeDetection.FindOnPath(_context, Executable) ?? throw new AgentRunnerException($"'{Executable}' was not found on PATH.", transient: false);
         var info = new ProcessStartInfo(executable)
         {
             RedirectStandardInput = true,

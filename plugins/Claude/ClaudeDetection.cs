@@ -135,7 +135,8 @@ internal static class ClaudeDetection
         }
     }
 
-    private static string? FindOnPath(PlatformContext context, string name) =>
+    /// <summary>The full path of executable <paramref name="name"/> on the context's PATH (<c>.exe</c>/<c>.cmd</c> on Windows), or null.</summary>
+    internal static string? FindOnPath(PlatformContext context, string name) =>
         (context.Environment("PATH") ?? string.Empty).Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
             .SelectMany(dir => OperatingSystem.IsWindows() ? new[] { Path.Combine(dir, name + ".exe"), Path.Combine(dir, name + ".cmd") } : [Path.Combine(dir, name)])
             .FirstOrDefault(File.Exists);
