@@ -101,7 +101,9 @@ public sealed class InstallProcessTests : IDisposable
 
         var uninstall = Json(_cli.Run("uninstall"));
         Assert.True(uninstall.RootElement.GetProperty("home_removed").GetBoolean());
-        Assert.False(Directory.Exists(Home.Root));
+        Assert.Equal([Home.BackupsPath], Directory.EnumerateFileSystemEntries(Home.Root));
+        Assert.Equal(Home.BackupsPath, uninstall.RootElement.GetProperty("backups_kept").GetString());
+        Assert.NotEmpty(Directory.EnumerateFiles(Home.BackupsPath));
         Assert.Equal(UserSettings, File.ReadAllText(ClaudeSettingsPath));
     }
 

@@ -92,8 +92,9 @@ public static class InstallCommands
                 }
 
                 var homeRemoved = removeHome && RemoveHome(a);
+                var backupsKept = homeRemoved && Directory.Exists(a.Home.BackupsPath) ? a.Home.BackupsPath : null;
                 var changed = results.Where(r => r.Changes.Count > 0).ToList();
-                a.Output.Result(new { dry_run = dry, home = a.Home.Root, home_removed = homeRemoved, agents = changed, skipped }, console =>
+                a.Output.Result(new { dry_run = dry, home = a.Home.Root, home_removed = homeRemoved, backups_kept = backupsKept, agents = changed, skipped }, console =>
                 {
                     Render(console, changed, dry);
                     foreach (var s in skipped)
@@ -102,6 +103,10 @@ public static class InstallCommands
                     }
 
                     console.MarkupLine(homeRemoved ? $"Removed {Markup.Escape(a.Home.Root)}." : $"Kept {Markup.Escape(a.Home.Root)}.");
+                    if (backupsKept is not null)
+                    {
+                        console.MarkupLine($"Kept the backups of your files in {Markup.Escape(backupsKept)}; delete them when you no longer need them.");
+                    }
                 });
                 return 0;
             });
@@ -204,7 +209,9 @@ public static class InstallCommands
             : throw new SelftuneException(ErrorCodes.NotFound, "No agent was detected on this machine; name one with --agent.", $"selftune install --agent {Platforms.ClaudeCode}");
     }
 
-    /// <summary>Deletes the selftune home, if it is one (it holds selftune's store or config, and is not the user's home).</summary>
+    /// <summary>Deletes the selftune home, if it is one (it holds selftune's store or config, and is not the user's home),
+    /// except <c>backups/</c> when it holds anything: those are the only copies of the user's files as they were before
+    /// selftune changed them.</summary>
     private static bool RemoveHome(App a)
     {
         var root = a.Home.Root;
@@ -221,7 +228,25 @@ public static class InstallCommands
 
         try
         {
-            Directory.Delete(root, recursive: true);
+            var keepBackups = Directory.Exists(a.Home.BackupsPath) && Directory.EnumerateFileSystemEntries(a.Home.BackupsPath).Any();
+            if (!keepBackups)
+            {
+                Directory.Delete(root, recursive: true);
+                return true;
+            }
+
+            foreach (var entry in Directory.EnumerateFileSystemEntries(root).Where(e => Path.GetFullPath(e) != Path.GetFullPath(a.Home.BackupsPath)).ToList())
+            {
+                if (Directory.Exists(entry))
+                {
+                    Directory.Delete(entry, recursive: true);
+                }
+                else
+                {
+                    File.Delete(entry);
+                }
+            }
+
             return true;
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
