@@ -32,6 +32,29 @@ public sealed class StoreTests : IDisposable
     }
 
     [Fact]
+    public async Task ProcessesOpeningAFreshStoreAtOnceMigrateItOnce()
+    {
+        // An empty database already in WAL mode: what a second process finds while the first is still migrating.
+        using (var empty = new SqliteConnection($"Data Source={DbPath};Pooling=False"))
+        {
+            empty.Open();
+            using var wal = empty.CreateCommand();
+            wal.CommandText = "PRAGMA journal_mode = WAL";
+            wal.ExecuteNonQuery();
+        }
+
+        using var start = new Barrier(8);
+        var opens = Enumerable.Range(0, 8).Select(_ => Task.Run(() =>
+        {
+            start.SignalAndWait();
+            using var store = SelftuneStore.Open(DbPath);
+            return store.SchemaVersion;
+        }));
+
+        Assert.All(await Task.WhenAll(opens), v => Assert.Equal(SelftuneStore.LatestVersion, v));
+    }
+
+    [Fact]
     public void AStoreFromANewerSelftuneIsRefusedAndNotAltered()
     {
         using (var store = SelftuneStore.Open(DbPath))

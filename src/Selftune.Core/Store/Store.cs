@@ -184,7 +184,18 @@ public sealed class SelftuneStore : IDisposable
 
         foreach (var (version, name, sql) in AllMigrations.Value.Where(m => m.Version > current))
         {
-            using var tx = Connection.BeginTransaction();
+            // BEGIN IMMEDIATE, then look again: another process (a hook drain, a sync) may have applied it meanwhile.
+            using var tx = Connection.BeginTransaction(deferred: false);
+            using (var check = Connection.CreateCommand())
+            {
+                check.Transaction = tx;
+                check.CommandText = "PRAGMA user_version";
+                if ((long)check.ExecuteScalar()! >= version)
+                {
+                    continue;
+                }
+            }
+
             using (var command = Connection.CreateCommand())
             {
                 command.Transaction = tx;
