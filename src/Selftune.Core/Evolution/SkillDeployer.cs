@@ -1,0 +1,176 @@
+using Selftune.Core.Configuration;
+using Selftune.Core.Skills;
+
+namespace Selftune.Core.Evolution;
+
+/// <summary>What a deploy did.</summary>
+/// <param name="ProposalId">The proposal deployed.</param>
+/// <param name="SkillPath">The SKILL.md rewritten.</param>
+/// <param name="BackupPath">The timestamped backup of the bytes before the deploy.</param>
+/// <param name="BeforeSha256">Hash of the file before.</param>
+/// <param name="AfterSha256">Hash of the file after.</param>
+public sealed record DeployResult(string ProposalId, string SkillPath, string BackupPath, string BeforeSha256, string AfterSha256);
+
+/// <summary>What a rollback did.</summary>
+/// <param name="Skill">The skill.</param>
+/// <param name="SkillPath">The SKILL.md restored.</param>
+/// <param name="Undone">The deploys undone, newest first.</param>
+/// <param name="RestoredSha256">Hash of the bytes restored.</param>
+/// <param name="Source">Where the bytes came from: <c>backup</c> (the timestamped backup file) or <c>audit_trail</c> (the store).</param>
+/// <param name="BackupOfCurrent">The backup of the file as it was just before the rollback.</param>
+/// <param name="Reason">Why (a person's request, or the watch verdict).</param>
+public sealed record RollbackResult(string Skill, string SkillPath, IReadOnlyList<string> Undone, string RestoredSha256, string Source, string BackupOfCurrent, string Reason);
+
+/// <summary>
+/// Writes SKILL.md files, the only place evolution touches them: a deploy replaces only the description (see
+/// <see cref="DescriptionEditor"/>) after a timestamped backup, atomically; a rollback restores the exact earlier bytes
+/// from the backup (or, when it is gone or altered, from the bytes kept in the store). Every write is a
+/// <see cref="SkillVersion"/> and an audit row.
+/// </summary>
+public sealed class SkillDeployer
+{
+    /// <summary>The <c>--to</c> value that restores the file as it was before the first deploy still in effect.</summary>
+    public const string Original = "original";
+
+    private readonly SelftuneHome _home;
+    private readonly TimeProvider _time;
+
+    /// <summary>Creates the deployer.</summary>
+    /// <param name="home">Backups go to <c>&lt;home&gt;/backups/skills/&lt;skill&gt;/</c>.</param>
+    /// <param name="time">The clock.</param>
+    public SkillDeployer(SelftuneHome home, TimeProvider time)
+    {
+        _home = home;
+        _time = time;
+    }
+
+    /// <summary>Deploys a validated proposal.</summary>
+    /// <param name="trail">The audit trail.</param>
+    /// <param name="proposal">The proposal (status <see cref="AuditActions.Validated"/>).</param>
+    /// <exception cref="SelftuneException"><see cref="ErrorCodes.UnsafeEdit"/> when the SKILL.md changed since validation, is
+    /// unparseable, or could not be written (the original is then unchanged and a <c>deploy_failed</c> row is recorded).</exception>
+    public DeployResult Deploy(AuditTrail trail, Proposal proposal)
+    {
+        if (proposal.Status != AuditActions.Validated)
+        {
+            throw new SelftuneException(ErrorCodes.InvalidArgument, $"Proposal {proposal.ProposalId} is '{proposal.Status}'; only a validated proposal can be deployed.", $"selftune history --skill {proposal.SkillName}");
+        }
+
+        var (current, newBytes) = DescriptionEditor.Plan(proposal.SkillPath, proposal.OriginalSha256, proposal.ProposedDescription);
+        var now = _time.GetUtcNow();
+        string backup;
+        try
+        {
+            backup = AtomicFile.Backup(current.Path, BackupFolder(proposal.SkillName), now)!;
+            AtomicFile.WriteAllBytes(current.Path, newBytes);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            trail.Record(proposal.SkillName, proposal.ProposalId, AuditActions.DeployFailed, proposal.Heuristic, $"Could not write {current.Path}: {ex.Message}. The original is unchanged.", null, now);
+            throw new SelftuneException(ErrorCodes.UnsafeEdit, $"Could not write '{current.Path}' ({ex.Message}); the original is unchanged.", "selftune doctor", inner: ex);
+        }
+
+        var result = new DeployResult(proposal.ProposalId, current.Path, backup, current.Sha256, DescriptionEditor.Hash(newBytes));
+        trail.AddVersion(proposal.SkillName, current.Path, proposal.ProposalId, AuditActions.Deployed, now, current.Bytes, newBytes, backup);
+        trail.Record(proposal.SkillName, proposal.ProposalId, AuditActions.Deployed, proposal.Heuristic,
+            $"Deployed the new description to {current.Path} (backup {backup}).",
+            new { result.SkillPath, result.BackupPath, result.BeforeSha256, result.AfterSha256, DescriptionBefore = current.Description, DescriptionAfter = proposal.ProposedDescription },
+            now);
+        return result;
+    }
+
+    /// <summary>The deploys of <paramref name="skill"/> still in effect, oldest first (deployed and not rolled back).</summary>
+    public static IReadOnlyList<SkillVersion> ActiveDeploys(AuditTrail trail, string skill)
+    {
+        var deployed = trail.Proposals(skill).Where(p => p.Status == AuditActions.Deployed).Select(p => p.ProposalId).ToHashSet(StringComparer.Ordinal);
+        return trail.Versions(skill).Where(v => v.Action == AuditActions.Deployed && v.ProposalId is not null && deployed.Contains(v.ProposalId)).ToList();
+    }
+
+    /// <summary>Rolls back deploys of <paramref name="skill"/>.</summary>
+    /// <param name="trail">The audit trail.</param>
+    /// <param name="skill">The skill.</param>
+    /// <param name="to">Null: undo the latest deploy. A proposal id: undo every deploy after it, restoring the version it
+    /// deployed. <see cref="Original"/>: undo every deploy in effect.</param>
+    /// <param name="reason">Why, recorded in the audit row.</param>
+    /// <param name="force">Roll back even when the SKILL.md was edited since selftune last wrote it (the edit is kept in a backup).</param>
+    /// <exception cref="SelftuneException"><see cref="ErrorCodes.NotFound"/> when there is nothing to roll back or the
+    /// proposal is not a deploy in effect; <see cref="ErrorCodes.UnsafeEdit"/> when the file was edited since (without
+    /// <paramref name="force"/>) or cannot be written (it is then unchanged).</exception>
+    public RollbackResult Rollback(AuditTrail trail, string skill, string? to, string reason, bool force = false)
+    {
+        var active = ActiveDeploys(trail, skill);
+        if (active.Count == 0)
+        {
+            throw new SelftuneException(ErrorCodes.NotFound, $"Skill '{skill}' has no deploy in effect to roll back.", $"selftune history --skill {skill}");
+        }
+
+        var from = to switch
+        {
+            null => active.Count - 1,
+            Original => 0,
+            _ => active.ToList().FindIndex(v => v.ProposalId == to) + 1,
+        };
+        if (from == 0 && to is not (null or Original))
+        {
+            throw new SelftuneException(ErrorCodes.NotFound, $"Proposal '{to}' is not a deploy of '{skill}' still in effect.", $"selftune history --skill {skill}");
+        }
+
+        if (from >= active.Count)
+        {
+            throw new SelftuneException(ErrorCodes.NotFound, $"Proposal '{to}' is already the current version of '{skill}'; there is nothing after it to roll back.", $"selftune history --skill {skill}");
+        }
+
+        var undone = active.Skip(from).Reverse().ToList();
+        var oldest = active[from];
+        var latestWrite = trail.Versions(skill)[^1];
+        var path = latestWrite.SkillPath;
+        var current = File.Exists(path) ? File.ReadAllBytes(path) : [];
+        if (DescriptionEditor.Hash(current) != latestWrite.AfterSha256 && !force)
+        {
+            throw new SelftuneException(
+                ErrorCodes.UnsafeEdit,
+                $"'{path}' was changed since selftune last wrote it on {latestWrite.OccurredAt:u}; nothing was written. Roll back anyway with --force (the current file is backed up first).",
+                $"selftune rollback --skill {skill}{(to is null ? string.Empty : " --to " + to)} --force");
+        }
+
+        var (bytes, source) = RestoreBytes(trail, oldest);
+        var now = _time.GetUtcNow();
+        string backup;
+        try
+        {
+            backup = AtomicFile.Backup(path, BackupFolder(skill), now) ?? string.Empty;
+            AtomicFile.WriteAllBytes(path, bytes);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new SelftuneException(ErrorCodes.UnsafeEdit, $"Could not write '{path}' ({ex.Message}); it is unchanged.", "selftune doctor", inner: ex);
+        }
+
+        var result = new RollbackResult(skill, path, undone.Select(v => v.ProposalId!).ToList(), DescriptionEditor.Hash(bytes), source, backup, reason);
+        trail.AddVersion(skill, path, undone[0].ProposalId, AuditActions.RolledBack, now, current, bytes, backup);
+        foreach (var v in undone)
+        {
+            var heuristic = trail.Proposal(v.ProposalId!)?.Heuristic ?? false;
+            trail.Record(skill, v.ProposalId, AuditActions.RolledBack, heuristic, $"Rolled back: {reason}. Restored {path} from the {source.Replace('_', ' ')}.", result, now);
+        }
+
+        return result;
+    }
+
+    private static (byte[] Bytes, string Source) RestoreBytes(AuditTrail trail, SkillVersion version)
+    {
+        if (version.BackupPath is { } backup && File.Exists(backup))
+        {
+            var bytes = File.ReadAllBytes(backup);
+            if (DescriptionEditor.Hash(bytes) == version.BeforeSha256)
+            {
+                return (bytes, "backup");
+            }
+        }
+
+        return (trail.VersionBytes(version.Id, before: true), "audit_trail");
+    }
+
+    private string BackupFolder(string skill) =>
+        Path.Combine(_home.BackupsPath, "skills", string.Concat(skill.Select(c => char.IsLetterOrDigit(c) || c is '-' or '_' or '.' ? c : '_')));
+}

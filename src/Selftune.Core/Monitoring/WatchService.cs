@@ -1,0 +1,242 @@
+using System.Text.Json;
+using Selftune.Core.Evolution;
+using Selftune.Core.Store;
+
+namespace Selftune.Core.Monitoring;
+
+/// <summary>What watch concluded about a deploy.</summary>
+public enum WatchVerdict
+{
+    /// <summary>No measure got worse by more than the threshold.</summary>
+    Stable,
+    /// <summary>At least one measure got worse by more than the threshold.</summary>
+    Regressed,
+    /// <summary>Too few sessions before or after the deploy to judge it.</summary>
+    NotEnoughData,
+}
+
+/// <summary>Watch's thresholds.</summary>
+/// <param name="MinSessions">Sessions using the skill needed on each side of the deploy before judging it.</param>
+/// <param name="WindowSessions">Most recent sessions compared on each side.</param>
+/// <param name="Threshold">Largest tolerated change of a rate (0..1, absolute) before it counts as a regression.</param>
+public sealed record WatchOptions(int MinSessions = 3, int WindowSessions = 20, double Threshold = 0.10);
+
+/// <summary>The live-traffic measures of a skill over a set of sessions. A turn is an actionable prompt and what the
+/// agent did until the next one.</summary>
+/// <param name="Sessions">Sessions in which the skill came into play (triggered, invoked by name, or its SKILL.md read).</param>
+/// <param name="WantedTurns">Turns that show the skill was wanted: it triggered, the user invoked it by name, or the agent read its SKILL.md.</param>
+/// <param name="TriggeredTurns">Wanted turns in which the agent invoked it by itself (a trigger).</param>
+/// <param name="TriggerRate"><paramref name="TriggeredTurns"/> / <paramref name="WantedTurns"/>; null when no turn wanted it.</param>
+/// <param name="FalseTriggers">Triggers the user then overrode: the turn was interrupted, or the user invoked another skill by name in it.</param>
+/// <param name="FalseTriggerRate"><paramref name="FalseTriggers"/> / <paramref name="TriggeredTurns"/>; null without triggers.</param>
+/// <param name="ToolCalls">Tool calls in the turns the skill ran in.</param>
+/// <param name="ToolErrors">Of which failed.</param>
+/// <param name="ToolErrorRate"><paramref name="ToolErrors"/> / <paramref name="ToolCalls"/>; null without tool calls.</param>
+public sealed record WatchMeasures(int Sessions, int WantedTurns, int TriggeredTurns, double? TriggerRate, int FalseTriggers, double? FalseTriggerRate, int ToolCalls, int ToolErrors, double? ToolErrorRate);
+
+/// <summary>The result of watching a deploy.</summary>
+/// <param name="Skill">The skill.</param>
+/// <param name="ProposalId">The deploy watched.</param>
+/// <param name="DeployedAt">When it was deployed (UTC).</param>
+/// <param name="Verdict">The verdict.</param>
+/// <param name="Before">Measures over sessions started before the deploy.</param>
+/// <param name="After">Measures over sessions started after it.</param>
+/// <param name="Regressions">What got worse, one sentence each.</param>
+/// <param name="Options">The thresholds used.</param>
+/// <param name="Message">The verdict for a person.</param>
+/// <param name="RolledBack">The rollback done with <c>--auto-rollback</c>, when there was one.</param>
+/// <param name="NextCommand">What to do next, when anything.</param>
+public sealed record WatchReport(
+    string Skill,
+    string ProposalId,
+    DateTimeOffset DeployedAt,
+    WatchVerdict Verdict,
+    WatchMeasures Before,
+    WatchMeasures After,
+    IReadOnlyList<string> Regressions,
+    WatchOptions Options,
+    string Message,
+    RollbackResult? RolledBack,
+    string? NextCommand);
+
+/// <summary>
+/// Compares a skill's live traffic after its latest deploy with the same measures before it — trigger rate on turns
+/// that wanted the skill, false-trigger rate, tool error rate in the turns it ran — once enough sessions exist on both
+/// sides (a session is on the side of the deploy it <em>started</em> on, because agents read skill descriptions at
+/// session start). Sessions selftune's own replays created (cwd under a <c>selftune-replay-</c> folder) are ignored.
+/// Each check is stored in <c>watch_checks</c>; with auto-rollback a regression undoes the deploy.
+/// </summary>
+public sealed class WatchService
+{
+    private readonly SkillDeployer _deployer;
+    private readonly TimeProvider _time;
+
+    /// <summary>Creates the service.</summary>
+    public WatchService(SkillDeployer deployer, TimeProvider time)
+    {
+        _deployer = deployer;
+        _time = time;
+    }
+
+    /// <summary>Watches the latest deploy of <paramref name="skill"/> still in effect.</summary>
+    /// <param name="store">The store.</param>
+    /// <param name="skill">The skill.</param>
+    /// <param name="options">Thresholds.</param>
+    /// <param name="autoRollback">Undo the deploy when it regressed.</param>
+    /// <exception cref="SelftuneException"><see cref="ErrorCodes.NotFound"/> when the skill has no deploy in effect.</exception>
+    public WatchReport Watch(SelftuneStore store, string skill, WatchOptions options, bool autoRollback)
+    {
+        var trail = new AuditTrail(store);
+        var deploy = SkillDeployer.ActiveDeploys(trail, skill).LastOrDefault()
+            ?? throw new SelftuneException(ErrorCodes.NotFound, $"Skill '{skill}' has no deploy in effect to watch.", $"selftune evolve --skill {skill}");
+        var deployedAt = deploy.OccurredAt.ToUnixTimeMilliseconds();
+        var sessions = RelevantSessions(store, skill);
+        var before = Measure(store, skill, sessions.Where(s => s.Started < deployedAt).TakeLast(options.WindowSessions).Select(s => s.Id).ToList());
+        var after = Measure(store, skill, sessions.Where(s => s.Started >= deployedAt).TakeLast(options.WindowSessions).Select(s => s.Id).ToList());
+
+        var regressions = new List<string>();
+        WatchVerdict verdict;
+        string message;
+        if (after.Sessions < options.MinSessions || before.Sessions < options.MinSessions)
+        {
+            verdict = WatchVerdict.NotEnoughData;
+            message = $"Not enough data: {after.Sessions} session(s) used '{skill}' since the deploy and {before.Sessions} before it; watch judges once both reach {options.MinSessions} (watch.min_sessions).";
+        }
+        else
+        {
+            Compare("trigger rate on turns that wanted the skill", before.TriggerRate, after.TriggerRate, higherIsBetter: true, options.Threshold, regressions);
+            Compare("false-trigger rate", before.FalseTriggerRate, after.FalseTriggerRate, higherIsBetter: false, options.Threshold, regressions);
+            Compare("tool error rate in the skill's turns", before.ToolErrorRate, after.ToolErrorRate, higherIsBetter: false, options.Threshold, regressions);
+            verdict = regressions.Count > 0 ? WatchVerdict.Regressed : WatchVerdict.Stable;
+            message = verdict == WatchVerdict.Regressed
+                ? $"Regressed since deploy {deploy.ProposalId}: {string.Join("; ", regressions)}."
+                : $"Stable: no measure got worse by more than {options.Threshold:0.##} over {after.Sessions} session(s) since deploy {deploy.ProposalId}.";
+        }
+
+        RollbackResult? rolledBack = null;
+        if (verdict == WatchVerdict.Regressed && autoRollback)
+        {
+            rolledBack = _deployer.Rollback(trail, skill, to: null, reason: $"watch: {string.Join("; ", regressions)}");
+        }
+
+        var next = verdict switch
+        {
+            WatchVerdict.Regressed when rolledBack is null => $"selftune rollback --skill {skill}",
+            WatchVerdict.NotEnoughData => $"selftune sync && selftune watch --skill {skill}",
+            _ => null,
+        };
+        var report = new WatchReport(skill, deploy.ProposalId!, deploy.OccurredAt, verdict, before, after, regressions, options, message, rolledBack, next);
+        store.Execute(
+            "INSERT INTO watch_checks (skill_name, proposal_id, checked_at, verdict, evidence) VALUES ($s, $p, $at, $v, $e)",
+            ("$s", skill), ("$p", deploy.ProposalId), ("$at", _time.GetUtcNow().ToUnixTimeMilliseconds()),
+            ("$v", JsonNamingPolicy.SnakeCaseLower.ConvertName(verdict.ToString())), ("$e", JsonSerializer.Serialize(report, Json.Options)));
+        return report;
+    }
+
+    private static void Compare(string what, double? before, double? after, bool higherIsBetter, double threshold, List<string> regressions)
+    {
+        if (before is not { } b || after is not { } a)
+        {
+            return;
+        }
+
+        var worse = higherIsBetter ? b - a : a - b;
+        if (worse > threshold + 1e-9)
+        {
+            regressions.Add($"{what} {(higherIsBetter ? "fell" : "rose")} from {b:0.00} to {a:0.00}");
+        }
+    }
+
+    private static List<(string Id, long Started)> RelevantSessions(SelftuneStore store, string skill) => store.Query(
+        """
+        SELECT s.session_id, coalesce(s.started_at, (SELECT min(p.occurred_at) FROM prompts p WHERE p.session_id = s.session_id), 0) AS started
+        FROM sessions s
+        WHERE s.session_id IN (SELECT session_id FROM skill_invocations WHERE skill_name = $s OR substr(skill_name, -length($s) - 1) = ':' || $s)
+          AND (s.cwd IS NULL OR s.cwd NOT LIKE '%selftune-replay-%')
+        ORDER BY started, s.session_id
+        """,
+        r => (r.GetString(0), r.GetInt64(1)),
+        ("$s", skill));
+
+    private static WatchMeasures Measure(SelftuneStore store, string skill, IReadOnlyList<string> sessionIds)
+    {
+        if (sessionIds.Count == 0)
+        {
+            return new WatchMeasures(0, 0, 0, null, 0, null, 0, 0, null);
+        }
+
+        var turns = new Dictionary<string, Turn>(StringComparer.Ordinal);
+        var ids = string.Join(',', sessionIds.Select((_, i) => $"$s{i}"));
+        var parameters = sessionIds.Select((id, i) => ($"$s{i}", (object?)id)).Append(("$skill", skill)).ToArray();
+        var prompts = store.Query($"SELECT prompt_id, session_id, occurred_at FROM prompts WHERE actionable = 1 AND session_id IN ({ids}) ORDER BY session_id, occurred_at",
+            r => (Id: r.GetString(0), Session: r.GetString(1), At: r.GetInt64(2)), parameters)
+            .GroupBy(p => p.Session).ToDictionary(g => g.Key, g => g.ToList(), StringComparer.Ordinal);
+
+        Turn TurnOf(string session, string? promptId, long at)
+        {
+            var key = promptId is not null && prompts.TryGetValue(session, out var ps) && ps.Any(p => p.Id == promptId)
+                ? promptId
+                : prompts.TryGetValue(session, out var list) && list.LastOrDefault(p => p.At <= at) is { Id: not null } last ? last.Id : session + "#before-first-prompt";
+            if (!turns.TryGetValue(key, out var turn))
+            {
+                turns[key] = turn = new Turn();
+            }
+
+            return turn;
+        }
+
+        foreach (var (session, promptId, at, kind, name) in store.Query(
+            $"SELECT session_id, prompt_id, occurred_at, kind, skill_name FROM skill_invocations WHERE session_id IN ({ids})",
+            r => (r.GetString(0), r.IsDBNull(1) ? null : r.GetString(1), r.GetInt64(2), r.GetString(3), r.GetString(4)), parameters))
+        {
+            var turn = TurnOf(session, promptId, at);
+            if (name == skill || name.EndsWith(":" + skill, StringComparison.Ordinal))
+            {
+                turn.Triggered |= kind == "implicit";
+                turn.Explicit |= kind == "explicit";
+                turn.Read |= kind == "read";
+            }
+            else
+            {
+                turn.OtherExplicit |= kind == "explicit";
+            }
+        }
+
+        foreach (var (session, at) in store.Query($"SELECT session_id, occurred_at FROM session_errors WHERE kind = 'interrupted' AND session_id IN ({ids})",
+            r => (r.GetString(0), r.GetInt64(1)), parameters))
+        {
+            TurnOf(session, null, at).Interrupted = true;
+        }
+
+        var calls = store.Query($"SELECT session_id, prompt_id, occurred_at, is_error FROM tool_calls WHERE session_id IN ({ids})",
+            r => (Session: r.GetString(0), Prompt: r.IsDBNull(1) ? null : r.GetString(1), At: r.GetInt64(2), Error: r.GetInt64(3) == 1), parameters);
+        var skillTurns = turns.Values.Where(t => t.Triggered || t.Explicit).ToHashSet();
+        var toolCalls = 0;
+        var toolErrors = 0;
+        foreach (var call in calls)
+        {
+            if (skillTurns.Contains(TurnOf(call.Session, call.Prompt, call.At)))
+            {
+                toolCalls++;
+                toolErrors += call.Error ? 1 : 0;
+            }
+        }
+
+        var wanted = turns.Values.Count(t => t.Triggered || t.Explicit || t.Read);
+        var triggered = turns.Values.Count(t => t.Triggered);
+        var falseTriggers = turns.Values.Count(t => t.Triggered && (t.Interrupted || t.OtherExplicit));
+        return new WatchMeasures(
+            sessionIds.Count, wanted, triggered, Rate(triggered, wanted), falseTriggers, Rate(falseTriggers, triggered), toolCalls, toolErrors, Rate(toolErrors, toolCalls));
+    }
+
+    private static double? Rate(int part, int whole) => whole == 0 ? null : Math.Round((double)part / whole, 4);
+
+    private sealed class Turn
+    {
+        public bool Triggered { get; set; }
+        public bool Explicit { get; set; }
+        public bool Read { get; set; }
+        public bool OtherExplicit { get; set; }
+        public bool Interrupted { get; set; }
+    }
+}
