@@ -34,6 +34,30 @@ public static class ConfigKeys
     /// <summary>Most LLM tokens (input + output) one run may use.</summary>
     public static readonly ConfigKey LlmMaxTokens = new("llm.max_tokens", "2000000", "Budget: most LLM tokens (input + output) one run may use; work stops cleanly when reached.");
 
+    /// <summary>Candidate descriptions one evolve proposes.</summary>
+    public static readonly ConfigKey EvolveCandidates = new("evolve.candidates", "3", "Candidate descriptions one evolve proposes, each aimed at a different cluster of missed queries or invocation type.");
+
+    /// <summary>How evolve validates: <c>auto</c>, <c>judge</c> or <c>replay</c>.</summary>
+    public static readonly ConfigKey EvolveValidation = new("evolve.validation", "auto", "How evolve proves a proposal: auto (replay through the agent when its runner can, else judge), judge (LLM YES/NO votes) or replay (the real agent, one run per query).");
+
+    /// <summary>Judge votes per query.</summary>
+    public static readonly ConfigKey EvolveJudgeRuns = new("evolve.judge_runs", "3", "Judge validation: votes per query (majority wins; odd numbers avoid ties).");
+
+    /// <summary>Queries per judge call.</summary>
+    public static readonly ConfigKey EvolveJudgeBatchSize = new("evolve.judge_batch_size", "25", "Judge validation: queries per LLM call.");
+
+    /// <summary>Wall-clock limit of one replay, in seconds.</summary>
+    public static readonly ConfigKey EvolveReplayTimeoutSeconds = new("evolve.replay_timeout_seconds", "120", "Replay validation: seconds one agent run may take.");
+
+    /// <summary>Sessions watch needs on each side of a deploy.</summary>
+    public static readonly ConfigKey WatchMinSessions = new("watch.min_sessions", "3", "Watch: sessions using the skill needed after a deploy (and before it) before judging it.");
+
+    /// <summary>Sessions watch compares on each side of a deploy.</summary>
+    public static readonly ConfigKey WatchWindowSessions = new("watch.window_sessions", "20", "Watch: most recent sessions using the skill compared on each side of a deploy.");
+
+    /// <summary>Largest tolerated worsening of a watched rate.</summary>
+    public static readonly ConfigKey WatchThreshold = new("watch.threshold", "0.10", "Watch: largest tolerated worsening (absolute, 0..1) of the trigger, false-trigger or tool error rate before a deploy counts as regressed.");
+
     /// <summary>All declared keys.</summary>
     public static IReadOnlyList<ConfigKey> All { get; } =
     [
@@ -47,5 +71,13 @@ public static class ConfigKeys
         LlmTimeoutSeconds,
         LlmMaxCalls,
         LlmMaxTokens,
+        EvolveCandidates,
+        EvolveValidation,
+        EvolveJudgeRuns,
+        EvolveJudgeBatchSize,
+        EvolveReplayTimeoutSeconds,
+        WatchMinSessions,
+        WatchWindowSessions,
+        WatchThreshold,
     ];
 }

@@ -35,6 +35,7 @@ public static class CommandTree
         root.Subcommands.Add(EvalCommands.Create(app));
         root.Subcommands.Add(GradeCommands.Create(app));
         root.Subcommands.Add(LlmCommands.Create(app));
+        EvolutionCommands.Create(app).ToList().ForEach(root.Subcommands.Add);
         root.Runs(app, (a, _) => StatusCommands.RunStatus(a));
         return root;
     }

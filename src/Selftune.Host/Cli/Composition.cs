@@ -2,11 +2,13 @@ using Microsoft.Extensions.DependencyInjection;
 using Selftune.Abstractions;
 using Selftune.Core.Configuration;
 using Selftune.Core.Eval;
+using Selftune.Core.Evolution;
 using Selftune.Core.Grading;
 using Selftune.Core.Hooks;
 using Selftune.Core.Ingest;
 using Selftune.Core.Install;
 using Selftune.Core.Llm;
+using Selftune.Core.Monitoring;
 using Selftune.Core.Pricing;
 using Selftune.Core.Signals;
 using Selftune.Core.Skills;
@@ -30,5 +32,8 @@ public static class Composition
         services.AddSingleton<EvalSetStore>();
         services.AddSingleton<SessionGrader>();
         services.AddSingleton<GradingStore>();
+        services.AddSingleton<SkillDeployer>();
+        services.AddSingleton<EvolutionService>();
+        services.AddSingleton<WatchService>();
     }
 }

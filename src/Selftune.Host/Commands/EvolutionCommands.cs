@@ -1,0 +1,203 @@
+using System.CommandLine;
+using System.Globalization;
+using Selftune.Abstractions;
+using Selftune.Core;
+using Selftune.Core.Configuration;
+using Selftune.Core.Evolution;
+using Selftune.Core.Llm;
+using Selftune.Core.Monitoring;
+using Selftune.Host.Cli;
+using Spectre.Console;
+
+namespace Selftune.Host.Commands;
+
+/// <summary><c>selftune evolve | watch | rollback | history</c>: improve a skill's description, prove it, deploy it,
+/// watch it and undo it.</summary>
+public static class EvolutionCommands
+{
+    private static readonly string[] ValidationMethods = ["auto", "judge", "replay"];
+
+    /// <summary>Creates the commands.</summary>
+    public static IEnumerable<Command> Create(Func<App> app) => [Evolve(app), Watch(app), Rollback(app), History(app)];
+
+    private static Option<string> SkillOption() => new("--skill") { Description = "The skill's name.", Required = true };
+
+    private static Command Evolve(Func<App> app)
+    {
+        var skill = SkillOption();
+        var skillPath = new Option<string?>("--skill-path") { Description = "The skill's SKILL.md or folder (default: the installed skill of that name)." };
+        var dryRun = new Option<bool>("--dry-run") { Description = "Propose and validate, but do not deploy." };
+        var candidates = new Option<int?>("--candidates") { Description = "Candidate descriptions to propose (evolve.candidates, default 3)." };
+        var validation = new Option<string?>("--validation") { Description = "auto (replay when the agent's runner can, else judge), judge or replay (evolve.validation)." };
+        validation.AcceptOnlyFromAmong(ValidationMethods);
+        var command = new Command("evolve", "Propose better descriptions for a skill's missed prompts, prove them on held-out real prompts, and deploy the winner.")
+        {
+            skill, skillPath, dryRun, candidates, validation,
+        };
+        var llm = LlmCommands.AddFlags(command);
+        return command.Runs(app, async (a, p, ct) =>
+        {
+            llm.Apply(a, p);
+            a.Flag(ConfigKeys.EvolveCandidates.Key, p.GetValue(candidates)?.ToString(CultureInfo.InvariantCulture));
+            a.Flag(ConfigKeys.EvolveValidation.Key, p.GetValue(validation));
+            var name = p.GetValue(skill)!;
+            using var store = a.OpenStore();
+            var document = SkillLookup.Find(a, name, p.GetValue(skillPath), store)
+                ?? throw new SelftuneException(ErrorCodes.NotFound, $"No installed SKILL.md was found for '{name}'.", $"selftune evolve --skill {name} --skill-path <folder or SKILL.md>");
+            var factory = a.Get<ILlmClientFactory>();
+            var client = factory.Create(LlmCommands.RunId(a, "evolve"));
+            var heuristic = client.Backend == LlmBackends.Offline;
+            if (!heuristic && !factory.IsAvailable(out var reason))
+            {
+                throw new SelftuneException(ErrorCodes.LlmUnavailable, $"Evolve needs an LLM: {reason}. Or try the loop without one (heuristic proposals, lexical validation) with --llm offline.", $"selftune evolve --skill {name} --llm offline");
+            }
+
+            var tools = new EvolveTools(client, heuristic, EvolutionService.ReplayRunner(store, name, a.All<IAgentRunner>(), a.Context), SkillLookup.Roots(a), Path.Combine(a.Home.Root, "replay-shadowed.json"));
+            var settings = new ValidationSettings(
+                Method(a.Config.Get(ConfigKeys.EvolveValidation.Key)),
+                (int)a.Config.GetInt(ConfigKeys.EvolveJudgeRuns.Key),
+                (int)a.Config.GetInt(ConfigKeys.EvolveJudgeBatchSize.Key),
+                TimeSpan.FromSeconds(a.Config.GetInt(ConfigKeys.EvolveReplayTimeoutSeconds.Key)));
+            var options = new EvolveOptions(name, document.Path, (int)Math.Clamp(a.Config.GetInt(ConfigKeys.EvolveCandidates.Key), 1, 10), p.GetValue(dryRun));
+            var result = await a.Get<EvolutionService>().EvolveAsync(store, options, settings, tools, Progress(a), ct).ConfigureAwait(false);
+            a.Output.Result(result, console => Render(console, result));
+            return 0;
+        });
+    }
+
+    private static Command Watch(Func<App> app)
+    {
+        var skill = SkillOption();
+        var autoRollback = new Option<bool>("--auto-rollback") { Description = "Roll the deploy back when it regressed." };
+        var command = new Command("watch", "Compare a skill's live traffic since its last deploy with before it: stable, regressed or not enough data (exit 1 when regressed).") { skill, autoRollback };
+        return command.Runs(app, (a, p) =>
+        {
+            using var store = a.OpenStore();
+            var options = new WatchOptions(
+                (int)a.Config.GetInt(ConfigKeys.WatchMinSessions.Key),
+                (int)a.Config.GetInt(ConfigKeys.WatchWindowSessions.Key),
+                a.Config.GetDouble(ConfigKeys.WatchThreshold.Key));
+            var report = a.Get<WatchService>().Watch(store, p.GetValue(skill)!, options, p.GetValue(autoRollback));
+            a.Output.Result(report, console => Render(console, report));
+            return report.Verdict == WatchVerdict.Regressed ? 1 : 0;
+        });
+    }
+
+    private static Command Rollback(Func<App> app)
+    {
+        var skill = SkillOption();
+        var to = new Option<string?>("--to") { Description = $"Restore the version a proposal deployed (undoing every deploy after it), or '{SkillDeployer.Original}' for the file before the first deploy in effect. Default: undo the latest deploy." };
+        var force = new Option<bool>("--force") { Description = "Roll back even when the SKILL.md was edited since selftune wrote it (the edit is backed up first)." };
+        var command = new Command("rollback", "Restore a skill's SKILL.md to an earlier version, byte for byte, from the backups or the audit trail.") { skill, to, force };
+        return command.Runs(app, (a, p) =>
+        {
+            using var store = a.OpenStore();
+            var result = a.Get<SkillDeployer>().Rollback(new AuditTrail(store), p.GetValue(skill)!, p.GetValue(to), "requested with selftune rollback", p.GetValue(force));
+            a.Output.Result(result, console =>
+                console.MarkupLine($"Restored [bold]{Markup.Escape(result.SkillPath)}[/] from the {Markup.Escape(result.Source.Replace('_', ' '))}, undoing {Markup.Escape(string.Join(", ", result.Undone))}. The replaced file is kept at {Markup.Escape(result.BackupOfCurrent)}."));
+            return 0;
+        });
+    }
+
+    private static Command History(Func<App> app)
+    {
+        var skill = SkillOption();
+        var command = new Command("history", "List a skill's proposals, deploys, rollbacks and watches, with their evidence.") { skill };
+        return command.Runs(app, (a, p) =>
+        {
+            using var store = a.OpenStore();
+            var history = SkillHistory.Load(store, p.GetValue(skill)!);
+            a.Output.Result(history, console => Render(console, history));
+            return 0;
+        });
+    }
+
+    private static string Method(string? value) => value is not null && ValidationMethods.Contains(value)
+        ? value
+        : throw new SelftuneException(ErrorCodes.ConfigInvalid, $"Setting 'evolve.validation' is '{value}', but it must be auto, judge or replay.", "selftune config set evolve.validation auto");
+
+    private static LineProgress? Progress(App a) => a.Output.CanShowProgress ? new LineProgress(line => a.Output.Error.MarkupLine($"[grey]{Markup.Escape(line)}[/]")) : null;
+
+    private static void Render(IAnsiConsole console, EvolveResult r)
+    {
+        if (r.Heuristic)
+        {
+            console.MarkupLine("[yellow]heuristic mode (--llm offline): key-term proposals checked by a lexical matcher, not by a model or the agent.[/]");
+        }
+
+        if (r.ValidationMethod is not null)
+        {
+            console.MarkupLine($"validation: [bold]{Markup.Escape(r.ValidationMethod)}[/] ({Markup.Escape(r.ValidationNote ?? string.Empty)}) on {r.ValidationEntries} held-out entries; original pass rate {r.Original?.PassRate ?? 0:0.00}");
+        }
+
+        if (r.Candidates.Count > 0)
+        {
+            var table = new Table().AddColumns("proposal", "aim", "status", "pass rate", "why");
+            foreach (var c in r.Candidates)
+            {
+                table.AddRow(Markup.Escape(c.ProposalId ?? "-"), Markup.Escape(c.Aim), Markup.Escape(c.Status),
+                    c.Validation is { } v ? $"{v.Before:0.00} → {v.After:0.00}" : "-", Markup.Escape(c.Reason));
+            }
+
+            console.Write(table);
+        }
+
+        console.MarkupLine($"{(r.Deployed ? "[green]deployed[/]" : "[yellow]not deployed[/]")}: {Markup.Escape(r.Reason)}");
+        console.MarkupLine($"LLM: {r.Spend.Calls} call(s), {r.Spend.InputTokens + r.Spend.OutputTokens} tokens, ${r.Spend.CostUsd.ToString("0.####", CultureInfo.InvariantCulture)}" +
+            (r.Spend.ReplayRuns > 0 ? $"; replay: {r.Spend.ReplayRuns} agent run(s), ${r.Spend.ReplayCostUsd.ToString("0.####", CultureInfo.InvariantCulture)}" : string.Empty));
+        if (r.NextCommand is { } next)
+        {
+            console.MarkupLine($"next: [bold]{Markup.Escape(next)}[/]");
+        }
+    }
+
+    private static void Render(IAnsiConsole console, WatchReport r)
+    {
+        var table = new Table().AddColumns("", "sessions", "trigger rate", "false-trigger rate", "tool error rate");
+        foreach (var (label, m) in new[] { ("before", r.Before), ("after", r.After) })
+        {
+            table.AddRow(label, $"{m.Sessions}", Rate(m.TriggerRate, m.TriggeredTurns, m.WantedTurns), Rate(m.FalseTriggerRate, m.FalseTriggers, m.TriggeredTurns), Rate(m.ToolErrorRate, m.ToolErrors, m.ToolCalls));
+        }
+
+        console.Write(table);
+        var color = r.Verdict switch { WatchVerdict.Stable => "green", WatchVerdict.Regressed => "red", _ => "yellow" };
+        console.MarkupLine($"[{color}]{Markup.Escape(r.Message)}[/]");
+        if (r.RolledBack is { } rb)
+        {
+            console.MarkupLine($"Rolled back: restored {Markup.Escape(rb.SkillPath)} from the {Markup.Escape(rb.Source.Replace('_', ' '))}.");
+        }
+        else if (r.NextCommand is { } next)
+        {
+            console.MarkupLine($"next: [bold]{Markup.Escape(next)}[/]");
+        }
+
+        static string Rate(double? rate, int part, int whole) => rate is { } x ? $"{x:0.00} ({part}/{whole})" : "-";
+    }
+
+    private static void Render(IAnsiConsole console, SkillHistory h)
+    {
+        if (h.Proposals.Count == 0)
+        {
+            console.MarkupLine($"No proposals for [bold]{Markup.Escape(h.Skill)}[/] yet.");
+            return;
+        }
+
+        var table = new Table().AddColumns("proposal", "created", "status", "aim", "evidence");
+        foreach (var p in h.Proposals)
+        {
+            var last = p.Audit.LastOrDefault(e => e.Action is AuditActions.Validated or AuditActions.Rejected);
+            table.AddRow(Markup.Escape(p.Proposal.ProposalId), p.Proposal.CreatedAt.ToString("u", CultureInfo.InvariantCulture),
+                Markup.Escape(p.Proposal.Status + (p.Proposal.Heuristic ? " (heuristic)" : string.Empty)), Markup.Escape(p.Proposal.Aim), Markup.Escape(last?.Message ?? string.Empty));
+        }
+
+        console.Write(table);
+        console.MarkupLine($"Deploys in effect: {Markup.Escape(h.ActiveDeploys.Count == 0 ? "none" : string.Join(", ", h.ActiveDeploys))}." +
+            (h.EditedSinceLastWrite ? " [yellow]The SKILL.md was edited since selftune last wrote it.[/]" : string.Empty));
+    }
+
+    /// <summary>Reports progress lines synchronously, in order.</summary>
+    private sealed class LineProgress(Action<string> write) : IProgress<string>
+    {
+        public void Report(string value) => write(value);
+    }
+}
