@@ -181,7 +181,7 @@ public sealed class EvolutionService
         progress?.Report($"{failures.Missed.Count} of {train.Count(e => e.ShouldTrigger)} should-trigger train queries were missed, in {failures.Clusters.Count} cluster(s).");
         if (failures.Missed.Count == 0)
         {
-            return run.Result(summary, null, [], null, null, null, $"Nothing to improve: the skill triggered by itself on every should-trigger train query of eval set {evalSet.Id}.", null);
+            return run.Result(summary, null, [], null, null, $"Nothing to improve: the skill triggered by itself on every should-trigger train query of eval set {evalSet.Id}.", null);
         }
 
         var (validator, note) = Choose(validation, tools);
@@ -201,7 +201,7 @@ public sealed class EvolutionService
         run.Method = (validator.Method, note);
         if (original.PassCount == held.Count)
         {
-            return run.Result(summary, original, [], null, null, null, $"The original already passes all {held.Count} validation entries; no candidate could prove itself better.", null);
+            return run.Result(summary, original, [], null, null, $"The original already passes all {held.Count} validation entries; no candidate could prove itself better.", null);
         }
 
         var proposer = tools.Heuristic ? new HeuristicDescriptionProposer() : (IDescriptionProposer)new LlmDescriptionProposer(tools.Llm);
@@ -242,19 +242,19 @@ public sealed class EvolutionService
 
         if (winner is null)
         {
-            return run.Result(summary, original, reports, null, null, null, $"No candidate was accepted: {candidates.Count} proposed, none beat the original on the validation split by the required margin.", null);
+            return run.Result(summary, original, reports, null, null, $"No candidate was accepted: {candidates.Count} proposed, none beat the original on the validation split by the required margin.", null);
         }
 
         if (options.DryRun)
         {
-            return run.Result(summary, original, reports, winner.ProposalId, null, null,
+            return run.Result(summary, original, reports, winner.ProposalId, null,
                 $"Dry run: {winner.ProposalId} was validated ({winner.Validation!.Reason}) and not deployed.", $"selftune evolve --skill {options.Skill}");
         }
 
         var deploy = _deployer.Deploy(trail, trail.Proposal(winner.ProposalId!)!);
         progress?.Report($"Deployed {winner.ProposalId} to {deploy.SkillPath} (backup {deploy.BackupPath}).");
         reports = reports.Select(r => r == winner ? r with { Status = AuditActions.Deployed } : r).ToList();
-        return run.Result(summary, original, reports, winner.ProposalId, deploy, true,
+        return run.Result(summary, original, reports, winner.ProposalId, deploy,
             $"Deployed {winner.ProposalId}: {winner.Validation!.Reason}.", $"selftune watch --skill {options.Skill}");
     }
 
@@ -350,13 +350,13 @@ public sealed class EvolutionService
             return (new CandidateReport(id, aim.Label, proposed.Description, action, [], comparison, proposed.Rationale, comparison.Reason), score);
         }
 
-        public EvolveResult Result(FailureSummary summary, DescriptionScore? original, IReadOnlyList<CandidateReport> candidates, string? winner, DeployResult? deploy, bool? deployed, string reason, string? next)
+        public EvolveResult Result(FailureSummary summary, DescriptionScore? original, IReadOnlyList<CandidateReport> candidates, string? winner, DeployResult? deploy, string reason, string? next)
         {
             var usage = tools.Llm.Usage;
             var spend = new EvolveSpend(tools.Llm.Backend, tools.Llm.Model, usage.Calls, usage.InputTokens, usage.OutputTokens, usage.CostUsd, usage.ElapsedMs, ReplayRuns, ReplayCost);
             return new EvolveResult(
                 options.Skill, skill.Path, runId, tools.Heuristic, Method?.Name, Method?.Note, evalSet.Id, evalSet.Train.Count(), held.Count, summary, original,
-                candidates, winner, deployed == true, options.DryRun, deploy, spend, tools.Heuristic ? "[heuristic] " + reason : reason, next);
+                candidates, winner, deploy is not null, options.DryRun, deploy, spend, tools.Heuristic ? "[heuristic] " + reason : reason, next);
         }
 
         private object Evidence(DescriptionScore original, DescriptionScore candidate, Comparison comparison)

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Selftune.Core.Eval;
 using Selftune.Core.Evolution;
 using Selftune.Core.Store;
 
@@ -190,7 +191,7 @@ public sealed class WatchService
             r => (r.GetString(0), r.IsDBNull(1) ? null : r.GetString(1), r.GetInt64(2), r.GetString(3), r.GetString(4)), parameters))
         {
             var turn = TurnOf(session, promptId, at);
-            if (name == skill || name.EndsWith(":" + skill, StringComparison.Ordinal))
+            if (TriggerIndex.Matches(name, skill))
             {
                 turn.Triggered |= kind == "implicit";
                 turn.Explicit |= kind == "explicit";

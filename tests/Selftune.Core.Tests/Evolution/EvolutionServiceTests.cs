@@ -70,6 +70,23 @@ public sealed class EvolutionServiceTests
     }
 
     [Fact]
+    public async Task Between_candidates_with_the_same_pass_rate_the_shorter_wins()
+    {
+        using var f = new EvolutionFixture(SkillMd, "seo-audit");
+        SeedEvalSet(f);
+        var longer = Good + " Be thorough.";
+
+        var result = await Service(f).EvolveAsync(f.Store, new EvolveOptions("seo-audit", f.SkillPath, Candidates: 2), new ValidationSettings("judge"), Tools(f, new ScriptedLlm(longer, Good)), null, default);
+
+        Assert.Equal(result.Candidates[0].Validation!.After, result.Candidates[1].Validation!.After);
+        Assert.Equal(result.Candidates[1].ProposalId, result.WinnerId);
+        Assert.Equal(AuditActions.Rejected, result.Candidates[0].Status);
+        Assert.Contains("another candidate won", result.Candidates[0].Reason, StringComparison.Ordinal);
+        Assert.Equal(AuditActions.Rejected, f.Trail.Proposal(result.Candidates[0].ProposalId!)!.Status);
+        Assert.Equal(Good, SkillFile.Load(f.SkillPath).Description);
+    }
+
+    [Fact]
     public async Task Dry_run_validates_without_deploying()
     {
         using var f = new EvolutionFixture(SkillMd, "seo-audit");
