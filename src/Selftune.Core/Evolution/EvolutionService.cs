@@ -209,13 +209,9 @@ public sealed class EvolutionService
         var aims = failures.Aims(Math.Max(1, options.Candidates));
         for (var i = 0; i < aims.Count; i++)
         {
-            try
+            candidates.Add(await run.CandidateAsync(i + 1, aims[i], failures, proposer, validator, original, ct).ConfigureAwait(false));
+            if (run.BudgetSpent)
             {
-                candidates.Add(await run.CandidateAsync(i + 1, aims[i], failures, proposer, validator, original, ct).ConfigureAwait(false));
-            }
-            catch (SelftuneException ex) when (ex.Code == ErrorCodes.BudgetExhausted)
-            {
-                candidates.Add((new CandidateReport(null, aims[i].Label, null, "failed", [], null, null, ex.Message), null));
                 break;
             }
         }
@@ -286,6 +282,9 @@ public sealed class EvolutionService
 
         public (string Name, string Note)? Method { get; set; }
 
+        /// <summary>True once the LLM budget ran out: no further candidate is tried.</summary>
+        public bool BudgetSpent { get; private set; }
+
         private int ReplayRuns { get; set; }
 
         private decimal ReplayCost { get; set; }
@@ -310,8 +309,9 @@ public sealed class EvolutionService
             {
                 proposed = await proposer.ProposeAsync(new ProposalRequest(options.Skill, skill.Description, aim, failures, limit), ct).ConfigureAwait(false);
             }
-            catch (SelftuneException ex) when (ex.Code == ErrorCodes.LlmBadAnswer)
+            catch (SelftuneException ex) when (ex.Code is ErrorCodes.LlmBadAnswer or ErrorCodes.BudgetExhausted)
             {
+                BudgetSpent = ex.Code == ErrorCodes.BudgetExhausted;
                 progress?.Report($"Candidate {n} ({aim.Label}): no usable proposal: {ex.Message}");
                 return (new CandidateReport(null, aim.Label, null, "failed", [], null, null, ex.Message), null);
             }
@@ -337,9 +337,15 @@ public sealed class EvolutionService
             {
                 score = await ScoreAsync(validator, proposed.Description, ct).ConfigureAwait(false);
             }
-            catch (SelftuneException ex) when (ex.Code == ErrorCodes.LlmBadAnswer || (ex.Code == ErrorCodes.LlmUnavailable && validator is ReplayValidator))
+            catch (SelftuneException ex)
             {
-                _trail.Record(options.Skill, id, AuditActions.Rejected, tools.Heuristic, $"Validation failed: {ex.Message}", null, service._time.GetUtcNow());
+                _trail.Record(options.Skill, id, AuditActions.Rejected, tools.Heuristic, $"Validation did not finish: {ex.Message}", null, service._time.GetUtcNow());
+                BudgetSpent = ex.Code == ErrorCodes.BudgetExhausted;
+                if (!BudgetSpent && ex.Code != ErrorCodes.LlmBadAnswer && !(ex.Code == ErrorCodes.LlmUnavailable && validator is ReplayValidator))
+                {
+                    throw;
+                }
+
                 return (new CandidateReport(id, aim.Label, proposed.Description, AuditActions.Rejected, [], null, proposed.Rationale, "validation failed: " + ex.Message), null);
             }
 

@@ -87,6 +87,23 @@ public sealed class EvolutionServiceTests
     }
 
     [Fact]
+    public async Task A_spent_budget_stops_cleanly_and_leaves_no_proposal_without_a_verdict()
+    {
+        using var f = new EvolutionFixture(SkillMd, "seo-audit");
+        SeedEvalSet(f);
+        var llm = new LlmClient(new ScriptedLlm(Good, Good, Good), LlmBackends.OpenAiCompatible, "scripted", new LlmClientOptions { MaxCalls = 5 });
+        var tools = new EvolveTools(llm, false, null, [], Path.Combine(f.Root, "journal.json"));
+
+        var result = await Service(f).EvolveAsync(f.Store, new EvolveOptions("seo-audit", f.SkillPath, Candidates: 3), new ValidationSettings("judge"), tools, null, default);
+
+        Assert.False(result.Deployed);
+        var candidate = Assert.Single(result.Candidates);
+        Assert.Contains("budget", candidate.Reason, StringComparison.Ordinal);
+        Assert.Equal(5, result.Spend.Calls);
+        Assert.All(f.Trail.Proposals("seo-audit"), p => Assert.Equal(AuditActions.Rejected, p.Status));
+    }
+
+    [Fact]
     public async Task Dry_run_validates_without_deploying()
     {
         using var f = new EvolutionFixture(SkillMd, "seo-audit");
