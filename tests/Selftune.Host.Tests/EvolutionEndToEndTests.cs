@@ -152,6 +152,21 @@ public sealed partial class EvolutionEndToEndTests : IDisposable
     }
 
     [Fact]
+    public void Doctor_restores_a_skill_an_interrupted_replay_left_hidden()
+    {
+        var userSkill = Path.Combine(_cli.UserHome, ".claude", "skills", "research", "SKILL.md");
+        Directory.CreateDirectory(Path.GetDirectoryName(userSkill)!);
+        File.WriteAllText(userSkill + Core.Evolution.ReplayValidator.ShadowSuffix, SkillMd);
+        File.WriteAllText(Path.Combine(_cli.SelftuneHome, "replay-shadowed.json"), JsonSerializer.Serialize(new[] { userSkill }));
+
+        var doctor = _cli.Run("doctor");
+
+        var replay = doctor.Json.GetProperty("checks").EnumerateArray().Single(c => c.GetProperty("name").GetString() == "replay");
+        Assert.Equal("warn", replay.GetProperty("status").GetString());
+        Assert.Equal(SkillMd, File.ReadAllText(userSkill));
+    }
+
+    [Fact]
     public void Offline_mode_runs_the_loop_without_a_model_and_says_so()
     {
         var evolve = _cli.Run("evolve", "--skill", "research", "--skill-path", _skillPath, "--llm", "offline", "--dry-run");

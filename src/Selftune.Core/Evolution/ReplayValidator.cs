@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Selftune.Abstractions;
+using Selftune.Core.Configuration;
 using Selftune.Core.Eval;
 using Selftune.Core.Skills;
 
@@ -57,6 +58,9 @@ public sealed class ReplayValidator : ITriggerValidator
 
     /// <summary>Cost of the runs so far, as the agent reported it (USD).</summary>
     public decimal CostUsd { get; private set; }
+
+    /// <summary>The journal of shadowed skills in <paramref name="home"/>.</summary>
+    public static string JournalPath(SelftuneHome home) => Path.Combine(home.Root, "replay-shadowed.json");
 
     /// <summary>Restores every SKILL.md a previous, interrupted replay left shadowed.</summary>
     /// <param name="journalPath">The journal.</param>

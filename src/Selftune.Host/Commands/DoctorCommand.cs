@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Selftune.Core;
+using Selftune.Core.Evolution;
 using Selftune.Core.Llm;
 using Selftune.Core.Store;
 using Selftune.Host.Cli;
@@ -87,6 +88,10 @@ public static class DoctorCommand
 
         checks.AddRange(HookHealth.Checks(a));
         checks.Add(LlmCheck(a));
+        if (checks[0].Status == "ok" && ReplayValidator.RecoverShadowed(ReplayValidator.JournalPath(a.Home)) is { Count: > 0 } restored)
+        {
+            checks.Add(new HealthCheck("replay", "warn", $"restored {restored.Count} skill(s) an interrupted evolve replay had left hidden: {string.Join(", ", restored)}"));
+        }
 
         return checks;
     }
