@@ -147,7 +147,8 @@ public sealed partial class EvolutionEndToEndTests : IDisposable
         Assert.Equal(30, runs.Length);
         Assert.Equal(30, result.GetProperty("spend").GetProperty("replay_runs").GetInt32());
         Assert.Equal(10, runs.Count(r => r.StartsWith("description: " + Original + "|", StringComparison.Ordinal)));
-        Assert.All(runs, r => Assert.Contains("|sibling|project|", r, StringComparison.Ordinal));
+        Assert.All(runs, r => Assert.Contains("|sibling|project|shadowed|", r, StringComparison.Ordinal));
+        Assert.False(File.Exists(skillPath + Core.Evolution.ReplayValidator.ShadowSuffix));
         Assert.Equal(3, _llm.Requests.Count);
     }
 
@@ -214,7 +215,7 @@ public sealed partial class EvolutionEndToEndTests : IDisposable
     /// <summary>A fake <c>claude</c> for replay: it reads the staged skill in its working directory and "invokes" it — after
     /// an unrelated Bash call, so only a whole-turn reading counts it — when the query and the staged description share two
     /// topic words. It logs, per run, the staged description line, whether the sibling skill was staged beside it and
-    /// whether the workspace is a project root.</summary>
+    /// whether the workspace is a project root, and whether the user's own copy of the skill was hidden.</summary>
     [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
     private string FakeClaude()
     {
@@ -231,7 +232,8 @@ public sealed partial class EvolutionEndToEndTests : IDisposable
             done
             sibling=none; [ -f .claude/skills/pdf/SKILL.md ] && sibling=sibling
             root=none; [ -d .git ] && root=project
-            echo "$(grep -m1 '^description:' "$skill")|$sibling|$root|$n" >> '{{{folder}}}/replays'
+            user=visible; [ -f "$HOME/.claude/skills/research/SKILL.md" ] || user=shadowed
+            echo "$(grep -m1 '^description:' "$skill")|$sibling|$root|$user|$n" >> '{{{folder}}}/replays'
             echo '{"type":"system","subtype":"init","session_id":"s-1","tools":["Bash","Read","Skill"]}'
             echo '{"type":"assistant","message":{"id":"m1","type":"message","role":"assistant","content":[{"type":"tool_use","id":"t1","name":"Bash","input":{"command":"git status"}}]},"session_id":"s-1"}'
             if [ $n -ge 2 ]; then
