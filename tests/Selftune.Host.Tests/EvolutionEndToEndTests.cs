@@ -142,11 +142,13 @@ public sealed partial class EvolutionEndToEndTests : IDisposable
         Assert.True(result.GetProperty("deployed").GetBoolean(), evolve.Stdout);
         Assert.Equal(Better, Core.Skills.SkillFile.Load(skillPath).Description);
 
-        // One agent run per held-out query per description; the original's 10 runs happened once, not once per candidate.
+        // One agent run per held-out query: 10 for the original (once, not once per candidate), 10 for the winner, and 2 for
+        // the broad candidate, stopped once it could no longer beat the original.
         var runs = File.ReadAllLines(Path.Combine(claude, "replays"));
-        Assert.Equal(30, runs.Length);
-        Assert.Equal(30, result.GetProperty("spend").GetProperty("replay_runs").GetInt32());
+        Assert.Equal(22, runs.Length);
+        Assert.Equal(22, result.GetProperty("spend").GetProperty("replay_runs").GetInt32());
         Assert.Equal(10, runs.Count(r => r.StartsWith("description: " + Original + "|", StringComparison.Ordinal)));
+        Assert.StartsWith("stopped after 2 of 10 entries", result.GetProperty("candidates")[2].GetProperty("reason").GetString(), StringComparison.Ordinal);
         Assert.All(runs, r => Assert.Contains("|sibling|project|shadowed|", r, StringComparison.Ordinal));
         Assert.False(File.Exists(skillPath + Core.Evolution.ReplayValidator.ShadowSuffix));
         Assert.Equal(3, _llm.Requests.Count);

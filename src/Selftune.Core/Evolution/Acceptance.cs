@@ -79,4 +79,24 @@ public static class Acceptance
             : failed;
         return new Comparison(original.PassRate, candidate.PassRate, net, regressions, newPasses, failed is null, reason);
     }
+
+    /// <summary>Why a candidate whose first results are <paramref name="triggered"/> can no longer be accepted, whatever
+    /// the remaining entries give; null while it still can. Lets validation that runs one query at a time stop early.</summary>
+    /// <param name="original">The original's results on all entries.</param>
+    /// <param name="entries">All entries.</param>
+    /// <param name="triggered">The candidate's results on the first entries.</param>
+    public static string? Hopeless(DescriptionScore original, IReadOnlyList<EvalEntry> entries, IReadOnlyList<bool> triggered)
+    {
+        var n = entries.Count;
+        var passes = Enumerable.Range(0, triggered.Count).Count(i => triggered[i] == entries[i].ShouldTrigger);
+        var regressions = Enumerable.Range(0, triggered.Count).Count(i => original.Passed[i] && triggered[i] != entries[i].ShouldTrigger);
+        if (regressions >= MaxRegressionShare * n)
+        {
+            return $"stopped after {triggered.Count} of {n} entries: {regressions} regression(s) already reach 5% of {n} entries";
+        }
+
+        return passes + (n - triggered.Count) <= original.PassCount
+            ? $"stopped after {triggered.Count} of {n} entries: even passing every remaining entry it cannot beat the original's {original.PassCount}"
+            : null;
+    }
 }

@@ -189,13 +189,13 @@ public sealed class EvolutionService
         DescriptionScore original;
         try
         {
-            original = await run.ScoreAsync(validator, skill.Description, ct).ConfigureAwait(false);
+            original = DescriptionScore.Of(held, await run.ScoreAsync(validator, skill.Description, null, ct).ConfigureAwait(false));
         }
         catch (SelftuneException ex) when (validator is ReplayValidator && validation.Requested == "auto" && ex.Code == ErrorCodes.LlmUnavailable && tools.Llm.IsAvailable)
         {
             (validator, note) = (Judge(validation, tools), $"auto: replay failed ({ex.Message}); used the judge");
             progress?.Report(note);
-            original = await run.ScoreAsync(validator, skill.Description, ct).ConfigureAwait(false);
+            original = DescriptionScore.Of(held, await run.ScoreAsync(validator, skill.Description, null, ct).ConfigureAwait(false));
         }
 
         run.Method = (validator.Method, note);
@@ -289,15 +289,15 @@ public sealed class EvolutionService
 
         private decimal ReplayCost { get; set; }
 
-        public async Task<DescriptionScore> ScoreAsync(ITriggerValidator validator, string description, CancellationToken ct)
+        public async Task<IReadOnlyList<bool>> ScoreAsync(ITriggerValidator validator, string description, Func<IReadOnlyList<bool>, bool>? giveUp, CancellationToken ct)
         {
-            var triggered = await validator.TriggersAsync(skill, description, held, ct).ConfigureAwait(false);
+            var triggered = await validator.TriggersAsync(skill, description, held, giveUp, ct).ConfigureAwait(false);
             if (validator is ReplayValidator replay)
             {
                 (ReplayRuns, ReplayCost) = (replay.Runs, replay.CostUsd);
             }
 
-            return DescriptionScore.Of(held, triggered);
+            return triggered;
         }
 
         public async Task<(CandidateReport, DescriptionScore?)> CandidateAsync(
@@ -332,10 +332,10 @@ public sealed class EvolutionService
                 return (new CandidateReport(id, aim.Label, proposed.Description, AuditActions.Rejected, checks, null, proposed.Rationale, why), null);
             }
 
-            DescriptionScore score;
+            IReadOnlyList<bool> triggered;
             try
             {
-                score = await ScoreAsync(validator, proposed.Description, ct).ConfigureAwait(false);
+                triggered = await ScoreAsync(validator, proposed.Description, t => Acceptance.Hopeless(original, held, t) is not null, ct).ConfigureAwait(false);
             }
             catch (SelftuneException ex)
             {
@@ -349,9 +349,18 @@ public sealed class EvolutionService
                 return (new CandidateReport(id, aim.Label, proposed.Description, AuditActions.Rejected, [], null, proposed.Rationale, "validation failed: " + ex.Message), null);
             }
 
+            if (triggered.Count < held.Count)
+            {
+                var why = Acceptance.Hopeless(original, held, triggered)!;
+                _trail.Record(options.Skill, id, AuditActions.Rejected, tools.Heuristic, $"Rejected: {why}.", Evidence(original, triggered, null, null), service._time.GetUtcNow());
+                progress?.Report($"Candidate {n} ({aim.Label}): rejected: {why}");
+                return (new CandidateReport(id, aim.Label, proposed.Description, AuditActions.Rejected, [], null, proposed.Rationale, why), null);
+            }
+
+            var score = DescriptionScore.Of(held, triggered);
             var comparison = Acceptance.Compare(original, score);
             var action = comparison.Accepted ? AuditActions.Validated : AuditActions.Rejected;
-            _trail.Record(options.Skill, id, action, tools.Heuristic, (comparison.Accepted ? "Validated: " : "Rejected: ") + comparison.Reason + ".", Evidence(original, score, comparison), service._time.GetUtcNow());
+            _trail.Record(options.Skill, id, action, tools.Heuristic, (comparison.Accepted ? "Validated: " : "Rejected: ") + comparison.Reason + ".", Evidence(original, triggered, score, comparison), service._time.GetUtcNow());
             progress?.Report($"Candidate {n} ({aim.Label}): {action}: {comparison.Reason}");
             return (new CandidateReport(id, aim.Label, proposed.Description, action, [], comparison, proposed.Rationale, comparison.Reason), score);
         }
@@ -365,7 +374,9 @@ public sealed class EvolutionService
                 candidates, winner, deploy is not null, options.DryRun, deploy, spend, tools.Heuristic ? "[heuristic] " + reason : reason, next);
         }
 
-        private object Evidence(DescriptionScore original, DescriptionScore candidate, Comparison comparison)
+        /// <summary>The evidence of a validation: the eval snapshot, per-entry results (only the entries run, when it stopped
+        /// early), the pass rates, the comparison and the spend so far.</summary>
+        private object Evidence(DescriptionScore original, IReadOnlyList<bool> triggered, DescriptionScore? candidate, Comparison? comparison)
         {
             var usage = tools.Llm.Usage;
             return new
@@ -375,9 +386,9 @@ public sealed class EvolutionService
                 heuristic = tools.Heuristic,
                 eval_set_id = evalSet.Id,
                 eval_snapshot = held.Select(e => new { e.Query, e.ShouldTrigger, e.Type, e.Synthetic, e.PromptId }),
-                per_entry = held.Select((e, i) => new { index = i, expected = e.ShouldTrigger, before = original.Triggered[i], after = candidate.Triggered[i] }),
+                per_entry = triggered.Select((t, i) => new { index = i, expected = held[i].ShouldTrigger, before = original.Triggered[i], after = t }),
                 before = new { original.PassRate, original.PassCount, original.ByType },
-                after = new { candidate.PassRate, candidate.PassCount, candidate.ByType },
+                after = candidate is null ? null : new { candidate.PassRate, candidate.PassCount, candidate.ByType },
                 comparison,
                 llm = new { tools.Llm.Backend, tools.Llm.Model, calls_so_far = usage.Calls, cost_usd_so_far = usage.CostUsd, replay_runs_so_far = ReplayRuns, replay_cost_usd_so_far = ReplayCost },
             };

@@ -88,7 +88,7 @@ public sealed class ReplayValidator : ITriggerValidator
 
     /// <inheritdoc />
     /// <exception cref="SelftuneException"><see cref="ErrorCodes.LlmUnavailable"/> when the agent could not run a query (after one retry of a transient failure).</exception>
-    public async Task<IReadOnlyList<bool>> TriggersAsync(SkillFile skill, string description, IReadOnlyList<EvalEntry> entries, CancellationToken ct)
+    public async Task<IReadOnlyList<bool>> TriggersAsync(SkillFile skill, string description, IReadOnlyList<EvalEntry> entries, Func<IReadOnlyList<bool>, bool>? giveUp, CancellationToken ct)
     {
         var name = skill.Name ?? Path.GetFileName(Path.GetDirectoryName(skill.Path))!;
         var workspace = Directory.CreateTempSubdirectory("selftune-replay-").FullName;
@@ -104,6 +104,10 @@ public sealed class ReplayValidator : ITriggerValidator
                 {
                     var result = await ReplayAsync(entry.Query, workspace, ct).ConfigureAwait(false);
                     triggered.Add(result.SkillsInvoked.Any(s => TriggerIndex.Matches(s, name)));
+                    if (triggered.Count < entries.Count && giveUp?.Invoke(triggered) == true)
+                    {
+                        break;
+                    }
                 }
 
                 return triggered;

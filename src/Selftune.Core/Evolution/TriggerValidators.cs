@@ -18,8 +18,10 @@ public interface ITriggerValidator
     /// <param name="skill">The SKILL.md as validated (its name; replay stages the whole file).</param>
     /// <param name="description">The description to test (the original's, or a candidate's).</param>
     /// <param name="entries">The entries.</param>
+    /// <param name="giveUp">Asked after each query by validators that run queries one at a time (replay) with the results
+    /// so far; when it answers true they stop and return those (fewer than <paramref name="entries"/>). Null: run all.</param>
     /// <param name="ct">Cancellation.</param>
-    Task<IReadOnlyList<bool>> TriggersAsync(SkillFile skill, string description, IReadOnlyList<EvalEntry> entries, CancellationToken ct);
+    Task<IReadOnlyList<bool>> TriggersAsync(SkillFile skill, string description, IReadOnlyList<EvalEntry> entries, Func<IReadOnlyList<bool>, bool>? giveUp, CancellationToken ct);
 }
 
 /// <summary>
@@ -59,7 +61,7 @@ public sealed partial class JudgeValidator : ITriggerValidator
 
     /// <inheritdoc />
     /// <exception cref="SelftuneException">From the LLM (unavailable, budget, bad answer: fewer than half the queries answered).</exception>
-    public async Task<IReadOnlyList<bool>> TriggersAsync(SkillFile skill, string description, IReadOnlyList<EvalEntry> entries, CancellationToken ct)
+    public async Task<IReadOnlyList<bool>> TriggersAsync(SkillFile skill, string description, IReadOnlyList<EvalEntry> entries, Func<IReadOnlyList<bool>, bool>? giveUp, CancellationToken ct)
     {
         var yes = new int[entries.Count];
         for (var start = 0; start < entries.Count; start += _batchSize)
@@ -158,6 +160,6 @@ public sealed class LexicalValidator : ITriggerValidator
         QueryText.NamesSkill(query, name) || QueryText.DomainScore(query, QueryText.DomainTerms(name, description, max: 64)) >= MinSharedTerms;
 
     /// <inheritdoc />
-    public Task<IReadOnlyList<bool>> TriggersAsync(SkillFile skill, string description, IReadOnlyList<EvalEntry> entries, CancellationToken ct) =>
+    public Task<IReadOnlyList<bool>> TriggersAsync(SkillFile skill, string description, IReadOnlyList<EvalEntry> entries, Func<IReadOnlyList<bool>, bool>? giveUp, CancellationToken ct) =>
         Task.FromResult<IReadOnlyList<bool>>(entries.Select(e => Triggers(skill.Name ?? string.Empty, description, e.Query)).ToList());
 }

@@ -38,6 +38,29 @@ public sealed class EvolutionRulesTests
         Assert.Equal(newPasses, comparison.NewPasses.Count);
     }
 
+    [Theory]
+    [InlineData("TT", null)]                     // 2 passes, 8 to go: can still reach 10
+    [InlineData("FT", null)]                     // entry 1 is a new pass (the original failed it)
+    [InlineData("TTF", "1 regression(s)")]       // entry 2 regresses: 1 ≥ 5% of 10
+    [InlineData("FFTT", "cannot beat")]          // 2 fails + 6 to go: at most 8, not above the original's 8
+    public void Validation_run_query_by_query_gives_up_once_a_candidate_cannot_be_accepted(string results, string? reason)
+    {
+        // 10 positives; the original fails the first two and passes the rest (8).
+        var entries = Enumerable.Range(0, 10).Select(i => new EvalEntry($"q{i}", true, InvocationType.Implicit, null, null, false, "validation")).ToList();
+        var original = DescriptionScore.Of(entries, Enumerable.Range(0, 10).Select(i => i >= 2).ToList());
+
+        var why = Acceptance.Hopeless(original, entries, results.Select(c => c == 'T').ToList());
+
+        if (reason is null)
+        {
+            Assert.Null(why);
+        }
+        else
+        {
+            Assert.Contains(reason, why, StringComparison.Ordinal);
+        }
+    }
+
     [Fact]
     public void Static_checks_enforce_the_agent_skills_limits_anchors_and_bounded_growth()
     {
@@ -102,12 +125,12 @@ public sealed class EvolutionRulesTests
         });
         var judge = new JudgeValidator(new LlmClient(chat, LlmBackends.OpenAiCompatible, null), runs: 3, batchSize: 10);
 
-        Assert.Equal([true, true, false, false, false], await judge.TriggersAsync(skill, "desc", entries, default));
+        Assert.Equal([true, true, false, false, false], await judge.TriggersAsync(skill, "desc", entries, null, default));
         Assert.Equal(3, chat.Prompts.Count);
         Assert.Equal(3, chat.Prompts.Select(p => string.Join(',', p.Split('\n').Where(l => l.StartsWith("1. ", StringComparison.Ordinal)))).Distinct().Count());
 
         var rambling = new JudgeValidator(new LlmClient(new FuncChat(_ => "I think most of these would trigger the skill."), LlmBackends.OpenAiCompatible, null), 1, 10);
-        var ex = await Assert.ThrowsAsync<SelftuneException>(() => rambling.TriggersAsync(skill, "desc", entries, default));
+        var ex = await Assert.ThrowsAsync<SelftuneException>(() => rambling.TriggersAsync(skill, "desc", entries, null, default));
         Assert.Equal(ErrorCodes.LlmBadAnswer, ex.Code);
     }
 

@@ -42,7 +42,7 @@ public sealed class ReplayValidatorTests
         var entries = new[] { "uses it late in the turn", "uses it from a plugin", "only reads it", "uses another skill" }
             .Select(q => new EvalEntry(q, true, InvocationType.Implicit, null, null, false, "validation")).ToList();
 
-        var triggered = await validator.TriggersAsync(SkillFile.Load(f.SkillPath), "Research and compare libraries.", entries, default);
+        var triggered = await validator.TriggersAsync(SkillFile.Load(f.SkillPath), "Research and compare libraries.", entries, null, default);
 
         Assert.Equal([true, true, false, false], triggered);
         Assert.Equal(4, validator.Runs);
@@ -64,7 +64,7 @@ public sealed class ReplayValidatorTests
         var validator = new ReplayValidator(runner, [Path.Combine(f.Root, "user-skills")], Path.Combine(f.Home.Root, "replay-shadowed.json"), TimeSpan.FromSeconds(30));
         var entries = new[] { new EvalEntry("q", true, InvocationType.Implicit, null, null, false, "validation") };
 
-        var ex = await Assert.ThrowsAsync<SelftuneException>(() => validator.TriggersAsync(SkillFile.Load(f.SkillPath), "New.", entries, default));
+        var ex = await Assert.ThrowsAsync<SelftuneException>(() => validator.TriggersAsync(SkillFile.Load(f.SkillPath), "New.", entries, null, default));
 
         Assert.Equal(ErrorCodes.LlmUnavailable, ex.Code);
         Assert.Contains("attempt 2", ex.Message, StringComparison.Ordinal);
