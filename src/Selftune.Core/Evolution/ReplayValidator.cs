@@ -10,7 +10,8 @@ namespace Selftune.Core.Evolution;
 /// The real agent decides: each description is staged as a real project skill — <c>&lt;workspace&gt;/&lt;runner's
 /// project skill folder&gt;/&lt;name&gt;/SKILL.md</c> in a temporary workspace (with an empty <c>.git/</c> so it is a
 /// project root), with the skill's sibling skills copied beside it — and the agent is run once per query; the query
-/// triggers when the agent invokes the skill anywhere in the turn (<see cref="ReplayResult.SkillsInvoked"/>).
+/// triggers when the agent invokes the staged skill — by its own name, not a plugin's skill of the same name —
+/// anywhere in the turn (<see cref="ReplayResult.SkillsInvoked"/>).
 /// The user's own skills of the same name would take precedence over the staged one (user beats project), so for the
 /// duration of the replays each one is shadowed: its <c>SKILL.md</c> is renamed to <c>SKILL.md.selftune-shadowed</c>
 /// in place, journaled under the selftune home, and restored afterwards — also on the next run if this one crashed.
@@ -103,7 +104,7 @@ public sealed class ReplayValidator : ITriggerValidator
                 foreach (var entry in entries)
                 {
                     var result = await ReplayAsync(entry.Query, workspace, ct).ConfigureAwait(false);
-                    triggered.Add(result.SkillsInvoked.Any(s => TriggerIndex.Matches(s, name)));
+                    triggered.Add(result.SkillsInvoked.Any(s => s.Equals(name, StringComparison.OrdinalIgnoreCase)));
                     if (triggered.Count < entries.Count && giveUp?.Invoke(triggered) == true)
                     {
                         break;

@@ -33,18 +33,18 @@ public sealed class ReplayValidatorTests
             return request.Query switch
             {
                 "uses it late in the turn" => new ReplayResult(["pdf", "research"], [], 10, 5, 0.01m),
-                "uses it from a plugin" => new ReplayResult(["tools:research"], [], null, null, null),
+                "uses a plugin's skill of the same name" => new ReplayResult(["tools:research"], [], null, null, null),
                 "only reads it" => new ReplayResult([], ["research"], null, null, 0.02m),
                 _ => new ReplayResult(["pdf"], [], null, null, null),
             };
         });
         var validator = new ReplayValidator(runner, [userRoot, Path.Combine(f.Root, "missing-root")], Path.Combine(f.Home.Root, "replay-shadowed.json"), TimeSpan.FromSeconds(30));
-        var entries = new[] { "uses it late in the turn", "uses it from a plugin", "only reads it", "uses another skill" }
+        var entries = new[] { "uses it late in the turn", "uses a plugin's skill of the same name", "only reads it", "uses another skill" }
             .Select(q => new EvalEntry(q, true, InvocationType.Implicit, null, null, false, "validation")).ToList();
 
         var triggered = await validator.TriggersAsync(SkillFile.Load(f.SkillPath), "Research and compare libraries.", entries, null, default);
 
-        Assert.Equal([true, true, false, false], triggered);
+        Assert.Equal([true, false, false, false], triggered);
         Assert.Equal(4, validator.Runs);
         Assert.Equal(0.03m, validator.CostUsd);
         Assert.Single(workspaces.Distinct());
