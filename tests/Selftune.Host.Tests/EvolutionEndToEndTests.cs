@@ -187,9 +187,15 @@ public sealed partial class EvolutionEndToEndTests : IDisposable
     {
         File.WriteAllText(_skillPath, "# Research\n\nNo frontmatter here.\n");
         var noFrontmatter = _cli.Run("evolve", "--skill", "research", "--skill-path", _skillPath);
-        Assert.Equal("UNSAFE_EDIT", noFrontmatter.Error.GetProperty("code").GetString());
+        Assert.Equal("SKILL_INVALID", noFrontmatter.Error.GetProperty("code").GetString());
         Assert.Contains("no YAML frontmatter", noFrontmatter.Error.GetProperty("message").GetString(), StringComparison.Ordinal);
         Assert.Equal("# Research\n\nNo frontmatter here.\n", File.ReadAllText(_skillPath));
+
+        File.WriteAllText(_skillPath, "---\nname: research\ndescription: [unclosed\n---\n");
+        var invalidYaml = _cli.Run("evolve", "--skill", "research", "--skill-path", _skillPath);
+        Assert.Equal("SKILL_INVALID", invalidYaml.Error.GetProperty("code").GetString());
+        Assert.StartsWith(_skillPath + ":", invalidYaml.Error.GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Equal("---\nname: research\ndescription: [unclosed\n---\n", File.ReadAllText(_skillPath));
 
         var rollback = _cli.Run("rollback", "--skill", "research");
         Assert.Equal("NOT_FOUND", rollback.Error.GetProperty("code").GetString());

@@ -135,7 +135,7 @@ public sealed class EvolutionService
     public static IAgentRunner? ReplayRunner(SelftuneStore store, string skill, IEnumerable<IAgentRunner> runners, PlatformContext context)
     {
         var usage = store.Query("SELECT platform, skill_name, count(*) FROM skill_invocations GROUP BY platform, skill_name", r => (r.GetString(0), r.GetString(1), r.GetInt64(2)))
-            .Where(x => TriggerIndex.Matches(x.Item2, skill))
+            .Where(x => SkillNames.Same(x.Item2, skill))
             .GroupBy(x => x.Item1)
             .ToDictionary(g => g.Key, g => g.Sum(x => x.Item3), StringComparer.Ordinal);
         return runners.Where(r => r.ProjectSkillFolder is not null && r.IsAvailable(context))
@@ -159,7 +159,7 @@ public sealed class EvolutionService
         var now = _time.GetUtcNow();
         var runId = $"evo-{options.Skill}-{now.UtcDateTime.ToString("yyyyMMdd'T'HHmmssfff'Z'", CultureInfo.InvariantCulture)}";
         var skill = SkillFile.Load(options.SkillPath);
-        if (skill.Name is { } name && !TriggerIndex.Matches(options.Skill, name))
+        if (skill.Name is { } name && !SkillNames.Same(options.Skill, name))
         {
             throw new SelftuneException(ErrorCodes.InvalidArgument, $"'{skill.Path}' is the SKILL.md of '{name}', not of '{options.Skill}'.", $"selftune evolve --skill {name} --skill-path '{skill.Path}'", exitCode: 2);
         }

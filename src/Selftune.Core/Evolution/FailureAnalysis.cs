@@ -1,4 +1,5 @@
 using Selftune.Core.Eval;
+using Selftune.Core.Skills;
 using Selftune.Core.Store;
 
 namespace Selftune.Core.Evolution;
@@ -100,7 +101,7 @@ public static class FailureAnalysis
                 r => (r.GetString(0), r.GetString(1)),
                 chunk.Select((id, i) => ($"$p{i}", (object?)id)).ToArray()))
             {
-                if (TriggerIndex.Matches(name, skill))
+                if (SkillNames.Same(name, skill))
                 {
                     triggered.Add(promptId);
                 }

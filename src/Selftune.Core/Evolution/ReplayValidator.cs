@@ -22,6 +22,8 @@ public sealed class ReplayValidator : ITriggerValidator
     /// <summary>The name a shadowed SKILL.md is given while replays run.</summary>
     public const string ShadowSuffix = ".selftune-shadowed";
 
+    private const string SkillFileName = "SKILL.md";
+
     private readonly IAgentRunner _runner;
     private readonly IReadOnlyList<string> _userSkillRoots;
     private readonly string _journal;
@@ -154,25 +156,26 @@ public sealed class ReplayValidator : ITriggerValidator
         var skills = Path.Combine(workspace, _runner.ProjectSkillFolder!);
         var target = Path.Combine(skills, name);
         Directory.CreateDirectory(target);
-        File.WriteAllBytes(Path.Combine(target, SkillDocument.FileName), description == skill.Description ? skill.Bytes : DescriptionEditor.Replace(skill, description));
+        File.WriteAllBytes(Path.Combine(target, SkillFileName), description == skill.Description ? skill.Bytes : DescriptionEditor.Replace(skill, description));
         var home = Path.GetDirectoryName(Path.GetDirectoryName(skill.Path));
         if (home is null || !Directory.Exists(home))
         {
             return;
         }
 
-        foreach (var sibling in SkillDocument.Discover([home]).Where(s => !s.Name.Equals(name, StringComparison.OrdinalIgnoreCase)))
+        foreach (var sibling in SkillCatalog.Discover([home]).Where(s => s.ShadowedBy is null && !s.Name.Equals(name, StringComparison.OrdinalIgnoreCase)))
         {
             var folder = Path.Combine(skills, sibling.Name);
             Directory.CreateDirectory(folder);
-            File.Copy(sibling.Path, Path.Combine(folder, SkillDocument.FileName), overwrite: true);
+            File.Copy(sibling.SkillFile, Path.Combine(folder, SkillFileName), overwrite: true);
         }
     }
 
     private int Shadow(string name)
     {
-        var files = _userSkillRoots
-            .Select(root => Path.Combine(root, name, SkillDocument.FileName))
+        var files = SkillCatalog.Discover(_userSkillRoots)
+            .Where(s => s.Name.Equals(name, StringComparison.OrdinalIgnoreCase))
+            .Select(s => s.SkillFile)
             .Where(File.Exists)
             .Distinct(StringComparer.Ordinal)
             .ToList();

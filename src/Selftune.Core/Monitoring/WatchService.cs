@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Selftune.Core.Eval;
 using Selftune.Core.Evolution;
+using Selftune.Core.Skills;
 using Selftune.Core.Store;
 
 namespace Selftune.Core.Monitoring;
@@ -191,7 +192,7 @@ public sealed class WatchService
             r => (r.GetString(0), r.IsDBNull(1) ? null : r.GetString(1), r.GetInt64(2), r.GetString(3), r.GetString(4)), parameters))
         {
             var turn = TurnOf(session, promptId, at);
-            if (TriggerIndex.Matches(name, skill))
+            if (SkillNames.Same(name, skill))
             {
                 turn.Triggered |= kind == "implicit";
                 turn.Explicit |= kind == "explicit";

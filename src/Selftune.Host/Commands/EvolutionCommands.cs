@@ -6,6 +6,7 @@ using Selftune.Core.Configuration;
 using Selftune.Core.Evolution;
 using Selftune.Core.Llm;
 using Selftune.Core.Monitoring;
+using Selftune.Core.Skills;
 using Selftune.Host.Cli;
 using Spectre.Console;
 
@@ -52,7 +53,7 @@ public static class EvolutionCommands
                 throw new SelftuneException(ErrorCodes.LlmUnavailable, $"Evolve needs an LLM: {reason}. Or try the loop without one (heuristic proposals, lexical validation) with --llm offline.", $"selftune evolve --skill {name} --llm offline");
             }
 
-            var tools = new EvolveTools(client, heuristic, EvolutionService.ReplayRunner(store, name, a.All<IAgentRunner>(), a.Context), SkillLookup.Roots(a), ReplayValidator.JournalPath(a.Home));
+            var tools = new EvolveTools(client, heuristic, EvolutionService.ReplayRunner(store, name, a.All<IAgentRunner>(), a.Context), SkillCatalog.Roots(a.Context, a.All<IInstaller>()), ReplayValidator.JournalPath(a.Home));
             var settings = new ValidationSettings(
                 Method(a.Config.Get(ConfigKeys.EvolveValidation.Key)),
                 (int)a.Config.GetInt(ConfigKeys.EvolveJudgeRuns.Key),
