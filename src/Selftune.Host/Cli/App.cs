@@ -45,6 +45,11 @@ public sealed class App : IDisposable
             ? path
             : Path.Combine(AppContext.BaseDirectory, OperatingSystem.IsWindows() ? "selftune.exe" : "selftune");
 
+    /// <summary>The command line that starts this selftune again (schedules, background runs): the executable, or
+    /// <c>dotnet selftune.dll</c> when it was started through the <c>dotnet</c> host.</summary>
+    public static IReadOnlyList<string> SelfCommand =>
+        Path.GetFileNameWithoutExtension(ExecutablePath) == "dotnet" ? [ExecutablePath, Path.Combine(AppContext.BaseDirectory, "selftune.dll")] : [ExecutablePath];
+
     /// <summary>The effective configuration.</summary>
     /// <exception cref="SelftuneException"><c>config.json</c> is malformed.</exception>
     public SelftuneConfig Config => _config ??= SelftuneConfig.Load(Home.ConfigPath, Context.Environment, _flags);

@@ -1,0 +1,151 @@
+namespace Selftune.Core.Loop;
+
+/// <summary>Who started a run.</summary>
+public enum RunTrigger
+{
+    /// <summary>A person or their agent typed <c>selftune run</c>.</summary>
+    Manual,
+    /// <summary>The scheduler (<c>selftune schedule install</c>).</summary>
+    Schedule,
+    /// <summary>A hook, after a session ended with pending improvement signals.</summary>
+    Signal,
+    /// <summary><c>selftune run --loop</c>.</summary>
+    Loop,
+}
+
+/// <summary>How a run ended.</summary>
+public enum RunStatus
+{
+    /// <summary>Still going (or it crashed and no later run has noticed yet).</summary>
+    Running,
+    /// <summary>Every phase ran or was skipped for a stated reason.</summary>
+    Completed,
+    /// <summary>A phase failed; the report says which and why.</summary>
+    Failed,
+    /// <summary>Stopped by the user (Ctrl-C, SIGTERM).</summary>
+    Cancelled,
+    /// <summary>It died without finishing; a later run found its stale lock.</summary>
+    Crashed,
+}
+
+/// <summary>How a phase ended.</summary>
+public enum PhaseStatus
+{
+    /// <summary>It ran.</summary>
+    Ok,
+    /// <summary>It did not run; <see cref="RunPhase.Summary"/> says why and <see cref="RunPhase.NextCommand"/> how to enable it.</summary>
+    Skipped,
+    /// <summary>It failed; later phases that need it were skipped.</summary>
+    Failed,
+}
+
+/// <summary>One phase of a run (sync, status, grade, select, evolve, watch).</summary>
+/// <param name="Name">The phase.</param>
+/// <param name="Status">How it ended.</param>
+/// <param name="ElapsedMs">Wall-clock duration (ms).</param>
+/// <param name="Summary">What it did, or why it was skipped or failed, in one line.</param>
+/// <param name="NextCommand">The command that enables a skipped phase or fixes a failed one.</param>
+public sealed record RunPhase(string Name, PhaseStatus Status, long ElapsedMs, string Summary, string? NextCommand = null);
+
+/// <summary>Whose agent data a run used.</summary>
+/// <param name="Sample">True when the machine had no agent data and the run used selftune's bundled samples instead.</param>
+/// <param name="Home">The home whose agent data was read (the user's, or the sample copy).</param>
+/// <param name="Note">For a sample run: what that means and how to use real data.</param>
+public sealed record RunData(bool Sample, string Home, string? Note = null);
+
+/// <summary>The evidence that makes a skill a candidate for evolution (or not).</summary>
+/// <param name="Triggers">Times the skill was triggered in the status window.</param>
+/// <param name="Misses">Actionable prompts that should have triggered it and did not (false negatives) in the window.</param>
+/// <param name="MissesBefore">False negatives in the window before it (for the trend), when known.</param>
+/// <param name="Trend"><c>up</c>, <c>down</c>, <c>flat</c> or <c>unknown</c>: the direction of the skill's health.</param>
+/// <param name="Signals">Pending improvement signals naming the skill ("why didn't you use X").</param>
+/// <param name="GradingFailures">Graded sessions of the skill that failed an expectation.</param>
+/// <param name="RealQueries">Real (not synthetic) prompts available to build its eval set from.</param>
+/// <param name="LastDeployAt">When a proposal for it was last deployed, if ever.</param>
+/// <param name="Health">The status label (as <c>selftune status</c> shows it).</param>
+public sealed record CandidateEvidence(int Triggers, int Misses, int? MissesBefore, string Trend, int Signals, int GradingFailures, int RealQueries, DateTimeOffset? LastDeployAt, string? Health);
+
+/// <summary>A skill the run considered, and what it decided.</summary>
+/// <param name="Skill">The skill's name.</param>
+/// <param name="Action"><c>evolve</c> or <c>skip</c>.</param>
+/// <param name="Reason">Why, in one line (the rule that decided it).</param>
+/// <param name="Priority">The evidence score candidates are ordered by (higher first).</param>
+/// <param name="Evidence">The evidence.</param>
+public sealed record SkillCandidate(string Skill, string Action, string Reason, double Priority, CandidateEvidence Evidence);
+
+/// <summary>What the evolve phase did for one candidate.</summary>
+/// <param name="Skill">The skill.</param>
+/// <param name="Outcome"><c>deployed</c>, <c>awaiting_review</c> (validated; <c>selftune proposals approve ID</c> deploys it),
+/// <c>validated</c> (dry run: not deployed), <c>rejected</c> (no proposal beat the original) or <c>failed</c>.</param>
+/// <param name="Reason">Why, in one line.</param>
+/// <param name="ProposalId">The proposal, when one was made.</param>
+/// <param name="PassRateBefore">The original description's pass rate on the validation split (0–1).</param>
+/// <param name="PassRateAfter">The proposal's pass rate on the validation split (0–1).</param>
+/// <param name="LlmCalls">LLM calls spent.</param>
+/// <param name="CostUsd">Their cost (USD), when known.</param>
+public sealed record EvolutionResult(string Skill, string Outcome, string Reason, string? ProposalId = null, double? PassRateBefore = null, double? PassRateAfter = null, int LlmCalls = 0, decimal? CostUsd = null);
+
+/// <summary>What the watch phase found for one recently deployed skill.</summary>
+/// <param name="Skill">The skill.</param>
+/// <param name="Verdict"><c>stable</c>, <c>regressed</c> or <c>not_enough_data</c>.</param>
+/// <param name="Reason">The measures compared, in one line.</param>
+/// <param name="RolledBack">True when the regression was rolled back.</param>
+/// <param name="ProposalId">The deployed proposal watched.</param>
+public sealed record WatchResult(string Skill, string Verdict, string Reason, bool RolledBack, string? ProposalId = null);
+
+/// <summary>The run's counts.</summary>
+/// <param name="Skills">Skills considered.</param>
+/// <param name="Candidates">Skills picked for evolution.</param>
+/// <param name="Graded">Sessions graded.</param>
+/// <param name="Deployed">Proposals deployed.</param>
+/// <param name="AwaitingReview">Proposals validated and waiting for approval.</param>
+/// <param name="Watched">Deployed skills watched.</param>
+/// <param name="RolledBack">Deploys rolled back.</param>
+/// <param name="SignalsConsumed">Improvement signals this run acted on.</param>
+/// <param name="LlmCalls">LLM calls spent.</param>
+/// <param name="CostUsd">Their cost (USD).</param>
+public sealed record RunTotals(int Skills, int Candidates, int Graded, int Deployed, int AwaitingReview, int Watched, int RolledBack, int SignalsConsumed, int LlmCalls, decimal CostUsd);
+
+/// <summary>
+/// The report of one <c>selftune run</c>: printed as JSON on stdout for agents and as phased text on stderr for
+/// people, and stored in the <c>runs</c> table (<c>selftune runs</c>).
+/// </summary>
+/// <param name="RunId">The run's id (<c>run_yyyyMMddTHHmmssZ_xxxx</c>).</param>
+/// <param name="StartedAt">When it started (UTC).</param>
+/// <param name="EndedAt">When it ended (UTC).</param>
+/// <param name="ElapsedMs">Wall-clock duration (ms).</param>
+/// <param name="Trigger">Who started it.</param>
+/// <param name="Status">How it ended.</param>
+/// <param name="DryRun">True when it changed no skill.</param>
+/// <param name="ReviewRequired">True when validated proposals wait for approval instead of being deployed.</param>
+/// <param name="Skill">The only skill considered (<c>--skill</c>), if any.</param>
+/// <param name="MaxSkills">The most skills evolved in one run.</param>
+/// <param name="Data">Whose agent data it used.</param>
+/// <param name="Llm">The LLM backend used, or why there was none.</param>
+/// <param name="Phases">Every phase in order, including skipped ones.</param>
+/// <param name="Candidates">Every skill considered, candidates first.</param>
+/// <param name="Evolutions">What the evolve phase did per candidate.</param>
+/// <param name="Watches">What the watch phase found per recent deploy.</param>
+/// <param name="Totals">Counts.</param>
+/// <param name="RecoveredLock">The stale lock of a crashed run this run took over, if any.</param>
+/// <param name="NextCommand">What to do next, when there is something obvious.</param>
+public sealed record RunReport(
+    string RunId,
+    DateTimeOffset StartedAt,
+    DateTimeOffset? EndedAt,
+    long ElapsedMs,
+    RunTrigger Trigger,
+    RunStatus Status,
+    bool DryRun,
+    bool ReviewRequired,
+    string? Skill,
+    int MaxSkills,
+    RunData Data,
+    string Llm,
+    IReadOnlyList<RunPhase> Phases,
+    IReadOnlyList<SkillCandidate> Candidates,
+    IReadOnlyList<EvolutionResult> Evolutions,
+    IReadOnlyList<WatchResult> Watches,
+    RunTotals Totals,
+    string? RecoveredLock = null,
+    string? NextCommand = null);

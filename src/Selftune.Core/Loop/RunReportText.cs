@@ -1,0 +1,92 @@
+using System.Globalization;
+using System.Text;
+
+namespace Selftune.Core.Loop;
+
+/// <summary>Renders a <see cref="RunReport"/> as the phased plain-text report people read on stderr (and that is stored with the run).</summary>
+public static class RunReportText
+{
+    /// <summary>Renders the report.</summary>
+    public static string Render(RunReport report)
+    {
+        var text = new StringBuilder();
+        void Line(string line = "") => text.Append(line).Append('\n');
+        var mode = report.DryRun ? "dry run, nothing changed" : report.ReviewRequired ? "review required, nothing deployed" : "deploys validated improvements";
+        Line($"selftune run {report.RunId} ({report.Trigger.ToString().ToLowerInvariant()}, {mode})");
+        if (report.Data.Sample)
+        {
+            Line($"  SAMPLE DATA: {report.Data.Note}");
+        }
+
+        if (report.RecoveredLock is { } recovered)
+        {
+            Line($"  recovered a stale lock: {recovered}");
+        }
+
+        Line($"  LLM: {report.Llm}");
+        foreach (var phase in report.Phases)
+        {
+            Line();
+            var mark = phase.Status switch { PhaseStatus.Ok => "ok", PhaseStatus.Skipped => "skipped", _ => "FAILED" };
+            Line($"[{phase.Name}] {mark} ({phase.ElapsedMs} ms): {phase.Summary}");
+            if (phase.NextCommand is { } next)
+            {
+                Line($"  to enable: {next}");
+            }
+
+            switch (phase.Name)
+            {
+                case RunPhases.Select:
+                    foreach (var c in report.Candidates)
+                    {
+                        var e = c.Evidence;
+                        Line(string.Create(CultureInfo.InvariantCulture, $"  {(c.Action == "evolve" ? "*" : "-")} {c.Skill}: {c.Action} ({c.Reason}); priority {c.Priority:0}; triggers {e.Triggers}, misses {e.Misses}{(e.MissesBefore is { } b ? $" (before {b})" : string.Empty)}, trend {e.Trend}, signals {e.Signals}, grading failures {e.GradingFailures}, real queries {e.RealQueries}"));
+                    }
+
+                    break;
+                case RunPhases.Evolve:
+                    foreach (var r in report.Evolutions)
+                    {
+                        var rates = r.PassRateBefore is { } before && r.PassRateAfter is { } after ? string.Create(CultureInfo.InvariantCulture, $"; pass rate {before:P0} -> {after:P0}") : string.Empty;
+                        Line($"  {r.Skill}: {r.Outcome}{rates}: {r.Reason}" + (r.ProposalId is { } id ? $" [{id}]" : string.Empty));
+                    }
+
+                    break;
+                case RunPhases.Watch:
+                    foreach (var w in report.Watches)
+                    {
+                        Line($"  {w.Skill}: {w.Verdict}{(w.RolledBack ? ", rolled back" : string.Empty)}: {w.Reason}");
+                    }
+
+                    break;
+            }
+        }
+
+        var t = report.Totals;
+        Line();
+        Line(string.Create(CultureInfo.InvariantCulture, $"[summary] {report.Status.ToString().ToLowerInvariant()} in {report.ElapsedMs} ms: {t.Skills} skills, {t.Candidates} candidates, {t.Graded} graded, {t.Deployed} deployed, {t.AwaitingReview} awaiting review, {t.Watched} watched, {t.RolledBack} rolled back, {t.SignalsConsumed} signals used, {t.LlmCalls} LLM calls (${t.CostUsd:0.####})"));
+        if (report.NextCommand is { } nextCommand)
+        {
+            Line($"  next: {nextCommand}");
+        }
+
+        return text.ToString();
+    }
+}
+
+/// <summary>The names of a run's phases, in the order they run.</summary>
+public static class RunPhases
+{
+    /// <summary>Read every agent's new sessions into the store.</summary>
+    public const string Sync = "sync";
+    /// <summary>Compute each skill's health.</summary>
+    public const string Status = "status";
+    /// <summary>Grade ungraded sessions within the budget (needs an LLM).</summary>
+    public const string Grade = "grade";
+    /// <summary>Pick the skills to evolve by evidence.</summary>
+    public const string Select = "select";
+    /// <summary>Propose, validate and deploy (needs an LLM).</summary>
+    public const string Evolve = "evolve";
+    /// <summary>Compare traffic after recent deploys with before; roll back regressions.</summary>
+    public const string Watch = "watch";
+}
