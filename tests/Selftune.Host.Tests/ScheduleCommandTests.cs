@@ -1,5 +1,7 @@
 using System.Xml.Linq;
 
+using Selftune.Host.Tests.Support;
+
 namespace Selftune.Host.Tests;
 
 /// <summary><c>selftune schedule</c> against fake <c>crontab</c>/<c>systemctl</c> tools in a temporary home: install, show and
@@ -7,7 +9,7 @@ namespace Selftune.Host.Tests;
 public sealed class ScheduleCommandTests : IDisposable
 {
     private const string UserCrontab = "# my jobs\nMAILTO=me@example.com\n*/5 * * * * /usr/bin/backup --quiet\n@reboot /home/me/start.sh\n";
-    private readonly TempMachine _machine = new();
+    private readonly SelftuneCli _machine = new();
 
     public ScheduleCommandTests()
     {
@@ -32,7 +34,7 @@ public sealed class ScheduleCommandTests : IDisposable
 
     private string SystemctlLog => Path.Combine(_machine.Root, "systemctl.log");
 
-    private string UnitFolder => Path.Combine(_machine.Home, ".config", "systemd", "user");
+    private string UnitFolder => Path.Combine(_machine.UserHome, ".config", "systemd", "user");
 
     [Fact]
     public void CronInstallShowRemoveRoundTripsTheUsersCrontab()
@@ -46,7 +48,7 @@ public sealed class ScheduleCommandTests : IDisposable
         var ours = crontab[UserCrontab.Length..].Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal(3, ours.Length);
         Assert.StartsWith("# BEGIN selftune", ours[0], StringComparison.Ordinal);
-        Assert.StartsWith($"*/30 * * * * PATH={_machine.SearchPath} SELFTUNE_HOME={_machine.SelftuneHome} {TempMachine.Executable} run --trigger schedule >> ", ours[1], StringComparison.Ordinal);
+        Assert.StartsWith($"*/30 * * * * PATH={_machine.SearchPath} SELFTUNE_HOME={_machine.SelftuneHome} {SelftuneCli.Executable} run --trigger schedule >> ", ours[1], StringComparison.Ordinal);
         Assert.Equal("# END selftune", ours[2]);
         var backup = Assert.Single(install.Json.GetProperty("results")[0].GetProperty("backups").EnumerateArray());
         Assert.Equal(UserCrontab, File.ReadAllText(backup.GetString()!));
@@ -109,7 +111,7 @@ public sealed class ScheduleCommandTests : IDisposable
         var service = File.ReadAllText(Path.Combine(UnitFolder, "selftune-run.service"));
         Assert.Contains("OnCalendar=*-*-* 00/2:00:00\n", timer, StringComparison.Ordinal);
         Assert.Contains("Persistent=true\n", timer, StringComparison.Ordinal);
-        Assert.Contains($"ExecStart={TempMachine.Executable} run --trigger schedule\n", service, StringComparison.Ordinal);
+        Assert.Contains($"ExecStart={SelftuneCli.Executable} run --trigger schedule\n", service, StringComparison.Ordinal);
         Assert.Contains($"Environment=SELFTUNE_HOME={_machine.SelftuneHome}\n", service, StringComparison.Ordinal);
         Assert.Equal(["--user daemon-reload", "--user enable --now selftune-run.timer"], File.ReadAllLines(SystemctlLog));
         Assert.True(install.Json.GetProperty("results")[0].GetProperty("activated").GetBoolean());
@@ -154,13 +156,13 @@ public sealed class ScheduleCommandTests : IDisposable
         Assert.False(result.GetProperty("activated").GetBoolean());
         Assert.Contains("launchctl load -w", result.GetProperty("notes")[0].GetString(), StringComparison.Ordinal);
 
-        var path = Path.Combine(_machine.Home, "Library", "LaunchAgents", "com.selftune.run.plist");
+        var path = Path.Combine(_machine.UserHome, "Library", "LaunchAgents", "com.selftune.run.plist");
         var dict = XDocument.Load(path).Root!.Element("dict")!.Elements().ToList();
         string Value(string key) => dict[dict.FindIndex(e => e.Name == "key" && e.Value == key) + 1].Value;
         Assert.Equal("com.selftune.run", Value("Label"));
         Assert.Equal("900", Value("StartInterval"));
         var arguments = dict[dict.FindIndex(e => e.Value == "ProgramArguments") + 1].Elements("string").Select(e => e.Value);
-        Assert.Equal([TempMachine.Executable, "run", "--trigger", "schedule"], arguments);
+        Assert.Equal([SelftuneCli.Executable, "run", "--trigger", "schedule"], arguments);
 
         Assert.True(_machine.Run("schedule", "show").Json.GetProperty("installed").GetBoolean());
         Assert.Equal(0, _machine.Run("schedule", "remove", "--launchd").ExitCode);

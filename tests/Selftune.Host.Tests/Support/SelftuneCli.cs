@@ -14,6 +14,9 @@ public sealed record CliResult(int ExitCode, string Stdout, string Stderr)
 
     /// <summary>Stderr's JSON error object (<c>{"error":{…}}</c>).</summary>
     public JsonElement Error => JsonDocument.Parse(Stderr).RootElement.GetProperty("error");
+
+    /// <summary>Exit code and both streams, for assertion messages.</summary>
+    public override string ToString() => $"exit {ExitCode}\n--- stdout\n{Stdout}\n--- stderr\n{Stderr}";
 }
 
 /// <summary>
@@ -43,12 +46,35 @@ public sealed class SelftuneCli : IDisposable
     /// privileges; null runs selftune directly.</summary>
     public IReadOnlyList<string>? Wrapper { get; set; }
 
+    /// <summary>Fake tools (<c>crontab</c>, <c>systemctl</c>, an agent CLI) written by <see cref="AddTool"/>; first on <c>PATH</c>.</summary>
+    public string Bin => Path.Combine(Root, "bin");
+
+    /// <summary>The <c>PATH</c> every run sees: <see cref="Bin"/>, then this process's <c>PATH</c>.</summary>
+    public string SearchPath => Bin + Path.PathSeparator + System.Environment.GetEnvironmentVariable("PATH");
+
     /// <summary>Extra environment variables for every run.</summary>
     public Dictionary<string, string?> Environment { get; } = new(StringComparer.Ordinal);
 
     /// <summary>The Host project's own build output (the real layout, with <c>plugins/</c> staged beside the executable),
     /// of the same configuration as this test assembly. The Host project reference makes sure it is built first.</summary>
     public static string Executable { get; } = FindExecutable();
+
+    /// <summary>Writes an executable shell script named <paramref name="name"/> into <see cref="Bin"/> (a fake tool on <c>PATH</c>).</summary>
+    /// <param name="name">The tool's name.</param>
+    /// <param name="body">The script after <c>#!/bin/sh</c>; it runs with <c>PATH=/usr/bin:/bin</c>.</param>
+    /// <returns>The script's path.</returns>
+    public string AddTool(string name, string body)
+    {
+        Directory.CreateDirectory(Bin);
+        var path = Path.Combine(Bin, name);
+        File.WriteAllText(path, "#!/bin/sh\nPATH=/usr/bin:/bin\n" + body.Replace("\r\n", "\n", StringComparison.Ordinal) + "\n");
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+
+        return path;
+    }
 
     /// <summary>Runs selftune with <paramref name="args"/>, optionally feeding <paramref name="stdin"/>.</summary>
     /// <param name="args">Arguments.</param>
@@ -95,6 +121,7 @@ public sealed class SelftuneCli : IDisposable
 
         info.Environment["HOME"] = UserHome;
         info.Environment["SELFTUNE_HOME"] = SelftuneHome;
+        info.Environment["PATH"] = SearchPath;
         info.Environment.Remove("CLAUDE_CONFIG_DIR");
         info.Environment.Remove("CODEX_HOME");
         info.Environment.Remove("XDG_DATA_HOME");
