@@ -3,6 +3,8 @@ using System.Text;
 using Selftune.Abstractions;
 using Selftune.Host.Cli;
 
+using Selftune.Host.Tests.Support;
+
 namespace Selftune.Host.Tests;
 
 /// <summary>
@@ -18,7 +20,7 @@ public sealed class CliReferenceTests
 
     private const string Regenerate = $"{UpdateVariable}=1 dotnet test tests/Selftune.Host.Tests --filter FullyQualifiedName~CliReferenceTests";
 
-    private static string ReferencePath => Path.Combine(RepoRoot(), "skill", "references", "cli.md");
+    private static string ReferencePath => Path.Combine(Repository.Root, "skill", "references", "cli.md");
 
     [Fact]
     public void TheCommittedReferenceIsCurrent()
@@ -169,15 +171,4 @@ public sealed class CliReferenceTests
     }
 
     private static string Anchor(IEnumerable<string> path) => "selftune-" + string.Join('-', path).ToLowerInvariant();
-
-    private static string RepoRoot()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Selftune.sln")))
-        {
-            dir = dir.Parent;
-        }
-
-        return dir?.FullName ?? throw new InvalidOperationException("Selftune.sln not found above the test folder.");
-    }
 }
