@@ -107,6 +107,31 @@ public sealed class InstallProcessTests : IDisposable
         Assert.Equal(UserSettings, File.ReadAllText(ClaudeSettingsPath));
     }
 
+    [Fact]
+    public void InitInstallsSelftunesSkillForTheAgentAndUninstallRemovesOnlyIt()
+    {
+        WriteSettings(UserSettings);
+        var skills = Path.Combine(_cli.UserHome, ".claude", "skills");
+        Directory.CreateDirectory(Path.Combine(skills, "selftune"));
+        Directory.CreateDirectory(Path.Combine(skills, "pdf"));
+        File.WriteAllText(Path.Combine(skills, "selftune", "SKILL.md"), "---\nname: selftune\ndescription: an older selftune skill\n---\n");
+        File.WriteAllText(Path.Combine(skills, "pdf", "SKILL.md"), "---\nname: pdf\ndescription: PDFs\n---\n");
+
+        var init = Json(_cli.Run("init", "--no-sync"));
+        var skill = init.RootElement.GetProperty("skills").EnumerateArray().Single();
+        Assert.Equal(Path.Combine(skills, "selftune"), skill.GetProperty("target").GetString());
+        Assert.Equal("updated", skill.GetProperty("action").GetString());
+        Assert.Contains("an older selftune skill", File.ReadAllText(Path.Combine(skill.GetProperty("backup_path").GetString()!, "SKILL.md")));
+        Assert.Equal(File.ReadAllText(Path.Combine(Repository.Root, "skill", "SKILL.md")), File.ReadAllText(Path.Combine(skills, "selftune", "SKILL.md")));
+        Assert.True(File.Exists(Path.Combine(skills, "selftune", "workflows", "run.md")));
+        Assert.Equal("unchanged", Json(_cli.Run("init", "--no-sync")).RootElement.GetProperty("skills")[0].GetProperty("action").GetString());
+
+        var uninstall = Json(_cli.Run("uninstall", "--keep-data"));
+        Assert.Equal("removed", uninstall.RootElement.GetProperty("skills")[0].GetProperty("action").GetString());
+        Assert.False(Directory.Exists(Path.Combine(skills, "selftune")));
+        Assert.True(File.Exists(Path.Combine(skills, "pdf", "SKILL.md")));
+    }
+
     public void Dispose() => _cli.Dispose();
 
     private (string?, string?) HooksCheck()

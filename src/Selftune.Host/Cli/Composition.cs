@@ -35,5 +35,6 @@ public static class Composition
         services.AddSingleton<SkillDeployer>();
         services.AddSingleton<EvolutionService>();
         services.AddSingleton<WatchService>();
+        services.AddSingleton<SkillFolderInstaller>();
     }
 }

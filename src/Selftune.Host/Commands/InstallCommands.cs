@@ -24,9 +24,19 @@ public sealed record AgentInstall(string Platform, InstallScope Scope, IReadOnly
 /// <param name="Changes">What the install changed.</param>
 public sealed record InitAgent(string Platform, bool Detected, string Evidence, string? SettingsPath, bool HooksInstalled, IReadOnlyList<AppliedChange> Changes);
 
+/// <summary>selftune's own skill (<c>skill/</c>) in one agent skills folder.</summary>
+/// <param name="Platforms">The agents that read that folder.</param>
+/// <param name="Target">The skill's folder.</param>
+/// <param name="Action"><c>created</c>, <c>updated</c> (the previous one was backed up), <c>unchanged</c>, <c>removed</c> or <c>absent</c>.</param>
+/// <param name="BackupPath">The copy of the folder it replaced or removed, if any.</param>
+public sealed record AgentSkill(IReadOnlyList<string> Platforms, string Target, string Action, string? BackupPath);
+
 /// <summary><c>selftune install</c>, <c>selftune uninstall</c> and <c>selftune init</c>: selftune's hooks in the agents' settings.</summary>
 public static class InstallCommands
 {
+    /// <summary>The name of selftune's own skill, installed for the agents by <c>init</c>.</summary>
+    public const string SelftuneSkill = "selftune";
+
     /// <summary>The command prefix installed into agents: this executable (quoted when needed) followed by <c>hook</c>.</summary>
     public static string HookCommand => (App.ExecutablePath.Any(c => char.IsWhiteSpace(c) || c is '"' or '\'') ? $"\"{App.ExecutablePath}\"" : App.ExecutablePath) + " hook";
 
@@ -81,6 +91,7 @@ public static class InstallCommands
                     }
                 }
 
+                var skills = Skills(a, a.All<IInstaller>().Select(i => (i.Platform, i.Detect(a.Context))), remove: true, dry).Where(x => x.Action != "absent").ToList();
                 var removeHome = !dry && !p.GetValue(keepData);
                 if (!dry && p.GetValue(keepData) && results.Any(r => r.Changes.Count > 0))
                 {
@@ -94,9 +105,10 @@ public static class InstallCommands
                 var homeRemoved = removeHome && RemoveHome(a);
                 var backupsKept = homeRemoved && Directory.Exists(a.Home.BackupsPath) ? a.Home.BackupsPath : null;
                 var changed = results.Where(r => r.Changes.Count > 0).ToList();
-                a.Output.Result(new { dry_run = dry, home = a.Home.Root, home_removed = homeRemoved, backups_kept = backupsKept, agents = changed, skipped }, console =>
+                a.Output.Result(new { dry_run = dry, home = a.Home.Root, home_removed = homeRemoved, backups_kept = backupsKept, agents = changed, skills, skipped }, console =>
                 {
                     Render(console, changed, dry);
+                    Render(console, skills);
                     foreach (var s in skipped)
                     {
                         console.MarkupLine($"[grey]skipped[/] {Markup.Escape(s)}");
@@ -142,13 +154,16 @@ public static class InstallCommands
 
                 var installed = agents.Where(x => x.HooksInstalled).Select(x => x.Platform).ToList();
                 SelftuneConfig.Set(a.Home.ConfigPath, ConfigKeys.Agents.Key, string.Join(',', installed));
+                var skills = Skills(a, a.All<IInstaller>().Where(i => installed.Contains(i.Platform)).Select(i => (i.Platform, i.Detect(a.Context))), remove: false, dryRun: false);
                 SyncReport? sync = p.GetValue(noSync) ? null : SyncCommands.Run(a, new SyncOptions(), ct);
-                a.Output.Result(new { home = a.Home.Root, config_path = a.Home.ConfigPath, hook_command = HookCommand, agents, sync }, console =>
+                a.Output.Result(new { home = a.Home.Root, config_path = a.Home.ConfigPath, hook_command = HookCommand, agents, skills, sync }, console =>
                 {
                     foreach (var x in agents)
                     {
                         console.MarkupLine($"{(x.HooksInstalled ? "[green]hooks installed[/]" : x.Detected ? "[yellow]skipped[/]" : "[grey]not found[/]")} {Markup.Escape(x.Platform)}: {Markup.Escape(x.Evidence)}");
                     }
+
+                    Render(console, skills);
 
                     if (sync is not null)
                     {
@@ -162,6 +177,41 @@ public static class InstallCommands
                 });
                 return Task.FromResult(0);
             });
+    }
+
+    /// <summary>Installs (or removes) selftune's skill in the user skills folder of each agent: the first of its skill roots
+    /// outside the project in the working directory. Agents sharing a folder get one copy.</summary>
+    private static IReadOnlyList<AgentSkill> Skills(App a, IEnumerable<(string Platform, AgentDetection Detection)> agents, bool remove, bool dryRun)
+    {
+        var installer = a.Get<SkillFolderInstaller>();
+        var source = Path.Combine(AppContext.BaseDirectory, "skill");
+        return agents
+            .Select(x => (x.Platform, Root: UserSkillRoot(a.Context, x.Detection)))
+            .Where(x => x.Root is not null)
+            .GroupBy(x => x.Root!, StringComparer.Ordinal)
+            .Select(g =>
+            {
+                var change = remove ? installer.Remove(g.Key, SelftuneSkill, a.Home, dryRun) : installer.Install(source, g.Key, SelftuneSkill, a.Home, dryRun);
+                return new AgentSkill(g.Select(x => x.Platform).ToList(), change.Target, change.Action, change.BackupPath);
+            })
+            .ToList();
+    }
+
+    private static string? UserSkillRoot(PlatformContext context, AgentDetection detection)
+    {
+        var project = Path.GetFullPath(context.WorkingDirectory).TrimEnd(Path.DirectorySeparatorChar) + Path.DirectorySeparatorChar;
+        var home = Path.GetFullPath(context.UserHome).TrimEnd(Path.DirectorySeparatorChar) + Path.DirectorySeparatorChar;
+        // The working directory is a project (not the home or a folder above it): its skill folders are not the user's.
+        var isProject = !home.StartsWith(project, StringComparison.Ordinal);
+        return detection.SkillRoots.FirstOrDefault(r => !isProject || !Path.GetFullPath(r).StartsWith(project, StringComparison.Ordinal)) ?? detection.SkillRoots.LastOrDefault();
+    }
+
+    private static void Render(IAnsiConsole console, IReadOnlyList<AgentSkill> skills)
+    {
+        foreach (var x in skills)
+        {
+            console.MarkupLine($"skill {Markup.Escape(x.Action)} {Markup.Escape(x.Target)} ({Markup.Escape(string.Join(", ", x.Platforms))})" + (x.BackupPath is { } b ? $" [grey](backup {Markup.Escape(b)})[/]" : string.Empty));
+        }
     }
 
     private static AgentInstall InstallOne(App a, IInstaller installer, InstallScope scope, bool dryRun)
