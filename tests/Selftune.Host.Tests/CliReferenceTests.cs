@@ -122,7 +122,9 @@ public sealed class CliReferenceTests
         {
             var names = string.Join(", ", o.Aliases.Order(StringComparer.Ordinal).Append(o.Name));
             var takesValue = o.ValueType != typeof(bool) && o.Arity.MaximumNumberOfValues > 0;
-            var syntax = takesValue ? $"{names} <{o.HelpName ?? o.Name.TrimStart('-')}>" : names;
+            var completions = o.GetCompletions(System.CommandLine.Completions.CompletionContext.Empty).Select(c => c.Label).ToList();
+            var label = o.HelpName ?? (completions.Count > 0 ? string.Join('|', completions) : o.Name.TrimStart('-'));
+            var syntax = takesValue ? $"{names} <{label}>" : names;
             var description = o.Description ?? string.Empty;
             if (takesValue && o.HasDefaultValue && o.GetDefaultValue() is { } value && !(value is Array { Length: 0 }))
             {
