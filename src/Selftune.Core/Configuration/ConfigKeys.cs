@@ -58,6 +58,30 @@ public static class ConfigKeys
     /// <summary>Largest tolerated worsening of a watched rate.</summary>
     public static readonly ConfigKey WatchThreshold = new("watch.threshold", "0.10", "Watch: largest tolerated worsening (absolute, 0..1) of the trigger, false-trigger or tool error rate before a deploy counts as regressed.");
 
+    /// <summary>The most skills one <c>selftune run</c> evolves.</summary>
+    public static readonly ConfigKey RunMaxSkills = new("run.max_skills", "3", "selftune run: the most skills evolved in one run (--max-skills overrides it).");
+
+    /// <summary>Hours after a deploy during which a run leaves the skill alone.</summary>
+    public static readonly ConfigKey RunCooldownHours = new("run.cooldown_hours", "24", "selftune run: hours after a skill's deploy during which it is not evolved again (watch judges the deploy first).");
+
+    /// <summary>Fewest real prompts a skill needs before a run touches it.</summary>
+    public static readonly ConfigKey RunMinRealQueries = new("run.min_real_queries", "3", "selftune run: fewest real prompts that triggered a skill before it is evolved, unless the user asked for it (an improvement signal).");
+
+    /// <summary>Most sessions a run grades.</summary>
+    public static readonly ConfigKey RunMaxGrade = new("run.max_grade", "5", "selftune run: most ungraded sessions graded per run (within the LLM budget).");
+
+    /// <summary>Days after a deploy during which runs watch it.</summary>
+    public static readonly ConfigKey RunWatchDays = new("run.watch_days", "14", "selftune run: days after a deploy during which each run watches it (and rolls a regression back).");
+
+    /// <summary>Validate without deploying, on every run.</summary>
+    public static readonly ConfigKey RunReviewRequired = new("run.review_required", "false", "selftune run: validate proposals but deploy nothing; they wait for `selftune proposals approve ID` (like --review-required, for every run, scheduled ones included).");
+
+    /// <summary>How long a run may go without a heartbeat before its lock counts as stale.</summary>
+    public static readonly ConfigKey RunLockStaleMinutes = new("run.lock_stale_minutes", "180", "selftune run: minutes without a heartbeat after which another run's lock is taken over (a dead process's lock is taken over at once).");
+
+    /// <summary>Minimum minutes between two runs started by improvement signals.</summary>
+    public static readonly ConfigKey RunSignalIntervalMinutes = new("run.signal_interval_minutes", "30", "Minutes between two background runs started by a session that ended with pending improvement signals (0 turns them off).");
+
     /// <summary>All declared keys.</summary>
     public static IReadOnlyList<ConfigKey> All { get; } =
     [
@@ -79,5 +103,13 @@ public static class ConfigKeys
         WatchMinSessions,
         WatchWindowSessions,
         WatchThreshold,
+        RunMaxSkills,
+        RunCooldownHours,
+        RunMinRealQueries,
+        RunMaxGrade,
+        RunWatchDays,
+        RunReviewRequired,
+        RunLockStaleMinutes,
+        RunSignalIntervalMinutes,
     ];
 }

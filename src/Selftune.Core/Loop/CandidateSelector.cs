@@ -14,7 +14,7 @@ public sealed record SelectionRules(int MaxSkills, TimeSpan Cooldown, int MinRea
 /// Picks the skills a run evolves, by evidence. Each skill is scored: misses (actionable prompts that should have
 /// triggered it and did not) count most, a rising miss trend adds to them, each pending improvement signal (the user
 /// asked "why didn't you use X") adds a large boost, and failed gradings add to it. A skill is skipped — with the rule
-/// that skipped it — when it was deployed within the cooldown, when there is too little real evidence to prove a change
+/// that skipped it — when it is not installed here, when it was deployed within the cooldown, when there is too little real evidence to prove a change
 /// on, or when there is nothing to fix; the rest are taken in score order up to <see cref="SelectionRules.MaxSkills"/>.
 /// </summary>
 public static class CandidateSelector
@@ -67,6 +67,11 @@ public static class CandidateSelector
 
     private static string? SkipReason(CandidateEvidence e, SelectionRules rules, DateTimeOffset now)
     {
+        if (!e.Installed)
+        {
+            return "not installed on this machine: there is no SKILL.md to improve";
+        }
+
         if (e.LastDeployAt is { } deployed && now - deployed < rules.Cooldown)
         {
             return $"cooldown: deployed {Hours(now - deployed)} ago (cooldown {Hours(rules.Cooldown)}); watch judges it first";

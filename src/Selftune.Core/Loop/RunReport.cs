@@ -63,7 +63,8 @@ public sealed record RunData(bool Sample, string Home, string? Note = null);
 /// <param name="RealQueries">Real (not synthetic) prompts available to build its eval set from.</param>
 /// <param name="LastDeployAt">When a proposal for it was last deployed, if ever.</param>
 /// <param name="Health">The status label (as <c>selftune status</c> shows it).</param>
-public sealed record CandidateEvidence(int Triggers, int Misses, int? MissesBefore, string Trend, int Signals, int GradingFailures, int RealQueries, DateTimeOffset? LastDeployAt, string? Health);
+/// <param name="Installed">True when its SKILL.md is installed on this machine (only those can be evolved).</param>
+public sealed record CandidateEvidence(int Triggers, int Misses, int? MissesBefore, string Trend, int Signals, int GradingFailures, int RealQueries, DateTimeOffset? LastDeployAt, string? Health, bool Installed = true);
 
 /// <summary>A skill the run considered, and what it decided.</summary>
 /// <param name="Skill">The skill's name.</param>

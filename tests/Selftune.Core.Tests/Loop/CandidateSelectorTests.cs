@@ -40,19 +40,21 @@ public sealed class CandidateSelectorTests
     }
 
     [Fact]
-    public void TooLittleRealEvidenceIsSkippedUnlessTheUserAskedForTheSkill()
+    public void UninstalledHealthyOrThinlyEvidencedSkillsAreSkippedUnlessTheUserAskedForThem()
     {
         var picked = CandidateSelector.Select(new Dictionary<string, CandidateEvidence>
         {
             ["thin"] = E(misses: 5, real: 2),
             ["thin-but-asked"] = E(misses: 0, signals: 1, real: 0),
             ["healthy"] = E(),
+            ["plugin:seen-only"] = E(misses: 9) with { Installed = false },
         }, Rules, Now);
 
         var byName = picked.ToDictionary(c => c.Skill);
         Assert.Equal("not enough real evidence: 2 real prompts (needs 3) and no improvement signal", byName["thin"].Reason);
         Assert.Equal("evolve", byName["thin-but-asked"].Action);
         Assert.StartsWith("nothing to fix", byName["healthy"].Reason, StringComparison.Ordinal);
+        Assert.StartsWith("not installed on this machine", byName["plugin:seen-only"].Reason, StringComparison.Ordinal);
     }
 
     [Fact]
