@@ -43,8 +43,8 @@ public sealed class CliReferenceTests
         {
             var help = await HelpOf(path);
             Assert.Contains(command.Description!, help, StringComparison.Ordinal);
-            Assert.Equal(Section(help, "Options:"), Options(command).Select(o => o.Syntax).Order(StringComparer.Ordinal));
-            Assert.Equal(Section(help, "Commands:"), command.Subcommands.Where(c => !c.Hidden).Select(c => string.Join(' ', c.Arguments.Where(a => !a.Hidden).Select(a => $"<{a.Name}>").Prepend(c.Name))).Order(StringComparer.Ordinal));
+            Assert.Equal(Section(help, "Options:"), Options(command).Select(o => o.Required ? o.Syntax + " (REQUIRED)" : o.Syntax).Order(StringComparer.Ordinal));
+            Assert.Equal(Section(help, "Commands:"), command.Subcommands.Where(c => !c.Hidden).Select(c => string.Join(' ', c.Arguments.Where(a => !a.Hidden).Select(a => $"<{a.Name}>").Prepend(string.Join(", ", c.Aliases.Order(StringComparer.Ordinal).Append(c.Name))))).Order(StringComparer.Ordinal));
             Assert.Equal(Section(help, "Arguments:"), command.Arguments.Where(a => !a.Hidden).Select(a => $"<{a.Name}>").Order(StringComparer.Ordinal));
         }
     }
@@ -70,6 +70,11 @@ public sealed class CliReferenceTests
         foreach (var (path, command) in commands)
         {
             text.Append("\n## selftune ").Append(string.Join(' ', path)).Append("\n\n").Append(command.Description).Append("\n\n");
+            if (command.Aliases.Count > 0)
+            {
+                text.Append("Also: ").Append(string.Join(", ", command.Aliases.Order(StringComparer.Ordinal).Select(x => $"`selftune {string.Join(' ', path[..^1].Append(x))}`"))).Append("\n\n");
+            }
+
             var usage = new StringBuilder("selftune ").Append(string.Join(' ', path));
             foreach (var argument in command.Arguments.Where(a => !a.Hidden))
             {
@@ -83,7 +88,7 @@ public sealed class CliReferenceTests
 
             text.Append("Usage: `").Append(usage).Append(Options(command).Count > 0 ? " [options]" : string.Empty).Append("`\n");
             var rows = command.Arguments.Where(a => !a.Hidden).Select(a => ($"<{a.Name}>", a.Description ?? string.Empty))
-                .Concat(Options(command).Select(o => (o.Syntax, o.Description)))
+                .Concat(Options(command).Select(o => (o.Syntax, (o.Required ? "Required. " : string.Empty) + o.Description)))
                 .ToList();
             if (rows.Count > 0)
             {
@@ -116,7 +121,7 @@ public sealed class CliReferenceTests
     }
 
     /// <summary>A command's own visible options (not <c>--help</c>, not the recursive <c>--json</c>), as help shows them.</summary>
-    private static List<(string Syntax, string Description)> Options(Command command) => command.Options
+    private static List<(string Syntax, string Description, bool Required)> Options(Command command) => command.Options
         .Where(o => !o.Hidden && !o.Recursive && o is not System.CommandLine.Help.HelpOption && o is not VersionOption)
         .Select(o =>
         {
@@ -131,7 +136,7 @@ public sealed class CliReferenceTests
                 description += $" Default: `{value}`.";
             }
 
-            return (syntax, description);
+            return (syntax, description, o.Required);
         })
         .ToList();
 

@@ -1,7 +1,8 @@
+using System.CommandLine;
 using System.Text.RegularExpressions;
-using YamlDotNet.RepresentationModel;
-
+using Selftune.Host.Cli;
 using Selftune.Host.Tests.Support;
+using YamlDotNet.RepresentationModel;
 
 namespace Selftune.Host.Tests;
 
@@ -75,6 +76,46 @@ public sealed partial class SkillFolderTests
             }
         }
     }
+
+    /// <summary>Every <c>selftune …</c> command the skill tells the agent to run exists, with the options it names.</summary>
+    [Fact]
+    public void EveryCommandTheSkillNamesExists()
+    {
+        var root = CommandTree.Build(() => null!);
+        var checkedCount = 0;
+        foreach (var file in Directory.EnumerateFiles(SkillFolder, "*.md", SearchOption.AllDirectories).Where(f => !f.EndsWith("cli.md", StringComparison.Ordinal)))
+        {
+            foreach (Match span in CodeSpan().Matches(File.ReadAllText(file)))
+            {
+                foreach (var line in span.Groups[1].Value.Split(["&&", "\n"], StringSplitOptions.TrimEntries).Where(l => l.StartsWith("selftune ", StringComparison.Ordinal)))
+                {
+                    var where = $"{Path.GetRelativePath(SkillFolder, file)}: `{line}`";
+                    var tokens = line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1..];
+                    Command command = root;
+                    var i = 0;
+                    for (; i < tokens.Length && command.Subcommands.FirstOrDefault(c => c.Name == tokens[i] || c.Aliases.Contains(tokens[i])) is { } sub; i++)
+                    {
+                        command = sub;
+                    }
+
+                    Assert.True(command != root || tokens.Length == 0 || tokens[0].StartsWith('-') || tokens[0].StartsWith('<'), $"{where}: no command '{tokens.FirstOrDefault()}'");
+                    foreach (var option in tokens[i..].Where(t => t.StartsWith("--", StringComparison.Ordinal)).Select(t => t.Split('=')[0]))
+                    {
+                        Assert.True(
+                            command.Options.Any(o => o.Name == option || o.Aliases.Contains(option)) || root.Options.Any(o => o.Recursive && o.Name == option) || option == "--help",
+                            $"{where}: '{string.Join(' ', tokens[..i])}' has no option {option}");
+                    }
+
+                    checkedCount++;
+                }
+            }
+        }
+
+        Assert.True(checkedCount > 30, $"only {checkedCount} commands found in skill/");
+    }
+
+    [GeneratedRegex(@"`([^`]+)`")]
+    private static partial Regex CodeSpan();
 
     [GeneratedRegex(@"\A---\n(.*?)\n---\n", RegexOptions.Singleline)]
     private static partial Regex Frontmatter();

@@ -131,6 +131,12 @@ public sealed class AuditTrail
     public Proposal? Proposal(string proposalId) =>
         _store.Query($"{ProposalSelect} WHERE proposal_id = $id", ReadProposal, ("$id", proposalId)).FirstOrDefault();
 
+    /// <summary>Every skill's proposals, newest first; only those in <paramref name="status"/> when given.</summary>
+    /// <param name="status">One of <see cref="AuditActions"/>, or null for all.</param>
+    public IReadOnlyList<Proposal> All(string? status) => status is null
+        ? _store.Query($"{ProposalSelect} ORDER BY created_at DESC, proposal_id", ReadProposal)
+        : _store.Query($"{ProposalSelect} WHERE status = $status ORDER BY created_at DESC, proposal_id", ReadProposal, ("$status", status));
+
     /// <summary>A skill's proposals, oldest first.</summary>
     public IReadOnlyList<Proposal> Proposals(string skill) =>
         _store.Query($"{ProposalSelect} WHERE skill_name = $s ORDER BY created_at, proposal_id", ReadProposal, ("$s", skill));

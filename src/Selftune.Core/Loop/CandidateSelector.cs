@@ -12,7 +12,8 @@ public sealed record SelectionRules(int MaxSkills, TimeSpan Cooldown, int MinRea
 
 /// <summary>
 /// Picks the skills a run evolves, by evidence. Each skill is scored: misses (actionable prompts that should have
-/// triggered it and did not) count most, a rising miss trend adds to them, each pending improvement signal (the user
+/// triggered it and did not: prompts naming it without a trigger, and prompts on which the user had to invoke it by name)
+/// count most, a rising miss trend adds to them, each pending improvement signal (the user
 /// asked "why didn't you use X") adds a large boost, and failed gradings add to it. A skill is skipped — with the rule
 /// that skipped it — when it is not installed here, when it was deployed within the cooldown, when there is too little real evidence to prove a change
 /// on, or when there is nothing to fix; the rest are taken in score order up to <see cref="SelectionRules.MaxSkills"/>.
@@ -33,7 +34,7 @@ public static class CandidateSelector
 
     /// <summary>The evidence score of one skill.</summary>
     public static double Priority(CandidateEvidence e) =>
-        (Math.Min(e.Misses, 50) * MissWeight)
+        (Math.Min(e.Misses + e.ExplicitOnly, 50) * MissWeight)
         + (e.Trend == "down" ? RisingTrendBoost : 0)
         + (Math.Min(e.Signals, 3) * SignalWeight)
         + (Math.Min(e.GradingFailures, 10) * GradingFailureWeight);
@@ -77,7 +78,7 @@ public static class CandidateSelector
             return $"cooldown: deployed {Hours(now - deployed)} ago (cooldown {Hours(rules.Cooldown)}); watch judges it first";
         }
 
-        if (e.Misses == 0 && e.Signals == 0 && e.GradingFailures == 0)
+        if (e.Misses == 0 && e.ExplicitOnly == 0 && e.Signals == 0 && e.GradingFailures == 0)
         {
             return "nothing to fix: no misses, no improvement signals, no failed gradings";
         }
@@ -101,6 +102,11 @@ public static class CandidateSelector
         if (e.Misses > 0)
         {
             parts.Add($"{e.Misses} missed prompt{(e.Misses == 1 ? string.Empty : "s")}" + (e.Trend == "down" ? ", rising" : string.Empty));
+        }
+
+        if (e.ExplicitOnly > 0)
+        {
+            parts.Add($"{e.ExplicitOnly} prompt{(e.ExplicitOnly == 1 ? string.Empty : "s")} where it had to be invoked by name");
         }
 
         if (e.GradingFailures > 0)

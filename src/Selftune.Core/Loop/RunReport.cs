@@ -64,7 +64,10 @@ public sealed record RunData(bool Sample, string Home, string? Note = null);
 /// <param name="LastDeployAt">When a proposal for it was last deployed, if ever.</param>
 /// <param name="Health">The status label (as <c>selftune status</c> shows it).</param>
 /// <param name="Installed">True when its SKILL.md is installed on this machine (only those can be evolved).</param>
-public sealed record CandidateEvidence(int Triggers, int Misses, int? MissesBefore, string Trend, int Signals, int GradingFailures, int RealQueries, DateTimeOffset? LastDeployAt, string? Health, bool Installed = true);
+/// <param name="ReadsNotInvoked">Times the agent read its SKILL.md without invoking it (a near miss; reported, not scored).</param>
+/// <param name="ExplicitOnly">Real prompts on which the user had to invoke it by name because the agent did not pick it by
+/// itself: the misses evolution's failure analysis works from.</param>
+public sealed record CandidateEvidence(int Triggers, int Misses, int? MissesBefore, string Trend, int Signals, int GradingFailures, int RealQueries, DateTimeOffset? LastDeployAt, string? Health, bool Installed = true, int ReadsNotInvoked = 0, int ExplicitOnly = 0);
 
 /// <summary>A skill the run considered, and what it decided.</summary>
 /// <param name="Skill">The skill's name.</param>

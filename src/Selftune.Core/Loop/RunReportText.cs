@@ -40,7 +40,7 @@ public static class RunReportText
                     foreach (var c in report.Candidates)
                     {
                         var e = c.Evidence;
-                        Line(string.Create(CultureInfo.InvariantCulture, $"  {(c.Action == "evolve" ? "*" : "-")} {c.Skill}: {c.Action} ({c.Reason}); priority {c.Priority:0}; triggers {e.Triggers}, misses {e.Misses}{(e.MissesBefore is { } b ? $" (before {b})" : string.Empty)}, trend {e.Trend}, signals {e.Signals}, grading failures {e.GradingFailures}, real queries {e.RealQueries}"));
+                        Line(string.Create(CultureInfo.InvariantCulture, $"  {(c.Action == "evolve" ? "*" : "-")} {c.Skill}: {c.Action} ({c.Reason}); priority {c.Priority:0}; triggers {e.Triggers}, misses {e.Misses}{(e.MissesBefore is { } b ? $" (before {b})" : string.Empty)}, invoked by name {e.ExplicitOnly}, trend {e.Trend}, reads not invoked {e.ReadsNotInvoked}, signals {e.Signals}, grading failures {e.GradingFailures}, real prompts {e.RealQueries}"));
                     }
 
                     break;

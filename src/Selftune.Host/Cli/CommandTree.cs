@@ -36,7 +36,9 @@ public static class CommandTree
         root.Subcommands.Add(GradeCommands.Create(app));
         root.Subcommands.Add(LlmCommands.Create(app));
         EvolutionCommands.Create(app).ToList().ForEach(root.Subcommands.Add);
+        root.Subcommands.Add(RunCommand.Create(app));
         root.Subcommands.Add(RunsCommand.Create(app));
+        root.Subcommands.Add(ProposalsCommands.Create(app));
         root.Subcommands.Add(ScheduleCommands.Create(app));
         root.Runs(app, (a, _) => StatusCommands.RunStatus(a));
         return root;

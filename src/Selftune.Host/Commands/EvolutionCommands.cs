@@ -7,6 +7,7 @@ using Selftune.Core.Evolution;
 using Selftune.Core.Llm;
 using Selftune.Core.Monitoring;
 using Selftune.Core.Skills;
+using Selftune.Core.Store;
 using Selftune.Host.Cli;
 using Spectre.Console;
 
@@ -43,27 +44,41 @@ public static class EvolutionCommands
             a.Flag(ConfigKeys.EvolveValidation.Key, p.GetValue(validation));
             var name = p.GetValue(skill)!;
             using var store = a.OpenStore();
-            var document = SkillLookup.Find(a, name, p.GetValue(skillPath), store)
-                ?? throw new SelftuneException(ErrorCodes.NotFound, $"No installed SKILL.md was found for '{name}'.", $"selftune evolve --skill {name} --skill-path <folder or SKILL.md>");
             var factory = a.Get<ILlmClientFactory>();
             var client = factory.Create(LlmCommands.RunId(a, "evolve"));
-            var heuristic = client.Backend == LlmBackends.Offline;
-            if (!heuristic && !factory.IsAvailable(out var reason))
+            if (client.Backend != LlmBackends.Offline && !factory.IsAvailable(out var reason))
             {
                 throw new SelftuneException(ErrorCodes.LlmUnavailable, $"Evolve needs an LLM: {reason}. Or try the loop without one (heuristic proposals, lexical validation) with --llm offline.", $"selftune evolve --skill {name} --llm offline");
             }
 
-            var tools = new EvolveTools(client, heuristic, EvolutionService.ReplayRunner(store, name, a.All<IAgentRunner>(), a.Context), SkillCatalog.Roots(a.Context, a.All<IInstaller>()), ReplayValidator.JournalPath(a.Home));
-            var settings = new ValidationSettings(
-                Method(a.Config.Get(ConfigKeys.EvolveValidation.Key)),
-                (int)a.Config.GetInt(ConfigKeys.EvolveJudgeRuns.Key),
-                (int)a.Config.GetInt(ConfigKeys.EvolveJudgeBatchSize.Key),
-                TimeSpan.FromSeconds(a.Config.GetInt(ConfigKeys.EvolveReplayTimeoutSeconds.Key)));
-            var options = new EvolveOptions(name, document.Path, (int)Math.Clamp(a.Config.GetInt(ConfigKeys.EvolveCandidates.Key), 1, 10), p.GetValue(dryRun));
-            var result = await a.Get<EvolutionService>().EvolveAsync(store, options, settings, tools, Progress(a), ct).ConfigureAwait(false);
+            var result = await EvolveSkillAsync(a, store, name, p.GetValue(skillPath), p.GetValue(dryRun), client, ct).ConfigureAwait(false);
             a.Output.Result(result, console => Render(console, result));
             return 0;
         });
+    }
+
+    /// <summary>Evolves one skill with the configured <c>evolve.*</c> settings: finds its SKILL.md, proposes, validates and
+    /// (unless <paramref name="dryRun"/>) deploys the winner.</summary>
+    /// <param name="a">The application.</param>
+    /// <param name="store">The store.</param>
+    /// <param name="name">The skill.</param>
+    /// <param name="skillPath">Its SKILL.md or folder, when not the installed one.</param>
+    /// <param name="dryRun">Validate but do not deploy (the winner stays <c>validated</c>).</param>
+    /// <param name="client">The LLM; the offline backend means heuristic mode.</param>
+    /// <param name="ct">Stops the work.</param>
+    /// <exception cref="SelftuneException"><see cref="ErrorCodes.NotFound"/> when no SKILL.md is found; the pipeline's errors.</exception>
+    internal static async Task<EvolveResult> EvolveSkillAsync(App a, SelftuneStore store, string name, string? skillPath, bool dryRun, LlmClient client, CancellationToken ct)
+    {
+        var document = SkillLookup.Find(a, name, skillPath, store)
+            ?? throw new SelftuneException(ErrorCodes.NotFound, $"No installed SKILL.md was found for '{name}'.", $"selftune evolve --skill {name} --skill-path <folder or SKILL.md>");
+        var tools = new EvolveTools(client, client.Backend == LlmBackends.Offline, EvolutionService.ReplayRunner(store, name, a.All<IAgentRunner>(), a.Context), SkillCatalog.Roots(a.Context, a.All<IInstaller>()), ReplayValidator.JournalPath(a.Home));
+        var settings = new ValidationSettings(
+            Method(a.Config.Get(ConfigKeys.EvolveValidation.Key)),
+            (int)a.Config.GetInt(ConfigKeys.EvolveJudgeRuns.Key),
+            (int)a.Config.GetInt(ConfigKeys.EvolveJudgeBatchSize.Key),
+            TimeSpan.FromSeconds(a.Config.GetInt(ConfigKeys.EvolveReplayTimeoutSeconds.Key)));
+        var options = new EvolveOptions(name, document.Path, (int)Math.Clamp(a.Config.GetInt(ConfigKeys.EvolveCandidates.Key), 1, 10), dryRun);
+        return await a.Get<EvolutionService>().EvolveAsync(store, options, settings, tools, Progress(a), ct).ConfigureAwait(false);
     }
 
     private static Command Watch(Func<App> app)

@@ -42,7 +42,8 @@ public static class HookCommands
 
     /// <summary>Creates the hidden <c>hook-drain</c>: stores the spooled hook events and ingests the transcripts they
     /// name. <c>--background</c> (how hooks start it) detaches from the agent's session, prints nothing and logs
-    /// failures to the hook error log.</summary>
+    /// failures to the hook error log; it then starts a background <c>selftune run</c> when improvement signals are
+    /// pending (<see cref="RunCommand.StartIfSignalsPending"/>).</summary>
     public static Command Drain(Func<App> app)
     {
         var background = new Option<bool>("--background") { Description = "Detach, print nothing, log failures to logs/hook-errors.log (how hooks start it)." };
@@ -60,6 +61,8 @@ public static class HookCommands
                 try
                 {
                     Run(a, ct);
+                    using var store = a.OpenStore();
+                    RunCommand.StartIfSignalsPending(a, store);
                 }
 #pragma warning disable CA1031 // Nobody reads a background drain's output: every failure goes to the hook error log.
                 catch (Exception ex)
