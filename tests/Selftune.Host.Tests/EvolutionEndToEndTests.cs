@@ -3,8 +3,6 @@ using System.Text.RegularExpressions;
 using Selftune.Abstractions;
 using Selftune.AdapterKit;
 using Selftune.Core.Eval;
-using Selftune.Core.Ingest;
-using Selftune.Core.Privacy;
 using Selftune.Core.Store;
 using Selftune.Host.Tests.Support;
 
@@ -107,7 +105,7 @@ public sealed partial class EvolutionEndToEndTests : IDisposable
         Assert.Equal("not_enough_data", early.Json.GetProperty("verdict").GetString());
 
         var now = DateTimeOffset.UtcNow;
-        WriteSessions(Enumerable.Range(0, 3).Select(i => ($"after-{i}", now.AddHours(i + 1), _corpus.Where(e => e.Positive).ElementAt(i).Query, (InvocationKind?)InvocationKind.Explicit)));
+        StoredSessions.Write(_cli.SelftuneHome, "research", Enumerable.Range(0, 3).Select(i => ($"after-{i}", now.AddHours(i + 1), _corpus.Where(e => e.Positive).ElementAt(i).Query, (InvocationKind?)InvocationKind.Explicit)));
         var watch = _cli.Run("watch", "--skill", "research", "--auto-rollback");
 
         Assert.Equal(1, watch.ExitCode);
@@ -264,7 +262,7 @@ public sealed partial class EvolutionEndToEndTests : IDisposable
         var start = DateTimeOffset.UtcNow.AddDays(-30);
         var positives = _corpus.Where(e => e.Positive).ToList();
         var negatives = _corpus.Where(e => !e.Positive).ToList();
-        WriteSessions(positives.Select((e, i) => ($"pos-{i}", start.AddHours(i), e.Query, (InvocationKind?)(i is 1 or 3 ? InvocationKind.Implicit : InvocationKind.Explicit)))
+        StoredSessions.Write(_cli.SelftuneHome, "research", positives.Select((e, i) => ($"pos-{i}", start.AddHours(i), e.Query, (InvocationKind?)(i is 1 or 3 ? InvocationKind.Implicit : InvocationKind.Explicit)))
             .Concat(negatives.Select((e, i) => ($"neg-{i}", start.AddHours(10 + i), e.Query, (InvocationKind?)null))));
         var entries = positives.Take(3).Select((e, i) => Entry(e, $"pos-{i}", EvalEntry.TrainSplit))
             .Concat(negatives.Take(25).Select((e, i) => Entry(e, $"neg-{i}", EvalEntry.TrainSplit)))
@@ -276,26 +274,6 @@ public sealed partial class EvolutionEndToEndTests : IDisposable
 
         static EvalEntry Entry((string Query, bool Positive, InvocationType Type) e, string session, string split) =>
             new(e.Query, e.Positive, e.Type, session, session + "-p", false, split);
-    }
-
-    private void WriteSessions(IEnumerable<(string Id, DateTimeOffset At, string Prompt, InvocationKind? Skill)> sessions)
-    {
-        Directory.CreateDirectory(_cli.SelftuneHome);
-        using var store = SelftuneStore.Open(Path.Combine(_cli.SelftuneHome, "selftune.db"));
-        using var tx = store.BeginTransaction();
-        using var writer = new RecordWriter(store, new Redactor(), null, p => new IngestCounters { Platform = p }, DateTimeOffset.UtcNow) { Transaction = tx };
-        var provenance = new Provenance(Platforms.ClaudeCode, CaptureMode.Transcript);
-        foreach (var (id, at, prompt, skill) in sessions)
-        {
-            writer.Session(new SessionRecord(id, provenance, StartedAt: at, EndedAt: at.AddMinutes(10), Cwd: "/work/project"));
-            writer.Prompt(new PromptRecord(id + "-p", id, at, prompt, PromptKind.User, provenance));
-            if (skill is { } kind)
-            {
-                writer.SkillInvocation(new SkillInvocationRecord(id + "-i", id, at.AddSeconds(5), "research", kind, provenance, id + "-p"));
-            }
-        }
-
-        tx.Commit();
     }
 
     [GeneratedRegex(@"<<<\n([\s\S]*?)\n>>>")]

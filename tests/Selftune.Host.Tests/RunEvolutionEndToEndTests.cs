@@ -1,9 +1,6 @@
 using System.Text.Json;
 using Selftune.Abstractions;
 using Selftune.AdapterKit;
-using Selftune.Core.Ingest;
-using Selftune.Core.Privacy;
-using Selftune.Core.Store;
 using Selftune.Host.Tests.Support;
 
 namespace Selftune.Host.Tests;
@@ -42,7 +39,7 @@ public sealed class RunEvolutionEndToEndTests : IDisposable
             .ToList();
         var start = DateTimeOffset.UtcNow.AddDays(-30);
         var positives = _corpus.Where(e => e.Positive).ToList();
-        WriteSessions(positives.Select((e, i) => ($"pos-{i}", start.AddHours(i), e.Query, (InvocationKind?)(i == 1 ? InvocationKind.Implicit : InvocationKind.Explicit)))
+        StoredSessions.Write(_cli.SelftuneHome, "research", positives.Select((e, i) => ($"pos-{i}", start.AddHours(i), e.Query, (InvocationKind?)(i == 1 ? InvocationKind.Implicit : InvocationKind.Explicit)))
             .Concat(_corpus.Where(e => !e.Positive).Select((e, i) => ($"neg-{i}", start.AddHours(10 + i), e.Query, (InvocationKind?)null))));
     }
 
@@ -78,7 +75,7 @@ public sealed class RunEvolutionEndToEndTests : IDisposable
 
         // After the deploy the user had to name the skill every time: watch sees the regression and rolls it back.
         var now = DateTimeOffset.UtcNow;
-        WriteSessions(Enumerable.Range(0, 3).Select(i => ($"after-{i}", now.AddHours(i + 1), _corpus.Where(e => e.Positive).ElementAt(i).Query, (InvocationKind?)InvocationKind.Explicit)));
+        StoredSessions.Write(_cli.SelftuneHome, "research", Enumerable.Range(0, 3).Select(i => ($"after-{i}", now.AddHours(i + 1), _corpus.Where(e => e.Positive).ElementAt(i).Query, (InvocationKind?)InvocationKind.Explicit)));
         var third = _cli.Run("run");
         Assert.True(third.ExitCode == 0, third.ToString());
         var watched = third.Json.GetProperty("watches").EnumerateArray().Single();
@@ -167,27 +164,5 @@ public sealed class RunEvolutionEndToEndTests : IDisposable
                 ;;
             esac
             """);
-    }
-
-    /// <summary>Stores sessions as the Claude Code ingest would: one actionable prompt each, and the skill invoked by the
-    /// agent itself (implicit) or by the user by name (explicit) when given.</summary>
-    private void WriteSessions(IEnumerable<(string Id, DateTimeOffset At, string Prompt, InvocationKind? Skill)> sessions)
-    {
-        Directory.CreateDirectory(_cli.SelftuneHome);
-        using var store = SelftuneStore.Open(Path.Combine(_cli.SelftuneHome, "selftune.db"));
-        using var tx = store.BeginTransaction();
-        using var writer = new RecordWriter(store, new Redactor(), null, p => new IngestCounters { Platform = p }, DateTimeOffset.UtcNow) { Transaction = tx };
-        var provenance = new Provenance(Platforms.ClaudeCode, CaptureMode.Transcript);
-        foreach (var (id, at, prompt, skill) in sessions)
-        {
-            writer.Session(new SessionRecord(id, provenance, StartedAt: at, EndedAt: at.AddMinutes(10), Cwd: "/work/project"));
-            writer.Prompt(new PromptRecord(id + "-p", id, at, prompt, PromptKind.User, provenance));
-            if (skill is { } kind)
-            {
-                writer.SkillInvocation(new SkillInvocationRecord(id + "-i", id, at.AddSeconds(5), "research", kind, provenance, id + "-p"));
-            }
-        }
-
-        tx.Commit();
     }
 }
