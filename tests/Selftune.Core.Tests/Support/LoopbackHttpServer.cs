@@ -5,14 +5,20 @@ using System.Text;
 
 namespace Selftune.Core.Tests.Support;
 
-/// <summary>A real HTTP server on 127.0.0.1 answering from a script: each request takes the next scripted reply (the last
-/// one repeats). Records every request (method, path, headers, body) so tests can check what the client sent.</summary>
+/// <summary>A real HTTP server on 127.0.0.1 answering from a script (each request takes the next scripted reply; the last
+/// one repeats) or from a responder function. Records every request (method, path, headers, body) so tests can check
+/// what the client sent.</summary>
 public sealed class LoopbackHttpServer : IDisposable
 {
     private readonly HttpListener _listener = new();
     private readonly ConcurrentQueue<ScriptedReply> _script = new();
     private readonly CancellationTokenSource _stop = new();
+    private readonly Func<Received, (int Status, string Body)>? _respond;
     private ScriptedReply? _last;
+
+    /// <summary>Starts a server that answers with a responder instead of a script.</summary>
+    public LoopbackHttpServer(Func<Received, (int Status, string Body)> respond)
+        : this() => _respond = respond;
 
     public LoopbackHttpServer()
     {
@@ -59,19 +65,21 @@ public sealed class LoopbackHttpServer : IDisposable
                 return;
             }
 
-            var reply = _script.TryDequeue(out var next) ? _last = next : _last ?? new ScriptedReply(500, "{}", TimeSpan.Zero, "application/json");
+            var reply = _respond is not null ? null : _script.TryDequeue(out var next) ? _last = next : _last ?? new ScriptedReply(500, "{}", TimeSpan.Zero, "application/json");
             _ = Task.Run(() => AnswerAsync(context, reply));
         }
     }
 
-    private async Task AnswerAsync(HttpListenerContext context, ScriptedReply reply)
+    private async Task AnswerAsync(HttpListenerContext context, ScriptedReply? scripted)
     {
         try
         {
             using var reader = new StreamReader(context.Request.InputStream, Encoding.UTF8);
             var body = await reader.ReadToEndAsync();
-            Requests.Enqueue(new Received(context.Request.HttpMethod, context.Request.Url!.AbsolutePath,
-                context.Request.Headers.AllKeys.Where(k => k is not null).ToDictionary(k => k!, k => context.Request.Headers[k]!, StringComparer.OrdinalIgnoreCase), body));
+            var received = new Received(context.Request.HttpMethod, context.Request.Url!.AbsolutePath,
+                context.Request.Headers.AllKeys.Where(k => k is not null).ToDictionary(k => k!, k => context.Request.Headers[k]!, StringComparer.OrdinalIgnoreCase), body);
+            Requests.Enqueue(received);
+            var reply = scripted ?? Respond(received);
             if (reply.Delay > TimeSpan.Zero)
             {
                 await Task.Delay(reply.Delay, _stop.Token);
@@ -88,6 +96,12 @@ public sealed class LoopbackHttpServer : IDisposable
         {
             // The client gave up (a timeout test) or the server is shutting down.
         }
+    }
+
+    private ScriptedReply Respond(Received received)
+    {
+        var (status, body) = _respond!(received);
+        return new ScriptedReply(status, body, TimeSpan.Zero, "application/json");
     }
 
     /// <summary>One request as received.</summary>

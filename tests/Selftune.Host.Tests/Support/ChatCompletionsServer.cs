@@ -1,9 +1,7 @@
 using System.Collections.Concurrent;
-using System.Net;
-using System.Net.Sockets;
-using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Selftune.Core.Tests.Support;
 
 namespace Selftune.Host.Tests.Support;
 
@@ -14,72 +12,38 @@ namespace Selftune.Host.Tests.Support;
 /// </summary>
 public sealed class ChatCompletionsServer : IDisposable
 {
-    private readonly HttpListener _listener = new();
     private readonly Func<string, string, string> _respond;
-    private readonly CancellationTokenSource _stop = new();
+    private readonly LoopbackHttpServer _server;
 
     /// <summary>Starts the server.</summary>
     /// <param name="respond">Answers (system, user) with the assistant's text.</param>
     public ChatCompletionsServer(Func<string, string, string> respond)
     {
         _respond = respond;
-        var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        var port = ((IPEndPoint)probe.LocalEndpoint).Port;
-        probe.Stop();
-        BaseUrl = $"http://127.0.0.1:{port}/v1";
-        _listener.Prefixes.Add($"http://127.0.0.1:{port}/");
-        _listener.Start();
-        _ = Task.Run(LoopAsync);
+        _server = new LoopbackHttpServer(Answer);
     }
 
     /// <summary>The base URL to configure (<c>llm.base_url</c>).</summary>
-    public string BaseUrl { get; }
+    public string BaseUrl => _server.BaseUrl + "v1";
 
     /// <summary>(system, user) of every request, in arrival order.</summary>
     public ConcurrentQueue<(string System, string User)> Requests { get; } = new();
 
     /// <inheritdoc />
-    public void Dispose()
-    {
-        _stop.Cancel();
-        _listener.Close();
-    }
+    public void Dispose() => _server.Dispose();
 
-    private async Task LoopAsync()
+    private (int Status, string Body) Answer(LoopbackHttpServer.Received received)
     {
-        while (!_stop.IsCancellationRequested)
-        {
-            HttpListenerContext context;
-            try
-            {
-                context = await _listener.GetContextAsync();
-            }
-            catch (Exception) when (_stop.IsCancellationRequested)
-            {
-                return;
-            }
-
-            _ = Task.Run(() => AnswerAsync(context));
-        }
-    }
-
-    private async Task AnswerAsync(HttpListenerContext context)
-    {
-        using var reader = new StreamReader(context.Request.InputStream, Encoding.UTF8);
-        var request = JsonNode.Parse(await reader.ReadToEndAsync())!;
+        var request = JsonNode.Parse(received.Body)!;
         var messages = request["messages"]!.AsArray();
         string Content(string role) => messages.Where(m => (string?)m!["role"] == role).Select(m => m!["content"] is JsonArray parts ? string.Concat(parts.Select(p => (string?)p!["text"])) : (string?)m!["content"]).FirstOrDefault() ?? string.Empty;
         var system = Content("system");
         var user = Content("user");
         Requests.Enqueue((system, user));
-        string body;
-        int status;
         try
         {
             var text = _respond(system, user);
-            status = 200;
-            body = JsonSerializer.Serialize(new
+            return (200, JsonSerializer.Serialize(new
             {
                 id = "chatcmpl-" + Guid.NewGuid().ToString("N")[..8],
                 @object = "chat.completion",
@@ -87,19 +51,11 @@ public sealed class ChatCompletionsServer : IDisposable
                 model = (string?)request["model"] ?? "fake",
                 choices = new[] { new { index = 0, message = new { role = "assistant", content = text }, finish_reason = "stop" } },
                 usage = new { prompt_tokens = user.Length / 4, completion_tokens = text.Length / 4, total_tokens = (user.Length + text.Length) / 4 },
-            });
+            }));
         }
         catch (Exception ex)
         {
-            status = 500;
-            body = JsonSerializer.Serialize(new { error = new { message = ex.Message, type = "server_error" } });
+            return (500, JsonSerializer.Serialize(new { error = new { message = ex.Message, type = "server_error" } }));
         }
-
-        var bytes = Encoding.UTF8.GetBytes(body);
-        context.Response.StatusCode = status;
-        context.Response.ContentType = "application/json";
-        context.Response.ContentLength64 = bytes.Length;
-        await context.Response.OutputStream.WriteAsync(bytes);
-        context.Response.Close();
     }
 }
