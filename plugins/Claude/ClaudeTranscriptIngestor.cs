@@ -22,7 +22,7 @@ public sealed class ClaudeTranscriptIngestor : IIngestor
     ];
 
     private readonly Lock _gate = new();
-    private (PlatformContext Context, InstalledSkills Skills)? _installed;
+    private (PlatformContext Context, Lazy<InstalledSkills> Skills)? _installed;
 
     /// <inheritdoc />
     public string Platform => Platforms.ClaudeCode;
@@ -34,7 +34,8 @@ public sealed class ClaudeTranscriptIngestor : IIngestor
         {
             if (_installed?.Context != context)
             {
-                _installed = (context, new InstalledSkills(ClaudeDetection.SkillRoots(context)));
+                // Indexed when the first source is read: a sync that finds nothing new never needs it.
+                _installed = (context, new Lazy<InstalledSkills>(() => new InstalledSkills(ClaudeDetection.SkillRoots(context))));
             }
         }
 
@@ -55,6 +56,9 @@ public sealed class ClaudeTranscriptIngestor : IIngestor
             }
         }
     }
+
+    /// <inheritdoc />
+    public IReadOnlyList<SourceRoot> SourceRoots(PlatformContext context) => [.. ClaudeDetection.ProjectFolders(context).Select(folder => new SourceRoot(folder))];
 
     /// <inheritdoc />
     public IngestResult Ingest(SourceFile source, SourceCursor? from, IRecordSink sink, CancellationToken cancellationToken)
@@ -79,11 +83,13 @@ public sealed class ClaudeTranscriptIngestor : IIngestor
 
         state.Head = head;
 
-        InstalledSkills skills;
+        Lazy<InstalledSkills>? installed;
         lock (_gate)
         {
-            skills = _installed?.Skills ?? InstalledSkills.Empty;
+            installed = _installed?.Skills;
         }
+
+        var skills = installed?.Value ?? InstalledSkills.Empty;
 
         var interpreter = new TranscriptInterpreter(source.Path, state, sink, skills, new DateTimeOffset(source.LastWriteUtc, TimeSpan.Zero));
         var line = new TranscriptLine();

@@ -19,6 +19,9 @@ public sealed class CodexIngestor : IIngestor
     public string Platform => Platforms.Codex;
 
     /// <inheritdoc />
+    public IReadOnlyList<SourceRoot> SourceRoots(PlatformContext context) => [.. CodexLocations.RolloutRoots(context).Select(root => new SourceRoot(root))];
+
+    /// <inheritdoc />
     public IEnumerable<SourceFile> Discover(PlatformContext context, Action<string, string> problems)
     {
         ArgumentNullException.ThrowIfNull(context);

@@ -33,6 +33,21 @@ public sealed class OpenCodeIngestor : IIngestor
     public string Platform => Platforms.OpenCode;
 
     /// <inheritdoc />
+    /// <remarks>The data folder's own files (each database with its <c>-wal</c>; not its large <c>snapshot/</c> tree), the
+    /// folder of an <c>OPENCODE_DB</c> set elsewhere, and the legacy JSON tree.</remarks>
+    public IReadOnlyList<SourceRoot> SourceRoots(PlatformContext context)
+    {
+        var data = OpenCodePaths.DataDirectory(context);
+        var roots = new List<SourceRoot> { new(data, Recursive: false), new(OpenCodePaths.LegacyStorage(context)) };
+        if (context.Environment("OPENCODE_DB") is { Length: > 0 } custom && custom != ":memory:")
+        {
+            roots.Add(new SourceRoot(Path.GetDirectoryName(Path.GetFullPath(Path.IsPathRooted(custom) ? custom : Path.Combine(data, custom)))!, Recursive: false));
+        }
+
+        return roots;
+    }
+
+    /// <inheritdoc />
     public IEnumerable<SourceFile> Discover(PlatformContext context, Action<string, string> problems)
     {
         var sources = new List<SourceFile>();

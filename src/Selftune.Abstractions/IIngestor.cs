@@ -9,6 +9,12 @@ namespace Selftune.Abstractions;
 /// <see cref="SourceCursor.State"/> tells it what it already emitted.</param>
 public sealed record SourceFile(string Path, long Length, DateTime LastWriteUtc, bool AppendOnly = true);
 
+/// <summary>A folder (or file) under which an ingestor's sources live (see <see cref="IIngestor.SourceRoots"/>).</summary>
+/// <param name="Path">The folder or file; it need not exist.</param>
+/// <param name="Recursive">True: every file in the folder and its subfolders counts; false: only the files directly in it
+/// (for a folder that also holds large unrelated trees).</param>
+public sealed record SourceRoot(string Path, bool Recursive = true);
+
 /// <summary>How far a source was read last time.</summary>
 /// <param name="Offset">Byte offset just after the last complete line consumed (append-only sources).</param>
 /// <param name="Length">Source length at that time.</param>
@@ -36,6 +42,15 @@ public interface IIngestor
     /// <param name="context">The machine.</param>
     /// <param name="problems">Receives (path, reason) for folders that could not be listed.</param>
     IEnumerable<SourceFile> Discover(PlatformContext context, Action<string, string> problems);
+
+    /// <summary>The folders (or files) under which lives every file that <see cref="Discover"/> lists or <see cref="Ingest"/>
+    /// reads; roots that do not exist yet may be listed too. They, like <see cref="Discover"/>'s result, must depend only
+    /// on <see cref="PlatformContext.UserHome"/> and the environment read through <see cref="PlatformContext.Environment"/>.
+    /// A sync records every file under them (path, length, modification time); when the next sync finds exactly the same
+    /// files, it knows nothing changed without loading any plugin. The default, none, means "cannot tell": every sync then
+    /// loads this plugin and discovers. Added in contract 1.1; an ingestor that does not declare roots works as before.</summary>
+    /// <param name="context">The machine.</param>
+    IReadOnlyList<SourceRoot> SourceRoots(PlatformContext context) => [];
 
     /// <summary>Reads one source from <paramref name="from"/> (null: from the start) and emits its records.</summary>
     /// <param name="source">The source, as discovered.</param>

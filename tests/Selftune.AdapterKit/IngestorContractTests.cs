@@ -6,7 +6,7 @@ namespace Selftune.AdapterKit;
 /// The contract every <see cref="IIngestor"/> must keep, run against the adapter's own sample data. Derive a test
 /// class, say how to build the ingestor and where its samples go in a fake home, and xUnit runs these facts:
 /// re-ingest is idempotent, an appended source is read incrementally from its cursor, a malformed record is
-/// skipped and counted with its line, and every record carries its provenance.
+/// skipped and counted with its line, every record carries its provenance, and declared source roots hold every source.
 /// </summary>
 public abstract class IngestorContractTests : IDisposable
 {
@@ -64,6 +64,25 @@ public abstract class IngestorContractTests : IDisposable
         var sink = IngestAll(CreateIngestor());
         Assert.NotEmpty(sink.Sessions);
         Assert.NotEmpty(sink.Prompts);
+    }
+
+    /// <summary>Every discovered source lies under a declared <see cref="IIngestor.SourceRoots"/> root (a sync that found
+    /// nothing changed under the roots would otherwise miss it). An ingestor that declares none is exempt.</summary>
+    [Fact]
+    public void DeclaredSourceRootsHoldEverySource()
+    {
+        ArrangeSamples(Home);
+        var ingestor = CreateIngestor();
+        var roots = ingestor.SourceRoots(Context);
+        var sources = ingestor.Discover(Context, (_, _) => { }).ToList();
+        Assert.NotEmpty(sources);
+        foreach (var source in sources)
+        {
+            var folder = Path.GetDirectoryName(Path.GetFullPath(source.Path))!;
+            Assert.True(
+                roots.Count == 0 || roots.Any(r => Path.GetFullPath(r.Path) is var root && (root == Path.GetFullPath(source.Path) || root == folder || (r.Recursive && folder.StartsWith(root + Path.DirectorySeparatorChar, StringComparison.Ordinal)))),
+                $"{source.Path} is under none of the declared roots: {string.Join(", ", roots)}");
+        }
     }
 
     /// <summary>Ingesting the same sources twice yields the same records, with the same ids.</summary>

@@ -152,7 +152,6 @@ public sealed class RecordWriterTests : IDisposable
     {
         using var writer = new RecordWriter(_store, new Redactor(), pricer, p => _counters.TryGetValue(p, out var c) ? c : _counters[p] = new IngestCounters { Platform = p }, At);
         using var tx = _store.BeginTransaction();
-        writer.Transaction = tx;
         action(writer);
         tx.Commit();
     }

@@ -62,7 +62,6 @@ public sealed class StoreTests : IDisposable
             store.Execute($"PRAGMA user_version = {SelftuneStore.LatestVersion + 5}");
         }
 
-        SqliteConnection.ClearAllPools();
         var before = File.ReadAllBytes(DbPath);
         var error = Assert.Throws<SelftuneException>(() => SelftuneStore.Open(DbPath));
         Assert.Equal(ErrorCodes.StoreTooNew, error.Code);
@@ -93,9 +92,7 @@ public sealed class StoreTests : IDisposable
         using var b = SelftuneStore.Open(DbPath);
         using (var tx = a.BeginTransaction())
         {
-            using var cmd = a.Command("INSERT INTO sync_runs (started_at, elapsed_ms, report_json) VALUES (1, 1, '{}')");
-            cmd.Transaction = tx;
-            cmd.ExecuteNonQuery();
+            a.Execute("INSERT INTO sync_runs (started_at, elapsed_ms, report_json) VALUES (1, 1, '{}')");
             var other = Task.Run(() => b.Execute("INSERT INTO sync_runs (started_at, elapsed_ms, report_json) VALUES (2, 2, '{}')"));
             await Task.Delay(200);
             Assert.False(other.IsCompleted);
@@ -106,9 +103,63 @@ public sealed class StoreTests : IDisposable
         Assert.Equal(2L, a.Scalar("SELECT count(*) FROM sync_runs"));
     }
 
+    [Fact]
+    public void ValuesRoundTripWithTheirSqliteTypes()
+    {
+        using var store = SelftuneStore.Open(DbPath);
+        store.Execute("CREATE TABLE t (s TEXT, b BLOB, f INTEGER, d REAL, m REAL, n TEXT, u TEXT)");
+        store.Execute(
+            "INSERT INTO t VALUES ($s, $b, $f, $d, $m, $n, $u)",
+            ("$s", "naïve ✓"), ("$b", new byte[] { 0, 1, 255 }), ("$f", true), ("$d", 0.25), ("$m", 1.5m), ("$n", null), ("$u", string.Empty), ("$unused", 7));
+
+        var row = store.Query("SELECT s, b, f, d, m, n, u FROM t", r => (r.GetString(0), r.GetBytes(1), r.GetInt64(2), r.GetDouble(3), r.GetDouble(4), r.IsDBNull(5), r.GetString(6)))[0];
+
+        Assert.Equal(("naïve ✓", 1L, 0.25, 1.5, true, string.Empty), (row.Item1, row.Item3, row.Item4, row.Item5, row.Item6, row.Item7));
+        Assert.Equal(new byte[] { 0, 1, 255 }, row.Item2);
+        Assert.Equal(new byte[] { 0, 1, 255 }, store.Scalar("SELECT b FROM t"));
+        Assert.Null(store.Scalar("SELECT n FROM t"));
+        Assert.Null(store.Scalar("SELECT s FROM t WHERE 0"));
+        Assert.Throws<InvalidOperationException>(() => store.Query("SELECT n FROM t", r => r.GetString(0)));
+    }
+
+    [Fact]
+    public void AParameterWithoutAValueIsRefusedBeforeAnythingRuns()
+    {
+        using var store = SelftuneStore.Open(DbPath);
+
+        var error = Assert.Throws<ArgumentException>(() => store.Execute("INSERT INTO sync_runs (started_at, elapsed_ms, report_json) VALUES ($a, $b, '{}')", ("$a", 1)));
+
+        Assert.Contains("$b", error.Message);
+        Assert.Equal(0L, store.Scalar("SELECT count(*) FROM sync_runs"));
+    }
+
+    [Fact]
+    public void ATransactionDisposedWithoutCommitRollsBack()
+    {
+        using var store = SelftuneStore.Open(DbPath);
+        using (store.BeginTransaction())
+        {
+            store.Execute("INSERT INTO sync_runs (started_at, elapsed_ms, report_json) VALUES (1, 1, '{}'); INSERT INTO sync_runs (started_at, elapsed_ms, report_json) VALUES (2, 2, '{}')");
+            Assert.Equal(2L, store.Scalar("SELECT count(*) FROM sync_runs"));
+        }
+
+        Assert.False(store.InTransaction);
+        Assert.Equal(0L, store.Scalar("SELECT count(*) FROM sync_runs"));
+    }
+
+    [Fact]
+    public void ABadStatementNamesTheStore()
+    {
+        using var store = SelftuneStore.Open(DbPath);
+
+        var error = Assert.Throws<SelftuneException>(() => store.Execute("INSERT INTO no_such_table VALUES (1)"));
+
+        Assert.Contains("no_such_table", error.Message);
+        Assert.Contains(DbPath, error.Message);
+    }
+
     public void Dispose()
     {
-        SqliteConnection.ClearAllPools();
         Directory.Delete(_dir, recursive: true);
     }
 }

@@ -167,7 +167,6 @@ public sealed class LlmEvalGradeCommandTests : IDisposable
         using var store = SelftuneStore.Open(Path.Combine(_cli.SelftuneHome, "selftune.db"));
         using var writer = new RecordWriter(store, new Redactor(), null, p => new IngestCounters { Platform = p }, T0);
         using var tx = store.BeginTransaction();
-        writer.Transaction = tx;
         string[][] sessions =
         [
             ["extract the tables from report.pdf into csv", "rename the variable foo"],

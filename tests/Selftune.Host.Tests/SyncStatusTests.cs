@@ -91,23 +91,47 @@ public sealed class SyncStatusTests : IDisposable
     }
 
     [Fact]
+    public void AfterAStampedSyncNothingChangedIsReportedAndEveryChangeIsStillRead()
+    {
+        var first = ClaudeCounters(Run("sync"));
+        using (var store = SelftuneStore.Open(Path.Combine(_cli.SelftuneHome, "selftune.db"), readOnly: true))
+        {
+            Assert.Equal(4L, store.Scalar("SELECT count(*) FROM sync_stamp_platforms")); // every bundled plugin declares its roots
+        }
+
+        var unchanged = ClaudeCounters(Run("sync"));
+        Assert.Equal((first.GetProperty("sources_found").GetInt32(), 0), (unchanged.GetProperty("sources_unchanged").GetInt32(), unchanged.GetProperty("sources_read").GetInt32()));
+
+        File.AppendAllText(Path.Combine(_projects, "spotter", "short.jsonl"), Line("s-spotter", "u-appended", "one more prompt"));
+        Assert.Equal(1, ClaudeCounters(Run("sync")).GetProperty("sources_read").GetInt32());
+
+        var added = Path.Combine(_projects, "-home-dev-new-project", "s-new.jsonl");
+        Directory.CreateDirectory(Path.GetDirectoryName(added)!);
+        File.WriteAllText(added, Line("s-new", "u-new", "a prompt in a new project"));
+        var read = ClaudeCounters(Run("sync"));
+        Assert.Equal((1, 1), (read.GetProperty("sources_read").GetInt32(), read.GetProperty("actionable_prompts").GetInt32()));
+        Assert.Equal("a prompt in a new project", PromptText("s-new:u-new"));
+        Assert.Equal(0, ClaudeCounters(Run("sync")).GetProperty("sources_read").GetInt32());
+    }
+
+    [Fact]
     public void RedactionCanBeTurnedOff()
     {
         const string secret = "sk-ant-api03-AbCdEfGhIjKlMnOpQrStUvWxYz0123456789";
         var file = Path.Combine(_projects, "-home-dev-secret", "s1.jsonl");
         Directory.CreateDirectory(Path.GetDirectoryName(file)!);
-        File.WriteAllText(file, Line("u1", $"deploy with {secret} now"));
+        File.WriteAllText(file, Line("s1", "u1", $"deploy with {secret} now"));
         Assert.Equal(1, ClaudeCounters(Run("sync")).GetProperty("redactions").GetInt32());
         Assert.Equal("deploy with [REDACTED:anthropic_key] now", PromptText("s1:u1"));
 
         _cli.Environment["SELFTUNE_REDACTION_ENABLED"] = "false";
-        File.AppendAllText(file, Line("u2", $"again {secret}"));
+        File.AppendAllText(file, Line("s1", "u2", $"again {secret}"));
         Assert.Equal(0, ClaudeCounters(Run("sync")).GetProperty("redactions").GetInt32());
         Assert.Equal($"again {secret}", PromptText("s1:u2"));
-
-        static string Line(string uuid, string text) =>
-            JsonSerializer.Serialize(new { type = "user", sessionId = "s1", uuid, timestamp = "2026-02-01T10:00:00.000Z", message = new { role = "user", content = text } }) + "\n";
     }
+
+    private static string Line(string session, string uuid, string text) =>
+        JsonSerializer.Serialize(new { type = "user", sessionId = session, uuid, timestamp = "2026-02-01T10:00:00.000Z", message = new { role = "user", content = text } }) + "\n";
 
     public void Dispose() => _cli.Dispose();
 

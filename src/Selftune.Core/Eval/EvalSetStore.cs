@@ -25,22 +25,13 @@ public sealed class EvalSetStore
             """,
             ("$id", set.Id), ("$skill", set.Skill), ("$at", set.CreatedAt.ToUnixTimeMilliseconds()), ("$seed", set.Seed),
             ("$pos", set.Entries.Count(e => e.ShouldTrigger)), ("$neg", set.Entries.Count(e => !e.ShouldTrigger)), ("$syn", set.Entries.Count(e => e.Synthetic)));
-        using var insert = store.Command(
-            "INSERT INTO eval_entries (eval_set_id, ordinal, query, should_trigger, invocation_type, session_id, prompt_id, synthetic, split) VALUES ($id, $n, $q, $t, $type, $s, $p, $syn, $split)",
-            ("$id", set.Id), ("$n", 0), ("$q", string.Empty), ("$t", 0), ("$type", string.Empty), ("$s", null), ("$p", null), ("$syn", 0), ("$split", string.Empty));
-        insert.Transaction = tx;
         for (var i = 0; i < set.Entries.Count; i++)
         {
             var e = set.Entries[i];
-            insert.Parameters["$n"].Value = i;
-            insert.Parameters["$q"].Value = e.Query;
-            insert.Parameters["$t"].Value = e.ShouldTrigger ? 1 : 0;
-            insert.Parameters["$type"].Value = TypeName(e.Type);
-            insert.Parameters["$s"].Value = (object?)e.SessionId ?? DBNull.Value;
-            insert.Parameters["$p"].Value = (object?)e.PromptId ?? DBNull.Value;
-            insert.Parameters["$syn"].Value = e.Synthetic ? 1 : 0;
-            insert.Parameters["$split"].Value = e.Split;
-            insert.ExecuteNonQuery();
+            store.Execute(
+                "INSERT INTO eval_entries (eval_set_id, ordinal, query, should_trigger, invocation_type, session_id, prompt_id, synthetic, split) VALUES ($id, $n, $q, $t, $type, $s, $p, $syn, $split)",
+                ("$id", set.Id), ("$n", i), ("$q", e.Query), ("$t", e.ShouldTrigger), ("$type", TypeName(e.Type)), ("$s", e.SessionId), ("$p", e.PromptId),
+                ("$syn", e.Synthetic), ("$split", e.Split));
         }
 
         tx.Commit();

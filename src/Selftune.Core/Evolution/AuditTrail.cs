@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Microsoft.Data.Sqlite;
 using Selftune.Core.Store;
 
 namespace Selftune.Core.Evolution;
@@ -104,13 +103,13 @@ public sealed class AuditTrail
     public void Record(string skill, string? proposalId, string action, bool heuristic, string message, object? evidence, DateTimeOffset at)
     {
         using var tx = _store.BeginTransaction();
-        Execute(tx, "INSERT INTO evolution_audit (skill_name, proposal_id, action, occurred_at, heuristic, message, evidence) VALUES ($s, $p, $a, $at, $h, $m, $e)",
+        _store.Execute("INSERT INTO evolution_audit (skill_name, proposal_id, action, occurred_at, heuristic, message, evidence) VALUES ($s, $p, $a, $at, $h, $m, $e)",
             ("$s", skill), ("$p", proposalId), ("$a", action), ("$at", at.ToUnixTimeMilliseconds()), ("$h", heuristic ? 1 : 0),
             ("$m", heuristic && !message.StartsWith("[heuristic]", StringComparison.Ordinal) ? "[heuristic] " + message : message),
             ("$e", evidence is null ? null : JsonSerializer.Serialize(evidence, Json.Options)));
         if (proposalId is not null && action != AuditActions.DeployFailed)
         {
-            Execute(tx, "UPDATE evolution_proposals SET status = $a WHERE proposal_id = $p", ("$a", action), ("$p", proposalId));
+            _store.Execute("UPDATE evolution_proposals SET status = $a WHERE proposal_id = $p", ("$a", action), ("$p", proposalId));
         }
 
         tx.Commit();
@@ -164,14 +163,7 @@ public sealed class AuditTrail
     private const string ProposalSelect =
         "SELECT proposal_id, run_id, skill_name, skill_path, created_at, heuristic, aim, original_description, proposed_description, original_sha256, rationale, status FROM evolution_proposals";
 
-    private static Proposal ReadProposal(SqliteDataReader r) => new(
+    private static Proposal ReadProposal(StoreRow r) => new(
         r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(4)), r.GetInt64(5) == 1,
         r.GetString(6), r.GetString(7), r.GetString(8), r.GetString(9), r.IsDBNull(10) ? null : r.GetString(10), r.GetString(11));
-
-    private void Execute(SqliteTransaction tx, string sql, params (string, object?)[] parameters)
-    {
-        using var command = _store.Command(sql, parameters);
-        command.Transaction = tx;
-        command.ExecuteNonQuery();
-    }
 }

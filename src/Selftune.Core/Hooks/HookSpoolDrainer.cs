@@ -93,7 +93,7 @@ public sealed class HookSpoolDrainer
         {
             cancellationToken.ThrowIfCancellationRequested();
             using (var tx = store.BeginTransaction())
-            using (var writer = new RecordWriter(store, redactor, null, For, now) { Signals = _signals, Transaction = tx })
+            using (var writer = new RecordWriter(store, redactor, null, For, now) { Signals = _signals })
             {
                 events += DrainFile(home, file, writer, For, transcripts);
                 tx.Commit();

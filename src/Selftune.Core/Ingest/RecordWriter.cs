@@ -1,7 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using Microsoft.Data.Sqlite;
 using Selftune.Abstractions;
 using Selftune.Core.Privacy;
 using Selftune.Core.Signals;
@@ -129,10 +128,6 @@ public sealed class RecordWriter : IRecordSink, IDisposable
         _counters = counters;
         _now = now.ToUnixTimeMilliseconds();
     }
-
-    /// <summary>The caller's open transaction, when there is one. Statements run in the connection's transaction
-    /// whatever this holds; it is kept so callers can hand the writer the transaction they own.</summary>
-    public SqliteTransaction? Transaction { get; set; }
 
     /// <summary>Finds improvement signals in each newly stored actionable prompt (null: none are looked for). A signal
     /// is keyed by session, prompt text and skill, so the hook's and the transcript's copy of a prompt make one signal,

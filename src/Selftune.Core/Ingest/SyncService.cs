@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using Microsoft.Data.Sqlite;
 using Selftune.Abstractions;
 using Selftune.Core.Privacy;
 using Selftune.Core.Signals;
@@ -14,7 +13,14 @@ namespace Selftune.Core.Ingest;
 /// <param name="Progress">Called after each source with (sources done, sources to read); for progress bars.</param>
 /// <param name="Paths">Only these sources (absolute paths as discovered; null: all). Used to ingest the transcript a hook
 /// named as soon as its turn ends.</param>
-public sealed record SyncOptions(bool Force = false, DateTimeOffset? Since = null, IReadOnlySet<string>? Platforms = null, Action<int, int>? Progress = null, IReadOnlySet<string>? Paths = null);
+/// <param name="Installation">The installation's identity (<see cref="SyncStamp.Installation"/>). When given, a sync of
+/// everything (no <paramref name="Since"/>, <paramref name="Platforms"/> or <paramref name="Paths"/>) records a
+/// <see cref="SyncStamp"/> if it ends clean, and removes the stamp otherwise.</param>
+public sealed record SyncOptions(bool Force = false, DateTimeOffset? Since = null, IReadOnlySet<string>? Platforms = null, Action<int, int>? Progress = null, IReadOnlySet<string>? Paths = null, string? Installation = null)
+{
+    /// <summary>True when the sync covers every platform and source.</summary>
+    public bool Complete => Since is null && Platforms is null && Paths is null;
+}
 
 /// <summary>What a sync did.</summary>
 /// <param name="StartedAt">When it started.</param>
@@ -80,13 +86,44 @@ public sealed class SyncService
         BulkLoad.RestoreIndexes(store);
         var cursors = LoadCursors(store);
         var work = new List<(IIngestor Ingestor, SourceFile Source, SourceCursor? From)>();
+
+        // For the stamp: what the plugins read of the environment, and each platform's tree listed before it is discovered.
+        var stamping = options.Installation is not null && options.Complete;
+        var environment = new SortedDictionary<string, string?>(StringComparer.Ordinal);
+        var watched = context with
+        {
+            Environment = name =>
+            {
+                var value = context.Environment(name);
+                lock (environment)
+                {
+                    environment[name] = value;
+                }
+
+                return value;
+            },
+        };
+        var parts = new List<SyncStamp.PlatformPart>();
         foreach (var ingestor in _ingestors.Where(i => options.Platforms is null || options.Platforms.Contains(i.Platform)))
         {
             var c = For(ingestor.Platform);
+            if (stamping)
+            {
+                var roots = RootsOf(ingestor, watched);
+                if (roots.Count > 0 && SyncStamp.Tree(roots) is { } tree)
+                {
+                    parts.Add(new SyncStamp.PlatformPart(ingestor.Platform, roots, tree));
+                }
+                else
+                {
+                    stamping = false;
+                }
+            }
+
             List<SourceFile> sources;
             try
             {
-                sources = ingestor.Discover(context, (path, reason) => c.Problems.Add($"{path}: {reason}")).ToList();
+                sources = ingestor.Discover(watched, (path, reason) => c.Problems.Add($"{path}: {reason}")).ToList();
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
@@ -166,7 +203,7 @@ public sealed class SyncService
 
             // Several batches share one transaction (fewer commits and WAL syncs); a source's cursor is always saved in
             // the transaction that holds its last records.
-            SqliteTransaction? tx = null;
+            StoreTransaction? tx = null;
             var inTransaction = 0;
             var allocatedAtLastCollect = GC.GetTotalAllocatedBytes();
             var since = Stopwatch.StartNew();
@@ -175,7 +212,6 @@ public sealed class SyncService
                 if (tx is null)
                 {
                     tx = store.BeginTransaction();
-                    writer.Transaction = tx;
                     since.Restart();
                 }
 
@@ -228,7 +264,6 @@ public sealed class SyncService
                     tx.Commit();
                     tx.Dispose();
                     tx = null;
-                    writer.Transaction = null;
                     inTransaction = 0;
                 }
             }
@@ -237,7 +272,6 @@ public sealed class SyncService
             {
                 tx.Commit();
                 tx.Dispose();
-                writer.Transaction = null;
             }
         }
         finally
@@ -257,12 +291,42 @@ public sealed class SyncService
             For(platform).ElapsedMs = ticks / TimeSpan.TicksPerMillisecond; // time spent reading its sources, all threads
         }
 
+        if (options.Installation is not null && options.Complete)
+        {
+            if (stamping && counters.Values.All(c => c.SourcesFailed == 0 && c.Problems.Count == 0))
+            {
+                SyncStamp.Save(store, options.Installation, context.UserHome, environment, parts.Select(p => (p, counters[p.Platform].SourcesFound)).ToList());
+            }
+            else
+            {
+                SyncStamp.Clear(store);
+            }
+        }
+
         var report = new SyncReport(started, clock.ElapsedMilliseconds, _ingestors
             .Where(i => counters.ContainsKey(i.Platform)).Select(i => counters[i.Platform])
             .Concat(counters.Values.Where(c => !_ingestors.Any(i => i.Platform == c.Platform))).ToList());
-        store.Execute("INSERT INTO sync_runs (started_at, elapsed_ms, report_json) VALUES ($s, $e, $r)",
-            ("$s", started.ToUnixTimeMilliseconds()), ("$e", report.ElapsedMs), ("$r", System.Text.Json.JsonSerializer.Serialize(report, Json.Options)));
+        Record(store, report);
         return report;
+    }
+
+    /// <summary>Stores a sync's report in <c>sync_runs</c> (what <c>status</c> shows as the last sync).</summary>
+    public static void Record(SelftuneStore store, SyncReport report) =>
+        store.Execute("INSERT INTO sync_runs (started_at, elapsed_ms, report_json) VALUES ($s, $e, $r)",
+            ("$s", report.StartedAt.ToUnixTimeMilliseconds()), ("$e", report.ElapsedMs), ("$r", SyncReportJson.Write(report)));
+
+    private static IReadOnlyList<SourceRoot> RootsOf(IIngestor ingestor, PlatformContext context)
+    {
+        try
+        {
+            return ingestor.SourceRoots(context);
+        }
+#pragma warning disable CA1031 // A plugin's bug must not stop the sync; without roots the platform is simply never skipped.
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+            return [];
+        }
     }
 
     private static void ParseSource(IIngestor ingestor, SourceFile source, SourceCursor? from, List<object> buffer, BatchQueue queue, CancellationToken cancellationToken)

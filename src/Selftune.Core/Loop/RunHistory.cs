@@ -85,7 +85,7 @@ public static class RunHistory
 
     private const string SummaryColumns = "run_id, started_at, ended_at, status, run_trigger, dry_run, review_required, sample_data, candidates, deployed, rolled_back";
 
-    private static RunSummary ReadSummary(Microsoft.Data.Sqlite.SqliteDataReader r) => new(
+    private static RunSummary ReadSummary(StoreRow r) => new(
         r.GetString(0),
         DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(1)),
         r.IsDBNull(2) ? null : DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(2)),

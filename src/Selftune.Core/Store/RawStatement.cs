@@ -1,28 +1,26 @@
 using System.Text;
-using Microsoft.Data.Sqlite;
 using SQLitePCL;
 
 namespace Selftune.Core.Store;
 
 /// <summary>
 /// A statement prepared once on the store's connection and executed many times through SQLite's own API, for the
-/// ingest hot path: binding and stepping directly costs a fraction of <see cref="SqliteCommand"/>'s per-execution
-/// overhead. Parameters are positional (<c>?1</c>, <c>?2</c>, …). It runs in whatever transaction the connection has
+/// ingest hot path: it skips preparing and parameter lookup by name on every execution. Parameters are positional (<c>?1</c>, <c>?2</c>, …). It runs in whatever transaction the connection has
 /// open. Not thread-safe; dispose before the connection.
 /// </summary>
 internal sealed class RawStatement : IDisposable
 {
     private readonly sqlite3 _db;
     private readonly sqlite3_stmt _statement;
-    private readonly string _path;
+    private readonly SelftuneStore _store;
     private byte[] _utf8 = new byte[1024];
 
     /// <summary>Prepares <paramref name="sql"/> on <paramref name="store"/>'s connection.</summary>
     /// <exception cref="SelftuneException">The statement does not compile (a bug) or the store failed.</exception>
     public RawStatement(SelftuneStore store, string sql)
     {
-        _db = store.Connection.Handle ?? throw new InvalidOperationException("The store's connection is not open.");
-        _path = store.Path;
+        _store = store;
+        _db = store.Handle;
         Check(raw.sqlite3_prepare_v2(_db, sql, out _statement));
     }
 
@@ -133,7 +131,7 @@ internal sealed class RawStatement : IDisposable
     {
         if (rc is not (raw.SQLITE_OK or raw.SQLITE_DONE or raw.SQLITE_ROW))
         {
-            throw SelftuneStore.Translate(new SqliteException(raw.sqlite3_errmsg(_db).utf8_to_string(), rc), _path);
+            throw _store.Failure(rc);
         }
     }
 }

@@ -1,5 +1,4 @@
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using Selftune.Abstractions;
 using Selftune.Core;
 using Selftune.Core.Configuration;
@@ -17,7 +16,7 @@ public sealed class App : IDisposable
     private readonly Dictionary<string, string?> _flags = new(StringComparer.Ordinal);
     private SelftuneConfig? _config;
     private IReadOnlyList<PluginInfo>? _plugins;
-    private IHost? _host;
+    private ServiceProvider? _services;
 
     /// <summary>Creates the application for one process.</summary>
     /// <param name="context">The machine as plugins see it.</param>
@@ -75,7 +74,7 @@ public sealed class App : IDisposable
     public IReadOnlyList<PluginInfo> Plugins => _plugins ??= PluginCatalog.Load(PluginFolders);
 
     /// <summary>The service container: core services and every loaded plugin's implementations.</summary>
-    public IServiceProvider Services => (_host ??= Compose()).Services;
+    public IServiceProvider Services => _services ??= Compose();
 
     /// <summary>Resolves a service.</summary>
     public T Get<T>() where T : notnull => Services.GetRequiredService<T>();
@@ -92,22 +91,24 @@ public sealed class App : IDisposable
     }
 
     /// <inheritdoc />
-    public void Dispose() => _host?.Dispose();
+    public void Dispose() => _services?.Dispose();
 
-    private IHost Compose()
+    /// <remarks>A plain container, not the Generic Host: a command is one short process with no hosted services or
+    /// lifetime to manage, and building the host cost ~30 ms of every command's start (bench/RESULTS.md).</remarks>
+    private ServiceProvider Compose()
     {
-        var builder = Microsoft.Extensions.Hosting.Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
-        builder.Services.AddSingleton(TimeProvider.System);
-        builder.Services.AddSingleton(Context);
-        builder.Services.AddSingleton(Home);
-        builder.Services.AddSingleton(_ => Config);
-        Composition.AddCore(builder.Services);
+        var services = new ServiceCollection();
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton(Context);
+        services.AddSingleton(Home);
+        services.AddSingleton(_ => Config);
+        Composition.AddCore(services);
         var loaded = Plugins.Where(p => p.Status == PluginStatus.Loaded).SelectMany(p => p.Types).Select(t => t.Assembly).Distinct().ToList();
-        builder.Services.Scan(scan => scan
+        services.Scan(scan => scan
             .FromAssemblies(loaded)
             .AddClasses(classes => classes.AssignableToAny(typeof(IIngestor), typeof(IHookHandler), typeof(IInstaller), typeof(IAgentRunner)), publicOnly: true)
             .AsImplementedInterfaces(t => t == typeof(IIngestor) || t == typeof(IHookHandler) || t == typeof(IInstaller) || t == typeof(IAgentRunner))
             .WithSingletonLifetime());
-        return builder.Build();
+        return services.BuildServiceProvider();
     }
 }

@@ -20,8 +20,6 @@ public sealed class Output
         Json = json;
         Stdout = stdout;
         Stderr = stderr;
-        Console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(stdout) });
-        Error = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(stderr) });
     }
 
     /// <summary>True in JSON mode.</summary>
@@ -33,11 +31,11 @@ public sealed class Output
     /// <summary>Raw stderr.</summary>
     public TextWriter Stderr { get; }
 
-    /// <summary>Rich console on stdout (human mode only).</summary>
-    public IAnsiConsole Console { get; }
+    /// <summary>Rich console on stdout (human mode only). Created on first use: JSON mode never pays for it.</summary>
+    public IAnsiConsole Console => field ??= AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Stdout) });
 
-    /// <summary>Rich console on stderr: progress bars and human reports.</summary>
-    public IAnsiConsole Error { get; }
+    /// <summary>Rich console on stderr: progress bars and human reports. Created on first use.</summary>
+    public IAnsiConsole Error => field ??= AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Stderr) });
 
     /// <summary>True when progress bars may be drawn (human mode, stderr is a terminal).</summary>
     public bool CanShowProgress => !Json && !System.Console.IsErrorRedirected;
@@ -50,6 +48,21 @@ public sealed class Output
         if (Json || human is null)
         {
             Stdout.WriteLine(JsonSerializer.Serialize(data, Json ? Core.Json.Options : Core.Json.Indented));
+        }
+        else
+        {
+            human(Console);
+        }
+    }
+
+    /// <summary>Prints a command's result already serialized: <paramref name="json"/> in JSON mode, else <paramref name="human"/>.</summary>
+    /// <param name="json">The machine-readable result, compact JSON in <see cref="Core.Json.Options"/>' conventions.</param>
+    /// <param name="human">Renders the result for a person.</param>
+    public void ResultJson(string json, Action<IAnsiConsole> human)
+    {
+        if (Json)
+        {
+            Stdout.WriteLine(json);
         }
         else
         {

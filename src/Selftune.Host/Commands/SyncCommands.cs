@@ -26,15 +26,25 @@ public static class SyncCommands
                     Since: StatusCommands.ParseDate(p.GetValue(since), "sync"),
                     Platforms: p.GetValue(platform) is { Length: > 0 } ps ? ps.ToHashSet(StringComparer.Ordinal) : null);
                 var report = Run(a, options, ct);
-                a.Output.Result(report, console => Render(console, report));
+                a.Output.ResultJson(SyncReportJson.Write(report), console => Render(console, report));
                 return Task.FromResult(0);
             });
     }
 
-    /// <summary>Stores the spooled hook events, then runs a sync with a progress bar on stderr when it is a terminal.</summary>
+    /// <summary>Tells from the last sync's stamp, without loading any plugin, when nothing changed (<see cref="SyncStamp"/>);
+    /// otherwise stores the spooled hook events, then runs a sync with a progress bar on stderr when it is a terminal.</summary>
     public static SyncReport Run(App a, SyncOptions options, CancellationToken cancellationToken)
     {
+        var started = DateTimeOffset.UtcNow;
         using var store = a.OpenStore();
+        var installation = SyncStamp.Installation(a.PluginFolders.Select(f => f.Folder));
+        if (!options.Force && options.Complete && SyncStamp.Unchanged(store, a.Context, installation, a.Home, started) is { } unchanged)
+        {
+            SyncService.Record(store, unchanged);
+            return unchanged;
+        }
+
+        options = options with { Installation = installation };
         var service = a.Get<SyncService>();
         var redactor = new Redactor(a.Config.GetBool(ConfigKeys.RedactionEnabled.Key));
         var hooks = a.Get<HookSpoolDrainer>().Drain(store, a.Home, redactor, cancellationToken);

@@ -52,7 +52,7 @@ internal sealed class EvolutionFixture : IDisposable
     public void Session(string id, DateTimeOffset start, params Turn[] turns)
     {
         using var tx = Store.BeginTransaction();
-        using var writer = new RecordWriter(Store, new Redactor(), null, p => new IngestCounters { Platform = p }, start) { Transaction = tx };
+        using var writer = new RecordWriter(Store, new Redactor(), null, p => new IngestCounters { Platform = p }, start);
         var provenance = new Provenance(Platforms.ClaudeCode, CaptureMode.Transcript);
         writer.Session(new SessionRecord(id, provenance, StartedAt: start, Cwd: "/work/project"));
         var at = start;

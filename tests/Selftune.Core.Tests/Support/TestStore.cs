@@ -27,7 +27,6 @@ public sealed class TestStore : IDisposable
     {
         using var writer = new RecordWriter(Store, new Redactor(), null, p => new IngestCounters { Platform = p }, T0);
         using var tx = Store.BeginTransaction();
-        writer.Transaction = tx;
         action(writer);
         tx.Commit();
         return this;

@@ -18,7 +18,7 @@ public static class StoredSessions
         Directory.CreateDirectory(selftuneHome);
         using var store = SelftuneStore.Open(Path.Combine(selftuneHome, "selftune.db"));
         using var tx = store.BeginTransaction();
-        using var writer = new RecordWriter(store, new Redactor(), null, p => new IngestCounters { Platform = p }, DateTimeOffset.UtcNow) { Transaction = tx };
+        using var writer = new RecordWriter(store, new Redactor(), null, p => new IngestCounters { Platform = p }, DateTimeOffset.UtcNow);
         var provenance = new Provenance(Platforms.ClaudeCode, CaptureMode.Transcript);
         foreach (var (id, at, prompt, kind) in sessions)
         {
