@@ -82,6 +82,6 @@ public sealed class StatusReporterTests : IDisposable
     private StatusReport Build() =>
         StatusReporter.Build(
             _db.Store,
-            [new InstalledSkill("never-used", "/skills/never-used", "/skills", "Does nothing.", []), new InstalledSkill("pdf", "/skills/pdf", "/skills", "PDFs.", []), new InstalledSkill("deploy", "/skills/deploy", "/skills", "Deploys.", [])],
+            () => [new InstalledSkill("never-used", "/skills/never-used", "/skills", "Does nothing.", []), new InstalledSkill("pdf", "/skills/pdf", "/skills", "PDFs.", []), new InstalledSkill("deploy", "/skills/deploy", "/skills", "Deploys.", [])],
             StoreFixture.Now);
 }

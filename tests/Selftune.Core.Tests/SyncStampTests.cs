@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Selftune.Abstractions;
 using Selftune.Core.Configuration;
 using Selftune.Core.Hooks;
@@ -114,24 +113,6 @@ public sealed class SyncStampTests : IDisposable
         Sync();
         Assert.Equal(0L, _store.Scalar("SELECT count(*) FROM sync_stamp_platforms"));
         Assert.Null(SyncStamp.Unchanged(_store, Context(), Installation, _home, DateTimeOffset.UtcNow));
-    }
-
-    [Fact]
-    public void TheReportIsWrittenAsTheSerializerWouldWriteIt()
-    {
-        var counters = new IngestCounters
-        {
-            Platform = "claude_code", SourcesFound = 1, SourcesRead = 2, SourcesUnchanged = 3, SourcesFailed = 4, Lines = 5_000_000_000, Sessions = 6, Prompts = 7,
-            ActionablePrompts = 8, SkillInvocations = 9, ToolCalls = 10, ToolErrors = 11, UsageRecords = 12, Errors = 13, ImprovementSignals = 14, Redactions = 15,
-            Superseded = 16, ElapsedMs = 17,
-        };
-        counters.AddMalformed("/p/ü \"quoted\".jsonl", 3, "not JSON: <tab>\t & 'x'");
-        counters.Problems.Add("/p: cannot be listed (Permission denied) ✓");
-        var hooks = new HookDrainReport(2, 30, [new IngestCounters { Platform = "codex" }], [new HookTranscript("claude_code", "s-1", "/t/a.jsonl"), new HookTranscript("codex", null, "/t/b.jsonl")], 4);
-        var report = new SyncReport(new DateTimeOffset(2026, 11, 21, 10, 9, 2, 160, TimeSpan.Zero).AddTicks(9083), 73, [counters, new IngestCounters { Platform = "codex" }], hooks);
-
-        Assert.Equal(JsonSerializer.Serialize(report, Json.Options), SyncReportJson.Write(report));
-        Assert.Equal(JsonSerializer.Serialize(report with { Hooks = null }, Json.Options), SyncReportJson.Write(report with { Hooks = null }));
     }
 
     public void Dispose()

@@ -1,52 +1,41 @@
-using System.Text;
-using System.Text.Encodings.Web;
 using System.Text.Json;
 using Selftune.Core.Hooks;
 
 namespace Selftune.Core.Ingest;
 
 /// <summary>
-/// Writes a <see cref="SyncReport"/> as JSON with <see cref="Utf8JsonWriter"/>: exactly what serializing it with
-/// <see cref="Json.Options"/> gives (a test compares the two on a report with every field set), at a fifth of the cost
-/// in a fresh process. <c>sync</c> runs often, and when nothing changed the serializer's first use (~30 ms: metadata for
-/// every type, much of it compiled at run time) was a third of the command (bench/RESULTS.md).
+/// Writes a <see cref="SyncReport"/> as JSON (<see cref="Json.Write"/>): exactly what serializing it with
+/// <see cref="Json.Options"/> gives, which a test checks on a report with every field set. <c>sync</c> runs often, and when
+/// nothing changed the serializer's first use was a third of the command (bench/RESULTS.md).
 /// </summary>
 public static class SyncReportJson
 {
-    private static readonly JsonWriterOptions Options = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping, SkipValidation = true };
-
     /// <summary>The report as compact JSON.</summary>
-    public static string Write(SyncReport report)
+    public static string Write(SyncReport report) => Json.Write(w =>
     {
-        var buffer = new MemoryStream();
-        using (var w = new Utf8JsonWriter(buffer, Options))
+        w.WriteStartObject();
+        w.WriteString("started_at", report.StartedAt);
+        w.WriteNumber("elapsed_ms", report.ElapsedMs);
+        WriteCounters(w, "platforms", report.Platforms);
+        if (report.Hooks is { } hooks)
         {
-            w.WriteStartObject();
-            w.WriteString("started_at", report.StartedAt);
-            w.WriteNumber("elapsed_ms", report.ElapsedMs);
-            WriteCounters(w, "platforms", report.Platforms);
-            if (report.Hooks is { } hooks)
+            w.WriteStartObject("hooks");
+            w.WriteNumber("files", hooks.Files);
+            w.WriteNumber("events", hooks.Events);
+            WriteCounters(w, "platforms", hooks.Platforms);
+            w.WriteStartArray("transcripts");
+            foreach (var t in hooks.Transcripts)
             {
-                w.WriteStartObject("hooks");
-                w.WriteNumber("files", hooks.Files);
-                w.WriteNumber("events", hooks.Events);
-                WriteCounters(w, "platforms", hooks.Platforms);
-                w.WriteStartArray("transcripts");
-                foreach (var t in hooks.Transcripts)
-                {
-                    WriteTranscript(w, t);
-                }
-
-                w.WriteEndArray();
-                w.WriteNumber("elapsed_ms", hooks.ElapsedMs);
-                w.WriteEndObject();
+                WriteTranscript(w, t);
             }
 
+            w.WriteEndArray();
+            w.WriteNumber("elapsed_ms", hooks.ElapsedMs);
             w.WriteEndObject();
         }
 
-        return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
-    }
+        w.WriteEndObject();
+    });
 
     private static void WriteCounters(Utf8JsonWriter w, string name, IReadOnlyList<IngestCounters> list)
     {

@@ -30,23 +30,33 @@ public static class SyncStamp
     /// <param name="Tree">The listing of the files under them (<see cref="Tree"/>).</param>
     public sealed record PlatformPart(string Platform, IReadOnlyList<SourceRoot> Roots, string Tree);
 
-    /// <summary>The identity of the installed plugins and this selftune build: each plugin folder's main assembly
-    /// (path, length, modification time) and this build's module id. Changes whenever a plugin is added, removed or
+    /// <summary>The identity of the installed plugins and this selftune build: each plugin folder's main assembly and
+    /// selftune's core assembly (path, length, modification time). Changes whenever a plugin is added, removed or
     /// updated, or selftune is.</summary>
     /// <param name="pluginFolders">The folders plugins are loaded from, in search order.</param>
     public static string Installation(IEnumerable<string> pluginFolders)
     {
-        var text = new StringBuilder(typeof(SyncStamp).Assembly.ManifestModule.ModuleVersionId.ToString());
-        foreach (var folder in pluginFolders.Where(Directory.Exists))
+        var text = new StringBuilder();
+        Append(text, new FileInfo(typeof(SyncStamp).Assembly.Location));
+        foreach (var folder in pluginFolders)
         {
-            foreach (var dir in Directory.GetDirectories(folder).Order(StringComparer.Ordinal))
+            if (!Directory.Exists(folder))
             {
-                var main = new FileInfo(Path.Combine(dir, Path.GetFileName(dir) + ".dll"));
-                text.Append('\n').Append(main.FullName).Append('|').Append(main.Exists ? main.Length : -1).Append('|').Append(main.Exists ? main.LastWriteTimeUtc.Ticks : 0);
+                continue;
+            }
+
+            var plugins = Directory.GetDirectories(folder);
+            Array.Sort(plugins, StringComparer.Ordinal);
+            foreach (var dir in plugins)
+            {
+                Append(text, new FileInfo(Path.Combine(dir, Path.GetFileName(dir) + ".dll")));
             }
         }
 
         return text.ToString();
+
+        static void Append(StringBuilder text, FileInfo file) =>
+            text.Append(file.FullName).Append('|').Append(file.Exists ? file.Length : -1).Append('|').Append(file.Exists ? file.LastWriteTimeUtc.Ticks : 0).Append('\n');
     }
 
     /// <summary>Lists every file and folder under <paramref name="roots"/>: each file's path, length and modification

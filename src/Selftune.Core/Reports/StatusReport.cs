@@ -158,9 +158,10 @@ public static class StatusReporter
 
     /// <summary>Builds the report.</summary>
     /// <param name="store">The store.</param>
-    /// <param name="installed">Installed skills (see <see cref="SkillCatalog"/>).</param>
+    /// <param name="installedSkills">Finds the installed skills (see <see cref="SkillCatalog"/>); called once, after the store was
+    /// read, so a caller can find them (loading plugins) while the store is being read.</param>
     /// <param name="asOf">The end of the newest window (normally now).</param>
-    public static StatusReport Build(SelftuneStore store, IReadOnlyList<InstalledSkill> installed, DateTimeOffset asOf)
+    public static StatusReport Build(SelftuneStore store, Func<IReadOnlyList<InstalledSkill>> installedSkills, DateTimeOffset asOf)
     {
         var invocations = store.Query(
             "SELECT skill_name, kind, session_id, prompt_id, occurred_at, skill_path FROM skill_invocations",
@@ -172,6 +173,11 @@ public static class StatusReporter
                 var text = r.GetString(3);
                 return new Prompt(r.GetString(0), r.GetString(1), r.GetInt64(2), text, text.ToLowerInvariant());
             });
+
+        var windowStarts = Enumerable.Range(0, Windows).Select(i => asOf.AddDays(-WindowDays * (Windows - i))).ToArray();
+        var grades = new GradingStore().Summaries(store);
+        var system = SystemHealthOf(store, 0);
+        var installed = installedSkills();
 
         // Skill names: those seen in sessions (as agents spell them), then installed skills never seen.
         var names = new List<string>();
@@ -192,8 +198,6 @@ public static class StatusReporter
             }
         }
 
-        var windowStarts = Enumerable.Range(0, Windows).Select(i => asOf.AddDays(-WindowDays * (Windows - i))).ToArray();
-        var grades = new GradingStore().Summaries(store);
         var skills = names
             .Select(name => ForSkill(name, invocations, prompts, installed, windowStarts, asOf) with { Grades = grades.FirstOrDefault(g => SkillNames.Same(g.Skill, name)) })
             .OrderBy(s => s.Health)
@@ -207,7 +211,7 @@ public static class StatusReporter
             WindowDays,
             skills,
             new UnmatchedPrompts(unmatched.Count, unmatched.OrderByDescending(p => p.At).Take(5).Select(Example).ToList()),
-            SystemHealthOf(store, installed.Count(s => s.Problems.Count > 0 || s.ShadowedBy is not null)),
+            system with { SkillProblems = installed.Count(s => s.Problems.Count > 0 || s.ShadowedBy is not null) },
             MissRule,
             null);
         return report with { NextCommand = NextCommand(report) };

@@ -6,9 +6,9 @@ namespace Selftune.Core.Store;
 
 /// <summary>
 /// The SQLite store: one file in the selftune home, WAL journal, foreign keys on, and a wait of up to
-/// <see cref="BusyTimeoutMs"/> for another process's lock, so hooks and a running sync coexist. Schema migrations
-/// (embedded <c>Migrations/NNNN_name.sql</c>) are applied in order on open and recorded in <c>PRAGMA user_version</c>;
-/// a store written by a newer selftune is refused, never altered.
+/// <see cref="BusyTimeoutMs"/> for another process's lock (SQLite's busy handler, then retries), so hooks and a running
+/// sync coexist. Schema migrations (embedded <c>Migrations/NNNN_name.sql</c>) are applied in order on open and recorded in
+/// <c>PRAGMA user_version</c>; a store written by a newer selftune is refused, never altered.
 /// </summary>
 /// <remarks>
 /// Built on SQLite's own API (SQLitePCLRaw, what Microsoft.Data.Sqlite is built on), not on ADO.NET: every command
@@ -22,7 +22,7 @@ public sealed class SelftuneStore : IDisposable
     /// <summary>How long a statement waits for another process's lock before failing (ms).</summary>
     public const int BusyTimeoutMs = 10_000;
 
-    private static readonly Lazy<IReadOnlyList<(int Version, string Name, string Sql)>> AllMigrations = new(LoadMigrations);
+    private static readonly Lazy<Migration[]> AllMigrations = new(LoadMigrations);
 
     private readonly sqlite3 _db;
 
@@ -69,6 +69,9 @@ public sealed class SelftuneStore : IDisposable
             throw Translate(rc, message, full);
         }
 
+        // SQLite's own busy handler waits for another connection's lock in prepare and step; Step also retries what it
+        // does not wait for.
+        raw.sqlite3_busy_timeout(db, BusyTimeoutMs);
         var store = new SelftuneStore(db, full);
         try
         {
@@ -208,14 +211,21 @@ public sealed class SelftuneStore : IDisposable
                     // A lock SQLite's busy handler does not wait for (e.g. a WAL snapshot taken before another writer
                     // committed, or recovery by another process): retry shortly, as long as the timeout allows.
                     raw.sqlite3_reset(stmt);
-                    var pause = Math.Clamp(waited / 4, 1, 100);
-                    Thread.Sleep((int)pause);
-                    waited += pause;
+                    waited += Pause(waited);
                     break;
                 default:
                     throw Failure(rc);
             }
         }
+    }
+
+    /// <summary>Sleeps before a retry: 1 ms at first, a quarter of the time waited so far after that, at most 100 ms.</summary>
+    /// <returns>The time slept (ms).</returns>
+    private static long Pause(long waited)
+    {
+        var pause = Math.Clamp(waited / 4, 1, 100);
+        Thread.Sleep((int)pause);
+        return pause;
     }
 
     /// <summary>The error for a failed call on this connection.</summary>
@@ -225,9 +235,18 @@ public sealed class SelftuneStore : IDisposable
     {
         var utf8 = Encoding.UTF8.GetBytes(sql);
         ReadOnlySpan<byte> rest = utf8;
+        var waited = 0L;
         while (!rest.IsEmpty)
         {
             var rc = raw.sqlite3_prepare_v2(_db, rest, out var stmt, out var tail);
+            if (rc is raw.SQLITE_BUSY or raw.SQLITE_LOCKED && waited < BusyTimeoutMs)
+            {
+                // Reading the schema waited for a lock SQLite's handler gave up on: as in Step.
+                stmt?.Dispose();
+                waited += Pause(waited);
+                continue;
+            }
+
             if (rc != raw.SQLITE_OK)
             {
                 stmt?.Dispose();
@@ -317,7 +336,7 @@ public sealed class SelftuneStore : IDisposable
             throw new SelftuneException(ErrorCodes.StoreCorrupt, $"The selftune store '{Path}' is at schema version {current} and needs migrating to {LatestVersion}.", "selftune sync");
         }
 
-        foreach (var (version, name, sql) in AllMigrations.Value.Where(m => m.Version > current))
+        foreach (var (version, name, resource) in AllMigrations.Value.Where(m => m.Version > current))
         {
             // BEGIN IMMEDIATE, then look again: another process (a hook drain, a sync) may have applied it meanwhile.
             using var tx = BeginTransaction();
@@ -328,7 +347,7 @@ public sealed class SelftuneStore : IDisposable
 
             try
             {
-                Execute(sql + $"\nPRAGMA user_version = {version};");
+                Execute(ReadMigration(resource) + $"\nPRAGMA user_version = {version};");
             }
             catch (SelftuneException ex) when (ex.Code == ErrorCodes.Internal)
             {
@@ -339,31 +358,36 @@ public sealed class SelftuneStore : IDisposable
         }
     }
 
-    private static IReadOnlyList<(int, string, string)> LoadMigrations()
+    /// <summary>The embedded migrations, ordered by number; their SQL is read only when one is applied.</summary>
+    private static Migration[] LoadMigrations()
     {
-        var assembly = typeof(SelftuneStore).Assembly;
         const string prefix = "Selftune.Migrations.";
-        var list = new List<(int, string, string)>();
-        foreach (var resource in assembly.GetManifestResourceNames().Where(n => n.StartsWith(prefix, StringComparison.Ordinal)))
+        var list = typeof(SelftuneStore).Assembly.GetManifestResourceNames()
+            .Where(n => n.StartsWith(prefix, StringComparison.Ordinal))
+            .Select(resource => resource[prefix.Length..^".sql".Length] is var name
+                ? new Migration(int.Parse(name.AsSpan(0, name.IndexOf('_')), System.Globalization.CultureInfo.InvariantCulture), name, resource)
+                : null!)
+            .ToArray();
+        Array.Sort(list, (a, b) => a.Version.CompareTo(b.Version));
+        for (var i = 1; i < list.Length; i++)
         {
-            var name = resource[prefix.Length..^".sql".Length];
-            var version = int.Parse(name.AsSpan(0, name.IndexOf('_')), System.Globalization.CultureInfo.InvariantCulture);
-            using var stream = assembly.GetManifestResourceStream(resource)!;
-            using var reader = new StreamReader(stream);
-            list.Add((version, name, reader.ReadToEnd()));
-        }
-
-        list.Sort((a, b) => a.Item1.CompareTo(b.Item1));
-        for (var i = 1; i < list.Count; i++)
-        {
-            if (list[i].Item1 == list[i - 1].Item1)
+            if (list[i].Version == list[i - 1].Version)
             {
-                throw new InvalidOperationException($"Two migrations share the number {list[i].Item1}.");
+                throw new InvalidOperationException($"Two migrations share the number {list[i].Version}.");
             }
         }
 
         return list;
     }
+
+    private static string ReadMigration(string resource)
+    {
+        using var stream = typeof(SelftuneStore).Assembly.GetManifestResourceStream(resource)!;
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
+    }
+
+    private sealed record Migration(int Version, string Name, string Resource);
 }
 
 /// <summary>A write transaction on a <see cref="SelftuneStore"/> (see <see cref="SelftuneStore.BeginTransaction"/>).</summary>

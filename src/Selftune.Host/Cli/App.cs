@@ -15,8 +15,8 @@ public sealed class App : IDisposable
 {
     private readonly Dictionary<string, string?> _flags = new(StringComparer.Ordinal);
     private SelftuneConfig? _config;
-    private IReadOnlyList<PluginInfo>? _plugins;
-    private ServiceProvider? _services;
+    private readonly Lazy<IReadOnlyList<PluginInfo>> _plugins;
+    private readonly Lazy<ServiceProvider> _services;
 
     /// <summary>Creates the application for one process.</summary>
     /// <param name="context">The machine as plugins see it.</param>
@@ -26,6 +26,8 @@ public sealed class App : IDisposable
         Context = context;
         Output = output;
         Home = SelftuneHome.Resolve(context.Environment, context.UserHome);
+        _plugins = new Lazy<IReadOnlyList<PluginInfo>>(() => PluginCatalog.Load(PluginFolders));
+        _services = new Lazy<ServiceProvider>(Compose);
     }
 
     /// <summary>The machine as plugins see it.</summary>
@@ -71,10 +73,11 @@ public sealed class App : IDisposable
     ];
 
     /// <summary>Every plugin found, loaded or not.</summary>
-    public IReadOnlyList<PluginInfo> Plugins => _plugins ??= PluginCatalog.Load(PluginFolders);
+    public IReadOnlyList<PluginInfo> Plugins => _plugins.Value;
 
-    /// <summary>The service container: core services and every loaded plugin's implementations.</summary>
-    public IServiceProvider Services => _services ??= Compose();
+    /// <summary>The service container: core services and every loaded plugin's implementations (composed once, on first
+    /// use, from any thread).</summary>
+    public IServiceProvider Services => _services.Value;
 
     /// <summary>Resolves a service.</summary>
     public T Get<T>() where T : notnull => Services.GetRequiredService<T>();
@@ -91,7 +94,13 @@ public sealed class App : IDisposable
     }
 
     /// <inheritdoc />
-    public void Dispose() => _services?.Dispose();
+    public void Dispose()
+    {
+        if (_services.IsValueCreated)
+        {
+            _services.Value.Dispose();
+        }
+    }
 
     /// <remarks>A plain container, not the Generic Host: a command is one short process with no hosted services or
     /// lifetime to manage, and building the host cost ~30 ms of every command's start (bench/RESULTS.md).</remarks>

@@ -245,7 +245,7 @@ public static class RunCommand
 
             Phase(RunPhases.Status, () =>
             {
-                _status = StatusReporter.Build(store, SkillCatalog.Discover(SkillCatalog.Roots(a.Context, a.All<IInstaller>())), time.GetUtcNow());
+                _status = StatusReporter.Build(store, () => SkillCatalog.Discover(SkillCatalog.Roots(a.Context, a.All<IInstaller>())), time.GetUtcNow());
                 var labels = _status.Skills.GroupBy(s => s.Health).Select(g => $"{g.Count()} {System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName(g.Key.ToString()).Replace('_', ' ')}");
                 return (PhaseStatus.Ok, $"{_status.Skills.Count} skills ({string.Join(", ", labels.DefaultIfEmpty("none"))}); {_status.Unmatched.Count} actionable prompts no skill handled", null);
             });

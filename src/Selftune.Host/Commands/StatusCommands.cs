@@ -52,13 +52,15 @@ public static class StatusCommands
             });
     }
 
-    /// <summary>Runs <c>status</c> (also what <c>selftune</c> alone does).</summary>
+    /// <summary>Runs <c>status</c> (also what <c>selftune</c> alone does). The installed skills are found (which loads the
+    /// plugins, for their skill folders) on another thread while the store is read.</summary>
     public static int RunStatus(App a)
     {
+        var now = DateTimeOffset.UtcNow;
+        var installed = Task.Run(() => SkillCatalog.Discover(SkillCatalog.Roots(a.Context, a.All<IInstaller>())));
         using var store = a.OpenStore();
-        var installed = SkillCatalog.Discover(SkillCatalog.Roots(a.Context, a.All<IInstaller>()));
-        var report = StatusReporter.Build(store, installed, a.Get<TimeProvider>().GetUtcNow());
-        a.Output.Result(report, console => RenderStatus(console, report));
+        var report = StatusReporter.Build(store, () => installed.GetAwaiter().GetResult(), now);
+        a.Output.ResultJson(StatusReportJson.Write(report), console => RenderStatus(console, report));
         return 0;
     }
 
