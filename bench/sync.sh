@@ -4,8 +4,9 @@
 #  1. builds the benchmark corpus: 30 copies of ../shared/corpus/claude-code (930 files, 307 MB) with
 #     ../shared/tools/make-claude-corpus.py, under bench/out/corpus/.claude/projects (kept between runs);
 #  2. publishes the Release build, ReadyToRun for linux-x64 (plugins included), to bench/out/publish;
-#  3. measures with hyperfine: full sync (fresh store each run), unchanged sync, status; and peak RSS of a full sync
-#     with /usr/bin/time -v. HOME points at the corpus, SELFTUNE_HOME at bench/out/home.
+#  3. measures with hyperfine: full sync (fresh store each run), unchanged sync (told from the last sync's stamp), the
+#     same without the stamp (plugins loaded, every source discovered and compared), status; and peak RSS of a full
+#     sync with /usr/bin/time -v. HOME points at the corpus, SELFTUNE_HOME at bench/out/home.
 # Usage: bench/sync.sh [runs=10]   (needs python3, hyperfine: apt-get install -y hyperfine)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,6 +28,9 @@ echo "corpus: $(find "$corpus/.claude/projects" -type f | wc -l) files, $(du -sm
 hyperfine -N --warmup 1 --runs "$runs" --prepare "rm -rf $home" --export-json "$out/full.json" "$exe sync --json"
 rm -rf "$home" && "$exe" sync --json > "$out/sync-report.json"
 hyperfine -N --warmup 2 --runs "$runs" --export-json "$out/unchanged.json" "$exe sync --json"
+hyperfine -N --warmup 1 --runs "$runs" --export-json "$out/unchanged-no-stamp.json" \
+  --prepare "python3 -c \"import sqlite3; c = sqlite3.connect('$home/selftune.db'); c.execute('DELETE FROM sync_stamp_platforms'); c.commit()\"" \
+  "$exe sync --json"
 hyperfine -N --warmup 2 --runs "$runs" --export-json "$out/status.json" "$exe status --json"
 
 rm -rf "$home"

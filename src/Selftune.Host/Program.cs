@@ -10,14 +10,19 @@ namespace Selftune.Host;
 public static class Program
 {
     /// <summary>Entry point. <c>selftune hook …</c> (what agents run on every event) takes a fast path that loads
-    /// no command-line parser, container, plugin or database (<see cref="HookFastPath"/>); everything else runs
-    /// the command tree.</summary>
+    /// no command-line parser, container, plugin or database (<see cref="HookFastPath"/>); the plain forms of
+    /// <c>status</c> and of a <c>sync</c> with nothing new skip the command-line parser (<see cref="QuickCommands"/>);
+    /// everything else runs the command tree.</summary>
     public static int Main(string[] args) =>
         HookFastPath.Handles(args) ? HookFastPath.Run(args) : RunCli(args);
 
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
-    private static int RunCli(string[] args) =>
-        RunAsync(args, Console.Out, Console.Error, PlatformContext.FromProcess(), Console.IsOutputRedirected).GetAwaiter().GetResult();
+    private static int RunCli(string[] args)
+    {
+        var context = PlatformContext.FromProcess();
+        return QuickCommands.TryRun(args, Console.Out, Console.Error, context, Console.IsOutputRedirected)
+            ?? RunAsync(args, Console.Out, Console.Error, context, Console.IsOutputRedirected).GetAwaiter().GetResult();
+    }
 
     /// <summary>Runs one command line.</summary>
     /// <param name="args">The arguments.</param>
@@ -47,20 +52,24 @@ public static class Program
                 return await parse.InvokeAsync(new InvocationConfiguration { Output = stdout, Error = stderr }).ConfigureAwait(false);
             }
         }
-        catch (SelftuneException ex)
-        {
-            output.Failure(ex);
-            return ex.ExitCode;
-        }
 #pragma warning disable CA1031 // The last line of defence: every failure leaves as the documented error shape.
         catch (Exception ex)
 #pragma warning restore CA1031
         {
-            output.Failure(new SelftuneException(
-                ErrorCodes.Internal,
-                $"selftune failed unexpectedly: {ex.GetType().Name}: {ex.Message}" + (context.Environment("SELFTUNE_DEBUG") is { Length: > 0 } ? "\n" + ex : " (set SELFTUNE_DEBUG=1 for details)"),
-                "selftune doctor"));
-            return 1;
+            return Fail(output, context, ex);
         }
+    }
+
+    /// <summary>Prints a failure in the error contract: a <see cref="SelftuneException"/> as it is, anything else as
+    /// <c>INTERNAL_ERROR</c> (with the stack when <c>SELFTUNE_DEBUG</c> is set).</summary>
+    /// <returns>The exit code: the error's, or 1.</returns>
+    internal static int Fail(Output output, PlatformContext context, Exception ex)
+    {
+        var error = ex as SelftuneException ?? new SelftuneException(
+            ErrorCodes.Internal,
+            $"selftune failed unexpectedly: {ex.GetType().Name}: {ex.Message}" + (context.Environment("SELFTUNE_DEBUG") is { Length: > 0 } ? "\n" + ex : " (set SELFTUNE_DEBUG=1 for details)"),
+            "selftune doctor");
+        output.Failure(error);
+        return ex is SelftuneException ? error.ExitCode : 1;
     }
 }

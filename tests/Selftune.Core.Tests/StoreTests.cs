@@ -19,6 +19,28 @@ public sealed class StoreTests : IDisposable
     }
 
     [Fact]
+    public void ANewStoreGetsLargePagesAndAnExistingOneKeepsItsOwn()
+    {
+        using (var store = SelftuneStore.Open(DbPath))
+        {
+            Assert.Equal((long)SelftuneStore.PageSize, store.Scalar("PRAGMA page_size"));
+        }
+
+        var old = Path.Combine(_dir, "old.db");
+        using (var legacy = new SqliteConnection($"Data Source={old};Pooling=False"))
+        {
+            legacy.Open();
+            using var create = legacy.CreateCommand();
+            create.CommandText = "PRAGMA page_size = 4096; CREATE TABLE t (x); PRAGMA journal_mode = WAL;";
+            create.ExecuteNonQuery();
+        }
+
+        using var reopened = SelftuneStore.Open(old);
+        Assert.Equal(4096L, reopened.Scalar("PRAGMA page_size"));
+        Assert.Equal(SelftuneStore.LatestVersion, reopened.SchemaVersion);
+    }
+
+    [Fact]
     public void ReopeningKeepsDataAndSchema()
     {
         using (var store = SelftuneStore.Open(DbPath))

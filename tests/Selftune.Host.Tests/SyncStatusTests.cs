@@ -115,6 +115,24 @@ public sealed class SyncStatusTests : IDisposable
     }
 
     [Fact]
+    public void TheQuickFormsAnswerAsTheCommandTreeDoes()
+    {
+        Run("sync");
+
+        // "sync --json" and "status --json" skip the command-line parser; "--json sync" and "--json status" go through it.
+        Assert.Equal(Platforms(Run("--json", "sync")), Platforms(Run("sync", "--json")));
+        Assert.Equal(Status(Run("--json", "status")), Status(Run("status", "--json")));
+        Assert.Equal(Status(Run("--json", "status")), Status(Run()));
+
+        static string Platforms(JsonElement sync) => string.Join(";", sync.GetProperty("platforms").EnumerateArray()
+            .Select(p => $"{p.GetProperty("platform")} {p.GetProperty("sources_found")} {p.GetProperty("sources_read")} {p.GetProperty("sources_unchanged")}"));
+
+        static string Status(JsonElement status) => string.Join(";", status.GetProperty("skills").EnumerateArray()
+            .Select(s => $"{s.GetProperty("name")} {s.GetProperty("triggers")} {s.GetProperty("misses")} {s.GetProperty("reads_not_invoked")} {s.GetProperty("health")}"))
+            + $" | {status.GetProperty("unmatched").GetProperty("count")} {status.GetProperty("system").GetProperty("sessions")} {status.GetProperty("system").GetProperty("skill_problems")}";
+    }
+
+    [Fact]
     public void RedactionCanBeTurnedOff()
     {
         const string secret = "sk-ant-api03-AbCdEfGhIjKlMnOpQrStUvWxYz0123456789";

@@ -22,6 +22,9 @@ public sealed class SelftuneStore : IDisposable
     /// <summary>How long a statement waits for another process's lock before failing (ms).</summary>
     public const int BusyTimeoutMs = 10_000;
 
+    /// <summary>The page size of a new store (bytes).</summary>
+    public const int PageSize = 16_384;
+
     private static readonly Lazy<Migration[]> AllMigrations = new(LoadMigrations);
 
     private readonly sqlite3 _db;
@@ -60,6 +63,7 @@ public sealed class SelftuneStore : IDisposable
             throw new SelftuneException(ErrorCodes.FileNotFound, $"There is no selftune store at '{full}' yet.", "selftune sync");
         }
 
+        var fresh = !File.Exists(full) || new FileInfo(full).Length == 0;
         var flags = (readOnly ? raw.SQLITE_OPEN_READONLY : raw.SQLITE_OPEN_READWRITE | raw.SQLITE_OPEN_CREATE) | raw.SQLITE_OPEN_NOMUTEX;
         var rc = raw.sqlite3_open_v2(full, out var db, flags, null);
         if (rc != raw.SQLITE_OK)
@@ -77,6 +81,13 @@ public sealed class SelftuneStore : IDisposable
         {
             if (!readOnly)
             {
+                if (fresh)
+                {
+                    // Larger pages make a first sync's bulk load ~10% faster (fewer page splits and b-tree levels for the
+                    // text keys; bench/RESULTS.md). Only a new file can take it; an existing store keeps its size.
+                    store.Execute($"PRAGMA page_size = {PageSize}");
+                }
+
                 store.Execute("PRAGMA journal_mode = WAL");
                 store.Execute("PRAGMA synchronous = NORMAL");
             }

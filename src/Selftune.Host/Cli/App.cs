@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Selftune.Abstractions;
 using Selftune.Core;
 using Selftune.Core.Configuration;
+using Selftune.Core.Ingest;
 using Selftune.Core.Store;
 using Selftune.Host.Plugins;
 
@@ -16,7 +17,7 @@ public sealed class App : IDisposable
     private readonly Dictionary<string, string?> _flags = new(StringComparer.Ordinal);
     private SelftuneConfig? _config;
     private readonly Lazy<IReadOnlyList<PluginInfo>> _plugins;
-    private readonly Lazy<ServiceProvider> _services;
+    private readonly Lazy<IServiceProvider> _services;
 
     /// <summary>Creates the application for one process.</summary>
     /// <param name="context">The machine as plugins see it.</param>
@@ -27,7 +28,7 @@ public sealed class App : IDisposable
         Output = output;
         Home = SelftuneHome.Resolve(context.Environment, context.UserHome);
         _plugins = new Lazy<IReadOnlyList<PluginInfo>>(() => PluginCatalog.Load(PluginFolders));
-        _services = new Lazy<ServiceProvider>(Compose);
+        _services = new Lazy<IServiceProvider>(Compose);
     }
 
     /// <summary>The machine as plugins see it.</summary>
@@ -72,6 +73,9 @@ public sealed class App : IDisposable
         ("user", Home.PluginsPath),
     ];
 
+    /// <summary>The identity of the installed plugins and this build, for the sync stamp (<see cref="SyncStamp.Installation"/>).</summary>
+    public string Installation => field ??= SyncStamp.Installation(PluginFolders.Select(f => f.Folder));
+
     /// <summary>Every plugin found, loaded or not.</summary>
     public IReadOnlyList<PluginInfo> Plugins => _plugins.Value;
 
@@ -98,13 +102,13 @@ public sealed class App : IDisposable
     {
         if (_services.IsValueCreated)
         {
-            _services.Value.Dispose();
+            ((IDisposable)_services.Value).Dispose();
         }
     }
 
     /// <remarks>A plain container, not the Generic Host: a command is one short process with no hosted services or
     /// lifetime to manage, and building the host cost ~30 ms of every command's start (bench/RESULTS.md).</remarks>
-    private ServiceProvider Compose()
+    private IServiceProvider Compose()
     {
         var services = new ServiceCollection();
         services.AddSingleton(TimeProvider.System);

@@ -25,8 +25,7 @@ public static class SyncCommands
                     Force: p.GetValue(force),
                     Since: StatusCommands.ParseDate(p.GetValue(since), "sync"),
                     Platforms: p.GetValue(platform) is { Length: > 0 } ps ? ps.ToHashSet(StringComparer.Ordinal) : null);
-                var report = Run(a, options, ct);
-                a.Output.ResultJson(SyncReportJson.Write(report), console => Render(console, report));
+                Print(a, Run(a, options, ct));
                 return Task.FromResult(0);
             });
     }
@@ -35,16 +34,13 @@ public static class SyncCommands
     /// otherwise stores the spooled hook events, then runs a sync with a progress bar on stderr when it is a terminal.</summary>
     public static SyncReport Run(App a, SyncOptions options, CancellationToken cancellationToken)
     {
-        var started = DateTimeOffset.UtcNow;
         using var store = a.OpenStore();
-        var installation = SyncStamp.Installation(a.PluginFolders.Select(f => f.Folder));
-        if (!options.Force && options.Complete && SyncStamp.Unchanged(store, a.Context, installation, a.Home, started) is { } unchanged)
+        if (Unchanged(a, store, options) is { } unchanged)
         {
-            SyncService.Record(store, unchanged);
             return unchanged;
         }
 
-        options = options with { Installation = installation };
+        options = options with { Installation = a.Installation };
         var service = a.Get<SyncService>();
         var redactor = new Redactor(a.Config.GetBool(ConfigKeys.RedactionEnabled.Key));
         var hooks = a.Get<HookSpoolDrainer>().Drain(store, a.Home, redactor, cancellationToken);
@@ -69,6 +65,22 @@ public static class SyncCommands
         });
         return report! with { Hooks = hooks };
     }
+
+    /// <summary>When the last sync's stamp shows that nothing changed (<see cref="SyncStamp"/>; never with --force,
+    /// --since or --platform), records and returns the report of a sync that read nothing; otherwise null.</summary>
+    public static SyncReport? Unchanged(App a, Core.Store.SelftuneStore store, SyncOptions options)
+    {
+        if (options.Force || !options.Complete || SyncStamp.Unchanged(store, a.Context, a.Installation, a.Home, DateTimeOffset.UtcNow) is not { } unchanged)
+        {
+            return null;
+        }
+
+        SyncService.Record(store, unchanged);
+        return unchanged;
+    }
+
+    /// <summary>Prints a sync's report: JSON, or a table for a person.</summary>
+    public static void Print(App a, SyncReport report) => a.Output.ResultJson(SyncReportJson.Write(report), console => Render(console, report));
 
     private static void Render(IAnsiConsole console, SyncReport report)
     {
