@@ -72,13 +72,7 @@ public static class SyncReportJson
             }
 
             w.WriteEndArray();
-            w.WriteStartArray("problems");
-            foreach (var p in c.Problems)
-            {
-                w.WriteStringValue(p);
-            }
-
-            w.WriteEndArray();
+            w.WriteStrings("problems", c.Problems);
             w.WriteNumber("elapsed_ms", c.ElapsedMs);
             w.WriteEndObject();
         }

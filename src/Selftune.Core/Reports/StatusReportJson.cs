@@ -63,7 +63,7 @@ public static class StatusReportJson
         w.WriteString("health", Health(s.Health));
         w.WriteString("health_reason", s.HealthReason);
         WriteExamples(w, "missed_examples", s.MissedExamples);
-        WriteStrings(w, "problems", s.Problems);
+        w.WriteStrings("problems", s.Problems);
         if (s.Grades is { } g)
         {
             w.WriteStartObject("grades");
@@ -96,7 +96,7 @@ public static class StatusReportJson
             w.WriteNumber("sources_read", last.SourcesRead);
             w.WriteNumber("sources_failed", last.SourcesFailed);
             w.WriteNumber("malformed", last.Malformed);
-            WriteStrings(w, "problems", last.Problems);
+            w.WriteStrings("problems", last.Problems);
             w.WriteEndObject();
         }
 
@@ -115,17 +115,6 @@ public static class StatusReportJson
             w.WriteString("occurred_at", e.OccurredAt);
             w.WriteString("text", e.Text);
             w.WriteEndObject();
-        }
-
-        w.WriteEndArray();
-    }
-
-    private static void WriteStrings(Utf8JsonWriter w, string name, IReadOnlyList<string> values)
-    {
-        w.WriteStartArray(name);
-        foreach (var value in values)
-        {
-            w.WriteStringValue(value);
         }
 
         w.WriteEndArray();
