@@ -164,9 +164,12 @@ public sealed class SyncService
             BulkLoad.DropIndexes(store);
         }
 
-        // Parse on one dedicated thread per core (no thread-pool spinning on this 2-core budget); each thread hands
-        // the writer batches of records from any number of sources, each source's records followed by its end marker.
-        var threads = Math.Clamp(work.Count, 1, Environment.ProcessorCount);
+        // Parse on dedicated threads (no thread-pool spinning), one per core but the writer's: the single writer is the
+        // critical path, and parsing needs about two thirds of its time, so on 2 cores one parser keeps ahead of it (two
+        // parsers preempted it: a full sync 3–11% slower in interleaved runs, and 10 MB more memory; bench/RESULTS.md).
+        // Each thread hands the writer batches of records from any number of sources, each source's records followed by
+        // its end marker.
+        var threads = Math.Clamp(work.Count, 1, Math.Max(1, Environment.ProcessorCount - 1));
         var queue = new BatchQueue(Math.Max(4, Environment.ProcessorCount * 2), threads);
         var next = -1;
         var parsers = Enumerable.Range(0, threads).Select(_ => new Thread(() =>
