@@ -5,8 +5,8 @@ using Selftune.Host.Commands;
 namespace Selftune.Host.Cli;
 
 /// <summary>
-/// The forms agents run most, without building the command-line parser (about 15 ms of a 100 ms command:
-/// bench/RESULTS.md): <c>selftune</c>, <c>selftune status</c> and a <c>selftune sync</c> that finds nothing new (its stamp,
+/// The forms agents run most, without building the command-line parser (5–15 ms of each, side by side with the same
+/// command through the tree; bench/RESULTS.md): <c>selftune</c>, <c>selftune status</c> and a <c>selftune sync</c> that finds nothing new (its stamp,
 /// <see cref="SyncStamp"/>), each alone or with <c>--json</c>. They run the command tree's own actions with the same
 /// <see cref="App"/>, output and error contract. Any other form, and a sync with something to read, goes through the
 /// command tree.
