@@ -15,7 +15,7 @@ namespace Selftune.Core.Ingest;
 /// and every environment variable a plugin read through <see cref="PlatformContext.Environment"/>.
 /// </summary>
 /// <remarks>
-/// Safe by construction: the tree of each platform is hashed <em>before</em> it is discovered and read, so a file that
+/// Safe by construction: the tree of each platform is listed <em>before</em> it is discovered and read, so a file that
 /// changes during a sync makes the next check differ; a stamp is written only when every ingestor declared roots and
 /// every source was read without failure or problem; and anything the stamp does not describe (an option, a pending
 /// hook event) takes the ordinary sync. Listings are kept and compared whole (about 130 bytes a file), not hashed: no
@@ -37,7 +37,16 @@ public static class SyncStamp
     public static string Installation(IEnumerable<string> pluginFolders)
     {
         var text = new StringBuilder();
-        Append(text, new FileInfo(typeof(SyncStamp).Assembly.Location));
+        var core = typeof(SyncStamp).Assembly;
+        if (core.Location is { Length: > 0 } location)
+        {
+            Append(text, new FileInfo(location));
+        }
+        else
+        {
+            text.Append(core.ManifestModule.ModuleVersionId).Append('\n'); // loaded from a bundle: no file to look at
+        }
+
         foreach (var folder in pluginFolders)
         {
             if (!Directory.Exists(folder))
