@@ -22,8 +22,23 @@ public sealed class BulkLoadTests : IDisposable
 
         Assert.Equal(0L, ingestor.IndexesWhileIngesting); // dropped while the records went in ...
         Assert.Equal(3L, Indexes);                          // ... and back afterwards
+        Assert.Equal("delete", ingestor.JournalWhileIngesting); // pages written once, not to the WAL and again ...
+        Assert.Equal("wal", _store.Scalar("PRAGMA journal_mode")); // ... and WAL again afterwards
         Assert.Equal(0L, _store.Scalar("SELECT count(*) FROM bulk_load_indexes"));
         Assert.Equal(1, report.Platforms[0].ToolCalls);
+    }
+
+    [Fact]
+    public void WithAnotherConnectionOpenTheBulkLoadStaysInWal()
+    {
+        using var other = SelftuneStore.Open(_store.Path);
+        var ingestor = new BigIngestor(_store.Path);
+
+        var report = new SyncService([ingestor], TimeProvider.System).Run(_store, new PlatformContext(_dir, _dir, _ => null), new Redactor(), null, new SyncOptions(), CancellationToken.None);
+
+        Assert.Equal("wal", ingestor.JournalWhileIngesting);
+        Assert.Equal(1, report.Platforms[0].ToolCalls);
+        Assert.Equal(1L, other.Scalar("SELECT count(*) FROM tool_calls"));
     }
 
     [Fact]
@@ -52,6 +67,8 @@ public sealed class BulkLoadTests : IDisposable
 
         public long IndexesWhileIngesting { get; private set; } = -1;
 
+        public string? JournalWhileIngesting { get; private set; }
+
         public IEnumerable<SourceFile> Discover(PlatformContext context, Action<string, string> problems) =>
             [new SourceFile("/big.jsonl", BulkLoad.MinimumBytes, DateTime.UtcNow)];
 
@@ -60,6 +77,7 @@ public sealed class BulkLoadTests : IDisposable
             using (var reader = SelftuneStore.Open(database, readOnly: true))
             {
                 IndexesWhileIngesting = (long)reader.Scalar("SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name IN ('tool_calls_prompt', 'token_usage_session', 'prompts_session')")!;
+                JournalWhileIngesting = (string?)reader.Scalar("PRAGMA journal_mode");
             }
 
             sink.ToolCall(new ToolCallRecord("t1", "s1", DateTimeOffset.UtcNow, "Bash", new Provenance("big", CaptureMode.Transcript, 1.0, "/big.jsonl")));

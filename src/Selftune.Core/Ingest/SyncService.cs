@@ -161,7 +161,7 @@ public sealed class SyncService
         var bulk = (cursors.Count == 0 || options.Force) && work.Sum(w => w.Source.Length) >= BulkLoad.MinimumBytes;
         if (bulk)
         {
-            BulkLoad.DropIndexes(store);
+            BulkLoad.Begin(store);
         }
 
         // Parse on dedicated threads (no thread-pool spinning), one per core but the writer's: the single writer is the
@@ -285,7 +285,7 @@ public sealed class SyncService
 
         if (bulk)
         {
-            BulkLoad.RestoreIndexes(store);
+            BulkLoad.End(store);
         }
 
         cancellationToken.ThrowIfCancellationRequested();

@@ -162,6 +162,37 @@ public sealed class SelftuneStore : IDisposable
         return changes;
     }
 
+    /// <summary>Runs <paramref name="sql"/> (one statement, no parameters) unless it would have to wait for another
+    /// connection's lock: SQLite's busy handler is off for it, and a lock held elsewhere is not retried.</summary>
+    /// <returns>The first column of its first row (as <see cref="Scalar"/>), or null when another connection held a lock
+    /// and nothing was done.</returns>
+    /// <exception cref="SelftuneException">The store failed otherwise.</exception>
+    internal object? TryWithoutWaiting(string sql)
+    {
+        raw.sqlite3_busy_timeout(_db, 0);
+        try
+        {
+            var rc = raw.sqlite3_prepare_v2(_db, sql, out var stmt);
+            using (stmt)
+            {
+                if (rc == raw.SQLITE_OK)
+                {
+                    rc = raw.sqlite3_step(stmt);
+                    if (rc == raw.SQLITE_ROW)
+                    {
+                        return new StoreRow(stmt).GetValue(0);
+                    }
+                }
+
+                return rc is raw.SQLITE_BUSY or raw.SQLITE_LOCKED or raw.SQLITE_DONE ? null : throw Failure(rc);
+            }
+        }
+        finally
+        {
+            raw.sqlite3_busy_timeout(_db, BusyTimeoutMs);
+        }
+    }
+
     /// <summary>Executes a query and returns the first column of its first row: long, double, string, byte[], or null
     /// (no row, or NULL).</summary>
     /// <inheritdoc cref="Execute" path="/param|/exception"/>
