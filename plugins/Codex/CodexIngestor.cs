@@ -75,7 +75,7 @@ public sealed class CodexIngestor : IIngestor
         state ??= new RolloutState();
 
         var interpreter = new RolloutInterpreter(source.Path, state, sink);
-        var reader = new JsonlLineReader(stream, offset);
+        using var reader = new JsonlLineReader(stream, offset);
         long lines = 0;
         while (reader.TryReadLine(out var line))
         {

@@ -107,7 +107,7 @@ public sealed class OpenClawIngestor : IIngestor
             state = new TranscriptState { Session = SessionIdFromFileName(source.Path) };
         }
 
-        var reader = new JsonlLineReader(stream, offset);
+        using var reader = new JsonlLineReader(stream, offset);
         var transcript = new TranscriptParser(source.Path, state, sink, source.LastWriteUtc);
         long lines = 0;
         while (reader.TryReadLine(out var line))

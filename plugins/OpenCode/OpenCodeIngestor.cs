@@ -39,9 +39,9 @@ public sealed class OpenCodeIngestor : IIngestor
     {
         var data = OpenCodePaths.DataDirectory(context);
         var roots = new List<SourceRoot> { new(data, Recursive: false), new(OpenCodePaths.LegacyStorage(context)) };
-        if (context.Environment("OPENCODE_DB") is { Length: > 0 } custom && custom != ":memory:")
+        if (OpenCodePaths.CustomDatabase(context) is { } custom)
         {
-            roots.Add(new SourceRoot(Path.GetDirectoryName(Path.GetFullPath(Path.IsPathRooted(custom) ? custom : Path.Combine(data, custom)))!, Recursive: false));
+            roots.Add(new SourceRoot(Path.GetDirectoryName(custom)!, Recursive: false));
         }
 
         return roots;

@@ -24,6 +24,13 @@ internal static class OpenCodePaths
     /// <summary>The legacy JSON session tree (OpenCode ≤ 1.1).</summary>
     public static string LegacyStorage(PlatformContext context) => Path.Combine(DataDirectory(context), "storage");
 
+    /// <summary>The database <c>OPENCODE_DB</c> names (absolute, or relative to the data folder), present or not; null when
+    /// it is unset or in memory.</summary>
+    public static string? CustomDatabase(PlatformContext context) =>
+        context.Environment("OPENCODE_DB") is { Length: > 0 } custom && custom != ":memory:"
+            ? Path.GetFullPath(Path.IsPathRooted(custom) ? custom : Path.Combine(DataDirectory(context), custom))
+            : null;
+
     /// <summary>The SQLite stores present: <c>OPENCODE_DB</c> when set (absolute, or relative to the data folder), and
     /// every <c>opencode*.db</c> in the data folder (<c>opencode.db</c> for the latest/beta channels,
     /// <c>opencode-&lt;channel&gt;.db</c> for others).</summary>
@@ -31,13 +38,9 @@ internal static class OpenCodePaths
     {
         var data = DataDirectory(context);
         var seen = new HashSet<string>(StringComparer.Ordinal);
-        if (context.Environment("OPENCODE_DB") is { Length: > 0 } custom && custom != ":memory:")
+        if (CustomDatabase(context) is { } custom && File.Exists(custom) && seen.Add(custom))
         {
-            var path = Path.GetFullPath(Path.IsPathRooted(custom) ? custom : Path.Combine(data, custom));
-            if (File.Exists(path) && seen.Add(path))
-            {
-                yield return path;
-            }
+            yield return custom;
         }
 
         if (!Directory.Exists(data))

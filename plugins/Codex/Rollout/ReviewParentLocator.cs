@@ -77,7 +77,7 @@ internal static class ReviewParentLocator
     private static (string Id, TimeSpan Distance)? Scan(string path, DateTimeOffset childStart, string? cwd)
     {
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1, FileOptions.SequentialScan);
-        var reader = new JsonlLineReader(stream, 0);
+        using var reader = new JsonlLineReader(stream, 0);
         string? id = null;
         (string, TimeSpan)? match = null;
         while (reader.TryReadLine(out var line))

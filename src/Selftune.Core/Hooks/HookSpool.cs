@@ -8,8 +8,8 @@ namespace Selftune.Core.Hooks;
 /// The hook spool: raw hook events as the agent delivered them, one JSON line each, appended by the hook fast path
 /// to <c>spool/hooks-&lt;yyyyMMdd&gt;.jsonl</c> (UTC date) and turned into store records later by
 /// <see cref="HookSpoolDrainer"/>. A line is
-/// <c>{"received_at":ISO-8601,"event":…,"platform":…,"argv_payload":…,"payload":&lt;the JSON as received&gt;}</c>;
-/// a payload that is not valid JSON is kept as text in <c>payload_text</c> (the drainer counts it as malformed).
+/// <c>{"received_at":ISO-8601,"event":…,"platform":…,"argv_payload":…,"payload":"&lt;the payload as received, as a JSON string&gt;"}</c>;
+/// the payload is not validated here: the drainer parses it and counts one that is not valid JSON as malformed.
 /// This type is on the hook's hot path: it uses no reflection and loads nothing it does not need.
 /// </summary>
 public static class HookSpool

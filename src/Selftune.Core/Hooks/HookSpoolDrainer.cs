@@ -72,15 +72,7 @@ public sealed class HookSpoolDrainer
             return new HookDrainReport(0, 0, [], [], clock.ElapsedMilliseconds);
         }
 
-        IngestCounters For(string platform)
-        {
-            if (!counters.TryGetValue(platform, out var c))
-            {
-                counters[platform] = c = new IngestCounters { Platform = platform };
-            }
-
-            return c;
-        }
+        IngestCounters For(string platform) => counters.For(platform);
 
         var deadline = Environment.TickCount64 + LockTimeoutMs;
         using var drainLock = TakeDrainLock(home, deadline);

@@ -51,8 +51,7 @@ internal static class BulkLoad
         foreach (var (name, sql) in indexes)
         {
             save.Bind(1, name).Bind(2, sql).Execute();
-            using var drop = new RawStatement(store, $"DROP INDEX \"{name.Replace("\"", "\"\"", StringComparison.Ordinal)}\"");
-            drop.Execute();
+            store.Execute($"DROP INDEX \"{name.Replace("\"", "\"\"", StringComparison.Ordinal)}\"");
         }
 
         tx.Commit();
@@ -71,8 +70,7 @@ internal static class BulkLoad
         using var done = new RawStatement(store, "DELETE FROM bulk_load_indexes WHERE name = ?1");
         foreach (var (name, sql) in pending)
         {
-            using var create = new RawStatement(store, sql.Replace("CREATE INDEX ", "CREATE INDEX IF NOT EXISTS ", StringComparison.OrdinalIgnoreCase));
-            create.Execute();
+            store.Execute(sql.Replace("CREATE INDEX ", "CREATE INDEX IF NOT EXISTS ", StringComparison.OrdinalIgnoreCase));
             done.Bind(1, name).Execute();
         }
 

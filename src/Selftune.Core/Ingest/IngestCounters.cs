@@ -66,3 +66,18 @@ public sealed class IngestCounters
 /// <param name="Line">1-based line (row) number; 0 when not line-oriented.</param>
 /// <param name="Reason">What is wrong with it.</param>
 public sealed record MalformedRecord(string Path, long Line, string Reason);
+
+/// <summary>Per-platform counters, created on first use.</summary>
+internal static class IngestCountersTable
+{
+    /// <summary>The counters of <paramref name="platform"/> in <paramref name="counters"/>, added when missing.</summary>
+    public static IngestCounters For(this Dictionary<string, IngestCounters> counters, string platform)
+    {
+        if (!counters.TryGetValue(platform, out var c))
+        {
+            counters[platform] = c = new IngestCounters { Platform = platform };
+        }
+
+        return c;
+    }
+}

@@ -70,15 +70,7 @@ public sealed class SyncService
         var started = _time.GetUtcNow();
         var clock = Stopwatch.StartNew();
         var counters = new Dictionary<string, IngestCounters>(StringComparer.Ordinal);
-        IngestCounters For(string platform)
-        {
-            if (!counters.TryGetValue(platform, out var c))
-            {
-                counters[platform] = c = new IngestCounters { Platform = platform };
-            }
-
-            return c;
-        }
+        IngestCounters For(string platform) => counters.For(platform);
 
         // A larger page cache keeps the indexes being filled in memory (the default 2 MB makes every insert of a big
         // sync page in and out); SQLite allocates it only as pages are used.

@@ -176,7 +176,7 @@ public static class StatusReporter
 
         var windowStarts = Enumerable.Range(0, Windows).Select(i => asOf.AddDays(-WindowDays * (Windows - i))).ToArray();
         var grades = new GradingStore().Summaries(store);
-        var system = SystemHealthOf(store, 0);
+        var system = SystemHealthOf(store);
         var installed = installedSkills();
 
         // Skill names: those seen in sessions (as agents spell them), then installed skills never seen.
@@ -217,8 +217,9 @@ public static class StatusReporter
         return report with { NextCommand = NextCommand(report) };
     }
 
-    /// <summary>Reads the data-health part of the report.</summary>
-    public static SystemHealth SystemHealthOf(SelftuneStore store, int skillProblems)
+    /// <summary>Reads the data-health part of the report from the store (the installed skills' problems are counted by
+    /// the caller, once they are found).</summary>
+    private static SystemHealth SystemHealthOf(SelftuneStore store)
     {
         var counts = store.Query(
             "SELECT (SELECT count(*) FROM sessions), (SELECT count(*) FROM prompts), (SELECT count(*) FROM prompts WHERE actionable = 1), (SELECT max(ended_at) FROM sessions)",
@@ -243,7 +244,7 @@ public static class StatusReporter
         }
 
         return new SystemHealth(store.Path, counts.Item1, counts.Item2, counts.Item3,
-            counts.Item4 is { } ms ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : null, lastSync, skillProblems);
+            counts.Item4 is { } ms ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : null, lastSync, SkillProblems: 0);
     }
 
     private static SkillStatus ForSkill(string name, List<Invocation> invocations, List<Prompt> prompts, IReadOnlyList<InstalledSkill> installed, DateTimeOffset[] windowStarts, DateTimeOffset asOf)

@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Selftune.Core.Skills;
 
 namespace Selftune.Core.Signals;
 
@@ -80,8 +81,8 @@ public sealed partial class ImprovementSignalDetector
             return skill;
         }
 
-        var colon = name.LastIndexOf(':');
-        return colon >= 0 && _skills.Value.TryGetValue(name[(colon + 1)..], out skill) ? skill : null;
+        var bare = SkillNames.Bare(name);
+        return bare.Length != name.Length && _skills.Value.TryGetValue(bare, out skill) ? skill : null;
     }
 
     [GeneratedRegex(

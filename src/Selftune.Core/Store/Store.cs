@@ -163,11 +163,10 @@ public sealed class SelftuneStore : IDisposable
     }
 
     /// <summary>Runs <paramref name="sql"/> (one statement, no parameters) unless it would have to wait for another
-    /// connection's lock: SQLite's busy handler is off for it, and a lock held elsewhere is not retried.</summary>
-    /// <returns>The first column of its first row (as <see cref="Scalar"/>), or null when another connection held a lock
-    /// and nothing was done.</returns>
+    /// connection's lock: SQLite's busy handler is off for it, and a lock held elsewhere is not retried (nothing is
+    /// done then).</summary>
     /// <exception cref="SelftuneException">The store failed otherwise.</exception>
-    internal object? TryWithoutWaiting(string sql)
+    internal void TryWithoutWaiting(string sql)
     {
         raw.sqlite3_busy_timeout(_db, 0);
         try
@@ -178,13 +177,12 @@ public sealed class SelftuneStore : IDisposable
                 if (rc == raw.SQLITE_OK)
                 {
                     rc = raw.sqlite3_step(stmt);
-                    if (rc == raw.SQLITE_ROW)
-                    {
-                        return new StoreRow(stmt).GetValue(0);
-                    }
                 }
 
-                return rc is raw.SQLITE_BUSY or raw.SQLITE_LOCKED or raw.SQLITE_DONE ? null : throw Failure(rc);
+                if (rc is not (raw.SQLITE_ROW or raw.SQLITE_DONE or raw.SQLITE_BUSY or raw.SQLITE_LOCKED))
+                {
+                    throw Failure(rc);
+                }
             }
         }
         finally

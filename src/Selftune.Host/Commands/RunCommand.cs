@@ -245,7 +245,7 @@ public static class RunCommand
 
             Phase(RunPhases.Status, () =>
             {
-                _status = StatusReporter.Build(store, () => SkillCatalog.Discover(SkillCatalog.Roots(a.Context, a.All<IInstaller>())), time.GetUtcNow());
+                _status = StatusReporter.Build(store, () => SkillLookup.Installed(a), time.GetUtcNow());
                 var labels = _status.Skills.GroupBy(s => s.Health).Select(g => $"{g.Count()} {System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName(g.Key.ToString()).Replace('_', ' ')}");
                 return (PhaseStatus.Ok, $"{_status.Skills.Count} skills ({string.Join(", ", labels.DefaultIfEmpty("none"))}); {_status.Unmatched.Count} actionable prompts no skill handled", null);
             });
@@ -325,7 +325,6 @@ public static class RunCommand
                 runLock.Heartbeat();
                 var fresh = _evolutions.Where(e => e.Outcome == "deployed").Select(e => e.Skill).ToHashSet(StringComparer.OrdinalIgnoreCase);
                 var since = time.GetUtcNow().AddDays(-a.Config.GetDouble(ConfigKeys.RunWatchDays.Key));
-                var trail = new AuditTrail(store);
                 var recent = RecentlyDeployed(store, since).Where(s => request.Skill is null || string.Equals(s, request.Skill, StringComparison.OrdinalIgnoreCase)).ToList();
                 var options = new WatchOptions((int)a.Config.GetInt(ConfigKeys.WatchMinSessions.Key), (int)a.Config.GetInt(ConfigKeys.WatchWindowSessions.Key), a.Config.GetDouble(ConfigKeys.WatchThreshold.Key));
                 foreach (var skill in recent.Where(s => !fresh.Contains(s)))
