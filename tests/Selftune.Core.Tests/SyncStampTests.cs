@@ -81,7 +81,10 @@ public sealed class SyncStampTests : IDisposable
         Assert.Null(SyncStamp.Unchanged(_store, Context(logsVariable: "/elsewhere"), Installation, _home, DateTimeOffset.UtcNow));
         Assert.Null(SyncStamp.Unchanged(_store, Context() with { UserHome = "/other" }, Installation, _home, DateTimeOffset.UtcNow));
 
+        // A drain leaves the day's spool file in place, emptied: that is nothing pending.
         Directory.CreateDirectory(_home.SpoolPath);
+        File.WriteAllText(HookSpool.FileFor(_home.SpoolPath, DateTimeOffset.UtcNow), string.Empty);
+        Assert.NotNull(SyncStamp.Unchanged(_store, Context(), Installation, _home, DateTimeOffset.UtcNow));
         File.WriteAllText(HookSpool.FileFor(_home.SpoolPath, DateTimeOffset.UtcNow), "{}\n");
         Assert.Null(SyncStamp.Unchanged(_store, Context(), Installation, _home, DateTimeOffset.UtcNow));
     }

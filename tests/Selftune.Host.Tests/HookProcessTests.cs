@@ -95,6 +95,8 @@ public sealed class HookProcessTests : IDisposable
 
         WaitFor(() => Count("SELECT count(*) FROM prompts WHERE capture_mode = 'hook'") == 0, "the transcript to replace the hook prompts");
         Assert.Equal(5L, Count($"SELECT count(*) FROM prompts WHERE session_id = '{session}' AND actionable = 1 AND capture_mode = 'transcript'"));
+        Assert.True(Count("SELECT count(*) FROM token_usage") > 0);
+        Assert.Equal(0L, Count("SELECT count(*) FROM token_usage WHERE cost_usd IS NULL")); // priced as a sync prices it
     }
 
     [Fact]

@@ -100,6 +100,10 @@ public static class HookSpool
             .ToList();
     }
 
+    /// <summary>True when a spool file holds events not stored yet (a drain leaves the day's file in place, emptied).</summary>
+    /// <param name="home">The home.</param>
+    public static bool HasPending(SelftuneHome home) => PendingFiles(home).Any(file => new FileInfo(file).Length > 0);
+
     /// <summary>How much waits in the spool: events (lines) and bytes, and the oldest file's last write.</summary>
     /// <param name="home">The home.</param>
     public static (long Events, long Bytes, DateTime? OldestWriteUtc) Backlog(SelftuneHome home)

@@ -157,7 +157,7 @@ public static class SyncStamp
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var platforms = store.Query("SELECT platform, sources, roots, tree FROM sync_stamp_platforms ORDER BY ordinal", r => new StampedPlatform(r.GetString(0), r.GetInt32(1), r.GetString(2), r.GetString(3)));
-        if (platforms.Count == 0 || HookSpool.PendingFiles(home).Count > 0)
+        if (platforms.Count == 0 || HookSpool.HasPending(home))
         {
             return null;
         }

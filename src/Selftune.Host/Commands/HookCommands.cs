@@ -89,7 +89,7 @@ public static class HookCommands
         var options = new SyncOptions(
             Platforms: hooks.Transcripts.Select(t => t.Platform).ToHashSet(StringComparer.Ordinal),
             Paths: hooks.Transcripts.Select(t => t.Path).ToHashSet(StringComparer.Ordinal));
-        return new HookDrainResult(hooks, a.Get<SyncService>().Run(store, a.Context, redactor, null, options, cancellationToken));
+        return new HookDrainResult(hooks, a.Get<SyncService>().Run(store, a.Context, redactor, a.Get<IUsagePricer>(), options, cancellationToken));
     }
 
     private static Command Hidden(this Command command)
