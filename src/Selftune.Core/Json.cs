@@ -30,6 +30,32 @@ public static class Json
         return System.Text.Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
     }
 
+    /// <summary>A list of strings as a JSON array, as <c>JsonSerializer.Serialize</c> writes it with default options (what
+    /// the store keeps, e.g. a session's models), without the serializer's first-use cost in a hook drain.</summary>
+    public static string StringArray(IEnumerable<string> values)
+    {
+        var buffer = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartArray();
+            foreach (var value in values)
+            {
+                writer.WriteStringValue(value);
+            }
+
+            writer.WriteEndArray();
+        }
+
+        return System.Text.Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
+    }
+
+    /// <summary>Reads what <see cref="StringArray"/> wrote.</summary>
+    public static IReadOnlyList<string> ReadStringArray(string json)
+    {
+        using var document = JsonDocument.Parse(json);
+        return [.. document.RootElement.EnumerateArray().Select(e => e.GetString() ?? string.Empty)];
+    }
+
     /// <summary>Writes <paramref name="values"/> as the array property <paramref name="name"/>.</summary>
     internal static void WriteStrings(this Utf8JsonWriter writer, string name, IEnumerable<string> values)
     {

@@ -45,4 +45,13 @@ public sealed class ReportJsonTests
         var sparse = report with { System = system with { LastSessionAt = null, LastSync = null }, NextCommand = null, Skills = [] };
         Assert.Equal(JsonSerializer.Serialize(sparse, Json.Options), StatusReportJson.Write(sparse));
     }
+
+    [Fact]
+    public void AStoredStringListIsWrittenAsTheSerializerWritesItAndReadBack()
+    {
+        List<string> models = ["claude-opus-4-1", "modèle \"quoted\" <x>"];
+
+        Assert.Equal(JsonSerializer.Serialize(models), Json.StringArray(models));
+        Assert.Equal(models, Json.ReadStringArray(Json.StringArray(models)));
+    }
 }

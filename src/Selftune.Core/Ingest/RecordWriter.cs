@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using System.Text;
-using System.Text.Json;
 using Selftune.Abstractions;
 using Selftune.Core.Privacy;
 using Selftune.Core.Signals;
@@ -146,7 +145,7 @@ public sealed class RecordWriter : IRecordSink, IDisposable
         Statement(SessionSql)
             .Bind(1, s.SessionId).Bind(2, s.Provenance.Platform).Bind(3, Mode(s.Provenance)).Bind(4, s.ParentSessionId)
             .Bind(5, Ms(s.StartedAt)).Bind(6, Ms(s.EndedAt)).Bind(7, s.Cwd).Bind(8, NullIfEmpty(s.GitBranch))
-            .Bind(9, s.AgentVersion).Bind(10, s.Models is { Count: > 0 } m ? JsonSerializer.Serialize(m) : null)
+            .Bind(9, s.AgentVersion).Bind(10, s.Models is { Count: > 0 } m ? Json.StringArray(m) : null)
             .Bind(11, Status(s.Status)).Bind(12, s.Provenance.SourcePath).Bind(13, _now)
             .Execute();
     }

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Selftune.Core.Skills;
 using Selftune.Core.Store;
 
@@ -206,7 +205,7 @@ public static class SessionReports
     private static DateTimeOffset? Time(long? ms) => ms is { } v ? DateTimeOffset.FromUnixTimeMilliseconds(v) : null;
 
     private static IReadOnlyList<string> Models(string? json) =>
-        json is null ? [] : JsonSerializer.Deserialize<List<string>>(json) ?? [];
+        json is null ? [] : Json.ReadStringArray(json);
 
     private sealed record Row(string Id, string Platform, string? Parent, long? Started, long? Ended, string? Cwd, string? Branch, string? Models, string Status);
 }
