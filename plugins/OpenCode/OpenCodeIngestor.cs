@@ -22,9 +22,8 @@ namespace Selftune.Plugin.OpenCode;
 /// and skill use link to the turn's prompt when it is actionable.
 /// </para>
 /// <para>
-/// SQLite comes from the host (this plugin is compiled against <c>Microsoft.Data.Sqlite</c> but does not ship it), and
-/// the host initializes its native provider (<c>SQLitePCL.Batteries_V2.Init()</c>) before any plugin reads a database;
-/// the plugin never does.
+/// SQLite comes from the host (this plugin is compiled against <c>Microsoft.Data.Sqlite</c> but does not ship it): the
+/// plugin load context resolves the provider to the host's copy, which initializes the one native SQLite on first use.
 /// </para>
 /// </summary>
 public sealed class OpenCodeIngestor : IIngestor

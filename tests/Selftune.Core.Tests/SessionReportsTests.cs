@@ -1,23 +1,24 @@
 using Selftune.Abstractions;
 using Selftune.Core.Reports;
+using Selftune.Core.Tests.Support;
 
 namespace Selftune.Core.Tests;
 
 public sealed class SessionReportsTests : IDisposable
 {
-    private readonly StoreFixture _db = new();
+    private readonly TestStore _db = new();
 
     public SessionReportsTests()
     {
-        _db.Session("old", 10, cwd: "/home/dev/blog");
-        _db.Prompt("old", "old:p1", "write a post about caching", 10);
-        _db.Session("new", 1);
-        _db.Session("new:agent-a1", 1, parent: "new");
-        var p1 = _db.Prompt("new", "new:p1", "ship the checkout page", 1);
-        _db.Prompt("new", "new:p2", "and add a test for it", 1);
-        _db.Invocation("new:agent-a1", "new:agent-a1:t1", "tdd", InvocationKind.Implicit, p1, 1);
-        _db.Writer.ToolCall(new ToolCallRecord("toolu_1", "new", StoreFixture.Now.AddDays(-1), "Bash", StoreFixture.Transcript));
-        _db.Writer.ToolCall(new ToolCallRecord("toolu_2", "new:agent-a1", StoreFixture.Now.AddDays(-1), "Read", StoreFixture.Transcript, IsError: true));
+        _db.SessionDaysAgo("old", 10, cwd: "/home/dev/blog");
+        _db.PromptDaysAgo("old", "old:p1", "write a post about caching", 10);
+        _db.SessionDaysAgo("new", 1);
+        _db.SessionDaysAgo("new:agent-a1", 1, parent: "new");
+        var p1 = _db.PromptDaysAgo("new", "new:p1", "ship the checkout page", 1);
+        _db.PromptDaysAgo("new", "new:p2", "and add a test for it", 1);
+        _db.InvocationDaysAgo("new:agent-a1", "new:agent-a1:t1", "tdd", InvocationKind.Implicit, p1, 1);
+        _db.Writer.ToolCall(new ToolCallRecord("toolu_1", "new", TestStore.T0.AddDays(-1), "Bash", TestStore.Transcript));
+        _db.Writer.ToolCall(new ToolCallRecord("toolu_2", "new:agent-a1", TestStore.T0.AddDays(-1), "Read", TestStore.Transcript, IsError: true));
         Usage("new", "msg_1", 1_000, 100);
         Usage("new:agent-a1", "msg_2", 2_000, 200);
         Usage("new", "msg_3", 10, 10, model: "unknown-model");
@@ -37,7 +38,7 @@ public sealed class SessionReportsTests : IDisposable
 
     [Theory]
     [InlineData("blog", null, null, new[] { "old" })]
-    [InlineData(null, "2026-02-25", null, new[] { "new" })]
+    [InlineData(null, "2026-09-25", null, new[] { "new" })]
     [InlineData(null, null, "tdd", new[] { "new" })]
     [InlineData("shop", null, "tdd", new[] { "new" })]
     [InlineData("nowhere", null, null, new string[0])]
@@ -58,5 +59,5 @@ public sealed class SessionReportsTests : IDisposable
     public void Dispose() => _db.Dispose();
 
     private void Usage(string session, string message, long input, long output, string model = "claude-opus-4-6") =>
-        _db.Writer.Usage(new TokenUsageRecord(message, "req", session, StoreFixture.Now.AddDays(-1), model, input, output, 0, 0, StoreFixture.Transcript));
+        _db.Writer.Usage(new TokenUsageRecord(message, "req", session, TestStore.T0.AddDays(-1), model, input, output, 0, 0, TestStore.Transcript));
 }

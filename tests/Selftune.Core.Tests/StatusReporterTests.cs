@@ -1,29 +1,30 @@
 using Selftune.Abstractions;
 using Selftune.Core.Reports;
+using Selftune.Core.Tests.Support;
 using Selftune.Core.Skills;
 
 namespace Selftune.Core.Tests;
 
 public sealed class StatusReporterTests : IDisposable
 {
-    private readonly StoreFixture _db = new();
+    private readonly TestStore _db = new();
 
     public StatusReporterTests()
     {
-        _db.Session("s1", 25);
+        _db.SessionDaysAgo("s1", 25);
         // hex-docs-search: triggered 25 days ago, named but missed 2.5 days ago → rate 1/2, trend down.
-        _db.Invocation("s1", "s1:t1", "elixir:hex-docs-search", InvocationKind.Implicit, _db.Prompt("s1", "s1:p1", "look up Req in the hex docs", 25), 25);
-        _db.Prompt("s1", "s1:p2", "use hex-docs-search for Plug.Conn please", 2.5);
+        _db.InvocationDaysAgo("s1", "s1:t1", "elixir:hex-docs-search", InvocationKind.Implicit, _db.PromptDaysAgo("s1", "s1:p1", "look up Req in the hex docs", 25), 25);
+        _db.PromptDaysAgo("s1", "s1:p2", "use hex-docs-search for Plug.Conn please", 2.5);
         // deploy (installed): named three times, never triggered → critical.
         foreach (var i in new[] { 1, 2, 3 })
         {
-            _db.Prompt("s1", $"s1:d{i}", $"deploy to staging, attempt {i}", i);
+            _db.PromptDaysAgo("s1", $"s1:d{i}", $"deploy to staging, attempt {i}", i);
         }
 
         // pdf: its SKILL.md read without use, for a prompt that does not name it → warning, not a miss.
-        _db.Invocation("s1", "s1:r1", "pdf", InvocationKind.Read, _db.Prompt("s1", "s1:p3", "merge these two documents", 4), 4);
+        _db.InvocationDaysAgo("s1", "s1:r1", "pdf", InvocationKind.Read, _db.PromptDaysAgo("s1", "s1:p3", "merge these two documents", 4), 4);
         // An explicit use that serves its command prompt.
-        _db.Invocation("s1", "s1:e1", "release-notes", InvocationKind.Explicit, _db.Prompt("s1", "s1:c1", "<command-name>/release-notes</command-name>", 5, PromptKind.Command), 5);
+        _db.InvocationDaysAgo("s1", "s1:e1", "release-notes", InvocationKind.Explicit, _db.PromptDaysAgo("s1", "s1:c1", "<command-name>/release-notes</command-name>", 5, PromptKind.Command), 5);
     }
 
     [Fact]
@@ -53,7 +54,7 @@ public sealed class StatusReporterTests : IDisposable
         var hex = Build().Skills.Single(s => s.Name == "elixir:hex-docs-search");
         Assert.Equal(4, hex.Windows.Count);
         Assert.True(hex.Windows.Zip(hex.Windows.Skip(1)).All(w => w.First.End == w.Second.Start));
-        Assert.Equal(StoreFixture.Now, hex.Windows[^1].End);
+        Assert.Equal(TestStore.T0, hex.Windows[^1].End);
         Assert.Equal([1, 0, 0, 0], hex.Windows.Select(w => w.Triggers));
         Assert.Equal([0, 0, 0, 1], hex.Windows.Select(w => w.Misses));
         Assert.Equal("down", hex.Trend);
@@ -83,5 +84,5 @@ public sealed class StatusReporterTests : IDisposable
         StatusReporter.Build(
             _db.Store,
             () => [new InstalledSkill("never-used", "/skills/never-used", "/skills", "Does nothing.", []), new InstalledSkill("pdf", "/skills/pdf", "/skills", "PDFs.", []), new InstalledSkill("deploy", "/skills/deploy", "/skills", "Deploys.", [])],
-            StoreFixture.Now);
+            TestStore.T0);
 }

@@ -149,7 +149,7 @@ public sealed class StoreTests : IDisposable
     {
         using var store = SelftuneStore.Open(DbPath);
 
-        var error = Assert.Throws<ArgumentException>(() => store.Execute("INSERT INTO sync_runs (started_at, elapsed_ms, report_json) VALUES ($a, $b, '{}')", ("$a", 1)));
+        var error = Assert.Throws<InvalidOperationException>(() => store.Execute("INSERT INTO sync_runs (started_at, elapsed_ms, report_json) VALUES ($a, $b, '{}')", ("$a", 1)));
 
         Assert.Contains("$b", error.Message);
         Assert.Equal(0L, store.Scalar("SELECT count(*) FROM sync_runs"));

@@ -6,15 +6,13 @@ namespace Selftune.Plugin.OpenCode.Tests;
 
 /// <summary>
 /// Builds real OpenCode session databases from the documented schema (<c>opencode-schema.sql</c>): no real
-/// <c>opencode.db</c> is public, so the tests write one the way OpenCode does. The test process plays the host: it
-/// initializes SQLite's native provider, which the plugin itself never does.
+/// <c>opencode.db</c> is public, so the tests write one the way OpenCode does. The test process plays the host: it ships
+/// Microsoft.Data.Sqlite (which initializes SQLite's native provider on first use), which the plugin itself does not.
 /// </summary>
 internal sealed class OpenCodeDb : IDisposable
 {
     /// <summary>The "now" OpenCode's JSON migration stamps on rows without a time (fixed, so tests are repeatable).</summary>
     public const long MigrationTime = 1_800_000_000_000;
-
-    static OpenCodeDb() => SQLitePCL.Batteries_V2.Init();
 
     private OpenCodeDb(string path, SqliteConnection connection)
     {

@@ -47,7 +47,7 @@ internal static class BulkLoad
             .Where(i => !KeptIndexes.Contains(i.Name))
             .ToList();
         using var tx = store.BeginTransaction();
-        using var save = new RawStatement(store, "INSERT OR REPLACE INTO bulk_load_indexes (name, sql) VALUES (?1, ?2)");
+        using var save = store.Prepare("INSERT OR REPLACE INTO bulk_load_indexes (name, sql) VALUES (?1, ?2)");
         foreach (var (name, sql) in indexes)
         {
             save.Bind(1, name).Bind(2, sql).Execute();
@@ -67,7 +67,7 @@ internal static class BulkLoad
         }
 
         using var tx = store.BeginTransaction();
-        using var done = new RawStatement(store, "DELETE FROM bulk_load_indexes WHERE name = ?1");
+        using var done = store.Prepare("DELETE FROM bulk_load_indexes WHERE name = ?1");
         foreach (var (name, sql) in pending)
         {
             store.Execute(sql.Replace("CREATE INDEX ", "CREATE INDEX IF NOT EXISTS ", StringComparison.OrdinalIgnoreCase));

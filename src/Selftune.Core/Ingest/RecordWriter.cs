@@ -109,7 +109,7 @@ public sealed class RecordWriter : IRecordSink, IDisposable
     private readonly Redactor _redactor;
     private readonly IUsagePricer? _pricer;
     private readonly Func<string, IngestCounters> _counters;
-    private readonly Dictionary<string, RawStatement> _statements = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, PreparedStatement> _statements = new(StringComparer.Ordinal);
     private readonly HashSet<string> _sessionsSeen = new(StringComparer.Ordinal);
     private readonly long _now;
 
@@ -286,7 +286,7 @@ public sealed class RecordWriter : IRecordSink, IDisposable
 
     private void StoreSignal(PromptRecord p, string hash, ImprovementSignal signal, IngestCounters c)
     {
-        RawStatement Bind(string sql) => Statement(sql)
+        PreparedStatement Bind(string sql) => Statement(sql)
             .Bind(1, p.SessionId).Bind(2, hash).Bind(3, signal.SkillName).Bind(4, signal.Type == SignalType.Correction ? "correction" : "explicit_request")
             .Bind(5, p.PromptId).Bind(6, p.Provenance.Platform).Bind(7, p.OccurredAt.ToUnixTimeMilliseconds()).Bind(8, Mode(p.Provenance));
         if (Bind(InsertSignalSql).Execute() > 0)
@@ -306,11 +306,11 @@ public sealed class RecordWriter : IRecordSink, IDisposable
         return redacted;
     }
 
-    private RawStatement Statement(string sql)
+    private PreparedStatement Statement(string sql)
     {
         if (!_statements.TryGetValue(sql, out var statement))
         {
-            statement = new RawStatement(_store, sql);
+            statement = _store.Prepare(sql);
             _statements[sql] = statement;
         }
 

@@ -1,21 +1,24 @@
-using System.Diagnostics;
-using System.Text;
+using System.Data;
+using System.Globalization;
+using Microsoft.Data.Sqlite;
 using SQLitePCL;
 
 namespace Selftune.Core.Store;
 
 /// <summary>
 /// The SQLite store: one file in the selftune home, WAL journal, foreign keys on, and a wait of up to
-/// <see cref="BusyTimeoutMs"/> for another process's lock (SQLite's busy handler, then retries), so hooks and a running
-/// sync coexist. Schema migrations (embedded <c>Migrations/NNNN_name.sql</c>) are applied in order on open and recorded in
-/// <c>PRAGMA user_version</c>; a store written by a newer selftune is refused, never altered.
+/// <see cref="BusyTimeoutMs"/> for another process's lock, so hooks and a running sync coexist. Schema migrations
+/// (embedded <c>Migrations/NNNN_name.sql</c>) are applied in order on open and recorded in <c>PRAGMA user_version</c>;
+/// a store written by a newer selftune is refused, never altered.
 /// </summary>
 /// <remarks>
-/// Built on SQLite's own API (SQLitePCLRaw, what Microsoft.Data.Sqlite is built on), not on ADO.NET: every command
-/// opens the store, and Microsoft.Data.Sqlite's connection-string and command machinery cost ~28 ms of a process's
-/// start against ~2 ms for this (bench/RESULTS.md). Parameters are named (<c>$name</c>) and bound from .NET values:
-/// null, string, byte[], bool (0/1), integers, double, decimal (as REAL). One instance is one connection: not
-/// thread-safe.
+/// Built on Microsoft.Data.Sqlite (which brings SQLite itself through SQLitePCLRaw's <c>e_sqlite3</c> and initializes
+/// it). One instance is one unpooled connection (a CLI process opens the store once; a pooled connection would stay
+/// open after <see cref="Dispose"/> and keep a bulk load from switching the journal): not thread-safe. Lock waits are
+/// SQLite's busy handler (<c>PRAGMA busy_timeout</c>: this build sleeps 1, 2, 5, 10 … 100 ms between tries, not whole
+/// seconds), and for the few locks that handler does not wait for, the provider's retries until the command timeout.
+/// Parameters are named (<c>$name</c>) and bound from .NET values: null, string, byte[], bool (0/1), integers, double,
+/// decimal (as REAL).
 /// </remarks>
 public sealed class SelftuneStore : IDisposable
 {
@@ -27,13 +30,11 @@ public sealed class SelftuneStore : IDisposable
 
     private static readonly Lazy<Migration[]> AllMigrations = new(LoadMigrations);
 
-    private readonly sqlite3 _db;
+    private readonly SqliteConnection _connection;
 
-    static SelftuneStore() => Batteries_V2.Init();
-
-    private SelftuneStore(sqlite3 db, string path)
+    private SelftuneStore(SqliteConnection connection, string path)
     {
-        _db = db;
+        _connection = connection;
         Path = path;
     }
 
@@ -43,11 +44,11 @@ public sealed class SelftuneStore : IDisposable
     /// <summary>The schema version this build knows (the highest migration number).</summary>
     public static int LatestVersion => AllMigrations.Value[^1].Version;
 
-    /// <summary>The SQLite connection, for statements prepared once and run many times (<see cref="RawStatement"/>).</summary>
-    internal sqlite3 Handle => _db;
+    /// <summary>True while a transaction begun by <see cref="BeginTransaction"/> is open.</summary>
+    public bool InTransaction => Transaction is not null;
 
-    /// <summary>True while a transaction is open on this connection.</summary>
-    public bool InTransaction => raw.sqlite3_get_autocommit(_db) == 0;
+    /// <summary>The open transaction, which every command on this connection must name.</summary>
+    internal SqliteTransaction? Transaction { get; private set; }
 
     /// <summary>Opens (creating if missing) the store at <paramref name="path"/> and migrates it to <see cref="LatestVersion"/>.</summary>
     /// <param name="path">The database file.</param>
@@ -64,21 +65,26 @@ public sealed class SelftuneStore : IDisposable
         }
 
         var fresh = !File.Exists(full) || new FileInfo(full).Length == 0;
-        var flags = (readOnly ? raw.SQLITE_OPEN_READONLY : raw.SQLITE_OPEN_READWRITE | raw.SQLITE_OPEN_CREATE) | raw.SQLITE_OPEN_NOMUTEX;
-        var rc = raw.sqlite3_open_v2(full, out var db, flags, null);
-        if (rc != raw.SQLITE_OK)
+        var connection = new SqliteConnection(new SqliteConnectionStringBuilder
         {
-            var message = db is null ? raw.sqlite3_errstr(rc).utf8_to_string() : raw.sqlite3_errmsg(db).utf8_to_string();
-            db?.Dispose();
-            throw Translate(rc, message, full);
-        }
-
-        // SQLite's own busy handler waits for another connection's lock in prepare and step; Step also retries what it
-        // does not wait for.
-        raw.sqlite3_busy_timeout(db, BusyTimeoutMs);
-        var store = new SelftuneStore(db, full);
+            DataSource = full,
+            Mode = readOnly ? SqliteOpenMode.ReadOnly : SqliteOpenMode.ReadWriteCreate,
+            Pooling = false,
+            DefaultTimeout = BusyTimeoutMs / 1000,
+        }.ToString());
+        var store = new SelftuneStore(connection, full);
         try
         {
+            try
+            {
+                connection.Open();
+            }
+            catch (SqliteException ex)
+            {
+                throw store.Failure(ex);
+            }
+
+            store.Execute($"PRAGMA busy_timeout = {BusyTimeoutMs}");
             if (!readOnly)
             {
                 if (fresh)
@@ -135,59 +141,39 @@ public sealed class SelftuneStore : IDisposable
     /// <see cref="BusyTimeoutMs"/> for another writer, so no statement inside it can fail for a lock). Statements run in
     /// it until it is committed; disposing it uncommitted rolls it back.</summary>
     /// <exception cref="SelftuneException"><see cref="ErrorCodes.StoreBusy"/> when another process kept the lock.</exception>
+    /// <exception cref="InvalidOperationException">A transaction is already open on this store (they do not nest).</exception>
     public StoreTransaction BeginTransaction()
     {
-        Execute("BEGIN IMMEDIATE");
-        return new StoreTransaction(this);
+        try
+        {
+            Transaction = _connection.BeginTransaction(deferred: false);
+        }
+        catch (SqliteException ex)
+        {
+            throw Failure(ex);
+        }
+
+        return new StoreTransaction(this, Transaction);
     }
 
     /// <summary>Executes one or more statements.</summary>
     /// <param name="sql">SQL text; several statements are run in order.</param>
     /// <param name="parameters">Named parameters (<c>$name</c>) and their values; null binds NULL.</param>
-    /// <returns>Rows changed by the last statement.</returns>
+    /// <returns>Rows inserted, updated or deleted by the statements.</returns>
     /// <exception cref="SelftuneException">The store failed (see <see cref="Translate"/>).</exception>
-    /// <exception cref="ArgumentException">A parameter in the SQL has no value, or a value's type cannot be stored.
-    /// Parameters the SQL does not use are ignored.</exception>
+    /// <exception cref="ArgumentException">A value's type cannot be stored.</exception>
+    /// <exception cref="InvalidOperationException">A parameter in the SQL has no value (nothing was run). Parameters the SQL
+    /// does not use are ignored.</exception>
     public int Execute(string sql, params (string Name, object? Value)[] parameters)
     {
-        var changes = 0;
-        Run(sql, parameters, stmt =>
-        {
-            while (Step(stmt))
-            {
-            }
-
-            changes = raw.sqlite3_changes(_db);
-        });
-        return changes;
-    }
-
-    /// <summary>Runs <paramref name="sql"/> (one statement, no parameters) unless it would have to wait for another
-    /// connection's lock: SQLite's busy handler is off for it, and a lock held elsewhere is not retried (nothing is
-    /// done then).</summary>
-    /// <exception cref="SelftuneException">The store failed otherwise.</exception>
-    internal void TryWithoutWaiting(string sql)
-    {
-        raw.sqlite3_busy_timeout(_db, 0);
+        using var command = Command(sql, parameters);
         try
         {
-            var rc = raw.sqlite3_prepare_v2(_db, sql, out var stmt);
-            using (stmt)
-            {
-                if (rc == raw.SQLITE_OK)
-                {
-                    rc = raw.sqlite3_step(stmt);
-                }
-
-                if (rc is not (raw.SQLITE_ROW or raw.SQLITE_DONE or raw.SQLITE_BUSY or raw.SQLITE_LOCKED))
-                {
-                    throw Failure(rc);
-                }
-            }
+            return Math.Max(0, command.ExecuteNonQuery());
         }
-        finally
+        catch (SqliteException ex)
         {
-            raw.sqlite3_busy_timeout(_db, BusyTimeoutMs);
+            throw Failure(ex);
         }
     }
 
@@ -196,18 +182,15 @@ public sealed class SelftuneStore : IDisposable
     /// <inheritdoc cref="Execute" path="/param|/exception"/>
     public object? Scalar(string sql, params (string Name, object? Value)[] parameters)
     {
-        object? value = null;
-        Run(sql, parameters, stmt =>
+        using var command = Command(sql, parameters);
+        try
         {
-            if (Step(stmt))
-            {
-                value = new StoreRow(stmt).GetValue(0);
-                while (Step(stmt))
-                {
-                }
-            }
-        });
-        return value;
+            return command.ExecuteScalar() is var value and not DBNull ? value : null;
+        }
+        catch (SqliteException ex)
+        {
+            throw Failure(ex);
+        }
     }
 
     /// <summary>Executes a query and maps each row.</summary>
@@ -218,142 +201,113 @@ public sealed class SelftuneStore : IDisposable
     public List<T> Query<T>(string sql, Func<StoreRow, T> map, params (string Name, object? Value)[] parameters)
     {
         var rows = new List<T>();
-        Run(sql, parameters, stmt =>
+        using var command = Command(sql, parameters);
+        try
         {
-            var row = new StoreRow(stmt);
-            while (Step(stmt))
+            using var reader = command.ExecuteReader();
+            var row = new StoreRow(reader);
+            while (reader.Read())
             {
                 rows.Add(map(row));
             }
-        });
+        }
+        catch (SqliteException ex)
+        {
+            throw Failure(ex);
+        }
+
         return rows;
     }
 
+    /// <summary>Prepares a statement to run many times with positional parameters (<c>?1</c>, <c>?2</c>, …): the ingest
+    /// hot path, which then skips parsing the SQL on every execution.</summary>
+    /// <param name="sql">One SQL statement.</param>
+    /// <exception cref="SelftuneException">The statement does not compile (a bug) or the store failed.</exception>
+    internal PreparedStatement Prepare(string sql)
+    {
+        var command = _connection.CreateCommand();
+        command.CommandText = sql;
+        command.Transaction = Transaction;
+        try
+        {
+            command.Prepare();
+        }
+        catch (SqliteException ex)
+        {
+            command.Dispose();
+            throw Failure(ex);
+        }
+
+        return new PreparedStatement(this, command);
+    }
+
+    /// <summary>Runs <paramref name="sql"/> (one statement, no parameters) unless it would have to wait for another
+    /// connection's lock; nothing is done then.</summary>
+    /// <exception cref="SelftuneException">The store failed otherwise.</exception>
+    internal void TryWithoutWaiting(string sql)
+    {
+        // Through SQLite's own API: the provider retries a locked statement every 150 ms until the command timeout, and
+        // its timeout counts whole seconds (0 is no limit), so a command of its never gives up at once.
+        var db = _connection.Handle!;
+        raw.sqlite3_busy_timeout(db, 0);
+        try
+        {
+            var rc = raw.sqlite3_exec(db, sql);
+            if (rc is not (raw.SQLITE_OK or raw.SQLITE_BUSY or raw.SQLITE_LOCKED))
+            {
+                throw Translate(rc, raw.sqlite3_errmsg(db).utf8_to_string(), Path);
+            }
+        }
+        finally
+        {
+            raw.sqlite3_busy_timeout(db, BusyTimeoutMs);
+        }
+    }
+
     /// <inheritdoc />
-    public void Dispose() => _db.Dispose();
+    public void Dispose() => _connection.Dispose();
 
-    /// <summary>Steps a statement: true for a row, false when done. Waits for another process's lock (SQLite's busy
-    /// handler; at most <see cref="BusyTimeoutMs"/> in all).</summary>
-    /// <exception cref="SelftuneException">The store failed.</exception>
-    internal bool Step(sqlite3_stmt stmt)
+    /// <summary>The error for a failed statement on this store.</summary>
+    internal SelftuneException Failure(SqliteException ex) => Translate(ex.SqliteExtendedErrorCode, ex.Message, Path);
+
+    /// <summary>Ends <paramref name="transaction"/> (committed or rolled back): commands run outside it again.</summary>
+    internal void Ended(SqliteTransaction transaction)
     {
-        var waited = 0L;
-        while (true)
+        if (ReferenceEquals(Transaction, transaction))
         {
-            var rc = raw.sqlite3_step(stmt);
-            switch (rc)
-            {
-                case raw.SQLITE_ROW:
-                    return true;
-                case raw.SQLITE_DONE:
-                    return false;
-                case raw.SQLITE_BUSY or raw.SQLITE_LOCKED when waited < BusyTimeoutMs:
-                    // A lock SQLite's busy handler does not wait for (e.g. a WAL snapshot taken before another writer
-                    // committed, or recovery by another process): retry shortly, as long as the timeout allows.
-                    raw.sqlite3_reset(stmt);
-                    waited += Pause(waited);
-                    break;
-                default:
-                    throw Failure(rc);
-            }
+            Transaction = null;
         }
     }
 
-    /// <summary>Sleeps before a retry: 1 ms at first, a quarter of the time waited so far after that, at most 100 ms.</summary>
-    /// <returns>The time slept (ms).</returns>
-    private static long Pause(long waited)
+    private SqliteCommand Command(string sql, (string Name, object? Value)[] parameters)
     {
-        var pause = Math.Clamp(waited / 4, 1, 100);
-        Thread.Sleep((int)pause);
-        return pause;
-    }
-
-    /// <summary>The error for a failed call on this connection.</summary>
-    internal SelftuneException Failure(int rc) => Translate(rc, raw.sqlite3_errmsg(_db).utf8_to_string(), Path);
-
-    private void Run(string sql, (string Name, object? Value)[] parameters, Action<sqlite3_stmt> each)
-    {
-        var utf8 = Encoding.UTF8.GetBytes(sql);
-        ReadOnlySpan<byte> rest = utf8;
-        var waited = 0L;
-        while (!rest.IsEmpty)
-        {
-            var rc = raw.sqlite3_prepare_v2(_db, rest, out var stmt, out var tail);
-            if (rc is raw.SQLITE_BUSY or raw.SQLITE_LOCKED && waited < BusyTimeoutMs)
-            {
-                // Reading the schema waited for a lock SQLite's handler gave up on: as in Step.
-                stmt?.Dispose();
-                waited += Pause(waited);
-                continue;
-            }
-
-            if (rc != raw.SQLITE_OK)
-            {
-                stmt?.Dispose();
-                throw Failure(rc);
-            }
-
-            rest = tail;
-            using (stmt)
-            {
-                if (stmt.IsInvalid)
-                {
-                    continue; // whitespace or a comment after the last statement
-                }
-
-                Bind(stmt, parameters);
-                each(stmt);
-            }
-        }
-    }
-
-    private static void Bind(sqlite3_stmt stmt, (string Name, object? Value)[] parameters)
-    {
-        var count = raw.sqlite3_bind_parameter_count(stmt);
-        if (count == 0)
-        {
-            return;
-        }
-
-        var bound = 0;
+        var command = _connection.CreateCommand();
+        command.CommandText = sql;
+        command.Transaction = Transaction;
         foreach (var (name, value) in parameters)
         {
-            var index = raw.sqlite3_bind_parameter_index(stmt, name);
-            if (index == 0)
-            {
-                continue;
-            }
-
-            bound++;
-            var rc = value switch
-            {
-                null or DBNull => raw.sqlite3_bind_null(stmt, index),
-                string s => raw.sqlite3_bind_text(stmt, index, s),
-                byte[] b => raw.sqlite3_bind_blob(stmt, index, b),
-                bool b => raw.sqlite3_bind_int64(stmt, index, b ? 1 : 0),
-                long l => raw.sqlite3_bind_int64(stmt, index, l),
-                int i => raw.sqlite3_bind_int64(stmt, index, i),
-                short i => raw.sqlite3_bind_int64(stmt, index, i),
-                byte i => raw.sqlite3_bind_int64(stmt, index, i),
-                uint i => raw.sqlite3_bind_int64(stmt, index, i),
-                double d => raw.sqlite3_bind_double(stmt, index, d),
-                float f => raw.sqlite3_bind_double(stmt, index, f),
-                decimal m => raw.sqlite3_bind_double(stmt, index, (double)m),
-                _ => throw new ArgumentException($"Parameter {name}: a {value.GetType().Name} cannot be stored; pass a string, number, bool or byte[].", nameof(parameters)),
-            };
-            if (rc != raw.SQLITE_OK)
-            {
-                throw new ArgumentException($"Parameter {name} could not be bound (SQLite code {rc}).", nameof(parameters));
-            }
+            command.Parameters.Add(new SqliteParameter(name, Storable(name, value)));
         }
 
-        if (bound < count)
-        {
-            var missing = Enumerable.Range(1, count).Select(i => raw.sqlite3_bind_parameter_name(stmt, i).utf8_to_string())
-                .Where(name => !parameters.Any(p => p.Name == name));
-            throw new ArgumentException($"The statement's parameters {string.Join(", ", missing)} have no value.", nameof(parameters));
-        }
+        return command;
     }
+
+    /// <summary>A .NET value as the provider should bind it: integers and bool as INTEGER, float and decimal as REAL
+    /// (the provider would bind decimal as TEXT), null as NULL.</summary>
+    /// <exception cref="ArgumentException">The value's type cannot be stored.</exception>
+    internal static object Storable(string name, object? value) => value switch
+    {
+        null => DBNull.Value,
+        DBNull or string or byte[] or long or double => value,
+        bool b => b ? 1L : 0L,
+        int i => (long)i,
+        short i => (long)i,
+        byte i => (long)i,
+        uint i => (long)i,
+        float f => (double)f,
+        decimal m => (double)m,
+        _ => throw new ArgumentException($"Parameter {name}: a {value.GetType().Name} cannot be stored; pass a string, number, bool or byte[].", nameof(value)),
+    };
 
     private void Migrate(bool readOnly)
     {
@@ -405,7 +359,7 @@ public sealed class SelftuneStore : IDisposable
         var list = typeof(SelftuneStore).Assembly.GetManifestResourceNames()
             .Where(n => n.StartsWith(prefix, StringComparison.Ordinal))
             .Select(resource => resource[prefix.Length..^".sql".Length] is var name
-                ? new Migration(int.Parse(name.AsSpan(0, name.IndexOf('_')), System.Globalization.CultureInfo.InvariantCulture), name, resource)
+                ? new Migration(int.Parse(name.AsSpan(0, name.IndexOf('_')), CultureInfo.InvariantCulture), name, resource)
                 : null!)
             .ToArray();
         Array.Sort(list, (a, b) => a.Version.CompareTo(b.Version));
@@ -434,18 +388,32 @@ public sealed class SelftuneStore : IDisposable
 public sealed class StoreTransaction : IDisposable
 {
     private readonly SelftuneStore _store;
+    private readonly SqliteTransaction _transaction;
     private bool _done;
 
-    internal StoreTransaction(SelftuneStore store) => _store = store;
+    internal StoreTransaction(SelftuneStore store, SqliteTransaction transaction)
+    {
+        _store = store;
+        _transaction = transaction;
+    }
 
     /// <summary>Commits it.</summary>
-    /// <exception cref="InvalidOperationException">It was already committed or rolled back.</exception>
+    /// <exception cref="ObjectDisposedException">It was already committed or rolled back.</exception>
     /// <exception cref="SelftuneException">The store failed; disposing the transaction then rolls it back.</exception>
     public void Commit()
     {
         ObjectDisposedException.ThrowIf(_done, this);
-        _store.Execute("COMMIT");
+        try
+        {
+            _transaction.Commit();
+        }
+        catch (SqliteException ex)
+        {
+            throw _store.Failure(ex);
+        }
+
         _done = true;
+        _store.Ended(_transaction);
     }
 
     /// <summary>Rolls it back unless it was committed.</summary>
@@ -454,10 +422,8 @@ public sealed class StoreTransaction : IDisposable
         if (!_done)
         {
             _done = true;
-            if (_store.InTransaction)
-            {
-                _store.Execute("ROLLBACK");
-            }
+            _store.Ended(_transaction);
+            _transaction.Dispose();
         }
     }
 }
@@ -466,58 +432,51 @@ public sealed class StoreTransaction : IDisposable
 /// Typed getters throw <see cref="InvalidOperationException"/> on NULL: test <see cref="IsDBNull"/> first.</summary>
 public readonly struct StoreRow
 {
-    private readonly sqlite3_stmt _stmt;
+    private readonly SqliteDataReader _reader;
 
-    internal StoreRow(sqlite3_stmt stmt) => _stmt = stmt;
+    internal StoreRow(SqliteDataReader reader) => _reader = reader;
 
     /// <summary>True when column <paramref name="ordinal"/> (from 0) is NULL.</summary>
-    public bool IsDBNull(int ordinal) => raw.sqlite3_column_type(_stmt, ordinal) == raw.SQLITE_NULL;
+    public bool IsDBNull(int ordinal) => _reader.IsDBNull(ordinal);
 
     /// <summary>The column as text (UTF-8 decoded).</summary>
     public string GetString(int ordinal)
     {
         NotNull(ordinal);
-        var bytes = raw.sqlite3_column_blob(_stmt, ordinal);
-        return bytes.IsEmpty ? string.Empty : Encoding.UTF8.GetString(bytes);
+        return _reader.GetString(ordinal);
     }
 
     /// <summary>The column as a 64-bit integer.</summary>
     public long GetInt64(int ordinal)
     {
         NotNull(ordinal);
-        return raw.sqlite3_column_int64(_stmt, ordinal);
+        return _reader.GetInt64(ordinal);
     }
 
     /// <summary>The column as a 32-bit integer.</summary>
+    /// <exception cref="OverflowException">The value does not fit.</exception>
     public int GetInt32(int ordinal) => checked((int)GetInt64(ordinal));
 
     /// <summary>The column as a double.</summary>
     public double GetDouble(int ordinal)
     {
         NotNull(ordinal);
-        return raw.sqlite3_column_double(_stmt, ordinal);
+        return _reader.GetDouble(ordinal);
     }
 
     /// <summary>The column as bytes.</summary>
     public byte[] GetBytes(int ordinal)
     {
         NotNull(ordinal);
-        return raw.sqlite3_column_blob(_stmt, ordinal).ToArray();
+        return _reader.GetFieldValue<byte[]>(ordinal);
     }
 
     /// <summary>The column as its stored type: long, double, string, byte[], or null.</summary>
-    public object? GetValue(int ordinal) => raw.sqlite3_column_type(_stmt, ordinal) switch
-    {
-        raw.SQLITE_INTEGER => raw.sqlite3_column_int64(_stmt, ordinal),
-        raw.SQLITE_FLOAT => raw.sqlite3_column_double(_stmt, ordinal),
-        raw.SQLITE_TEXT => GetString(ordinal),
-        raw.SQLITE_BLOB => GetBytes(ordinal),
-        _ => null,
-    };
+    public object? GetValue(int ordinal) => _reader.GetValue(ordinal) is var value and not DBNull ? value : null;
 
     private void NotNull(int ordinal)
     {
-        if (IsDBNull(ordinal))
+        if (_reader.IsDBNull(ordinal))
         {
             throw new InvalidOperationException($"Column {ordinal} is NULL; test IsDBNull first.");
         }
