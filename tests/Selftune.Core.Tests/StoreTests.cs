@@ -156,6 +156,35 @@ public sealed class StoreTests : IDisposable
     }
 
     [Fact]
+    public void APreparedStatementRunsInWhicheverTransactionIsOpenWithTheValuesBoundLast()
+    {
+        using var store = SelftuneStore.Open(DbPath);
+        store.Execute("CREATE TABLE t (k INTEGER, v TEXT, r REAL)");
+        using var insert = store.Prepare("INSERT INTO t VALUES (?1, ?2, ?3)");
+        using var max = store.Prepare("SELECT max(k) FROM t");
+
+        Assert.Null(max.ScalarInt64());
+        Assert.Equal(1, insert.Bind(1, 1).Bind(2, string.Empty).Bind(3, 0.5).Execute()); // outside a transaction
+        using (store.BeginTransaction())
+        {
+            insert.Bind(1, 2).Bind(2, (string?)null).Execute();
+            Assert.Equal(2L, max.ScalarInt64());
+        }
+
+        using (var tx = store.BeginTransaction())
+        {
+            insert.Bind(1, 3).Bind(2, "three").Bind(3, (double?)null).Execute();
+            tx.Commit();
+        }
+
+        insert.Bind(1, 4).Execute(); // the text and real bound last stay
+
+        var rows = store.Query("SELECT k, v, r FROM t ORDER BY k", r => (r.GetInt64(0), r.IsDBNull(1) ? null : r.GetString(1), r.IsDBNull(2) ? (double?)null : r.GetDouble(2)));
+        Assert.Equal([(1L, string.Empty, 0.5), (3L, "three", null), (4L, "three", null)], rows);
+        Assert.Equal(4L, max.ScalarInt64());
+    }
+
+    [Fact]
     public void ATransactionDisposedWithoutCommitRollsBack()
     {
         using var store = SelftuneStore.Open(DbPath);

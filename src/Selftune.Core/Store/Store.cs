@@ -65,13 +65,10 @@ public sealed class SelftuneStore : IDisposable
         }
 
         var fresh = !File.Exists(full) || new FileInfo(full).Length == 0;
-        var connection = new SqliteConnection(new SqliteConnectionStringBuilder
-        {
-            DataSource = full,
-            Mode = readOnly ? SqliteOpenMode.ReadOnly : SqliteOpenMode.ReadWriteCreate,
-            Pooling = false,
-            DefaultTimeout = BusyTimeoutMs / 1000,
-        }.ToString());
+        // Written out: SqliteConnectionStringBuilder.ToString() quotes with regular expressions, start-up time every
+        // command would pay. The path is double-quoted, its quotes doubled (the connection-string syntax).
+        var connection = new SqliteConnection(
+            $"Data Source=\"{full.Replace("\"", "\"\"", StringComparison.Ordinal)}\";Mode={(readOnly ? "ReadOnly" : "ReadWriteCreate")};Pooling=False;Default Timeout={BusyTimeoutMs / 1000}");
         var store = new SelftuneStore(connection, full);
         try
         {
@@ -220,26 +217,10 @@ public sealed class SelftuneStore : IDisposable
     }
 
     /// <summary>Prepares a statement to run many times with positional parameters (<c>?1</c>, <c>?2</c>, …): the ingest
-    /// hot path, which then skips parsing the SQL on every execution.</summary>
+    /// hot path, which then skips parsing the SQL and looking up parameters on every execution.</summary>
     /// <param name="sql">One SQL statement.</param>
     /// <exception cref="SelftuneException">The statement does not compile (a bug) or the store failed.</exception>
-    internal PreparedStatement Prepare(string sql)
-    {
-        var command = _connection.CreateCommand();
-        command.CommandText = sql;
-        command.Transaction = Transaction;
-        try
-        {
-            command.Prepare();
-        }
-        catch (SqliteException ex)
-        {
-            command.Dispose();
-            throw Failure(ex);
-        }
-
-        return new PreparedStatement(this, command);
-    }
+    internal PreparedStatement Prepare(string sql) => new(this, _connection.Handle!, sql);
 
     /// <summary>Runs <paramref name="sql"/> (one statement, no parameters) unless it would have to wait for another
     /// connection's lock; nothing is done then.</summary>
