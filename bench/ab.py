@@ -6,7 +6,7 @@ round, exposes both to the same drift. Prints the median, mean and minimum wall 
 time (user + sys, steadier under load) and the largest peak RSS of each process (from wait4), and with a peer the
 ratio of each build's median to the peer's median measured in the same rounds.
 
-Usage: bench/ab.py OLD_PUBLISH_DIR NEW_PUBLISH_DIR [rounds=30]
+Usage: bench/ab.py OLD_PUBLISH_DIR NEW_PUBLISH_DIR [rounds=30 [full_rounds=max(3, rounds/4)]]
   e.g. git worktree add /tmp/old <rev> && dotnet publish /tmp/old/src/Selftune.Host -c Release -r linux-x64 \
          --self-contained false -p:PublishReadyToRun=true -o /tmp/pub-old   (and the same for this tree to /tmp/pub-new)
 Environment: BENCH_CORPUS  a HOME holding .claude/projects (default bench/out/corpus, which bench/sync.sh builds);
@@ -17,6 +17,7 @@ import os, shutil, statistics, subprocess, sys, tempfile, time
 
 old, new = sys.argv[1], sys.argv[2]
 rounds = int(sys.argv[3]) if len(sys.argv) > 3 else 30
+full_rounds = int(sys.argv[4]) if len(sys.argv) > 4 else max(3, rounds // 4)
 corpus = os.environ.get("BENCH_CORPUS") or os.path.join(os.path.dirname(os.path.abspath(__file__)), "out", "corpus")
 if not os.path.isdir(os.path.join(corpus, ".claude", "projects")):
     sys.exit("no benchmark corpus: run bench/sync.sh first, or set BENCH_CORPUS")
@@ -51,7 +52,7 @@ for _ in range(rounds):
     for name, exe in builds.items():
         run((name, "unchanged sync"), [exe, "sync", "--json"], os.path.join(work, name))
         run((name, "status"), [exe, "status", "--json"], os.path.join(work, name))
-for _ in range(max(3, rounds // 4)):
+for _ in range(full_rounds):
     for name, exe in builds.items():
         run((name, "full sync"), [exe, "sync", "--json"], os.path.join(work, name + "-full"), fresh=True)
     if peer:

@@ -11,7 +11,7 @@ namespace Selftune.Core.Store;
 /// <remarks>
 /// Through SQLite's own API on the provider's connection handle (<c>SqliteConnection.Handle</c>), not a prepared
 /// <c>SqliteCommand</c>: the provider binds every parameter by name and creates a data reader on every execution, which
-/// made a full sync's ~60,000 executions cost ~0.35 s more CPU (+24%) and its peak RSS ~20 MB more (bench/RESULTS.md).
+/// made a full sync's ~60,000 executions cost ~0.37 s more CPU (+22%) and ~8 MB more peak RSS (bench/RESULTS.md).
 /// Here a string is encoded into one reused buffer, which SQLite copies.
 /// </remarks>
 internal sealed class PreparedStatement : IDisposable

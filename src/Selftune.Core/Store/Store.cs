@@ -1,4 +1,3 @@
-using System.Data;
 using System.Globalization;
 using Microsoft.Data.Sqlite;
 using SQLitePCL;
@@ -15,8 +14,9 @@ namespace Selftune.Core.Store;
 /// Built on Microsoft.Data.Sqlite (which brings SQLite itself through SQLitePCLRaw's <c>e_sqlite3</c> and initializes
 /// it). One instance is one unpooled connection (a CLI process opens the store once; a pooled connection would stay
 /// open after <see cref="Dispose"/> and keep a bulk load from switching the journal): not thread-safe. Lock waits are
-/// SQLite's busy handler (<c>PRAGMA busy_timeout</c>: this build sleeps 1, 2, 5, 10 … 100 ms between tries, not whole
-/// seconds), and for the few locks that handler does not wait for, the provider's retries until the command timeout.
+/// SQLite's busy handler (<c>PRAGMA busy_timeout</c>: this build sleeps milliseconds between tries, not whole seconds;
+/// bench/RESULTS.md), and for the few locks that handler does not wait for, the provider's retries until the command
+/// timeout.
 /// Parameters are named (<c>$name</c>) and bound from .NET values: null, string, byte[], bool (0/1), integers, double,
 /// decimal (as REAL).
 /// </remarks>
@@ -48,7 +48,7 @@ public sealed class SelftuneStore : IDisposable
     public bool InTransaction => Transaction is not null;
 
     /// <summary>The open transaction, which every command on this connection must name.</summary>
-    internal SqliteTransaction? Transaction { get; private set; }
+    private SqliteTransaction? Transaction { get; set; }
 
     /// <summary>Opens (creating if missing) the store at <paramref name="path"/> and migrates it to <see cref="LatestVersion"/>.</summary>
     /// <param name="path">The database file.</param>
@@ -276,7 +276,7 @@ public sealed class SelftuneStore : IDisposable
     /// <summary>A .NET value as the provider should bind it: integers and bool as INTEGER, float and decimal as REAL
     /// (the provider would bind decimal as TEXT), null as NULL.</summary>
     /// <exception cref="ArgumentException">The value's type cannot be stored.</exception>
-    internal static object Storable(string name, object? value) => value switch
+    private static object Storable(string name, object? value) => value switch
     {
         null => DBNull.Value,
         DBNull or string or byte[] or long or double => value,
