@@ -5,7 +5,8 @@ using Selftune.Core.Store;
 namespace Selftune.Core.Loop;
 
 /// <summary>Runs a run's phases, in order, on the data of one composition (the user's, or the sample home's): each phase's
-/// <see cref="SelftuneException"/> is recorded as its failure and the next phase runs; cancellation stops the run.</summary>
+/// <see cref="SelftuneException"/> is recorded as its failure and the next phase runs; cancellation abandons the current
+/// phase (recorded as such) and stops the run.</summary>
 internal sealed class LoopRunner(IEnumerable<IRunPhase> phases, ILlmClientFactory llm, SelftuneHome home, TimeProvider time)
 {
     /// <summary>Runs every phase into <paramref name="run"/>.</summary>
@@ -32,6 +33,11 @@ internal sealed class LoopRunner(IEnumerable<IRunPhase> phases, ILlmClientFactor
             catch (SelftuneException ex)
             {
                 outcome = new PhaseOutcome(PhaseStatus.Failed, $"{ex.Code}: {ex.Message}", ex.NextCommand);
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                run.Phases.Add(new RunPhase(phase.Name, PhaseStatus.Abandoned, (long)time.GetElapsedTime(started).TotalMilliseconds, "stopped while it ran (Ctrl-C or SIGTERM); what it stored so far is kept"));
+                throw;
             }
 
             run.Phases.Add(new RunPhase(phase.Name, outcome.Status, (long)time.GetElapsedTime(started).TotalMilliseconds, outcome.Summary, outcome.Next));

@@ -80,6 +80,8 @@ public enum PhaseStatus
     Skipped,
     /// <summary>It failed; later phases that need it were skipped.</summary>
     Failed,
+    /// <summary>The run was stopped (Ctrl-C, SIGTERM) while it ran; what it stored so far is kept.</summary>
+    Abandoned,
 }
 
 /// <summary>One phase of a run (sync, status, grade, select, evolve, watch).</summary>

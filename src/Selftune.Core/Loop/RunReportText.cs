@@ -27,7 +27,7 @@ public static class RunReportText
         foreach (var phase in report.Phases)
         {
             Line();
-            var mark = phase.Status switch { PhaseStatus.Ok => "ok", PhaseStatus.Skipped => "skipped", _ => "FAILED" };
+            var mark = phase.Status switch { PhaseStatus.Ok => "ok", PhaseStatus.Skipped => "skipped", PhaseStatus.Abandoned => "abandoned", _ => "FAILED" };
             Line($"[{Name(phase.Name)}] {mark} ({phase.ElapsedMs} ms): {phase.Summary}");
             if (phase.NextCommand is { } next)
             {

@@ -134,8 +134,9 @@ public static class RunCommand
         builder.Services.AddSingleton<RunLoop>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<RunLoop>());
         using var host = builder.Build();
+        var loop = host.Services.GetRequiredService<RunLoop>();
         await host.RunAsync().ConfigureAwait(false);
-        return host.Services.GetRequiredService<RunLoop>().ExitCode;
+        return loop.ExitCode;
     }
 }
 
