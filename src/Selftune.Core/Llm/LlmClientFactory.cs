@@ -14,8 +14,8 @@ namespace Selftune.Core.Llm;
 /// Builds the <see cref="LlmClient"/> for the configured backend: <c>agent</c> (default: the platform plugin's
 /// <see cref="IAgentRunner"/>, no API key needed), <c>anthropic</c> (the official Anthropic package; key from
 /// <c>ANTHROPIC_API_KEY</c> or <c>llm.api_key_env</c>; <c>llm.base_url</c> overrides the endpoint),
-/// <c>openai-compatible</c> (the official OpenAI package against <c>llm.base_url</c>) or <c>offline</c>.
-/// The SDKs' own retries are switched off: <see cref="LlmClient"/> is the one retry layer.
+/// <c>openai-compatible</c> (the official OpenAI package through Microsoft.Extensions.AI.OpenAI, against <c>llm.base_url</c>)
+/// or <c>offline</c>. The SDKs' own retries are switched off: <see cref="LlmResilience"/> is the one retry layer.
 /// </summary>
 public sealed class LlmClientFactory : ILlmClientFactory
 {
@@ -87,7 +87,7 @@ public sealed class LlmClientFactory : ILlmClientFactory
                     NetworkTimeout = options.Timeout,
                     RetryPolicy = new ClientRetryPolicy(0),
                 });
-                return new LlmClient(new OpenAiChatClient(chat), backend, model, options, recorder, _pricer, _time);
+                return new LlmClient(chat.AsIChatClient(), backend, model, options, recorder, _pricer, _time);
         }
     }
 
