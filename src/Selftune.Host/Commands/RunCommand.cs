@@ -130,7 +130,7 @@ public static class RunCommand
         builder.Services.AddSelftune(a);
         builder.Services.Configure<ConsoleLifetimeOptions>(o => o.SuppressStatusMessages = true);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromMinutes(1));
-        builder.Services.AddSingleton(new RunLoop.Settings(request, every, a.Output));
+        builder.Services.AddSingleton(new RunLoop.Settings(request, every, a.Output, a.Context));
         builder.Services.AddSingleton<RunLoop>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<RunLoop>());
         using var host = builder.Build();
@@ -141,8 +141,8 @@ public static class RunCommand
 }
 
 /// <summary>The hosted service of <c>selftune run --loop</c>: a run, then a wait of the interval, until the host stops. A
-/// run that finds the lock held is reported and the loop goes on; any other error stops the host with that error's exit
-/// code. Stopping (Ctrl+C, SIGTERM) cancels the current run, which records itself as cancelled and releases the lock.</summary>
+/// run that finds the lock held is reported and the loop goes on; any other error is printed in the error contract and
+/// stops the host with that error's exit code. Stopping (Ctrl+C, SIGTERM) cancels the current run, which records itself as cancelled and releases the lock.</summary>
 /// <param name="runs">Runs the loop once.</param>
 /// <param name="settings">What to run, how often, where to print.</param>
 /// <param name="time">The clock of the wait.</param>
@@ -172,6 +172,14 @@ internal sealed class RunLoop(RunService runs, RunLoop.Settings settings, TimePr
                 lifetime.StopApplication();
                 return;
             }
+#pragma warning disable CA1031 // As in the command tree: every failure leaves in the error contract (the host has no logger to report it).
+            catch (Exception ex) when (ex is not OperationCanceledException)
+#pragma warning restore CA1031
+            {
+                ExitCode = Program.Fail(settings.Output, settings.Context, ex);
+                lifetime.StopApplication();
+                return;
+            }
 
             try
             {
@@ -188,5 +196,6 @@ internal sealed class RunLoop(RunService runs, RunLoop.Settings settings, TimePr
     /// <param name="Request">Each run's request.</param>
     /// <param name="Every">The wait between runs.</param>
     /// <param name="Output">Where each report is printed.</param>
-    internal sealed record Settings(RunRequest Request, TimeSpan Every, Output Output);
+    /// <param name="Context">The machine (whether to print a failure's details).</param>
+    internal sealed record Settings(RunRequest Request, TimeSpan Every, Output Output, Abstractions.PlatformContext Context);
 }
