@@ -2,6 +2,7 @@ using System.CommandLine;
 using Selftune.Abstractions;
 using Selftune.Core;
 using Selftune.Host.Cli;
+using Selftune.Host.Commands;
 using Selftune.Host.Hooks;
 
 namespace Selftune.Host;
@@ -49,7 +50,14 @@ public static class Program
                     return 2;
                 }
 
-                return await parse.InvokeAsync(new InvocationConfiguration { Output = stdout, Error = stderr }).ConfigureAwait(false);
+                // A long-lived process's Generic Host handles SIGINT and SIGTERM itself (and exits 0 once the loop has stopped).
+                var invocation = new InvocationConfiguration { Output = stdout, Error = stderr };
+                if (RunCommand.LivesLong(parse))
+                {
+                    invocation.ProcessTerminationTimeout = null;
+                }
+
+                return await parse.InvokeAsync(invocation).ConfigureAwait(false);
             }
         }
 #pragma warning disable CA1031 // The last line of defence: every failure leaves as the documented error shape.

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using Selftune.Abstractions;
 using Selftune.Core.Eval;
 using Selftune.Core.Llm;
@@ -19,7 +20,7 @@ public sealed class EvalSetGeneratorTests : IDisposable
     ];
 
     private readonly TestStore _db = new();
-    private readonly EvalSetGenerator _generator = new(new FixedTime(TestStore.T0.AddDays(1)));
+    private readonly EvalSetGenerator _generator = new(new FakeTimeProvider(TestStore.T0.AddDays(1)));
 
     public EvalSetGeneratorTests()
     {
@@ -186,7 +187,7 @@ public sealed class EvalSetGeneratorTests : IDisposable
     {
         var store = new EvalSetStore();
         var first = _generator.Generate(_db.Store, new EvalGenerateOptions(Skill, Seed: 1)).Set;
-        var later = new EvalSetGenerator(new FixedTime(TestStore.T0.AddDays(2))).Generate(_db.Store, new EvalGenerateOptions(Skill, Seed: 2)).Set;
+        var later = new EvalSetGenerator(new FakeTimeProvider(TestStore.T0.AddDays(2))).Generate(_db.Store, new EvalGenerateOptions(Skill, Seed: 2)).Set;
         store.Save(_db.Store, first);
         store.Save(_db.Store, later);
         store.Save(_db.Store, later);

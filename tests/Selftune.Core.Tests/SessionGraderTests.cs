@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using Selftune.Abstractions;
 using Selftune.Core.Eval;
 using Selftune.Core.Grading;
@@ -23,7 +24,7 @@ public sealed class SessionGraderTests : IDisposable
         """;
 
     private readonly TestStore _db = new();
-    private readonly SessionGrader _grader = new(new FixedTime(TestStore.T0.AddDays(1)));
+    private readonly SessionGrader _grader = new(new FakeTimeProvider(TestStore.T0.AddDays(1)));
     private readonly GradingStore _gradings = new();
 
     public SessionGraderTests()

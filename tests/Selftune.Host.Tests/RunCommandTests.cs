@@ -135,7 +135,7 @@ public sealed class RunCommandTests : IDisposable
             Assert.True(runs[i].Item1 >= runs[i - 1].Item2, "two runs overlapped");
         }
 
-        Assert.False(File.Exists(Path.Combine(Home.Root, RunCommand.LockFile)));
+        Assert.False(File.Exists(Path.Combine(Home.Root, RunService.LockFile)));
     }
 
     [Fact]
@@ -146,7 +146,7 @@ public sealed class RunCommandTests : IDisposable
             dead.WaitForExit();
             Directory.CreateDirectory(Home.Root);
             var at = DateTimeOffset.UtcNow.AddMinutes(-5);
-            File.WriteAllText(Path.Combine(Home.Root, RunCommand.LockFile), JsonSerializer.Serialize(new RunLockHolder(dead.Id, Environment.MachineName, at, at, "run_crashed"), Core.Json.Options));
+            File.WriteAllText(Path.Combine(Home.Root, RunService.LockFile), JsonSerializer.Serialize(new RunLockHolder(dead.Id, Environment.MachineName, at, at, "run_crashed"), Core.Json.Options));
             using var store = SelftuneStore.Open(Home.DatabasePath);
             RunHistory.Start(store, new RunReport("run_crashed", at, null, 0, RunTrigger.Schedule, RunStatus.Running, false, false, null, 3, new RunData(false, _cli.UserHome), "none", [], [], [], [], new RunTotals(0, 0, 0, 0, 0, 0, 0, 0, 0, 0)), dead.Id, Environment.MachineName);
         }
@@ -197,7 +197,7 @@ public sealed class RunCommandTests : IDisposable
         Assert.False(report.Data.Sample);
         Assert.Equal(2, report.MaxSkills);
         var pdf = Assert.Single(report.Candidates, c => c.Skill == "pdf");
-        Assert.Equal(("evolve", 1), (pdf.Action, pdf.Evidence.Signals));
+        Assert.Equal((CandidateAction.Evolve, 1), (pdf.Action, pdf.Evidence.Signals));
         Assert.Contains(run.RunId, File.ReadAllText(Path.Combine(Home.LogsPath, "run.log")), StringComparison.Ordinal);
     }
 

@@ -160,6 +160,18 @@ public sealed class AuditTrail
     public byte[] VersionBytes(long versionId, bool before) =>
         (byte[])_store.Scalar($"SELECT {(before ? "before_bytes" : "after_bytes")} FROM skill_versions WHERE id = $id", ("$id", versionId))!;
 
+    /// <summary>When each skill was last deployed, by skill name (case-insensitive).</summary>
+    public Dictionary<string, DateTimeOffset> LastDeploys() => _store.Query(
+        "SELECT skill_name, MAX(occurred_at) FROM evolution_audit WHERE action = 'deployed' GROUP BY skill_name",
+        r => (Skill: r.GetString(0), At: r.GetInt64(1)))
+        .ToDictionary(x => x.Skill, x => DateTimeOffset.FromUnixTimeMilliseconds(x.At), StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>The skills with a deploy in effect that was made at or after <paramref name="since"/>, by name.</summary>
+    public IReadOnlyList<string> DeployedSince(DateTimeOffset since) => _store.Query(
+        "SELECT DISTINCT skill_name FROM evolution_proposals WHERE status = 'deployed' AND proposal_id IN (SELECT proposal_id FROM evolution_audit WHERE action = 'deployed' AND occurred_at >= $since) ORDER BY skill_name",
+        r => r.GetString(0),
+        ("$since", since.ToUnixTimeMilliseconds()));
+
     private const string ProposalSelect =
         "SELECT proposal_id, run_id, skill_name, skill_path, created_at, heuristic, aim, original_description, proposed_description, original_sha256, rationale, status FROM evolution_proposals";
 

@@ -15,12 +15,23 @@ namespace Selftune.Core.Evolution;
 /// <param name="DryRun">Validate but do not deploy (the winner stays <c>validated</c>).</param>
 public sealed record EvolveOptions(string Skill, string SkillPath, int Candidates = 3, bool DryRun = false);
 
+/// <summary>How a proposal is proved on held-out prompts (<c>evolve.validation</c>, <c>--validation</c>).</summary>
+public enum ValidationMode
+{
+    /// <summary>Replay through the agent when its runner can, else judge.</summary>
+    Auto,
+    /// <summary>An LLM votes YES/NO on whether the description would trigger.</summary>
+    Judge,
+    /// <summary>The real agent, one run per query.</summary>
+    Replay,
+}
+
 /// <summary>How validation was chosen.</summary>
-/// <param name="Requested"><c>auto</c>, <c>judge</c> or <c>replay</c>.</param>
+/// <param name="Requested">The mode asked for.</param>
 /// <param name="JudgeRuns">Judge votes per query.</param>
 /// <param name="JudgeBatchSize">Queries per judge call.</param>
 /// <param name="ReplayTimeout">Wall-clock limit of one replay.</param>
-public sealed record ValidationSettings(string Requested = "auto", int JudgeRuns = 3, int JudgeBatchSize = 25, TimeSpan? ReplayTimeout = null);
+public sealed record ValidationSettings(ValidationMode Requested = ValidationMode.Auto, int JudgeRuns = 3, int JudgeBatchSize = 25, TimeSpan? ReplayTimeout = null);
 
 /// <summary>What the evolve run may use.</summary>
 /// <param name="Llm">The LLM (an offline client in heuristic mode).</param>
@@ -191,7 +202,7 @@ public sealed class EvolutionService
         {
             original = DescriptionScore.Of(held, await run.ScoreAsync(validator, skill.Description, null, ct).ConfigureAwait(false));
         }
-        catch (SelftuneException ex) when (validator is ReplayValidator && validation.Requested == "auto" && ex.Code == ErrorCodes.LlmUnavailable && tools.Llm.IsAvailable)
+        catch (SelftuneException ex) when (validator is ReplayValidator && validation.Requested == ValidationMode.Auto && ex.Code == ErrorCodes.LlmUnavailable && tools.Llm.IsAvailable)
         {
             (validator, note) = (Judge(validation, tools), $"auto: replay failed ({ex.Message}); used the judge");
             progress?.Report(note);
@@ -264,10 +275,10 @@ public sealed class EvolutionService
         ITriggerValidator Replay() => new ReplayValidator(tools.ReplayRunner!, tools.UserSkillRoots, tools.ReplayJournal, settings.ReplayTimeout ?? TimeSpan.FromMinutes(2));
         return settings.Requested switch
         {
-            "judge" => (Judge(settings, tools), "judge, as asked"),
-            "replay" when tools.ReplayRunner is null => throw new SelftuneException(ErrorCodes.InvalidArgument,
+            ValidationMode.Judge => (Judge(settings, tools), "judge, as asked"),
+            ValidationMode.Replay when tools.ReplayRunner is null => throw new SelftuneException(ErrorCodes.InvalidArgument,
                 "--validation replay needs an installed agent whose runner can replay (e.g. claude on PATH); none is available.", "selftune evolve --validation judge", exitCode: 2),
-            "replay" => (Replay(), $"replay through {tools.ReplayRunner!.Executable}, as asked"),
+            ValidationMode.Replay => (Replay(), $"replay through {tools.ReplayRunner!.Executable}, as asked"),
             _ when tools.ReplayRunner is not null => (Replay(), $"auto: replay through {tools.ReplayRunner.Executable} (its runner supports replay)"),
             _ => (Judge(settings, tools), "auto: judge (no available agent runner can replay)"),
         };

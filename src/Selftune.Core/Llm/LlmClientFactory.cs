@@ -14,8 +14,8 @@ namespace Selftune.Core.Llm;
 /// Builds the <see cref="LlmClient"/> for the configured backend: <c>agent</c> (default: the platform plugin's
 /// <see cref="IAgentRunner"/>, no API key needed), <c>anthropic</c> (the official Anthropic package; key from
 /// <c>ANTHROPIC_API_KEY</c> or <c>llm.api_key_env</c>; <c>llm.base_url</c> overrides the endpoint),
-/// <c>openai-compatible</c> (the official OpenAI package against <c>llm.base_url</c>) or <c>offline</c>.
-/// The SDKs' own retries are switched off: <see cref="LlmClient"/> is the one retry layer.
+/// <c>openai-compatible</c> (the official OpenAI package through Microsoft.Extensions.AI.OpenAI, against <c>llm.base_url</c>)
+/// or <c>offline</c>. The SDKs' own retries are switched off: <see cref="LlmResilience"/> is the one retry layer.
 /// </summary>
 public sealed class LlmClientFactory : ILlmClientFactory
 {
@@ -74,22 +74,30 @@ public sealed class LlmClientFactory : ILlmClientFactory
             case LlmBackends.Agent:
                 return new LlmClient(new AgentChatClient(runner!, options.Timeout), $"{LlmBackends.Agent}:{runner!.Platform}", model, options, recorder, _pricer, _time);
             case LlmBackends.Anthropic:
-                var anthropic = BaseUrl() is { } anthropicUrl
-                    ? new AnthropicClient { ApiKey = apiKey, MaxRetries = 0, Timeout = options.Timeout, BaseUrl = anthropicUrl }
-                    : new AnthropicClient { ApiKey = apiKey, MaxRetries = 0, Timeout = options.Timeout };
-
                 model ??= DefaultAnthropicModel;
-                return new LlmClient(anthropic.AsIChatClient(model, DefaultMaxOutputTokens), backend, model, options, recorder, _pricer, _time);
+                return new LlmClient(AnthropicBackend(model, apiKey, options.Timeout), backend, model, options, recorder, _pricer, _time);
             default:
-                var chat = new ChatClient(model!, new ApiKeyCredential(apiKey ?? "none"), new OpenAIClientOptions
-                {
-                    Endpoint = new Uri(BaseUrl()!),
-                    NetworkTimeout = options.Timeout,
-                    RetryPolicy = new ClientRetryPolicy(0),
-                });
-                return new LlmClient(new OpenAiChatClient(chat), backend, model, options, recorder, _pricer, _time);
+                return new LlmClient(OpenAiCompatibleBackend(model!, apiKey, options.Timeout), backend, model, options, recorder, _pricer, _time);
         }
     }
+
+    /// <summary>The Anthropic backend: the official Anthropic package (<c>llm.base_url</c> overrides its endpoint), in a method
+    /// of its own so other backends never load its assemblies.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private IChatClient AnthropicBackend(string model, string? apiKey, TimeSpan timeout) => (BaseUrl() is { } url
+        ? new AnthropicClient { ApiKey = apiKey, MaxRetries = 0, Timeout = timeout, BaseUrl = url }
+        : new AnthropicClient { ApiKey = apiKey, MaxRetries = 0, Timeout = timeout }).AsIChatClient(model, DefaultMaxOutputTokens);
+
+    /// <summary>The OpenAI-compatible backend: the official OpenAI package's chat client at <c>llm.base_url</c>, through
+    /// Microsoft.Extensions.AI.OpenAI (in a method of its own, so other backends never load those assemblies).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private IChatClient OpenAiCompatibleBackend(string model, string? apiKey, TimeSpan timeout) =>
+        new ChatClient(model, new ApiKeyCredential(apiKey ?? "none"), new OpenAIClientOptions
+        {
+            Endpoint = new Uri(BaseUrl()!),
+            NetworkTimeout = timeout,
+            RetryPolicy = new ClientRetryPolicy(0),
+        }).AsIChatClient();
 
     /// <inheritdoc />
     public bool IsAvailable(out string reason)

@@ -56,13 +56,13 @@ public static class CandidateSelector
 
             var priority = Priority(e);
             var skip = SkipReason(e, rules, now);
-            decided.Add(new SkillCandidate(skill, skip is null ? "evolve" : "skip", skip ?? Because(e), priority, e));
+            decided.Add(new SkillCandidate(skill, skip is null ? CandidateAction.Evolve : CandidateAction.Skip, skip ?? Because(e), priority, e));
         }
 
-        var chosen = decided.Where(c => c.Action == "evolve").OrderByDescending(c => c.Priority).ThenBy(c => c.Skill, StringComparer.Ordinal).ToList();
-        var capped = chosen.Skip(rules.MaxSkills).Select(c => c with { Action = "skip", Reason = $"capped by --max-skills {rules.MaxSkills} (would evolve: {c.Reason})" });
+        var chosen = decided.Where(c => c.Action == CandidateAction.Evolve).OrderByDescending(c => c.Priority).ThenBy(c => c.Skill, StringComparer.Ordinal).ToList();
+        var capped = chosen.Skip(rules.MaxSkills).Select(c => c with { Action = CandidateAction.Skip, Reason = $"capped by --max-skills {rules.MaxSkills} (would evolve: {c.Reason})" });
         return chosen.Take(rules.MaxSkills)
-            .Concat(capped.Concat(decided.Where(c => c.Action == "skip")).OrderByDescending(c => c.Priority).ThenBy(c => c.Skill, StringComparer.Ordinal))
+            .Concat(capped.Concat(decided.Where(c => c.Action == CandidateAction.Skip)).OrderByDescending(c => c.Priority).ThenBy(c => c.Skill, StringComparer.Ordinal))
             .ToList();
     }
 

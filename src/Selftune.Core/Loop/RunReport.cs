@@ -1,4 +1,47 @@
+using Selftune.Core.Monitoring;
+
 namespace Selftune.Core.Loop;
+
+/// <summary>The phases of a run, in the order they run (JSON: their lower-case names).</summary>
+public enum RunPhaseName
+{
+    /// <summary>Read every agent's new sessions into the store.</summary>
+    Sync,
+    /// <summary>Compute each skill's health.</summary>
+    Status,
+    /// <summary>Grade ungraded sessions within the budget (needs an LLM).</summary>
+    Grade,
+    /// <summary>Pick the skills to evolve by evidence.</summary>
+    Select,
+    /// <summary>Propose, validate and deploy (needs an LLM).</summary>
+    Evolve,
+    /// <summary>Compare traffic after recent deploys with before; roll back regressions.</summary>
+    Watch,
+}
+
+/// <summary>What the select phase decided for a skill (JSON: <c>evolve</c>, <c>skip</c>).</summary>
+public enum CandidateAction
+{
+    /// <summary>This run evolves it.</summary>
+    Evolve,
+    /// <summary>This run leaves it; the candidate's reason says why.</summary>
+    Skip,
+}
+
+/// <summary>What the evolve phase did for a candidate (JSON: snake_case).</summary>
+public enum EvolutionOutcome
+{
+    /// <summary>A validated proposal was deployed.</summary>
+    Deployed,
+    /// <summary>Validated; <c>selftune proposals approve ID</c> deploys it.</summary>
+    AwaitingReview,
+    /// <summary>Validated in a dry run: not deployed.</summary>
+    Validated,
+    /// <summary>No proposal beat the original.</summary>
+    Rejected,
+    /// <summary>Evolution failed; the reason names the error code.</summary>
+    Failed,
+}
 
 /// <summary>Who started a run.</summary>
 public enum RunTrigger
@@ -37,6 +80,8 @@ public enum PhaseStatus
     Skipped,
     /// <summary>It failed; later phases that need it were skipped.</summary>
     Failed,
+    /// <summary>The run was stopped (Ctrl-C, SIGTERM) while it ran; what it stored so far is kept.</summary>
+    Abandoned,
 }
 
 /// <summary>One phase of a run (sync, status, grade, select, evolve, watch).</summary>
@@ -45,7 +90,7 @@ public enum PhaseStatus
 /// <param name="ElapsedMs">Wall-clock duration (ms).</param>
 /// <param name="Summary">What it did, or why it was skipped or failed, in one line.</param>
 /// <param name="NextCommand">The command that enables a skipped phase or fixes a failed one.</param>
-public sealed record RunPhase(string Name, PhaseStatus Status, long ElapsedMs, string Summary, string? NextCommand = null);
+public sealed record RunPhase(RunPhaseName Name, PhaseStatus Status, long ElapsedMs, string Summary, string? NextCommand = null);
 
 /// <summary>Whose agent data a run used.</summary>
 /// <param name="Sample">True when the machine had no agent data and the run used selftune's bundled samples instead.</param>
@@ -71,31 +116,30 @@ public sealed record CandidateEvidence(int Triggers, int Misses, int? MissesBefo
 
 /// <summary>A skill the run considered, and what it decided.</summary>
 /// <param name="Skill">The skill's name.</param>
-/// <param name="Action"><c>evolve</c> or <c>skip</c>.</param>
+/// <param name="Action">Evolve it in this run, or skip it.</param>
 /// <param name="Reason">Why, in one line (the rule that decided it).</param>
 /// <param name="Priority">The evidence score candidates are ordered by (higher first).</param>
 /// <param name="Evidence">The evidence.</param>
-public sealed record SkillCandidate(string Skill, string Action, string Reason, double Priority, CandidateEvidence Evidence);
+public sealed record SkillCandidate(string Skill, CandidateAction Action, string Reason, double Priority, CandidateEvidence Evidence);
 
 /// <summary>What the evolve phase did for one candidate.</summary>
 /// <param name="Skill">The skill.</param>
-/// <param name="Outcome"><c>deployed</c>, <c>awaiting_review</c> (validated; <c>selftune proposals approve ID</c> deploys it),
-/// <c>validated</c> (dry run: not deployed), <c>rejected</c> (no proposal beat the original) or <c>failed</c>.</param>
+/// <param name="Outcome">What happened.</param>
 /// <param name="Reason">Why, in one line.</param>
 /// <param name="ProposalId">The proposal, when one was made.</param>
 /// <param name="PassRateBefore">The original description's pass rate on the validation split (0–1).</param>
 /// <param name="PassRateAfter">The proposal's pass rate on the validation split (0–1).</param>
 /// <param name="LlmCalls">LLM calls spent.</param>
 /// <param name="CostUsd">Their cost (USD), when known.</param>
-public sealed record EvolutionResult(string Skill, string Outcome, string Reason, string? ProposalId = null, double? PassRateBefore = null, double? PassRateAfter = null, int LlmCalls = 0, decimal? CostUsd = null);
+public sealed record EvolutionResult(string Skill, EvolutionOutcome Outcome, string Reason, string? ProposalId = null, double? PassRateBefore = null, double? PassRateAfter = null, int LlmCalls = 0, decimal? CostUsd = null);
 
 /// <summary>What the watch phase found for one recently deployed skill.</summary>
 /// <param name="Skill">The skill.</param>
-/// <param name="Verdict"><c>stable</c>, <c>regressed</c> or <c>not_enough_data</c>.</param>
+/// <param name="Verdict">Stable, regressed or not enough data.</param>
 /// <param name="Reason">The measures compared, in one line.</param>
 /// <param name="RolledBack">True when the regression was rolled back.</param>
 /// <param name="ProposalId">The deployed proposal watched.</param>
-public sealed record WatchResult(string Skill, string Verdict, string Reason, bool RolledBack, string? ProposalId = null);
+public sealed record WatchResult(string Skill, WatchVerdict Verdict, string Reason, bool RolledBack, string? ProposalId = null);
 
 /// <summary>The run's counts.</summary>
 /// <param name="Skills">Skills considered.</param>

@@ -27,8 +27,8 @@ public static class RunReportText
         foreach (var phase in report.Phases)
         {
             Line();
-            var mark = phase.Status switch { PhaseStatus.Ok => "ok", PhaseStatus.Skipped => "skipped", _ => "FAILED" };
-            Line($"[{phase.Name}] {mark} ({phase.ElapsedMs} ms): {phase.Summary}");
+            var mark = phase.Status switch { PhaseStatus.Ok => "ok", PhaseStatus.Skipped => "skipped", PhaseStatus.Abandoned => "abandoned", _ => "FAILED" };
+            Line($"[{Name(phase.Name)}] {mark} ({phase.ElapsedMs} ms): {phase.Summary}");
             if (phase.NextCommand is { } next)
             {
                 Line($"  to enable: {next}");
@@ -36,26 +36,26 @@ public static class RunReportText
 
             switch (phase.Name)
             {
-                case RunPhases.Select:
+                case RunPhaseName.Select:
                     foreach (var c in report.Candidates)
                     {
                         var e = c.Evidence;
-                        Line(string.Create(CultureInfo.InvariantCulture, $"  {(c.Action == "evolve" ? "*" : "-")} {c.Skill}: {c.Action} ({c.Reason}); priority {c.Priority:0}; triggers {e.Triggers}, misses {e.Misses}{(e.MissesBefore is { } b ? $" (before {b})" : string.Empty)}, invoked by name {e.ExplicitOnly}, trend {e.Trend}, reads not invoked {e.ReadsNotInvoked}, signals {e.Signals}, grading failures {e.GradingFailures}, real prompts {e.RealQueries}"));
+                        Line(string.Create(CultureInfo.InvariantCulture, $"  {(c.Action == CandidateAction.Evolve ? "*" : "-")} {c.Skill}: {Name(c.Action)} ({c.Reason}); priority {c.Priority:0}; triggers {e.Triggers}, misses {e.Misses}{(e.MissesBefore is { } b ? $" (before {b})" : string.Empty)}, invoked by name {e.ExplicitOnly}, trend {e.Trend}, reads not invoked {e.ReadsNotInvoked}, signals {e.Signals}, grading failures {e.GradingFailures}, real prompts {e.RealQueries}"));
                     }
 
                     break;
-                case RunPhases.Evolve:
+                case RunPhaseName.Evolve:
                     foreach (var r in report.Evolutions)
                     {
                         var rates = r.PassRateBefore is { } before && r.PassRateAfter is { } after ? string.Create(CultureInfo.InvariantCulture, $"; pass rate {before:P0} -> {after:P0}") : string.Empty;
-                        Line($"  {r.Skill}: {r.Outcome}{rates}: {r.Reason}" + (r.ProposalId is { } id ? $" [{id}]" : string.Empty));
+                        Line($"  {r.Skill}: {Name(r.Outcome)}{rates}: {r.Reason}" + (r.ProposalId is { } id ? $" [{id}]" : string.Empty));
                     }
 
                     break;
-                case RunPhases.Watch:
+                case RunPhaseName.Watch:
                     foreach (var w in report.Watches)
                     {
-                        Line($"  {w.Skill}: {w.Verdict}{(w.RolledBack ? ", rolled back" : string.Empty)}: {w.Reason}");
+                        Line($"  {w.Skill}: {Name(w.Verdict)}{(w.RolledBack ? ", rolled back" : string.Empty)}: {w.Reason}");
                     }
 
                     break;
@@ -72,21 +72,10 @@ public static class RunReportText
 
         return text.ToString();
     }
-}
 
-/// <summary>The names of a run's phases, in the order they run.</summary>
-public static class RunPhases
-{
-    /// <summary>Read every agent's new sessions into the store.</summary>
-    public const string Sync = "sync";
-    /// <summary>Compute each skill's health.</summary>
-    public const string Status = "status";
-    /// <summary>Grade ungraded sessions within the budget (needs an LLM).</summary>
-    public const string Grade = "grade";
-    /// <summary>Pick the skills to evolve by evidence.</summary>
-    public const string Select = "select";
-    /// <summary>Propose, validate and deploy (needs an LLM).</summary>
-    public const string Evolve = "evolve";
-    /// <summary>Compare traffic after recent deploys with before; roll back regressions.</summary>
-    public const string Watch = "watch";
+    /// <summary>An enum value as the JSON names it (snake_case), with spaces for underscores: how people read it.</summary>
+    internal static string Label<T>(T value) where T : struct, Enum => Name(value).Replace('_', ' ');
+
+    /// <summary>An enum value as the JSON names it (snake_case).</summary>
+    internal static string Name<T>(T value) where T : struct, Enum => System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName(value.ToString());
 }

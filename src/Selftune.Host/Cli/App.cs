@@ -23,12 +23,17 @@ public sealed class App : IDisposable
     /// <param name="context">The machine as plugins see it.</param>
     /// <param name="output">The output contract.</param>
     public App(PlatformContext context, Output output)
+        : this(context, output, null)
+    {
+    }
+
+    private App(PlatformContext context, Output output, Lazy<IReadOnlyList<PluginInfo>>? plugins)
     {
         Context = context;
         Output = output;
         Home = SelftuneHome.Resolve(context.Environment, context.UserHome);
-        _plugins = new Lazy<IReadOnlyList<PluginInfo>>(() => PluginCatalog.Load(PluginFolders));
-        _services = new Lazy<IServiceProvider>(Compose);
+        _plugins = plugins ?? new Lazy<IReadOnlyList<PluginInfo>>(() => PluginCatalog.Load(PluginFolders));
+        _services = new Lazy<IServiceProvider>(() => new ServiceCollection().AddSelftune(this).BuildServiceProvider());
     }
 
     /// <summary>The machine as plugins see it.</summary>
@@ -79,6 +84,10 @@ public sealed class App : IDisposable
     /// <summary>Every plugin found, loaded or not.</summary>
     public IReadOnlyList<PluginInfo> Plugins => _plugins.Value;
 
+    /// <summary>The assemblies of the plugins that loaded (what <see cref="Composition.AddSelftunePlugins"/> scans).</summary>
+    public IEnumerable<System.Reflection.Assembly> PluginAssemblies =>
+        Plugins.Where(p => p.Status == PluginStatus.Loaded).SelectMany(p => p.Types).Select(t => t.Assembly).Distinct();
+
     /// <summary>The service container: core services and every loaded plugin's implementations (composed once, on first
     /// use, from any thread).</summary>
     public IServiceProvider Services => _services.Value;
@@ -89,6 +98,11 @@ public sealed class App : IDisposable
     /// <summary>All implementations of a plugin interface.</summary>
     public IReadOnlyList<T> All<T>() => Services.GetServices<T>().ToList();
 
+    /// <summary>An application for another view of the machine (a sample run's home), with the same output and the plugins
+    /// already loaded. Its caller disposes its <see cref="Services"/>.</summary>
+    /// <param name="context">The machine as that application sees it.</param>
+    public App For(PlatformContext context) => new(context, Output, _plugins);
+
     /// <summary>Opens the store, creating the home if needed.</summary>
     /// <exception cref="SelftuneException">The home is unwritable or the store is damaged, locked or too new.</exception>
     public SelftuneStore OpenStore()
@@ -98,30 +112,14 @@ public sealed class App : IDisposable
     }
 
     /// <inheritdoc />
+    /// <remarks>The short commands use a plain container, not the Generic Host: a command is one short process with no hosted
+    /// services or lifetime to manage, and building the host cost ~18 ms more than building this container
+    /// (bench/RESULTS.md). Both are composed by <see cref="Composition.AddSelftune"/>.</remarks>
     public void Dispose()
     {
         if (_services.IsValueCreated)
         {
             ((IDisposable)_services.Value).Dispose();
         }
-    }
-
-    /// <remarks>A plain container, not the Generic Host: a command is one short process with no hosted services or
-    /// lifetime to manage, and building the host cost ~18 ms more than building this container (bench/RESULTS.md).</remarks>
-    private IServiceProvider Compose()
-    {
-        var services = new ServiceCollection();
-        services.AddSingleton(TimeProvider.System);
-        services.AddSingleton(Context);
-        services.AddSingleton(Home);
-        services.AddSingleton(_ => Config);
-        Composition.AddCore(services);
-        var loaded = Plugins.Where(p => p.Status == PluginStatus.Loaded).SelectMany(p => p.Types).Select(t => t.Assembly).Distinct().ToList();
-        services.Scan(scan => scan
-            .FromAssemblies(loaded)
-            .AddClasses(classes => classes.AssignableToAny(typeof(IIngestor), typeof(IHookHandler), typeof(IInstaller), typeof(IAgentRunner)), publicOnly: true)
-            .AsImplementedInterfaces(t => t == typeof(IIngestor) || t == typeof(IHookHandler) || t == typeof(IInstaller) || t == typeof(IAgentRunner))
-            .WithSingletonLifetime());
-        return services.BuildServiceProvider();
     }
 }

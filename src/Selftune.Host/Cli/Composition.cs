@@ -1,40 +1,44 @@
+using System.Reflection;
 using Microsoft.Extensions.DependencyInjection;
 using Selftune.Abstractions;
-using Selftune.Core.Configuration;
-using Selftune.Core.Eval;
-using Selftune.Core.Evolution;
-using Selftune.Core.Grading;
-using Selftune.Core.Hooks;
+using Selftune.Core;
 using Selftune.Core.Ingest;
-using Selftune.Core.Install;
-using Selftune.Core.Llm;
-using Selftune.Core.Monitoring;
-using Selftune.Core.Pricing;
-using Selftune.Core.Signals;
-using Selftune.Core.Skills;
+using Selftune.Core.Loop;
 
 namespace Selftune.Host.Cli;
 
-/// <summary>Registers the core's services. One place: each feature adds its registrations here.</summary>
+/// <summary>
+/// The one composition of the <c>selftune</c> executable: the same registrations build the short commands' container
+/// (<see cref="App.Services"/>) and the Generic Host of long-lived processes (<c>run --loop</c>).
+/// </summary>
 public static class Composition
 {
-    /// <summary>Adds the core services to <paramref name="services"/>.</summary>
-    public static void AddCore(IServiceCollection services)
+    /// <summary>Adds everything a command of <paramref name="app"/> may use: the core (<see cref="CoreServices.AddSelftuneCore"/>)
+    /// for its machine, home and configuration, and the implementations of its loaded plugins.</summary>
+    /// <param name="services">The collection.</param>
+    /// <param name="app">The application (machine, home, configuration, plugins).</param>
+    /// <returns><paramref name="services"/>.</returns>
+    public static IServiceCollection AddSelftune(this IServiceCollection services, App app)
     {
-        services.AddSingleton<SyncService>();
-        services.AddSingleton<HookSpoolDrainer>();
-        services.AddSingleton<InstallService>();
-        services.AddSingleton(sp => new ImprovementSignalDetector(() => SkillCatalog.Discover(SkillCatalog.Roots(sp.GetRequiredService<PlatformContext>(), sp.GetServices<IInstaller>()))
-            .Select(skill => skill.Name).ToHashSet(StringComparer.OrdinalIgnoreCase)));
-        services.AddSingleton<IUsagePricer>(sp => PricingTable.Load(sp.GetRequiredService<SelftuneHome>().PricingPath));
-        services.AddSingleton<ILlmClientFactory, LlmClientFactory>();
-        services.AddSingleton<EvalSetGenerator>();
-        services.AddSingleton<EvalSetStore>();
-        services.AddSingleton<SessionGrader>();
-        services.AddSingleton<GradingStore>();
-        services.AddSingleton<SkillDeployer>();
-        services.AddSingleton<EvolutionService>();
-        services.AddSingleton<WatchService>();
-        services.AddSingleton<SkillFolderInstaller>();
+        ArgumentNullException.ThrowIfNull(app);
+        services.AddSelftuneCore(app.Context, app.Home, () => app.Config)
+            .AddSelftunePlugins(app.PluginAssemblies);
+        services.AddSingleton(_ => new PluginInstallation(app.Installation));
+        services.AddSingleton<ComposeServices>(_ => context => app.For(context).Services);
+        return services;
     }
+
+    /// <summary>Registers every public contract implementation (<see cref="IIngestor"/>, <see cref="IHookHandler"/>,
+    /// <see cref="IInstaller"/>, <see cref="IAgentRunner"/>) in the loaded plugin assemblies as a singleton of that
+    /// contract: Scrutor does the one scan of their types.</summary>
+    /// <param name="services">The collection.</param>
+    /// <param name="assemblies">The loaded plugin assemblies.</param>
+    /// <returns><paramref name="services"/>.</returns>
+    public static IServiceCollection AddSelftunePlugins(this IServiceCollection services, IEnumerable<Assembly> assemblies) => services.Scan(scan => scan
+        .FromAssemblies(assemblies)
+        .AddClasses(classes => classes.AssignableToAny(Contracts), publicOnly: true)
+        .AsImplementedInterfaces(Contracts.Contains)
+        .WithSingletonLifetime());
+
+    private static readonly Type[] Contracts = [typeof(IIngestor), typeof(IHookHandler), typeof(IInstaller), typeof(IAgentRunner)];
 }

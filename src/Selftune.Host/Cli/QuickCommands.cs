@@ -40,7 +40,7 @@ internal static class QuickCommands
             }
 
             using var store = app.OpenStore();
-            if (SyncCommands.Unchanged(app, store, new SyncOptions()) is not { } report)
+            if (SyncJob.Unchanged(store, app.Context, app.Installation, app.Home, DateTimeOffset.UtcNow, new SyncOptions()) is not { } report)
             {
                 return null;
             }

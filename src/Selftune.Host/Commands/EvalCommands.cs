@@ -41,13 +41,13 @@ public static class EvalCommands
             var name = p.GetValue(skill)!;
             var options = new EvalGenerateOptions(name, p.GetValue(seed), p.GetValue(max), p.GetValue(synthetic));
             using var store = a.OpenStore();
-            var document = SkillLookup.Find(a, name, p.GetValue(skillPath), store);
+            var document = a.Get<InstalledSkills>().Find(name, p.GetValue(skillPath), store);
             LlmClient? llm = null;
             EvalGeneration generation;
             if (options.Synthetic)
             {
                 llm = a.Get<ILlmClientFactory>().Create(LlmCommands.RunId(a, "eval-generate"));
-                var siblings = SkillLookup.Installed(a);
+                var siblings = a.Get<InstalledSkills>().All();
                 generation = await a.Get<EvalSetGenerator>().GenerateAsync(store, options, document, siblings, llm, ct).ConfigureAwait(false);
             }
             else
@@ -86,7 +86,7 @@ public static class EvalCommands
         .Runs(app, (a, _) =>
         {
             using var store = a.OpenStore();
-            var installed = SkillLookup.Installed(a).Where(s => s.ShadowedBy is null).Select(s => s.Name);
+            var installed = a.Get<InstalledSkills>().All().Where(s => s.ShadowedBy is null).Select(s => s.Name);
             var skills = EvalEvidence.Summarize(store, installed);
             a.Output.Result(new { minimum_real_positives = EvalEvidence.MinimumRealPositives, skills }, console =>
             {

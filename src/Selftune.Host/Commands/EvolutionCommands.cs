@@ -17,8 +17,6 @@ namespace Selftune.Host.Commands;
 /// watch it and undo it.</summary>
 public static class EvolutionCommands
 {
-    private static readonly string[] ValidationMethods = ["auto", "judge", "replay"];
-
     /// <summary>Creates the commands.</summary>
     public static IEnumerable<Command> Create(Func<App> app) => [Evolve(app), Watch(app), Rollback(app), History(app)];
 
@@ -31,7 +29,7 @@ public static class EvolutionCommands
         var dryRun = new Option<bool>("--dry-run") { Description = "Propose and validate, but do not deploy." };
         var candidates = new Option<int?>("--candidates") { Description = "Candidate descriptions to propose (evolve.candidates, default 3)." };
         var validation = new Option<string?>("--validation") { Description = "auto (replay when the agent's runner can, else judge), judge or replay (evolve.validation)." };
-        validation.AcceptOnlyFromAmong(ValidationMethods);
+        validation.AcceptOnlyFromAmong("auto", "judge", "replay");
         var command = new Command("evolve", "Propose better descriptions for a skill's missed prompts, prove them on held-out real prompts, and deploy the winner.")
         {
             skill, skillPath, dryRun, candidates, validation,
@@ -51,34 +49,10 @@ public static class EvolutionCommands
                 throw new SelftuneException(ErrorCodes.LlmUnavailable, $"Evolve needs an LLM: {reason}. Or try the loop without one (heuristic proposals, lexical validation) with --llm offline.", $"selftune evolve --skill {name} --llm offline");
             }
 
-            var result = await EvolveSkillAsync(a, store, name, p.GetValue(skillPath), p.GetValue(dryRun), client, ct).ConfigureAwait(false);
+            var result = await a.Get<SkillEvolver>().EvolveAsync(store, name, p.GetValue(skillPath), p.GetValue(dryRun), client, Progress(a), ct).ConfigureAwait(false);
             a.Output.Result(result, console => Render(console, result));
             return 0;
         });
-    }
-
-    /// <summary>Evolves one skill with the configured <c>evolve.*</c> settings: finds its SKILL.md, proposes, validates and
-    /// (unless <paramref name="dryRun"/>) deploys the winner.</summary>
-    /// <param name="a">The application.</param>
-    /// <param name="store">The store.</param>
-    /// <param name="name">The skill.</param>
-    /// <param name="skillPath">Its SKILL.md or folder, when not the installed one.</param>
-    /// <param name="dryRun">Validate but do not deploy (the winner stays <c>validated</c>).</param>
-    /// <param name="client">The LLM; the offline backend means heuristic mode.</param>
-    /// <param name="ct">Stops the work.</param>
-    /// <exception cref="SelftuneException"><see cref="ErrorCodes.NotFound"/> when no SKILL.md is found; the pipeline's errors.</exception>
-    internal static async Task<EvolveResult> EvolveSkillAsync(App a, SelftuneStore store, string name, string? skillPath, bool dryRun, LlmClient client, CancellationToken ct)
-    {
-        var document = SkillLookup.Find(a, name, skillPath, store)
-            ?? throw new SelftuneException(ErrorCodes.NotFound, $"No installed SKILL.md was found for '{name}'.", $"selftune evolve --skill {name} --skill-path <folder or SKILL.md>");
-        var tools = new EvolveTools(client, client.Backend == LlmBackends.Offline, EvolutionService.ReplayRunner(store, name, a.All<IAgentRunner>(), a.Context), SkillCatalog.Roots(a.Context, a.All<IInstaller>()), ReplayValidator.JournalPath(a.Home));
-        var settings = new ValidationSettings(
-            Method(a.Config.Get(ConfigKeys.EvolveValidation.Key)),
-            (int)a.Config.GetInt(ConfigKeys.EvolveJudgeRuns.Key),
-            (int)a.Config.GetInt(ConfigKeys.EvolveJudgeBatchSize.Key),
-            TimeSpan.FromSeconds(a.Config.GetInt(ConfigKeys.EvolveReplayTimeoutSeconds.Key)));
-        var options = new EvolveOptions(name, document.Path, (int)Math.Clamp(a.Config.GetInt(ConfigKeys.EvolveCandidates.Key), 1, 10), dryRun);
-        return await a.Get<EvolutionService>().EvolveAsync(store, options, settings, tools, Progress(a), ct).ConfigureAwait(false);
     }
 
     private static Command Watch(Func<App> app)
@@ -127,10 +101,6 @@ public static class EvolutionCommands
             return 0;
         });
     }
-
-    private static string Method(string? value) => value is not null && ValidationMethods.Contains(value)
-        ? value
-        : throw new SelftuneException(ErrorCodes.ConfigInvalid, $"Setting 'evolve.validation' is '{value}', but it must be auto, judge or replay.", "selftune config set evolve.validation auto");
 
     private static LineProgress? Progress(App a) => a.Output.CanShowProgress ? new LineProgress(line => a.Output.Error.MarkupLine($"[grey]{Markup.Escape(line)}[/]")) : null;
 

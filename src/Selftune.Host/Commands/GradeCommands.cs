@@ -4,7 +4,6 @@ using Selftune.Core;
 using Selftune.Core.Grading;
 using Selftune.Core.Llm;
 using Selftune.Core.Skills;
-using Selftune.Core.Store;
 using Selftune.Host.Cli;
 using Spectre.Console;
 
@@ -32,7 +31,7 @@ public static class GradeCommands
             using var store = a.OpenStore();
             var sessionId = p.GetValue(session) ?? SessionGrader.LatestSession(store, name)
                 ?? throw new SelftuneException(ErrorCodes.NotEnoughData, $"No session in the store shows '{name}' triggering on a prompt you typed.", "selftune sync");
-            var document = SkillLookup.Find(a, name, p.GetValue(skillPath), store);
+            var document = a.Get<InstalledSkills>().Find(name, p.GetValue(skillPath), store);
             var file = p.GetValue(expectations);
             var request = file is not null
                 ? new GradeRequest(name, sessionId, SessionGrader.LoadExpectations(Path.GetFullPath(a.Context.Expand(file), a.Context.WorkingDirectory)), "file:" + file, document?.DescriptionOneLine)
@@ -58,7 +57,7 @@ public static class GradeCommands
             flags.Apply(a, p);
             using var store = a.OpenStore();
             var llm = a.Get<ILlmClientFactory>().Create(LlmCommands.RunId(a, "grade-auto"));
-            var (candidates, graded, skipped, stopped) = await GradeUngradedAsync(a, store, Math.Max(0, p.GetValue(max)), llm, ct).ConfigureAwait(false);
+            var (candidates, graded, skipped, stopped) = await a.Get<AutoGrader>().GradeUngradedAsync(store, Math.Max(0, p.GetValue(max)), llm, ct).ConfigureAwait(false);
             var summary = graded.Select(g => new { g.GradingId, g.SessionId, g.Skill, g.Summary.PassRate, g.Summary.Passed, g.Summary.Total, failures = g.FailureFeedback.Count }).ToList();
             a.Output.Result(new { candidates, graded = summary, skipped, stopped, llm = llm.Usage }, console =>
             {
@@ -87,50 +86,6 @@ public static class GradeCommands
             });
             return 0;
         });
-    }
-
-    /// <summary>Grades the most recent ungraded sessions of skills that have data, newest first, until <paramref name="max"/>
-    /// or the LLM budget is reached; a session whose grading answer is unusable is skipped and reported. Results are stored.</summary>
-    /// <param name="a">The application.</param>
-    /// <param name="store">The store.</param>
-    /// <param name="max">Most sessions graded.</param>
-    /// <param name="llm">The LLM (its budget bounds the work).</param>
-    /// <param name="ct">Stops the work.</param>
-    /// <returns>How many sessions were ungraded (up to <paramref name="max"/>), the gradings, the sessions skipped and why,
-    /// and why grading stopped early (null when it did not).</returns>
-    internal static async Task<(int Candidates, IReadOnlyList<GradingResult> Graded, IReadOnlyList<object> Skipped, string? Stopped)> GradeUngradedAsync(App a, SelftuneStore store, int max, LlmClient llm, CancellationToken ct)
-    {
-        var candidates = SessionGrader.UngradedSessions(store, max);
-        var graded = new List<GradingResult>();
-        var skipped = new List<object>();
-        string? stopped = null;
-        var documents = new Dictionary<string, SkillDocument?>(StringComparer.Ordinal);
-        foreach (var (sessionId, skillName) in candidates)
-        {
-            if (!documents.TryGetValue(skillName, out var document))
-            {
-                documents[skillName] = document = SkillLookup.Find(a, skillName, null, store);
-            }
-
-            var request = new GradeRequest(skillName, sessionId, SessionGrader.DeriveExpectations(skillName, document), document is null ? "generic" : "skill_md", document?.DescriptionOneLine);
-            try
-            {
-                var result = await a.Get<SessionGrader>().GradeAsync(store, request, llm, ct).ConfigureAwait(false);
-                a.Get<GradingStore>().Save(store, result);
-                graded.Add(result);
-            }
-            catch (SelftuneException ex) when (ex.Code == ErrorCodes.BudgetExhausted)
-            {
-                stopped = ex.Message;
-                break;
-            }
-            catch (SelftuneException ex) when (ex.Code is ErrorCodes.LlmBadAnswer or ErrorCodes.NotFound)
-            {
-                skipped.Add(new { session_id = sessionId, skill = skillName, code = ex.Code, reason = ex.Message });
-            }
-        }
-
-        return (candidates.Count, graded, skipped, stopped);
     }
 
     private static void Render(IAnsiConsole console, GradingResult result)

@@ -2,6 +2,7 @@ using System.Globalization;
 using Selftune.Abstractions;
 using Selftune.Core;
 using Selftune.Core.Hooks;
+using Selftune.Core.Ingest;
 using Selftune.Host.Cli;
 
 namespace Selftune.Host.Commands;
@@ -78,8 +79,8 @@ public static class HookHealth
             }
 
             using var store = a.OpenStore();
-            return store.Scalar("SELECT max(started_at) FROM sync_runs") is long ms
-                ? new HealthCheck("last sync", "ok", DateTimeOffset.FromUnixTimeMilliseconds(ms).ToString("u", CultureInfo.InvariantCulture))
+            return SyncJob.LastStartedAt(store) is { } at
+                ? new HealthCheck("last sync", "ok", at.ToString("u", CultureInfo.InvariantCulture))
                 : new HealthCheck("last sync", "warn", "never synced", "selftune sync");
         }
         catch (SelftuneException ex)

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using Selftune.Core;
 using Selftune.Core.Reports;
+using Selftune.Core.Skills;
 using Selftune.Host.Cli;
 using Spectre.Console;
 
@@ -55,7 +56,7 @@ public static class StatusCommands
     public static int RunStatus(App a)
     {
         var now = DateTimeOffset.UtcNow;
-        var installed = Task.Run(() => SkillLookup.Installed(a));
+        var installed = Task.Run(() => a.Get<InstalledSkills>().All());
         using var store = a.OpenStore();
         var report = StatusReporter.Build(store, () => installed.GetAwaiter().GetResult(), now);
         a.Output.ResultJson(StatusReportJson.Write(report), console => RenderStatus(console, report));

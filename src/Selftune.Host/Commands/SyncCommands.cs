@@ -1,9 +1,6 @@
 using System.CommandLine;
 using Selftune.Core;
-using Selftune.Core.Configuration;
-using Selftune.Core.Hooks;
 using Selftune.Core.Ingest;
-using Selftune.Core.Privacy;
 using Selftune.Host.Cli;
 using Spectre.Console;
 
@@ -30,31 +27,26 @@ public static class SyncCommands
             });
     }
 
-    /// <summary>Tells from the last sync's stamp, without loading any plugin, when nothing changed (<see cref="SyncStamp"/>);
-    /// otherwise stores the spooled hook events, then runs a sync with a progress bar on stderr when it is a terminal.</summary>
+    /// <summary>Runs a sync (<see cref="SyncJob"/>; when the stamp shows nothing changed, without loading any plugin), with a progress bar on stderr when it is a terminal.</summary>
     public static SyncReport Run(App a, SyncOptions options, CancellationToken cancellationToken)
     {
         using var store = a.OpenStore();
-        if (Unchanged(a, store, options) is { } unchanged)
+        if (SyncJob.Unchanged(store, a.Context, a.Installation, a.Home, DateTimeOffset.UtcNow, options) is { } unchanged)
         {
             return unchanged;
         }
 
-        options = options with { Installation = a.Installation };
-        var service = a.Get<SyncService>();
-        var redactor = new Redactor(a.Config.GetBool(ConfigKeys.RedactionEnabled.Key));
-        var hooks = a.Get<HookSpoolDrainer>().Drain(store, a.Home, redactor, cancellationToken);
-        var pricer = a.Get<IUsagePricer>();
+        var job = a.Get<SyncJob>();
         if (!a.Output.CanShowProgress)
         {
-            return service.Run(store, a.Context, redactor, pricer, options, cancellationToken) with { Hooks = hooks };
+            return job.Read(store, options, cancellationToken);
         }
 
         SyncReport? report = null;
         a.Output.Error.Progress().AutoClear(true).Start(ctx =>
         {
             var task = ctx.AddTask("reading sessions");
-            report = service.Run(store, a.Context, redactor, pricer, options with
+            report = job.Read(store, options with
             {
                 Progress = (done, total) =>
                 {
@@ -63,20 +55,7 @@ public static class SyncCommands
                 },
             }, cancellationToken);
         });
-        return report! with { Hooks = hooks };
-    }
-
-    /// <summary>When the last sync's stamp shows that nothing changed (<see cref="SyncStamp"/>; never with --force,
-    /// --since or --platform), records and returns the report of a sync that read nothing; otherwise null.</summary>
-    public static SyncReport? Unchanged(App a, Core.Store.SelftuneStore store, SyncOptions options)
-    {
-        if (options.Force || !options.Complete || SyncStamp.Unchanged(store, a.Context, a.Installation, a.Home, DateTimeOffset.UtcNow) is not { } unchanged)
-        {
-            return null;
-        }
-
-        SyncService.Record(store, unchanged);
-        return unchanged;
+        return report!;
     }
 
     /// <summary>Prints a sync's report: JSON, or a table for a person.</summary>

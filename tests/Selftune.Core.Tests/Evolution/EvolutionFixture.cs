@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using Selftune.Abstractions;
 using Selftune.Core.Configuration;
 using Selftune.Core.Evolution;
@@ -21,7 +22,7 @@ internal sealed class EvolutionFixture : IDisposable
         SkillPath = Path.Combine(Root, "skills", skill, "SKILL.md");
         Directory.CreateDirectory(Path.GetDirectoryName(SkillPath)!);
         File.WriteAllText(SkillPath, skillMd);
-        Time = new ManualTime(DateTimeOffset.Parse("2026-03-01T10:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
+        Time = new FakeTimeProvider(DateTimeOffset.Parse("2026-03-01T10:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
     }
 
     public string Root { get; }
@@ -34,7 +35,7 @@ internal sealed class EvolutionFixture : IDisposable
 
     public string SkillPath { get; }
 
-    public ManualTime Time { get; }
+    public FakeTimeProvider Time { get; }
 
     public AuditTrail Trail => new(Store);
 
@@ -89,11 +90,4 @@ internal sealed class EvolutionFixture : IDisposable
     }
 
     internal sealed record Turn(string Prompt, InvocationKind? Kind, int ToolCalls = 0, int ToolErrors = 0, bool Interrupted = false, string? SkillName = null);
-
-    internal sealed class ManualTime(DateTimeOffset now) : TimeProvider
-    {
-        public DateTimeOffset Now { get; set; } = now;
-
-        public override DateTimeOffset GetUtcNow() => Now;
-    }
 }

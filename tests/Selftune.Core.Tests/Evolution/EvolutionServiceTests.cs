@@ -28,7 +28,7 @@ public sealed class EvolutionServiceTests
         var llm = new ScriptedLlm(Angled, Good, Reworded);
         var before = File.ReadAllBytes(f.SkillPath);
 
-        var result = await Service(f).EvolveAsync(f.Store, new EvolveOptions("seo-audit", f.SkillPath, Candidates: 3), new ValidationSettings("judge", JudgeRuns: 3, JudgeBatchSize: 25), Tools(f, llm), null, default);
+        var result = await Service(f).EvolveAsync(f.Store, new EvolveOptions("seo-audit", f.SkillPath, Candidates: 3), new ValidationSettings(ValidationMode.Judge, JudgeRuns: 3, JudgeBatchSize: 25), Tools(f, llm), null, default);
 
         var held = set.Validation.ToList();
         Assert.Equal("judge", result.ValidationMethod);
@@ -76,7 +76,7 @@ public sealed class EvolutionServiceTests
         SeedEvalSet(f);
         var longer = Good + " Be thorough.";
 
-        var result = await Service(f).EvolveAsync(f.Store, new EvolveOptions("seo-audit", f.SkillPath, Candidates: 2), new ValidationSettings("judge"), Tools(f, new ScriptedLlm(longer, Good)), null, default);
+        var result = await Service(f).EvolveAsync(f.Store, new EvolveOptions("seo-audit", f.SkillPath, Candidates: 2), new ValidationSettings(ValidationMode.Judge), Tools(f, new ScriptedLlm(longer, Good)), null, default);
 
         Assert.Equal(result.Candidates[0].Validation!.After, result.Candidates[1].Validation!.After);
         Assert.Equal(result.Candidates[1].ProposalId, result.WinnerId);
@@ -94,7 +94,7 @@ public sealed class EvolutionServiceTests
         var llm = new LlmClient(new ScriptedLlm(Good, Good, Good), LlmBackends.OpenAiCompatible, "scripted", new LlmClientOptions { MaxCalls = 5 });
         var tools = new EvolveTools(llm, false, null, [], Path.Combine(f.Root, "journal.json"));
 
-        var result = await Service(f).EvolveAsync(f.Store, new EvolveOptions("seo-audit", f.SkillPath, Candidates: 3), new ValidationSettings("judge"), tools, null, default);
+        var result = await Service(f).EvolveAsync(f.Store, new EvolveOptions("seo-audit", f.SkillPath, Candidates: 3), new ValidationSettings(ValidationMode.Judge), tools, null, default);
 
         Assert.False(result.Deployed);
         var candidate = Assert.Single(result.Candidates);
@@ -110,7 +110,7 @@ public sealed class EvolutionServiceTests
         SeedEvalSet(f);
         var before = File.ReadAllBytes(f.SkillPath);
 
-        var result = await Service(f).EvolveAsync(f.Store, new EvolveOptions("seo-audit", f.SkillPath, Candidates: 1, DryRun: true), new ValidationSettings("judge"), Tools(f, new ScriptedLlm(Good)), null, default);
+        var result = await Service(f).EvolveAsync(f.Store, new EvolveOptions("seo-audit", f.SkillPath, Candidates: 1, DryRun: true), new ValidationSettings(ValidationMode.Judge), Tools(f, new ScriptedLlm(Good)), null, default);
 
         Assert.False(result.Deployed);
         Assert.NotNull(result.WinnerId);
@@ -125,7 +125,7 @@ public sealed class EvolutionServiceTests
         SeedEvalSet(f);
         var offline = LlmClient.Unavailable(LlmBackends.Offline, "offline", "selftune config set llm.backend agent");
 
-        var result = await Service(f).EvolveAsync(f.Store, new EvolveOptions("seo-audit", f.SkillPath, Candidates: 3), new ValidationSettings("auto"), new EvolveTools(offline, true, null, [], Path.Combine(f.Root, "journal.json")), null, default);
+        var result = await Service(f).EvolveAsync(f.Store, new EvolveOptions("seo-audit", f.SkillPath, Candidates: 3), new ValidationSettings(ValidationMode.Auto), new EvolveTools(offline, true, null, [], Path.Combine(f.Root, "journal.json")), null, default);
 
         Assert.True(result.Heuristic);
         Assert.Equal("lexical", result.ValidationMethod);
@@ -153,7 +153,7 @@ public sealed class EvolutionServiceTests
         SeedEvalSet(f, everyPositiveTriggered: true);
         var llm = new ScriptedLlm();
 
-        var result = await Service(f).EvolveAsync(f.Store, new EvolveOptions("seo-audit", f.SkillPath), new ValidationSettings("judge"), Tools(f, llm), null, default);
+        var result = await Service(f).EvolveAsync(f.Store, new EvolveOptions("seo-audit", f.SkillPath), new ValidationSettings(ValidationMode.Judge), Tools(f, llm), null, default);
 
         Assert.False(result.Deployed);
         Assert.StartsWith("Nothing to improve", result.Reason, StringComparison.Ordinal);
@@ -165,7 +165,7 @@ public sealed class EvolutionServiceTests
     {
         using var f = new EvolutionFixture(SkillMd, "seo-audit");
         SeedEvalSet(f);
-        var ex = await Assert.ThrowsAsync<SelftuneException>(() => Service(f).EvolveAsync(f.Store, new EvolveOptions("seo-audit", f.SkillPath), new ValidationSettings("replay"), Tools(f, new ScriptedLlm(Good)), null, default));
+        var ex = await Assert.ThrowsAsync<SelftuneException>(() => Service(f).EvolveAsync(f.Store, new EvolveOptions("seo-audit", f.SkillPath), new ValidationSettings(ValidationMode.Replay), Tools(f, new ScriptedLlm(Good)), null, default));
         Assert.Equal(ErrorCodes.InvalidArgument, ex.Code);
     }
 

@@ -1,3 +1,4 @@
+using NSubstitute;
 using Selftune.Abstractions;
 using Selftune.Core.Eval;
 using Selftune.Core.Evolution;
@@ -21,7 +22,7 @@ public sealed class ReplayValidatorTests
         Directory.CreateDirectory(Path.GetDirectoryName(userCopy)!);
         File.WriteAllText(userCopy, SkillMd);
         var workspaces = new List<string>();
-        var runner = new Runner((request, runs) =>
+        var runner = Runner((request, runs) =>
         {
             var staged = Path.Combine(request.WorkspaceDirectory, ".claude", "skills");
             Assert.True(Directory.Exists(Path.Combine(request.WorkspaceDirectory, ".git")));
@@ -60,7 +61,7 @@ public sealed class ReplayValidatorTests
         var userCopy = Path.Combine(f.Root, "user-skills", "research", "SKILL.md");
         Directory.CreateDirectory(Path.GetDirectoryName(userCopy)!);
         File.WriteAllText(userCopy, SkillMd);
-        var runner = new Runner((_, runs) => throw new AgentRunnerException($"overloaded (attempt {runs})", transient: runs == 1));
+        var runner = Runner((_, runs) => throw new AgentRunnerException($"overloaded (attempt {runs})", transient: runs == 1));
         var validator = new ReplayValidator(runner, [Path.Combine(f.Root, "user-skills")], Path.Combine(f.Home.Root, "replay-shadowed.json"), TimeSpan.FromSeconds(30));
         var entries = new[] { new EvalEntry("q", true, InvocationType.Implicit, null, null, false, "validation") };
 
@@ -86,20 +87,16 @@ public sealed class ReplayValidatorTests
         Assert.False(File.Exists(journal));
     }
 
-    private sealed class Runner(Func<ReplayRequest, int, ReplayResult> replay) : IAgentRunner
+    /// <summary>An agent runner whose replays answer from <paramref name="replay"/> (given the request and the run's 1-based number).</summary>
+    private static IAgentRunner Runner(Func<ReplayRequest, int, ReplayResult> replay)
     {
-        private int _runs;
-
-        public string Platform => Platforms.ClaudeCode;
-
-        public string Executable => "claude";
-
-        public string? ProjectSkillFolder => ".claude/skills";
-
-        public bool IsAvailable(PlatformContext context) => true;
-
-        public Task<AgentCompletion> CompleteAsync(AgentCompletionRequest request, CancellationToken cancellationToken) => throw new NotSupportedException();
-
-        public Task<ReplayResult> ReplayAsync(ReplayRequest request, CancellationToken cancellationToken) => Task.FromResult(replay(request, ++_runs));
+        var runner = Substitute.For<IAgentRunner>();
+        runner.Platform.Returns(Platforms.ClaudeCode);
+        runner.Executable.Returns("claude");
+        runner.ProjectSkillFolder.Returns(".claude/skills");
+        runner.IsAvailable(Arg.Any<PlatformContext>()).Returns(true);
+        var runs = 0;
+        runner.ReplayAsync(Arg.Any<ReplayRequest>(), Arg.Any<CancellationToken>()).Returns(call => Task.FromResult(replay(call.Arg<ReplayRequest>(), ++runs)));
+        return runner;
     }
 }

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using Selftune.Core.Evolution;
 using Selftune.Core.Skills;
 
@@ -68,7 +69,7 @@ public sealed class SkillDeployerTests
         var original = File.ReadAllBytes(f.SkillPath);
         deployer.Deploy(f.Trail, f.Validated("evo-1", "First better description."));
         var afterFirst = File.ReadAllBytes(f.SkillPath);
-        f.Time.Now = f.Time.Now.AddHours(1);
+        f.Time.Advance(TimeSpan.FromHours(1));
         deployer.Deploy(f.Trail, f.Validated("evo-2", "Second better description."));
 
         var undoSecond = deployer.Rollback(f.Trail, "research", to: null, reason: "test");
@@ -94,7 +95,7 @@ public sealed class SkillDeployerTests
         var deployer = new SkillDeployer(f.Home, f.Time);
         var original = File.ReadAllBytes(f.SkillPath);
         deployer.Deploy(f.Trail, f.Validated("evo-1", "First."));
-        f.Time.Now = f.Time.Now.AddHours(1);
+        f.Time.Advance(TimeSpan.FromHours(1));
         deployer.Deploy(f.Trail, f.Validated("evo-2", "Second."));
         Directory.Delete(f.Home.BackupsPath, recursive: true);
 

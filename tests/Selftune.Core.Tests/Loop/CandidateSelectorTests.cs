@@ -22,7 +22,7 @@ public sealed class CandidateSelectorTests
         }, Rules, Now);
 
         Assert.Equal(["asked-for", "rising", "many-misses", "few-misses"], picked.Select(c => c.Skill));
-        Assert.Equal(["evolve", "evolve", "skip", "skip"], picked.Select(c => c.Action));
+        Assert.Equal([CandidateAction.Evolve, CandidateAction.Evolve, CandidateAction.Skip, CandidateAction.Skip], picked.Select(c => c.Action));
         Assert.StartsWith("capped by --max-skills 2", picked[2].Reason, StringComparison.Ordinal);
         Assert.Equal("1 improvement signal; 1 missed prompt", picked[0].Reason);
         Assert.Equal("10 missed prompts, rising", picked[1].Reason);
@@ -32,11 +32,11 @@ public sealed class CandidateSelectorTests
     public void ARecentDeployIsLeftToWatchEvenWithSignals()
     {
         var picked = CandidateSelector.Select(new Dictionary<string, CandidateEvidence> { ["pdf"] = E(misses: 30, signals: 2, deployed: Now.AddHours(-3)) }, Rules, Now);
-        Assert.Equal("skip", picked[0].Action);
+        Assert.Equal(CandidateAction.Skip, picked[0].Action);
         Assert.StartsWith("cooldown: deployed 3 h ago", picked[0].Reason, StringComparison.Ordinal);
 
         var later = CandidateSelector.Select(new Dictionary<string, CandidateEvidence> { ["pdf"] = E(misses: 30, deployed: Now.AddHours(-25)) }, Rules, Now);
-        Assert.Equal("evolve", later[0].Action);
+        Assert.Equal(CandidateAction.Evolve, later[0].Action);
     }
 
     [Fact]
@@ -52,7 +52,7 @@ public sealed class CandidateSelectorTests
 
         var byName = picked.ToDictionary(c => c.Skill);
         Assert.Equal("not enough real evidence: 2 real prompts (needs 3) and no improvement signal", byName["thin"].Reason);
-        Assert.Equal("evolve", byName["thin-but-asked"].Action);
+        Assert.Equal(CandidateAction.Evolve, byName["thin-but-asked"].Action);
         Assert.StartsWith("nothing to fix", byName["healthy"].Reason, StringComparison.Ordinal);
         Assert.StartsWith("not installed on this machine", byName["plugin:seen-only"].Reason, StringComparison.Ordinal);
     }

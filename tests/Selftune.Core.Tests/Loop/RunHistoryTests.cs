@@ -23,8 +23,8 @@ public sealed class RunHistoryTests : IDisposable
         {
             Status = RunStatus.Completed,
             EndedAt = t0.AddSeconds(3),
-            Phases = [new RunPhase(RunPhases.Select, PhaseStatus.Ok, 1, "1 of 4 skills picked")],
-            Candidates = [new SkillCandidate("pdf", "evolve", "7 misses", 120, new CandidateEvidence(3, 7, 2, "down", 1, 0, 12, null, "warning"))],
+            Phases = [new RunPhase(RunPhaseName.Select, PhaseStatus.Ok, 1, "1 of 4 skills picked")],
+            Candidates = [new SkillCandidate("pdf", CandidateAction.Evolve, "7 misses", 120, new CandidateEvidence(3, 7, 2, "down", 1, 0, 12, null, "warning"))],
             Totals = new RunTotals(4, 1, 0, 1, 0, 0, 0, 1, 9, 0.12m),
         };
         RunHistory.Finish(store, done, RunReportText.Render(done));

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using System.Diagnostics;
 using System.Text.Json;
 using Selftune.Core.Loop;
@@ -92,9 +93,9 @@ public sealed class RunLockTests : IDisposable
     public void HeartbeatKeepsTheLockFreshAndReleaseLeavesAnotherRunsLockAlone()
     {
         var start = DateTimeOffset.UtcNow;
-        var clock = new ManualClock(start);
+        var clock = new FakeTimeProvider(start);
         var held = RunLock.Acquire(LockPath, "run_a", Bound, clock);
-        clock.Now = start.AddHours(2);
+        clock.SetUtcNow(start.AddHours(2));
         held.Heartbeat();
         Assert.Equal(start.AddHours(2), RunLock.ReadHolder(LockPath)!.HeartbeatAt);
 
@@ -107,11 +108,4 @@ public sealed class RunLockTests : IDisposable
     public void Dispose() => Directory.Delete(_folder, recursive: true);
 
     private void WriteLock(RunLockHolder holder) => File.WriteAllText(LockPath, JsonSerializer.Serialize(holder, Json.Options));
-
-    private sealed class ManualClock(DateTimeOffset now) : TimeProvider
-    {
-        public DateTimeOffset Now { get; set; } = now;
-
-        public override DateTimeOffset GetUtcNow() => Now;
-    }
 }

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using Selftune.Abstractions;
 using Selftune.Core.Evolution;
 using Selftune.Core.Monitoring;
@@ -121,7 +122,7 @@ public sealed class WatchServiceTests
 
         deployedAt = f.Time.GetUtcNow();
         new SkillDeployer(f.Home, f.Time).Deploy(f.Trail, f.Validated("evo-1", "Use when the user wants libraries researched."));
-        f.Time.Now = deployedAt.AddDays(2);
+        f.Time.SetUtcNow(deployedAt.AddDays(2));
         return f;
     }
 }

@@ -3,12 +3,6 @@ using Microsoft.Extensions.AI;
 
 namespace Selftune.Core.Tests.Support;
 
-/// <summary>A clock stuck at one time.</summary>
-public sealed class FixedTime(DateTimeOffset now) : TimeProvider
-{
-    public override DateTimeOffset GetUtcNow() => now;
-}
-
 /// <summary>An in-process chat backend answering from a script (the last answer repeats) and recording what it was asked.</summary>
 public sealed class ScriptedChatClient(params string[] answers) : IChatClient
 {

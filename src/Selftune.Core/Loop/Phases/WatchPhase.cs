@@ -1,0 +1,30 @@
+using Selftune.Core.Configuration;
+using Selftune.Core.Evolution;
+using Selftune.Core.Monitoring;
+
+namespace Selftune.Core.Loop.Phases;
+
+/// <summary>Watches the skills deployed in the last <c>run.watch_days</c> and rolls back a regression — never one deployed
+/// in this run, which has no sessions after its deploy yet.</summary>
+internal sealed class WatchPhase(WatchService watcher, SelftuneConfig config, TimeProvider time) : IRunPhase
+{
+    public RunPhaseName Name => RunPhaseName.Watch;
+
+    public Task<PhaseOutcome> ExecuteAsync(RunState run, CancellationToken ct)
+    {
+        run.Lock.Heartbeat();
+        var fresh = run.Evolutions.Where(e => e.Outcome == EvolutionOutcome.Deployed).Select(e => e.Skill).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        var since = time.GetUtcNow().AddDays(-config.GetDouble(ConfigKeys.RunWatchDays.Key));
+        var recent = new AuditTrail(run.Store).DeployedSince(since).Where(s => run.Request.Skill is null || string.Equals(s, run.Request.Skill, StringComparison.OrdinalIgnoreCase)).ToList();
+        var options = new WatchOptions((int)config.GetInt(ConfigKeys.WatchMinSessions.Key), (int)config.GetInt(ConfigKeys.WatchWindowSessions.Key), config.GetDouble(ConfigKeys.WatchThreshold.Key));
+        foreach (var skill in recent.Where(s => !fresh.Contains(s)))
+        {
+            ct.ThrowIfCancellationRequested();
+            var watch = watcher.Watch(run.Store, skill, options, autoRollback: !run.Request.DryRun);
+            run.Watches.Add(new WatchResult(skill, watch.Verdict, watch.Message, watch.RolledBack is not null, watch.ProposalId));
+        }
+
+        var deferred = fresh.Count > 0 ? $"; deployed in this run, judged by a later run once new sessions exist: {string.Join(", ", fresh)}" : string.Empty;
+        return Task.FromResult(new PhaseOutcome(PhaseStatus.Ok, (run.Watches.Count == 0 ? "no deploy to watch" : string.Join(", ", run.Watches.GroupBy(w => w.Verdict).Select(g => $"{g.Count()} {RunReportText.Label(g.Key)}"))) + deferred));
+    }
+}
