@@ -91,6 +91,33 @@ public sealed class SyncStatusTests : IDisposable
     }
 
     [Fact]
+    [UnsupportedOSPlatform("windows")]
+    public void SymlinkLoopsAndAFifoNamedLikeATranscriptDoNotHoldTheSync()
+    {
+        // Issue 20 #1, as reproduced: P=$HOME/.claude/projects; mkdir -p $P/p; cp x.jsonl $P/p/; ln -s $P $P/p/loop1;
+        // ln -s $P $P/p/loop2; mkfifo $P/p/pipe.jsonl; selftune sync (twice: the second is told from the stamp).
+        var p = Path.Combine(_projects, "p");
+        Directory.CreateDirectory(p);
+        File.Copy(Path.Combine(_projects, "spotter", "short.jsonl"), Path.Combine(p, "x.jsonl"));
+        Directory.CreateSymbolicLink(Path.Combine(p, "loop1"), _projects);
+        Directory.CreateSymbolicLink(Path.Combine(p, "loop2"), _projects);
+        using (var mkfifo = System.Diagnostics.Process.Start("mkfifo", [Path.Combine(p, "pipe.jsonl")]))
+        {
+            mkfifo.WaitForExit();
+        }
+
+        foreach (var _ in new[] { "first", "stamped" })
+        {
+            var result = _cli.Run(["sync"], timeoutMs: 60_000);
+            Assert.True(result.ExitCode == 0, result.ToString());
+        }
+
+        using var store = SelftuneStore.Open(Path.Combine(_cli.SelftuneHome, "selftune.db"), readOnly: true);
+        var read = store.Query("SELECT path FROM source_cursors WHERE path LIKE $p", r => r.GetString(0), ("$p", p + "/%"));
+        Assert.Equal([Path.Combine(p, "x.jsonl")], read); // once, not through a link; the FIFO never opened
+    }
+
+    [Fact]
     public void AfterAStampedSyncNothingChangedIsReportedAndEveryChangeIsStillRead()
     {
         var first = ClaudeCounters(Run("sync"));
