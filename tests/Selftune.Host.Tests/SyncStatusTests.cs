@@ -59,7 +59,7 @@ public sealed class SyncStatusTests : IDisposable
         Assert.False(string.IsNullOrEmpty(last.GetProperty("recommendation").GetString()));
     }
 
-    [Fact]
+    [UnprivilegedRunFact]
     [UnsupportedOSPlatform("windows")]
     public void AnUnreadableFolderIsReportedAndTheSyncCompletes()
     {
@@ -68,7 +68,9 @@ public sealed class SyncStatusTests : IDisposable
         File.Copy(Path.Combine(_projects, "spotter", "short.jsonl"), Path.Combine(locked, "short-copy.jsonl"));
         if (Environment.UserName == "root")
         {
-            // Root reads any folder: run selftune as an unprivileged user, so the permission really applies.
+            // Root reads any folder: run selftune as an unprivileged user, so the permission really applies. That user
+            // runs a copy of the build inside the test's folder: the checkout may sit where only its owner can enter.
+            _cli.UseCopyOfBuild();
             foreach (var dir in Directory.EnumerateDirectories(_cli.Root, "*", SearchOption.AllDirectories).Append(_cli.Root))
             {
                 File.SetUnixFileMode(dir, (UnixFileMode)0b111_111_111);
@@ -194,5 +196,36 @@ public sealed class SyncStatusTests : IDisposable
         var result = _cli.Run(args);
         Assert.True(result.ExitCode == 0, $"selftune {string.Join(' ', args)} exited {result.ExitCode}: {result.Stderr}");
         return result.Json;
+    }
+}
+
+/// <summary>A fact that, run as root, runs selftune as an unprivileged user (<c>setpriv</c>, uid 65534); skipped, saying
+/// why, when that user could not run it: no <c>setpriv</c>, or a .NET runtime in a folder other users cannot enter.</summary>
+public sealed class UnprivilegedRunFactAttribute : FactAttribute
+{
+    public UnprivilegedRunFactAttribute()
+    {
+        if (OperatingSystem.IsWindows() || Environment.UserName != "root")
+        {
+            return;
+        }
+
+        if (!new[] { "/usr/bin/setpriv", "/bin/setpriv", "/usr/sbin/setpriv" }.Any(File.Exists))
+        {
+            Skip = "running as root without setpriv: selftune cannot be run as an unprivileged user here.";
+            return;
+        }
+
+        foreach (var (what, path) in new[] { (".NET runtime", System.Runtime.InteropServices.RuntimeEnvironment.GetRuntimeDirectory()), ("temporary folder", Path.GetTempPath()) })
+        {
+            for (var dir = new DirectoryInfo(path); dir is not null; dir = dir.Parent)
+            {
+                if ((File.GetUnixFileMode(dir.FullName) & UnixFileMode.OtherExecute) == 0)
+                {
+                    Skip = $"the {what} lies under '{dir.FullName}', which an unprivileged user cannot enter, so selftune cannot be run as one.";
+                    return;
+                }
+            }
+        }
     }
 }

@@ -72,6 +72,17 @@ public static partial class PrivateFiles
         return loose;
     }
 
+    /// <summary>Takes other users' permissions off one file selftune copied into the home (a copy keeps its source's
+    /// mode, which the umask does not narrow).</summary>
+    /// <param name="path">The file.</param>
+    public static void MakePrivate(string path)
+    {
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(path, File.GetUnixFileMode(path) & ~GroupAndOthers);
+        }
+    }
+
     [LibraryImport("libc", EntryPoint = "umask")]
     private static partial uint Umask(uint mask);
 }

@@ -130,6 +130,11 @@ public sealed class SkillFolderInstaller
         }
 
         Copy(folder, backup);
+        foreach (var file in FilesBelow(backup))
+        {
+            PrivateFiles.MakePrivate(file); // backups live in the private home, whatever the originals' modes
+        }
+
         return backup;
     }
 
