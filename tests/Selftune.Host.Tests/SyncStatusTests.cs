@@ -177,6 +177,28 @@ public sealed class SyncStatusTests : IDisposable
         Assert.Equal($"again {secret}", PromptText("s1:u2"));
     }
 
+    [Fact]
+    public void ATokenAcrossTheDetailCutIsRedactedWhole()
+    {
+        // Issue 20 #5 through a plugin: the command's first line is cut at 200 characters only after redaction.
+        var command = "echo " + new string('x', 180) + " ghp_abcdefghijklmnopqrstuvwxyz0123456789 | gh auth login --with-token";
+        var file = Path.Combine(_projects, "-home-dev-token", "s2.jsonl");
+        Directory.CreateDirectory(Path.GetDirectoryName(file)!);
+        File.WriteAllText(file, Line("s2", "u1", "log in to github") + JsonSerializer.Serialize(new
+        {
+            type = "assistant", sessionId = "s2", uuid = "a1", parentUuid = "u1", timestamp = "2026-02-01T10:00:01.000Z",
+            message = new { id = "msg_1", role = "assistant", model = "claude-sonnet-4-5", content = new object[] { new { type = "tool_use", id = "toolu_1", name = "Bash", input = new { command } } } },
+        }) + "\n");
+
+        Run("sync");
+
+        using var store = SelftuneStore.Open(Path.Combine(_cli.SelftuneHome, "selftune.db"), readOnly: true);
+        var detail = (string)store.Scalar("SELECT detail FROM tool_calls WHERE session_id = 's2'")!;
+        Assert.Equal(200, detail.Length);
+        Assert.DoesNotContain("ghp_", detail, StringComparison.Ordinal);
+        Assert.EndsWith(" [REDACTED:gith", detail, StringComparison.Ordinal); // the marker is what the cut falls in
+    }
+
     private static string Line(string session, string uuid, string text) =>
         JsonSerializer.Serialize(new { type = "user", sessionId = session, uuid, timestamp = "2026-02-01T10:00:00.000Z", message = new { role = "user", content = text } }) + "\n";
 
