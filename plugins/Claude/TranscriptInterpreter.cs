@@ -350,7 +350,7 @@ internal sealed class TranscriptInterpreter
         if (line.IsApiErrorMessage)
         {
             c.Status = CompletionStatus.Failed;
-            _sink.Error(new ErrorRecord(line.Uuid ?? "L" + lineNumber, c.SessionId, at, "api_error", Limit(line.Text ?? "API error"), Provenance(lineNumber)));
+            _sink.Error(new ErrorRecord(line.Uuid ?? "L" + lineNumber, c.SessionId, at, "api_error", line.Text ?? "API error", Provenance(lineNumber)));
         }
         else if (line.StopReason == "end_turn")
         {
@@ -374,7 +374,7 @@ internal sealed class TranscriptInterpreter
         if (line.Subtype == "api_error" || (line.Subtype is null && line.Level == "error"))
         {
             c.Status = CompletionStatus.Failed;
-            _sink.Error(new ErrorRecord(line.Uuid ?? "L" + lineNumber, c.SessionId, at, line.Subtype ?? "system_error", Limit(line.Text ?? "error"), Provenance(lineNumber)));
+            _sink.Error(new ErrorRecord(line.Uuid ?? "L" + lineNumber, c.SessionId, at, line.Subtype ?? "system_error", line.Text ?? "error", Provenance(lineNumber)));
         }
     }
 
@@ -467,7 +467,6 @@ internal sealed class TranscriptInterpreter
         return name.Length == 0 || name.ContainsAny(" \n\t") ? null : name.ToString();
     }
 
-    private static string Limit(string text) => text.Length > 500 ? text[..500] : text;
 
     private sealed record PendingUsage(TokenUsageRecord Record, long Total);
 }

@@ -23,7 +23,6 @@ internal readonly record struct ToolResult(string ToolUseId, bool IsError);
 /// </summary>
 internal sealed class TranscriptLine
 {
-    private const int MaxDetail = 200;
     private static readonly string[] KnownValues =
     [
         "user", "assistant", "system", "summary", "attachment", "text", "tool_use", "tool_result", "thinking", "image",
@@ -341,11 +340,7 @@ internal sealed class TranscriptLine
             }
         }
 
-        detail = skill ?? filePath ?? other;
-        if (detail is { Length: > MaxDetail })
-        {
-            detail = detail[..MaxDetail];
-        }
+        detail = skill ?? filePath ?? other; // uncut: the store redacts it, then keeps its first 200 characters
     }
 
     private void ReadUsage(ref JsonScanner json)
@@ -414,7 +409,7 @@ internal sealed class TranscriptLine
         return JsonScanner.Decode(raw, escaped);
     }
 
-    /// <summary>The first line of a string value, at most <see cref="MaxDetail"/> characters.</summary>
+    /// <summary>The first line of a string value (uncut: the store redacts it before it shortens it).</summary>
     private static string Shorten(ReadOnlySpan<byte> raw, bool escaped)
     {
         var newline = escaped ? raw.IndexOf("\\n"u8) : raw.IndexOf((byte)'\n');
@@ -431,7 +426,7 @@ internal sealed class TranscriptLine
             text = cut >= 0 ? text[..cut] : text;
         }
 
-        return text.Length > MaxDetail ? text[..MaxDetail] : text;
+        return text;
     }
 }
 

@@ -53,7 +53,10 @@ public sealed class CodexIngestor : IIngestor
                 {
                     if (entry is DirectoryInfo child)
                     {
-                        folders.Push(child);
+                        if (!child.Attributes.HasFlag(FileAttributes.ReparsePoint))
+                        {
+                            folders.Push(child); // a linked folder is not followed: a link to an ancestor would loop
+                        }
                     }
                     else if (entry is FileInfo file && file.Name.StartsWith("rollout-", StringComparison.Ordinal) && file.Name.EndsWith(".jsonl", StringComparison.Ordinal))
                     {

@@ -209,7 +209,7 @@ internal sealed class TranscriptParser(string path, TranscriptState state, IReco
         if (stop is "error" or "aborted")
         {
             var text = Str(message, "errorMessage") ?? stop;
-            sink.Error(new ErrorRecord(key, state.Session, at, stop == "error" ? "api_error" : "interrupted", Cap(text, 500), Provenance(line)));
+            sink.Error(new ErrorRecord(key, state.Session, at, stop == "error" ? "api_error" : "interrupted", text, Provenance(line)));
         }
     }
 
@@ -275,7 +275,7 @@ internal sealed class TranscriptParser(string path, TranscriptState state, IReco
                 break;
             case "openclaw:prompt-error":
                 var text = data.ValueKind == JsonValueKind.Object ? Str(data, "error") ?? Str(data, "message") : null;
-                sink.Error(new ErrorRecord(key, state.Session, at, "prompt_error", Cap(text ?? "prompt error", 500), Provenance(line)));
+                sink.Error(new ErrorRecord(key, state.Session, at, "prompt_error", text ?? "prompt error", Provenance(line)));
                 break;
         }
     }
@@ -342,7 +342,7 @@ internal sealed class TranscriptParser(string path, TranscriptState state, IReco
     }
 
     private static string? Detail(JsonElement args) =>
-        FirstString(args, DetailArguments) is { } value ? Cap(value.Split('\n', 2)[0].Trim(), 200) : null;
+        FirstString(args, DetailArguments) is { } value ? value.Split('\n', 2)[0].Trim() : null;
 
     private static string? FirstString(JsonElement args, string[] names)
     {
@@ -369,5 +369,4 @@ internal sealed class TranscriptParser(string path, TranscriptState state, IReco
     private static string? Str(JsonElement element, string name) =>
         element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
 
-    private static string Cap(string text, int max) => text.Length > max ? text[..max] : text;
 }

@@ -8,9 +8,6 @@ namespace Selftune.Plugin.OpenCode;
 /// tool <c>name</c>, <c>bash</c> <c>command</c>.</summary>
 internal static class ToolInputs
 {
-    /// <summary>Longest <see cref="Abstractions.ToolCallRecord.Detail"/>.</summary>
-    public const int MaxDetail = 200;
-
     private static readonly string[] DetailFields = ["command", "filePath", "file_path", "path", "pattern", "url", "name", "description", "query"];
 
     /// <summary>The file a read-like call names.</summary>
@@ -27,7 +24,7 @@ internal static class ToolInputs
                 var line = value.AsSpan().Trim();
                 var end = line.IndexOfAny('\r', '\n');
                 line = end >= 0 ? line[..end] : line;
-                return line.Length > MaxDetail ? line[..MaxDetail].ToString() : line.ToString();
+                return line.ToString(); // uncut: the store redacts it, then shortens it
             }
         }
 

@@ -130,7 +130,8 @@ public sealed record SkillInvocationRecord(
 /// <param name="Provenance">Where it came from.</param>
 /// <param name="IsError">True when its result was an error (<c>is_error</c> or the platform's equivalent).</param>
 /// <param name="PromptId">The actionable prompt of the turn it belongs to, when known.</param>
-/// <param name="Detail">A short description of the input (a file path, the first line of a command); at most 200 characters.</param>
+/// <param name="Detail">A short description of the input (a file path, the first line of a command), uncut: the store
+/// redacts it, then keeps its first 200 characters (cutting first could leave a secret's prefix unrecognized).</param>
 public sealed record ToolCallRecord(
     string ToolUseId,
     string SessionId,
@@ -175,6 +176,6 @@ public sealed record TokenUsageRecord(
 /// <param name="SessionId">The session.</param>
 /// <param name="OccurredAt">When (UTC).</param>
 /// <param name="Kind">A short category (<c>api_error</c>, <c>interrupted</c>, …).</param>
-/// <param name="Message">The message, at most 500 characters.</param>
+/// <param name="Message">The message, uncut: the store redacts it, then keeps its first 500 characters.</param>
 /// <param name="Provenance">Where it came from.</param>
 public sealed record ErrorRecord(string ErrorId, string SessionId, DateTimeOffset OccurredAt, string Kind, string Message, Provenance Provenance);

@@ -63,6 +63,7 @@ public static class AtomicFile
         }
 
         File.Copy(path, target);
+        Configuration.PrivateFiles.MakePrivate(target); // backups live in the private home, whatever the original's mode
         return target;
     }
 }

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Selftune.Abstractions;
 using Selftune.Core;
+using Selftune.Core.Configuration;
 using Selftune.Host.Cli;
 using Selftune.Host.Commands;
 using Selftune.Host.Hooks;
@@ -14,8 +15,12 @@ public static class Program
     /// no command-line parser, container, plugin or database (<see cref="HookFastPath"/>); the plain forms of
     /// <c>status</c> and of a <c>sync</c> with nothing new skip the command-line parser (<see cref="QuickCommands"/>);
     /// everything else runs the command tree.</summary>
-    public static int Main(string[] args) =>
-        HookFastPath.Handles(args) ? HookFastPath.Run(args) : RunCli(args);
+    /// <remarks>Everything the process creates is private to the user, whatever the umask (<see cref="PrivateFiles"/>).</remarks>
+    public static int Main(string[] args)
+    {
+        PrivateFiles.RestrictNewFiles();
+        return HookFastPath.Handles(args) ? HookFastPath.Run(args) : RunCli(args);
+    }
 
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
     private static int RunCli(string[] args)

@@ -92,6 +92,26 @@ public sealed class RecordWriterTests : IDisposable
     }
 
     [Fact]
+    public void TextIsRedactedBeforeItIsShortenedAndSkillPathsAreRedacted()
+    {
+        // Issue 20 #5: a token across the 200- (detail) and 500-character (error) cuts must not survive as a prefix.
+        const string token = "ghp_abcdefghijklmnopqrstuvwxyz0123456789";
+        Write(w =>
+        {
+            w.ToolCall(new ToolCallRecord("t1", "s1", At, "Bash", Transcript, Detail: new string('x', 180) + " " + token));
+            w.Error(new ErrorRecord("e1", "s1", At, "api_error", new string('y', 480) + " " + token, Transcript));
+            w.SkillInvocation(new SkillInvocationRecord("i1", "s1", At, "pdf", InvocationKind.Read, Transcript, SkillPath: $"/tmp/{token}/skills/pdf/SKILL.md"));
+        });
+
+        var detail = (string)_store.Scalar("SELECT detail FROM tool_calls")!;
+        var message = (string)_store.Scalar("SELECT message FROM session_errors")!;
+        Assert.Equal((200, 500), (detail.Length, message.Length));
+        Assert.DoesNotContain("ghp_", detail + message, StringComparison.Ordinal);
+        Assert.Equal("/tmp/[REDACTED:github_token]/skills/pdf/SKILL.md", _store.Scalar("SELECT skill_path FROM skill_invocations"));
+        Assert.Equal(3, Counters.Redactions);
+    }
+
+    [Fact]
     public void ARepeatedErrorCountsOnce()
     {
         var call = new ToolCallRecord("t1", "s1", At, "Bash", Transcript, Detail: "ls");

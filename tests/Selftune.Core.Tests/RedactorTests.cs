@@ -22,6 +22,8 @@ public sealed class RedactorTests
     [InlineData("postgres://admin:hunter2secret@db.example.com/app", "postgres://admin:[REDACTED:url_password]@db.example.com/app")]
     [InlineData("password=Sup3rS3cretValue99!", "password=[REDACTED:secret_assignment]!")]
     [InlineData("-----BEGIN RSA PRIVATE KEY-----\nMIIEow\n-----END RSA PRIVATE KEY-----", "[REDACTED:private_key]")]
+    [InlineData("-----BEGIN PGP PRIVATE KEY BLOCK-----\n\nlQOYBGX3k2sBCAC5\n=tA9v\n-----END PGP PRIVATE KEY BLOCK-----\nok", "[REDACTED:private_key]\nok")]
+    [InlineData("git clone https://deploy:pa/ss@word9@git.example.com/repo.git", "git clone https://deploy:[REDACTED:url_password]@git.example.com/repo.git")]
     public void EachProviderPatternIsRedacted(string text, string expected)
     {
         Assert.Equal(expected, new Redactor().Redact(text, out var count));
@@ -33,6 +35,7 @@ public sealed class RedactorTests
     [InlineData("The task-management-system-for-teams repo uses a secret sauce: caching.")]
     [InlineData("const password = readFromVault(); // no literal here")]
     [InlineData("See https://github.com/anthropics/skills and http://localhost:8080/path")]
+    [InlineData("open http://localhost:3000/users/@alice and https://example.com:8443/@team")]
     [InlineData("git checkout -b feature/sk-learn-integration-for-the-models")]
     [InlineData("The AKIA prefix marks AWS keys; eyJ marks base64 JSON.")]
     [InlineData("def bearer_auth(request):\n    return request.headers.get('Authorization')")]

@@ -1,3 +1,4 @@
+using System.Runtime.Versioning;
 using Selftune.Abstractions;
 using Selftune.Core.Configuration;
 using Selftune.Core.Hooks;
@@ -118,6 +119,35 @@ public sealed class SyncStampTests : IDisposable
         Assert.Null(SyncStamp.Unchanged(_store, Context(), Installation, _home, DateTimeOffset.UtcNow));
     }
 
+    [Fact]
+    [UnsupportedOSPlatform("windows")]
+    public async Task LinksBackToAnAncestorAreListedNotFollowedAndAFifoIsNeverOpened()
+    {
+        // The reproduction of issue 20 #1: two links to the root inside it, and a FIFO named like a source. A walk that
+        // follows the links never ends; one that opens the FIFO waits for a writer: the one-minute bound catches both.
+        Directory.CreateSymbolicLink(Path.Combine(Logs, "sub", "loop1"), Logs);
+        Directory.CreateSymbolicLink(Path.Combine(Logs, "sub", "loop2"), Logs);
+        MakeFifo(Path.Combine(Logs, "pipe.log"));
+        using var bound = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+
+        var tree = await Task.Run(() => SyncStamp.Tree([new SourceRoot(Logs)])).WaitAsync(bound.Token);
+        Assert.Equal(
+            ["d|" + Logs, "d|" + Path.Combine(Logs, "sub"), "d|" + Path.Combine(Logs, "sub", "loop1"), "d|" + Path.Combine(Logs, "sub", "loop2")],
+            tree!.Split('\n').Where(e => e.StartsWith("d|", StringComparison.Ordinal)));
+
+        var sync = await Task.Run(() => Sync()).WaitAsync(bound.Token);
+        Assert.DoesNotContain(Path.Combine(Logs, "pipe.log"), _ingestor.Ingested);
+        Assert.Equal(2, sync.SourcesRead);
+    }
+
+    [UnsupportedOSPlatform("windows")]
+    private static void MakeFifo(string path)
+    {
+        using var mkfifo = System.Diagnostics.Process.Start("mkfifo", [path]);
+        mkfifo.WaitForExit();
+        Assert.Equal(0, mkfifo.ExitCode);
+    }
+
     public void Dispose()
     {
         _store.Dispose();
@@ -140,13 +170,15 @@ public sealed class SyncStampTests : IDisposable
 
         public Action<string>? WhileReading { get; set; }
 
+        public List<string> Ingested { get; } = [];
+
         public string Platform => "files";
 
         public IReadOnlyList<SourceRoot> SourceRoots(PlatformContext context) =>
             Roots ? [new SourceRoot(Folder(context)), new SourceRoot(context.UserHome, Recursive: false)] : [];
 
         public IEnumerable<SourceFile> Discover(PlatformContext context, Action<string, string> problems) =>
-            Directory.EnumerateFiles(Folder(context), "*.log", SearchOption.AllDirectories).Order(StringComparer.Ordinal)
+            Directory.EnumerateFiles(Folder(context), "*.log", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = FileAttributes.ReparsePoint }).Order(StringComparer.Ordinal)
                 .Select(p => new FileInfo(p)).Select(f => new SourceFile(f.FullName, f.Length, f.LastWriteTimeUtc));
 
         public IngestResult Ingest(SourceFile source, SourceCursor? from, IRecordSink sink, CancellationToken cancellationToken)
@@ -156,6 +188,7 @@ public sealed class SyncStampTests : IDisposable
                 throw new IOException("simulated unreadable file");
             }
 
+            Ingested.Add(source.Path);
             WhileReading?.Invoke(source.Path);
             sink.Session(new SessionRecord(Path.GetFileName(source.Path), new Provenance(Platform, CaptureMode.Transcript, 1.0, source.Path, 1)));
             return new IngestResult(new SourceCursor(source.Length, source.Length, source.LastWriteUtc), 1);

@@ -59,7 +59,7 @@ public sealed class SyncStatusTests : IDisposable
         Assert.False(string.IsNullOrEmpty(last.GetProperty("recommendation").GetString()));
     }
 
-    [Fact]
+    [UnprivilegedRunFact]
     [UnsupportedOSPlatform("windows")]
     public void AnUnreadableFolderIsReportedAndTheSyncCompletes()
     {
@@ -68,7 +68,9 @@ public sealed class SyncStatusTests : IDisposable
         File.Copy(Path.Combine(_projects, "spotter", "short.jsonl"), Path.Combine(locked, "short-copy.jsonl"));
         if (Environment.UserName == "root")
         {
-            // Root reads any folder: run selftune as an unprivileged user, so the permission really applies.
+            // Root reads any folder: run selftune as an unprivileged user, so the permission really applies. That user
+            // runs a copy of the build inside the test's folder: the checkout may sit where only its owner can enter.
+            _cli.UseCopyOfBuild();
             foreach (var dir in Directory.EnumerateDirectories(_cli.Root, "*", SearchOption.AllDirectories).Append(_cli.Root))
             {
                 File.SetUnixFileMode(dir, (UnixFileMode)0b111_111_111);
@@ -88,6 +90,33 @@ public sealed class SyncStatusTests : IDisposable
         {
             File.SetUnixFileMode(locked, (UnixFileMode)0b111_101_101);
         }
+    }
+
+    [Fact]
+    [UnsupportedOSPlatform("windows")]
+    public void SymlinkLoopsAndAFifoNamedLikeATranscriptDoNotHoldTheSync()
+    {
+        // Issue 20 #1, as reproduced: P=$HOME/.claude/projects; mkdir -p $P/p; cp x.jsonl $P/p/; ln -s $P $P/p/loop1;
+        // ln -s $P $P/p/loop2; mkfifo $P/p/pipe.jsonl; selftune sync (twice: the second is told from the stamp).
+        var p = Path.Combine(_projects, "p");
+        Directory.CreateDirectory(p);
+        File.Copy(Path.Combine(_projects, "spotter", "short.jsonl"), Path.Combine(p, "x.jsonl"));
+        Directory.CreateSymbolicLink(Path.Combine(p, "loop1"), _projects);
+        Directory.CreateSymbolicLink(Path.Combine(p, "loop2"), _projects);
+        using (var mkfifo = System.Diagnostics.Process.Start("mkfifo", [Path.Combine(p, "pipe.jsonl")]))
+        {
+            mkfifo.WaitForExit();
+        }
+
+        foreach (var _ in new[] { "first", "stamped" })
+        {
+            var result = _cli.Run(["sync"], timeoutMs: 60_000);
+            Assert.True(result.ExitCode == 0, result.ToString());
+        }
+
+        using var store = SelftuneStore.Open(Path.Combine(_cli.SelftuneHome, "selftune.db"), readOnly: true);
+        var read = store.Query("SELECT path FROM source_cursors WHERE path LIKE $p", r => r.GetString(0), ("$p", p + "/%"));
+        Assert.Equal([Path.Combine(p, "x.jsonl")], read); // once, not through a link; the FIFO never opened
     }
 
     [Fact]
@@ -148,6 +177,28 @@ public sealed class SyncStatusTests : IDisposable
         Assert.Equal($"again {secret}", PromptText("s1:u2"));
     }
 
+    [Fact]
+    public void ATokenAcrossTheDetailCutIsRedactedWhole()
+    {
+        // Issue 20 #5 through a plugin: the command's first line is cut at 200 characters only after redaction.
+        var command = "echo " + new string('x', 180) + " ghp_abcdefghijklmnopqrstuvwxyz0123456789 | gh auth login --with-token";
+        var file = Path.Combine(_projects, "-home-dev-token", "s2.jsonl");
+        Directory.CreateDirectory(Path.GetDirectoryName(file)!);
+        File.WriteAllText(file, Line("s2", "u1", "log in to github") + JsonSerializer.Serialize(new
+        {
+            type = "assistant", sessionId = "s2", uuid = "a1", parentUuid = "u1", timestamp = "2026-02-01T10:00:01.000Z",
+            message = new { id = "msg_1", role = "assistant", model = "claude-sonnet-4-5", content = new object[] { new { type = "tool_use", id = "toolu_1", name = "Bash", input = new { command } } } },
+        }) + "\n");
+
+        Run("sync");
+
+        using var store = SelftuneStore.Open(Path.Combine(_cli.SelftuneHome, "selftune.db"), readOnly: true);
+        var detail = (string)store.Scalar("SELECT detail FROM tool_calls WHERE session_id = 's2'")!;
+        Assert.Equal(200, detail.Length);
+        Assert.DoesNotContain("ghp_", detail, StringComparison.Ordinal);
+        Assert.EndsWith(" [REDACTED:gith", detail, StringComparison.Ordinal); // the marker is what the cut falls in
+    }
+
     private static string Line(string session, string uuid, string text) =>
         JsonSerializer.Serialize(new { type = "user", sessionId = session, uuid, timestamp = "2026-02-01T10:00:00.000Z", message = new { role = "user", content = text } }) + "\n";
 
@@ -167,5 +218,36 @@ public sealed class SyncStatusTests : IDisposable
         var result = _cli.Run(args);
         Assert.True(result.ExitCode == 0, $"selftune {string.Join(' ', args)} exited {result.ExitCode}: {result.Stderr}");
         return result.Json;
+    }
+}
+
+/// <summary>A fact that, run as root, runs selftune as an unprivileged user (<c>setpriv</c>, uid 65534); skipped, saying
+/// why, when that user could not run it: no <c>setpriv</c>, or a .NET runtime in a folder other users cannot enter.</summary>
+public sealed class UnprivilegedRunFactAttribute : FactAttribute
+{
+    public UnprivilegedRunFactAttribute()
+    {
+        if (OperatingSystem.IsWindows() || Environment.UserName != "root")
+        {
+            return;
+        }
+
+        if (!new[] { "/usr/bin/setpriv", "/bin/setpriv", "/usr/sbin/setpriv" }.Any(File.Exists))
+        {
+            Skip = "running as root without setpriv: selftune cannot be run as an unprivileged user here.";
+            return;
+        }
+
+        foreach (var (what, path) in new[] { (".NET runtime", System.Runtime.InteropServices.RuntimeEnvironment.GetRuntimeDirectory()), ("temporary folder", Path.GetTempPath()) })
+        {
+            for (var dir = new DirectoryInfo(path); dir is not null; dir = dir.Parent)
+            {
+                if ((File.GetUnixFileMode(dir.FullName) & UnixFileMode.OtherExecute) == 0)
+                {
+                    Skip = $"the {what} lies under '{dir.FullName}', which an unprivileged user cannot enter, so selftune cannot be run as one.";
+                    return;
+                }
+            }
+        }
     }
 }

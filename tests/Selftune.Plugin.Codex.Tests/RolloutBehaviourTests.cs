@@ -204,6 +204,22 @@ public sealed class RolloutBehaviourTests : IDisposable
         Assert.Empty(new CodexIngestor().Discover(new PlatformContext(Path.Combine(_home, "nobody"), _home, _ => null), (_, _) => { }));
     }
 
+    [Fact]
+    public void DiscoveryDoesNotFollowALinkBackToAnAncestor()
+    {
+        // Issue 20 #1: links to the sessions root inside it made the walk endless.
+        var codexHome = Path.Combine(_home, "loops");
+        var day = Path.Combine(codexHome, "sessions", "2026", "01", "02");
+        Directory.CreateDirectory(day);
+        File.WriteAllText(Path.Combine(day, "rollout-a.jsonl"), "{}\n");
+        Directory.CreateSymbolicLink(Path.Combine(day, "loop1"), Path.Combine(codexHome, "sessions"));
+        Directory.CreateSymbolicLink(Path.Combine(day, "loop2"), Path.Combine(codexHome, "sessions"));
+
+        var found = new CodexIngestor().Discover(new PlatformContext(_home, _home, v => v == "CODEX_HOME" ? codexHome : null), (_, _) => { }).Take(100).ToList();
+
+        Assert.Equal([Path.Combine(day, "rollout-a.jsonl")], found.Select(f => f.Path));
+    }
+
     private static int Nth(byte[] bytes, int n)
     {
         for (int i = 0, seen = 0; i < bytes.Length; i++)

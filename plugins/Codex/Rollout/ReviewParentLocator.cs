@@ -57,7 +57,7 @@ internal static class ReviewParentLocator
         IEnumerable<FileInfo> files;
         try
         {
-            files = new DirectoryInfo(root).EnumerateFiles("rollout-*.jsonl", new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = true }).ToList();
+            files = new DirectoryInfo(root).EnumerateFiles("rollout-*.jsonl", new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = true, AttributesToSkip = FileAttributes.ReparsePoint }).ToList();
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

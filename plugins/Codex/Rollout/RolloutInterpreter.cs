@@ -486,7 +486,7 @@ internal sealed partial class RolloutInterpreter
     {
         var sessionId = EnsureSession();
         _s.HasContent = true;
-        _sink.Error(new ErrorRecord($"L{line}", sessionId, at, kind, message.Length <= 500 ? message : message[..500], Provenance(line)));
+        _sink.Error(new ErrorRecord($"L{line}", sessionId, at, kind, message, Provenance(line)));
     }
 
     private void SetTurn(string? turnId)

@@ -99,7 +99,7 @@ internal sealed record ToolInput(string? Detail, IReadOnlyList<SkillRead> SkillR
         return Shorten(firstLine);
     }
 
-    /// <summary>The first line of <paramref name="text"/>, at most 200 characters.</summary>
+    /// <summary>The first line of <paramref name="text"/> (uncut: the store redacts it, then shortens it).</summary>
     public static string? Shorten(string? text)
     {
         if (string.IsNullOrWhiteSpace(text))
@@ -114,7 +114,7 @@ internal sealed record ToolInput(string? Detail, IReadOnlyList<SkillRead> SkillR
             span = span[..newline];
         }
 
-        return span.Length <= 200 ? span.ToString() : span[..200].ToString();
+        return span.ToString();
     }
 
     private static string? Text(JsonElement obj, string name) =>

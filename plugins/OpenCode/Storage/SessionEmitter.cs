@@ -11,7 +11,6 @@ namespace Selftune.Plugin.OpenCode.Storage;
 /// </summary>
 internal sealed class SessionEmitter(IRecordSink sink)
 {
-    private const int MaxErrorMessage = 500;
 
     /// <summary>Emits the session and its changed turns.</summary>
     /// <param name="sessionId">The session id.</param>
@@ -147,7 +146,7 @@ internal sealed class SessionEmitter(IRecordSink sink)
                 else if (part.Type == "retry")
                 {
                     sink.Error(new ErrorRecord(
-                        part.Id, sessionId, Time(part.Start ?? message.Created), "api_retry", Clip(part.ErrorMessage ?? part.ErrorName!), Transcript(part.Location)));
+                        part.Id, sessionId, Time(part.Start ?? message.Created), "api_retry", part.ErrorMessage ?? part.ErrorName!, Transcript(part.Location)));
                 }
             }
 
@@ -159,7 +158,7 @@ internal sealed class SessionEmitter(IRecordSink sink)
             if (message.ErrorName is { } error)
             {
                 sink.Error(new ErrorRecord(
-                    message.Id, sessionId, Time(message.Completed ?? message.Created), ErrorKind(error), Clip(message.ErrorMessage ?? error), Transcript(message.Location)));
+                    message.Id, sessionId, Time(message.Completed ?? message.Created), ErrorKind(error), message.ErrorMessage ?? error, Transcript(message.Location)));
             }
         }
 
@@ -241,7 +240,6 @@ internal sealed class SessionEmitter(IRecordSink sink)
         return text.ToString();
     }
 
-    private static string Clip(string text) => text.Length > MaxErrorMessage ? text[..MaxErrorMessage] : text;
 
     private static string? NonEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
 }

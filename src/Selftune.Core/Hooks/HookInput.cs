@@ -11,20 +11,31 @@ public static partial class HookInput
 {
     private const int PollIn = 0x1, EINTR = 4;
 
-    /// <summary>True when stdin is a pipe or a file (an agent's payload), false when it is a terminal (a person typing).</summary>
-    public static bool StdinIsRedirected => OperatingSystem.IsWindows() ? Console.IsInputRedirected : IsATty(0) == 0;
+    private const int GetDescriptorFlags = 1, CloseOnExec = 1; // F_GETFD, FD_CLOEXEC (same on Linux and macOS)
 
-    /// <summary>Reads stdin to its end.</summary>
-    /// <param name="maxBytes">The largest payload accepted.</param>
+    /// <summary>True when stdin is a pipe or a file (an agent's payload); false when it is a terminal (a person typing) or
+    /// was closed (<c>&lt;&amp;-</c>).</summary>
+    /// <remarks>A closed stdin is told at once: either descriptor 0 is not open, or the runtime has already reused it for
+    /// a file of its own, which it opens close-on-exec, whereas a stdin inherited from the agent never is (it survived
+    /// an exec). Reading such a reused descriptor would wait for the whole hook timeout.</remarks>
+    public static bool StdinIsRedirected => OperatingSystem.IsWindows()
+        ? Console.IsInputRedirected
+        : IsATty(0) == 0 && Fcntl(0, GetDescriptorFlags) is var flags && flags >= 0 && (flags & CloseOnExec) == 0;
+
+    /// <summary>Reads stdin to its end, keeping at most <paramref name="maxBytes"/>: the rest is read and dropped, so the
+    /// agent's write completes.</summary>
+    /// <param name="maxBytes">The most bytes kept.</param>
     /// <param name="deadline">When to give up (<see cref="Environment.TickCount64"/> ms).</param>
-    /// <returns>The bytes read.</returns>
-    /// <exception cref="IOException">Stdin was not closed before <paramref name="deadline"/>, could not be read, or held
-    /// more than <paramref name="maxBytes"/>.</exception>
-    public static byte[] ReadStdin(int maxBytes, long deadline) =>
-        OperatingSystem.IsWindows() ? ReadOnThread(maxBytes, deadline) : ReadPolling(maxBytes, deadline);
+    /// <param name="received">How many bytes stdin held in all (more than the result's length when it was cut).</param>
+    /// <returns>The first <paramref name="maxBytes"/> bytes at most.</returns>
+    /// <exception cref="IOException">Stdin was not closed before <paramref name="deadline"/> or could not be read.</exception>
+    public static byte[] ReadStdin(int maxBytes, long deadline, out long received) =>
+        OperatingSystem.IsWindows() ? ReadOnThread(maxBytes, deadline, out received) : ReadPolling(maxBytes, deadline, out received);
 
-    private static unsafe byte[] ReadPolling(int maxBytes, long deadline)
+    private static unsafe byte[] ReadPolling(int maxBytes, long deadline, out long received)
     {
+        received = 0;
+        byte[]? spill = null;
         var buffer = new byte[64 * 1024];
         var length = 0;
         while (true)
@@ -48,9 +59,20 @@ public static partial class HookInput
             }
 
             nint n;
-            fixed (byte* start = buffer)
+            if (length < maxBytes)
             {
-                n = Read(0, start + length, buffer.Length - length);
+                fixed (byte* start = buffer)
+                {
+                    n = Read(0, start + length, Math.Min(buffer.Length, maxBytes) - length);
+                }
+            }
+            else
+            {
+                spill ??= new byte[64 * 1024];
+                fixed (byte* start = spill)
+                {
+                    n = Read(0, start, spill.Length);
+                }
             }
 
             if (n == 0)
@@ -68,22 +90,22 @@ public static partial class HookInput
                 throw new IOException($"cannot read stdin: {Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())}");
             }
 
-            length += (int)n;
-            if (length > maxBytes)
+            received += n;
+            if (length < maxBytes)
             {
-                throw new IOException($"the payload is larger than {maxBytes} bytes; it was not recorded");
-            }
-
-            if (length == buffer.Length)
-            {
-                Array.Resize(ref buffer, Math.Min(buffer.Length * 2, maxBytes + 1));
+                length += (int)n;
+                if (length == buffer.Length && length < maxBytes)
+                {
+                    Array.Resize(ref buffer, Math.Min(buffer.Length * 2, maxBytes));
+                }
             }
         }
     }
 
-    private static byte[] ReadOnThread(int maxBytes, long deadline)
+    private static byte[] ReadOnThread(int maxBytes, long deadline, out long received)
     {
         byte[]? result = null;
+        long total = 0;
         Exception? failure = null;
         var reader = new Thread(() =>
         {
@@ -95,11 +117,8 @@ public static partial class HookInput
                 int n;
                 while ((n = stdin.Read(chunk)) > 0)
                 {
-                    copy.Write(chunk, 0, n);
-                    if (copy.Length > maxBytes)
-                    {
-                        throw new IOException($"the payload is larger than {maxBytes} bytes; it was not recorded");
-                    }
+                    copy.Write(chunk, 0, (int)Math.Min(n, Math.Max(0, maxBytes - copy.Length)));
+                    total += n;
                 }
 
                 result = copy.ToArray();
@@ -118,6 +137,7 @@ public static partial class HookInput
             throw new IOException("stdin was not closed in time; the event was not recorded");
         }
 
+        received = total;
         return failure is null ? result! : throw new IOException(failure.Message, failure);
     }
 
@@ -134,6 +154,9 @@ public static partial class HookInput
 
     [LibraryImport("libc", EntryPoint = "read", SetLastError = true)]
     private static unsafe partial nint Read(int fd, byte* buffer, nint count);
+
+    [LibraryImport("libc", EntryPoint = "fcntl")]
+    private static partial int Fcntl(int fd, int command);
 
     [LibraryImport("libc", EntryPoint = "isatty")]
     private static partial int IsATty(int fd);

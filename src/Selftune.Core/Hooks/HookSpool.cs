@@ -8,13 +8,15 @@ namespace Selftune.Core.Hooks;
 /// The hook spool: raw hook events as the agent delivered them, one JSON line each, appended by the hook fast path
 /// to <c>spool/hooks-&lt;yyyyMMdd&gt;.jsonl</c> (UTC date) and turned into store records later by
 /// <see cref="HookSpoolDrainer"/>. A line is
-/// <c>{"received_at":ISO-8601,"event":…,"platform":…,"argv_payload":…,"payload":"&lt;the payload as received, as a JSON string&gt;"}</c>;
+/// <c>{"received_at":ISO-8601,"event":…,"platform":…,"argv_payload":…,"payload_bytes":…,"payload":"&lt;the payload as received, as a JSON string&gt;"}</c>
+/// (<c>payload_bytes</c> only when the payload was cut at <see cref="MaxPayloadBytes"/>);
 /// the payload is not validated here: the drainer parses it and counts one that is not valid JSON as malformed.
 /// This type is on the hook's hot path: it uses no reflection and loads nothing it does not need.
 /// </summary>
 public static class HookSpool
 {
-    /// <summary>The largest payload the hook accepts (bytes); a larger one is logged and not spooled.</summary>
+    /// <summary>The most payload bytes the hook keeps. A larger payload is spooled cut at this size with its full size
+    /// (<c>payload_bytes</c>), and the drain stores what it holds with a marker where it was cut (<see cref="TruncatedPayload"/>).</summary>
     public const int MaxPayloadBytes = 4 * 1024 * 1024;
 
     /// <summary>The hook's error log, in the home's <c>logs/</c> folder.</summary>
@@ -43,7 +45,9 @@ public static class HookSpool
     /// <param name="argvPayload">A payload passed as the last command-line argument (the convention of some agents), if any.</param>
     /// <param name="payload">The bytes read from stdin (may be empty). Stored as a JSON string; invalid UTF-8 is
     /// replaced by U+FFFD. Whether it is valid JSON is the drainer's concern.</param>
-    public static byte[] Envelope(DateTimeOffset receivedAt, string? eventName, string? platform, string? argvPayload, ReadOnlySpan<byte> payload)
+    /// <param name="payloadBytes">The payload's full size when <paramref name="payload"/> holds only its first bytes
+    /// (written as <c>payload_bytes</c>); null when it is whole.</param>
+    public static byte[] Envelope(DateTimeOffset receivedAt, string? eventName, string? platform, string? argvPayload, ReadOnlySpan<byte> payload, long? payloadBytes = null)
     {
         var line = new LineBuilder(payload.Length + (payload.Length / 8) + 256);
         line.Raw("{\"received_at\":\""u8);
@@ -52,6 +56,11 @@ public static class HookSpool
         line.Field("event", eventName);
         line.Field("platform", platform);
         line.Field("argv_payload", argvPayload);
+        if (payloadBytes is { } size)
+        {
+            line.Raw(Encoding.ASCII.GetBytes(string.Create(CultureInfo.InvariantCulture, $",\"payload_bytes\":{size}")));
+        }
+
         if (!payload.IsEmpty)
         {
             line.Raw(",\"payload\":\""u8);

@@ -33,6 +33,8 @@ public sealed record HookDrainReport(int Files, long Events, IReadOnlyList<Inges
 /// <c>draining-*.jsonl</c> file flushed to disk (hooks keep appending to the emptied spool file meanwhile); a draining
 /// file is deleted only after its records are committed, and one left by a crash is drained again next time (record
 /// ids make that idempotent). One drain runs at a time (<c>spool/.drain.lock</c>).</para>
+/// <para>A line cut short by an interrupted append is counted as malformed and skipped; the reader resynchronises at
+/// the next newline, or at the next envelope when an older writer glued one to it.</para>
 /// </summary>
 public sealed class HookSpoolDrainer
 {
@@ -40,6 +42,7 @@ public sealed class HookSpoolDrainer
     public const int LockTimeoutMs = 30_000;
 
     private const string Unknown = "unknown";
+    private const string EnvelopeStart = "{\"received_at\":\"";
     private readonly IReadOnlyList<IHookHandler> _handlers;
     private readonly TimeProvider _time;
     private readonly ImprovementSignalDetector? _signals;
@@ -139,6 +142,15 @@ public sealed class HookSpoolDrainer
             }
 
             events++;
+            if (line.LastIndexOf(EnvelopeStart, StringComparison.Ordinal) is > 0 and var glued)
+            {
+                // A line cut short (an interrupted append) with a whole one glued to it, as a writer before the
+                // fresh-line rule left it: the envelope's opening cannot occur inside a line (its strings are escaped),
+                // so resynchronise there; the broken part is counted.
+                counters(Unknown).AddMalformed(file, lineNumber, "a spool line cut short (an interrupted append); the event after it was kept");
+                line = line[glued..];
+            }
+
             if (!TryReadEnvelope(line, out var envelope, out var problem))
             {
                 counters(Unknown).AddMalformed(file, lineNumber, problem);
@@ -214,6 +226,11 @@ public sealed class HookSpoolDrainer
             }
 
             var payload = Text(root, "payload") ?? Text(root, "argv_payload") ?? string.Empty;
+            if (root.TryGetProperty("payload_bytes", out var size) && size.TryGetInt64(out var fullBytes))
+            {
+                payload = TruncatedPayload.Close(payload, fullBytes) ?? payload; // cut by the hook: close what arrived
+            }
+
             string? hookEventName = null, payloadProblem = null;
             try
             {

@@ -11,6 +11,8 @@ namespace Selftune.Core.Hooks;
 /// a reader that takes the content (<see cref="TakeContent"/>) holds the exclusive lock while it copies and
 /// truncates. .NET's <c>FileMode.Append</c> does not use <c>O_APPEND</c> (it seeks once, then writes at its own
 /// offset), hence the direct system calls. On Windows the same guarantees come from exclusive share modes.</para>
+/// <para>An append cut short (a full disk, a kill) leaves a line without its newline; the next append then starts with
+/// one, so only the broken line is lost, and the reader counts it as malformed.</para>
 /// </summary>
 public static partial class SpoolFile
 {
@@ -20,6 +22,7 @@ public static partial class SpoolFile
 
     private const int LockShared = 1, LockExclusive = 2, LockNonBlocking = 4;
     private const int ENOENT = 2, EINTR = 4, EAGAIN_LINUX = 11, EAGAIN_MAC = 35;
+    private const int SeekEnd = 2;
 
     /// <summary>Appends <paramref name="line"/> (which should end with a newline) to <paramref name="path"/>, creating
     /// the file (mode 0600) and its folder when missing.</summary>
@@ -40,7 +43,19 @@ public static partial class SpoolFile
         try
         {
             Lock(fd, line.Length <= AtomicLineBytes ? LockShared : LockExclusive, deadline, path);
-            WriteAll(fd, line, path);
+            if (EndsMidLine(fd, path))
+            {
+                // An earlier append was cut short (a full disk, a kill): start on a fresh line, in the same single write,
+                // so the broken line stays one line the reader counts and skips, and this one is not glued to it.
+                var fresh = new byte[line.Length + 1];
+                fresh[0] = (byte)'\n';
+                line.CopyTo(fresh.AsSpan(1));
+                WriteAll(fd, fresh, path);
+            }
+            else
+            {
+                WriteAll(fd, line, path);
+            }
         }
         finally
         {
@@ -140,8 +155,8 @@ public static partial class SpoolFile
     private static int OpenForAppend(string path)
     {
         var flags = OperatingSystem.IsMacOS() || OperatingSystem.IsFreeBSD()
-            ? 0x1 | 0x8 | 0x1000000 // O_WRONLY | O_APPEND | O_CLOEXEC (BSD values)
-            : 0x1 | 0x400 | 0x80000; // O_WRONLY | O_APPEND | O_CLOEXEC (Linux values)
+            ? 0x2 | 0x8 | 0x1000000 // O_RDWR | O_APPEND | O_CLOEXEC (BSD values); read: the last byte (EndsMidLine)
+            : 0x2 | 0x400 | 0x80000; // O_RDWR | O_APPEND | O_CLOEXEC (Linux values)
         for (var attempt = 0; ; attempt++)
         {
             // open() is variadic; O_CREAT would need the mode argument, which some ABIs pass differently, so the file
@@ -164,8 +179,34 @@ public static partial class SpoolFile
             }
 
             Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-            new FileStream(path, PrivateFile(FileMode.OpenOrCreate, FileShare.ReadWrite | FileShare.Delete)).Dispose();
+            try
+            {
+                new FileStream(path, PrivateFile(FileMode.OpenOrCreate, FileShare.ReadWrite | FileShare.Delete)).Dispose();
+            }
+            catch (IOException) when (File.Exists(path))
+            {
+                // Another hook created it first and holds its exclusive lock (a long line): .NET's own shared lock on
+                // opening then fails. The file exists now; open it without .NET, as above, and wait for the lock there.
+            }
         }
+    }
+
+    /// <summary>True when the file does not end with a newline (a previous append was cut short).</summary>
+    private static unsafe bool EndsMidLine(int fd, string path)
+    {
+        var size = Lseek(fd, 0, SeekEnd);
+        if (size <= 0)
+        {
+            return false;
+        }
+
+        byte last;
+        nint n;
+        while ((n = Pread(fd, &last, 1, size - 1)) < 0 && Marshal.GetLastPInvokeError() == EINTR)
+        {
+        }
+
+        return n < 0 ? throw new IOException($"Cannot read '{path}': {Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())}.") : n == 1 && last != (byte)'\n';
     }
 
     private static void Lock(int fd, int operation, long deadline, string path)
@@ -234,6 +275,12 @@ public static partial class SpoolFile
 
     [LibraryImport("libc", EntryPoint = "write", SetLastError = true)]
     private static unsafe partial nint Write(int fd, byte* buffer, nint count);
+
+    [LibraryImport("libc", EntryPoint = "lseek", SetLastError = true)]
+    private static partial long Lseek(int fd, long offset, int whence);
+
+    [LibraryImport("libc", EntryPoint = "pread", SetLastError = true)]
+    private static unsafe partial nint Pread(int fd, byte* buffer, nint count, long offset);
 
     [LibraryImport("libc", EntryPoint = "close")]
     private static partial int Close(int fd);

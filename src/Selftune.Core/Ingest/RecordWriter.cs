@@ -105,6 +105,12 @@ public sealed class RecordWriter : IRecordSink, IDisposable
           last_write_utc = excluded.last_write_utc, state = excluded.state, updated_at = excluded.updated_at
         """;
 
+    /// <summary>The most characters of a tool call's detail stored (after redaction).</summary>
+    private const int MaxDetail = 200;
+
+    /// <summary>The most characters of an error message stored (after redaction).</summary>
+    private const int MaxErrorMessage = 500;
+
     private readonly SelftuneStore _store;
     private readonly Redactor _redactor;
     private readonly IUsagePricer? _pricer;
@@ -115,7 +121,8 @@ public sealed class RecordWriter : IRecordSink, IDisposable
 
     /// <summary>Creates a writer.</summary>
     /// <param name="store">The store.</param>
-    /// <param name="redactor">Applied to prompt text, tool call details and error messages.</param>
+    /// <param name="redactor">Applied to prompt text, tool call details, error messages and skill paths, before any of
+    /// them is shortened.</param>
     /// <param name="pricer">Prices usage that does not state its cost; null leaves cost unknown.</param>
     /// <param name="counters">The counters of a platform (created on first use by the caller).</param>
     /// <param name="now">The time stamped on updated rows.</param>
@@ -195,7 +202,7 @@ public sealed class RecordWriter : IRecordSink, IDisposable
         var existed = Statement("SELECT 1 FROM skill_invocations WHERE invocation_id = ?1").Bind(1, i.InvocationId).ScalarInt64() is not null;
         var changed = Statement(hook ? HookInvocationSql : InvocationSql)
             .Bind(1, i.InvocationId).Bind(2, i.SessionId).Bind(3, i.Provenance.Platform).Bind(4, i.OccurredAt.ToUnixTimeMilliseconds())
-            .Bind(5, i.SkillName).Bind(6, kind).Bind(7, i.PromptId).Bind(8, i.SkillPath).Bind(9, i.ToolUseId)
+            .Bind(5, i.SkillName).Bind(6, kind).Bind(7, i.PromptId).Bind(8, i.SkillPath is null ? null : Redact(i.SkillPath, c)).Bind(9, i.ToolUseId)
             .Bind(10, Mode(i.Provenance)).Bind(11, i.Provenance.Confidence).Bind(12, i.Provenance.SourcePath).Bind(13, i.Provenance.SourceLine)
             .Execute();
         c.SkillInvocations += !existed && changed > 0 ? 1 : 0;
@@ -205,7 +212,7 @@ public sealed class RecordWriter : IRecordSink, IDisposable
     public void ToolCall(ToolCallRecord t)
     {
         var c = Counters(t.Provenance);
-        var detail = t.Detail is null ? null : Redact(t.Detail.Length > 200 ? t.Detail[..200] : t.Detail, c);
+        var detail = t.Detail is null ? null : Cut(Redact(t.Detail, c), MaxDetail);
         var mode = Mode(t.Provenance);
         var inserted = Statement(InsertToolCallSql)
             .Bind(1, t.SessionId).Bind(2, t.ToolUseId).Bind(3, t.Provenance.Platform).Bind(4, t.OccurredAt.ToUnixTimeMilliseconds())
@@ -243,7 +250,7 @@ public sealed class RecordWriter : IRecordSink, IDisposable
     public void Error(ErrorRecord e)
     {
         var c = Counters(e.Provenance);
-        var message = Redact(e.Message.Length > 500 ? e.Message[..500] : e.Message, c);
+        var message = Cut(Redact(e.Message, c), MaxErrorMessage);
         c.Errors += Statement(ErrorSql)
             .Bind(1, e.SessionId).Bind(2, e.ErrorId).Bind(3, e.Provenance.Platform).Bind(4, e.OccurredAt.ToUnixTimeMilliseconds()).Bind(5, e.Kind).Bind(6, message)
             .Execute();
@@ -305,6 +312,10 @@ public sealed class RecordWriter : IRecordSink, IDisposable
         counters.Redactions += n;
         return redacted;
     }
+
+    /// <summary>Shortens already-redacted text: redacting first means a secret across the cut is replaced whole, not
+    /// stored as a prefix the patterns no longer recognize.</summary>
+    private static string Cut(string text, int max) => text.Length > max ? text[..max] : text;
 
     private PreparedStatement Statement(string sql)
     {

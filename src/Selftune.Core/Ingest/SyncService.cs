@@ -32,7 +32,8 @@ public sealed record SyncReport(DateTimeOffset StartedAt, long ElapsedMs, IReadO
 /// <summary>
 /// Reads every installed ingestor's sources into the store, incrementally: a source whose size and modification
 /// time match its cursor is skipped; an append-only source that grew is read from the cursor's offset; one that
-/// shrank is re-read from the start. Sources are parsed in parallel; one writer thread stores the records, and a
+/// shrank is re-read from the start; an empty one is never opened (a FIFO or a device lists as empty, and opening a FIFO
+/// would block). Sources are parsed in parallel; one writer thread stores the records, and a
 /// source's cursor is saved in the same transaction as its last records, so an interrupted sync resumes safely. A large
 /// first (or forced) sync is a bulk load: see <see cref="BulkLoad"/>.
 /// </summary>
@@ -137,6 +138,14 @@ public sealed class SyncService
                 }
 
                 cursors.TryGetValue(source.Path, out var cursor);
+                if (source.Length == 0)
+                {
+                    // Nothing to read; and what is not a regular file (a FIFO, a device, a socket) lists as empty, so it
+                    // is never opened: opening a FIFO blocks until something writes to it.
+                    c.SourcesUnchanged++;
+                    continue;
+                }
+
                 if (!options.Force && cursor is not null && cursor.Length == source.Length && cursor.LastWriteUtc == source.LastWriteUtc)
                 {
                     c.SourcesUnchanged++;

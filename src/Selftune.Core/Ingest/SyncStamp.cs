@@ -69,7 +69,9 @@ public static class SyncStamp
     }
 
     /// <summary>Lists every file and folder under <paramref name="roots"/>: each file's path, length and modification
-    /// time, each folder's path, each missing root's path; one per line, in ordinal order.</summary>
+    /// time, each folder's path, each missing root's path; one per line, in ordinal order. A symbolic link to a folder
+    /// below a root is listed, not followed (as the ingestors' own walks do): a link back to an ancestor would
+    /// otherwise make the walk endless. Nothing is opened.</summary>
     /// <returns>The listing, or null when a folder could not be listed (then nothing can be told).</returns>
     public static string? Tree(IReadOnlyList<SourceRoot> roots)
     {
@@ -92,6 +94,7 @@ public static class SyncStamp
                         e.IsDirectory ? "d|" + e.ToFullPath() : Entry(e.ToFullPath(), e.Length, e.LastWriteTimeUtc.UtcDateTime), options)
                     {
                         ShouldIncludePredicate = (ref FileSystemEntry e) => root.Recursive || !e.IsDirectory,
+                        ShouldRecursePredicate = (ref FileSystemEntry e) => !IsLink(e.Attributes),
                     });
                 }
                 else
@@ -191,6 +194,8 @@ public static class SyncStamp
 
         return new SyncReport(startedAt, clock.ElapsedMilliseconds, counters, new HookDrainReport(0, 0, [], [], 0));
     }
+
+    private static bool IsLink(FileAttributes attributes) => (attributes & FileAttributes.ReparsePoint) != 0;
 
     private static void Delete(SelftuneStore store) => store.Execute("DELETE FROM sync_stamp_platforms; DELETE FROM sync_stamp_inputs");
 

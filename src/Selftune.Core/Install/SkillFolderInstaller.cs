@@ -1,3 +1,4 @@
+using System.IO.Enumeration;
 using Selftune.Core.Configuration;
 
 namespace Selftune.Core.Install;
@@ -129,13 +130,18 @@ public sealed class SkillFolderInstaller
         }
 
         Copy(folder, backup);
+        foreach (var file in FilesBelow(backup))
+        {
+            PrivateFiles.MakePrivate(file); // backups live in the private home, whatever the originals' modes
+        }
+
         return backup;
     }
 
     private static void Copy(string from, string to)
     {
         Directory.CreateDirectory(to);
-        foreach (var file in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories))
+        foreach (var file in FilesBelow(from))
         {
             var destination = Path.Combine(to, Path.GetRelativePath(from, file));
             Directory.CreateDirectory(Path.GetDirectoryName(destination)!);
@@ -143,9 +149,18 @@ public sealed class SkillFolderInstaller
         }
     }
 
+    /// <summary>The files below <paramref name="root"/>; a linked folder is not entered (a link to an ancestor would
+    /// make the walk endless).</summary>
+    private static IEnumerable<string> FilesBelow(string root) =>
+        new FileSystemEnumerable<string>(root, (ref FileSystemEntry e) => e.ToFullPath(), new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0 })
+        {
+            ShouldIncludePredicate = (ref FileSystemEntry e) => !e.IsDirectory,
+            ShouldRecursePredicate = (ref FileSystemEntry e) => (e.Attributes & FileAttributes.ReparsePoint) == 0,
+        };
+
     private static bool SameFiles(string a, string b)
     {
-        static SortedSet<string> Files(string root) => new(Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(root, f)), StringComparer.Ordinal);
+        static SortedSet<string> Files(string root) => new(FilesBelow(root).Select(f => Path.GetRelativePath(root, f)), StringComparer.Ordinal);
         var left = Files(a);
         return left.SetEquals(Files(b)) && left.All(f => File.ReadAllBytes(Path.Combine(a, f)).AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(b, f))));
     }

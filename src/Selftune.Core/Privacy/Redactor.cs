@@ -88,7 +88,9 @@ public sealed partial class Redactor
         return result;
     }
 
-    [GeneratedRegex(@"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----[\s\S]*?(?:-----END (?:[A-Z0-9]+ )*PRIVATE KEY-----|$)")]
+    // PEM (RSA, EC, OPENSSH, ENCRYPTED …) and OpenPGP armor (RFC 4880 §6.2: "PGP PRIVATE KEY BLOCK"); an unterminated
+    // block is redacted to the end of the text.
+    [GeneratedRegex(@"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----[\s\S]*?(?:-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----|$)")]
     private static partial Regex PrivateKey();
 
     [GeneratedRegex(@"\bsk-ant-[A-Za-z0-9_\-]{20,}")]
@@ -131,8 +133,9 @@ public sealed partial class Redactor
     [GeneratedRegex(@"(?i)(\bbearer\s+)[A-Za-z0-9_\-\.=]{20,}")]
     private static partial Regex BearerToken();
 
-    // Placeholders ($VAR, ${VAR}, <password>, ***) are not secrets.
-    [GeneratedRegex(@"(\b[a-z][a-z0-9+.\-]*://[^\s:/@]+:)(?![$<{*%])[^\s@/]+(@)", RegexOptions.IgnoreCase)]
+    // Placeholders ($VAR, ${VAR}, <password>, ***) are not secrets. The password runs to the last '@' before the host
+    // (a password may hold '/' or '@' when the user did not percent-encode it); a port followed by a path is no password.
+    [GeneratedRegex(@"(\b[a-z][a-z0-9+.\-]*://[^\s:/@]+:)(?![$<{*%])(?!\d{1,5}(?:/|$|\s))[^\s]+(@)(?=[^\s@/]+)", RegexOptions.IgnoreCase)]
     private static partial Regex UrlPassword();
 
     [GeneratedRegex(@"(?i)(\b(?:api[_-]?key|secret|password|passwd|token|access[_-]?key)\s*[=:]\s*[""']?)[A-Za-z0-9_\-/+=]{16,}")]

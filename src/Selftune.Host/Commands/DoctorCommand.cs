@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Selftune.Core;
+using Selftune.Core.Configuration;
 using Selftune.Core.Evolution;
 using Selftune.Core.Llm;
 using Selftune.Core.Store;
@@ -20,10 +21,13 @@ public sealed record HealthCheck(string Name, string Status, string Message, str
 public static class DoctorCommand
 {
     /// <summary>Creates the command.</summary>
-    public static Command Create(Func<App> app) => new Command("doctor", "Check selftune's health: home, config, store, plugins, agents and their hooks, last sync, hook spool and errors. Each problem names the command that fixes it.")
-        .Runs(app, (a, _) =>
+    public static Command Create(Func<App> app)
+    {
+        var fix = new Option<bool>("--fix") { Description = "First make the home private again: take other users' permissions off it and everything in it." };
+        return new Command("doctor", "Check selftune's health: home and its permissions, config, store, plugins, agents and their hooks, last sync, hook spool and errors. Each problem names the command that fixes it.") { fix }
+        .Runs(app, (a, p) =>
         {
-            var checks = Run(a);
+            var checks = Run(a, p.GetValue(fix));
             var healthy = checks.All(c => c.Status != "fail");
             a.Output.Result(new { healthy, checks }, console =>
             {
@@ -35,9 +39,12 @@ public static class DoctorCommand
             });
             return healthy ? 0 : 1;
         });
+    }
 
     /// <summary>Runs every check. Never throws: a failing check is a row.</summary>
-    public static List<HealthCheck> Run(App a)
+    /// <param name="a">The application.</param>
+    /// <param name="fix">Make the home private first (<c>--fix</c>).</param>
+    public static List<HealthCheck> Run(App a, bool fix = false)
     {
         var checks = new List<HealthCheck>();
         try
@@ -48,6 +55,11 @@ public static class DoctorCommand
         catch (SelftuneException ex)
         {
             checks.Add(new HealthCheck("home", "fail", ex.Message, ex.NextCommand));
+        }
+
+        if (checks[0].Status == "ok")
+        {
+            checks.Add(PermissionsCheck(a, fix));
         }
 
         try
@@ -94,6 +106,24 @@ public static class DoctorCommand
         }
 
         return checks;
+    }
+
+    /// <summary>Whether other users can read the home (stored prompts, backups, the spool); with <paramref name="fix"/>,
+    /// takes their permissions off first.</summary>
+    private static HealthCheck PermissionsCheck(App a, bool fix)
+    {
+        try
+        {
+            var fixedPaths = fix ? PrivateFiles.Fix(a.Home) : [];
+            var loose = PrivateFiles.Loose(a.Home);
+            return loose.Count == 0
+                ? new HealthCheck("permissions", "ok", fixedPaths.Count > 0 ? $"made {fixedPaths.Count} file(s) and folder(s) private to you" : "the home and its files are private to you (0700/0600)")
+                : new HealthCheck("permissions", "warn", $"other users can read {loose.Count} file(s) or folder(s) of the home (stored prompts among them), e.g. {loose[0]}", "selftune doctor --fix");
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return new HealthCheck("permissions", "warn", $"the home's permissions could not be changed: {ex.Message}. Files not owned by you need their owner (chmod go-rwx).", $"chmod -R go-rwx '{a.Home.Root}'");
+        }
     }
 
     private static HealthCheck LlmCheck(App a)

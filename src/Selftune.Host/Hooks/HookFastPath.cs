@@ -6,7 +6,8 @@ namespace Selftune.Host.Hooks;
 
 /// <summary>
 /// <c>selftune hook &lt;event&gt; [--platform p] [payload]</c>: what an agent runs on each hook event. It reads the
-/// payload from stdin (at most <see cref="HookSpool.MaxPayloadBytes"/>, within <see cref="TimeoutVariable"/> ms),
+/// payload from stdin (keeping at most <see cref="HookSpool.MaxPayloadBytes"/>, within <see cref="TimeoutVariable"/> ms;
+/// a closed stdin is no payload, told at once),
 /// appends it to the hook spool as one line (<see cref="HookSpool"/>) and exits 0, whatever happens: a failure (no
 /// home, full disk, timeout) is appended to <c>logs/hook-errors.log</c> instead, and nothing is
 /// written to stdout. At the end of a turn or a session (<see cref="IsTurnEnd"/>) it starts a detached
@@ -81,8 +82,10 @@ public static class HookFastPath
 
         try
         {
-            var payload = argvPayload is null && HookInput.StdinIsRedirected ? HookInput.ReadStdin(HookSpool.MaxPayloadBytes, deadline) : [];
-            SpoolFile.Append(HookSpool.FileFor(home.SpoolPath, receivedAt), HookSpool.Envelope(receivedAt, eventName, platform, argvPayload, payload), deadline);
+            long received = 0;
+            var payload = argvPayload is null && HookInput.StdinIsRedirected ? HookInput.ReadStdin(HookSpool.MaxPayloadBytes, deadline, out received) : [];
+            var envelope = HookSpool.Envelope(receivedAt, eventName, platform, argvPayload, payload, received > payload.Length ? received : null);
+            SpoolFile.Append(HookSpool.FileFor(home.SpoolPath, receivedAt), envelope, deadline);
             if (eventName is not null && IsTurnEnd(eventName))
             {
                 StartDrain();

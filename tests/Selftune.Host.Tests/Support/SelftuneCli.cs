@@ -59,6 +59,26 @@ public sealed class SelftuneCli : IDisposable
     /// of the same configuration as this test assembly. The Host project reference makes sure it is built first.</summary>
     public static string Executable { get; } = FindExecutable();
 
+    /// <summary>The executable this instance runs: <see cref="Executable"/>, or the copy <see cref="UseCopyOfBuild"/> made.</summary>
+    public string Program { get; private set; } = Executable;
+
+    /// <summary>Runs a copy of the build output (the executable and its <c>plugins/</c>) kept in <see cref="Root"/>
+    /// (<c>app/</c>), so another user can reach it even when the checkout sits under a folder only its owner may enter
+    /// (a clone in a 0700 temporary folder).</summary>
+    public void UseCopyOfBuild()
+    {
+        var from = Path.GetDirectoryName(Executable)!;
+        var to = Path.Combine(Root, "app");
+        foreach (var file in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories))
+        {
+            var target = Path.Combine(to, Path.GetRelativePath(from, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(file, target);
+        }
+
+        Program = Path.Combine(to, Path.GetFileName(Executable));
+    }
+
     /// <summary>Writes an executable shell script named <paramref name="name"/> into <see cref="Bin"/> (a fake tool on <c>PATH</c>).</summary>
     /// <param name="name">The tool's name.</param>
     /// <param name="body">The script after <c>#!/bin/sh</c>; it runs with <c>PATH=/usr/bin:/bin</c>.</param>
@@ -106,7 +126,7 @@ public sealed class SelftuneCli : IDisposable
     /// <summary>Starts selftune without waiting (for concurrency tests); stdin, stdout and stderr are redirected.</summary>
     public Process Start(IEnumerable<string> args)
     {
-        var info = new ProcessStartInfo(Wrapper is { Count: > 0 } wrapper ? wrapper[0] : Executable)
+        var info = new ProcessStartInfo(Wrapper is { Count: > 0 } wrapper ? wrapper[0] : Program)
         {
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
@@ -114,7 +134,7 @@ public sealed class SelftuneCli : IDisposable
             UseShellExecute = false,
             WorkingDirectory = UserHome,
         };
-        foreach (var arg in Wrapper is { Count: > 0 } ? [.. Wrapper.Skip(1), Executable, .. args] : args)
+        foreach (var arg in Wrapper is { Count: > 0 } ? [.. Wrapper.Skip(1), Program, .. args] : args)
         {
             info.ArgumentList.Add(arg);
         }
