@@ -81,7 +81,7 @@ public sealed class SelftuneConfig
     /// <summary>The effective text value of <paramref name="key"/>, or null when unset.</summary>
     /// <exception cref="ArgumentException">The key is not declared in <see cref="ConfigKeys"/>.</exception>
     public string? Get(string key) =>
-        _values.TryGetValue(key, out var v) ? v.Value : throw new ArgumentException($"Unknown configuration key '{key}'.", nameof(key));
+        _values.TryGetValue(key, out var v) ? v.Value : throw new ArgumentException($"Unknown configuration key {ShellCommand.Quoted(key)}.", nameof(key));
 
     /// <summary>Where the effective value of <paramref name="key"/> came from.</summary>
     public ConfigSource SourceOf(string key) => _values[key].Source;
@@ -114,7 +114,7 @@ public sealed class SelftuneConfig
     {
         if (!ConfigKeys.All.Any(k => k.Key == key))
         {
-            throw new SelftuneException(ErrorCodes.InvalidArgument, $"Unknown configuration key '{key}'.", "selftune config list");
+            throw new SelftuneException(ErrorCodes.InvalidArgument, $"Unknown configuration key {ShellCommand.Quoted(key)}.", "selftune config list");
         }
 
         var root = ReadDocument(configPath) ?? new JsonObject();
@@ -145,8 +145,8 @@ public sealed class SelftuneConfig
 
     private static SelftuneException Invalid(string key, string? value, string expected) => new(
         ErrorCodes.ConfigInvalid,
-        $"Setting '{key}' is '{value}', but it must be {expected}.",
-        $"selftune config set {key} <value>");
+        $"Setting {ShellCommand.Quoted(key)} is {ShellCommand.Quoted(value)}, but it must be {expected}.",
+        ShellCommand.Line($"selftune config set {key} <value>"));
 
     private static Dictionary<string, string?> ReadFile(string path)
     {
@@ -173,7 +173,7 @@ public sealed class SelftuneConfig
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            throw new SelftuneException(ErrorCodes.ConfigInvalid, $"Cannot read '{path}': {ex.Message}.", $"chmod u+rw {path}", inner: ex);
+            throw new SelftuneException(ErrorCodes.ConfigInvalid, $"Cannot read '{path}': {ex.Message}.", ShellCommand.Line($"chmod u+rw {path}"), inner: ex);
         }
 
         if (string.IsNullOrWhiteSpace(text))
@@ -184,14 +184,14 @@ public sealed class SelftuneConfig
         try
         {
             return JsonNode.Parse(text, documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true }) as JsonObject
-                ?? throw new SelftuneException(ErrorCodes.ConfigInvalid, $"'{path}' must hold a JSON object; it was left as it is.", $"mv '{path}' '{path}.invalid'");
+                ?? throw new SelftuneException(ErrorCodes.ConfigInvalid, $"'{path}' must hold a JSON object; it was left as it is.", ShellCommand.Line($"mv {path} {path + ".invalid"}"));
         }
         catch (JsonException ex)
         {
             throw new SelftuneException(
                 ErrorCodes.ConfigInvalid,
                 $"'{path}' is not valid JSON (line {(ex.LineNumber ?? 0) + 1}, column {(ex.BytePositionInLine ?? 0) + 1}). The file was left as it is; fix it, or move it aside to start from defaults.",
-                $"mv '{path}' '{path}.invalid'",
+                ShellCommand.Line($"mv {path} {path + ".invalid"}"),
                 inner: ex);
         }
     }

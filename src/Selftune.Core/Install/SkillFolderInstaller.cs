@@ -116,7 +116,7 @@ public sealed class SkillFolderInstaller
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            throw new SelftuneException(ErrorCodes.UnsafeEdit, $"Cannot remove '{target}': {ex.Message}.", $"rm -r '{target}'", inner: ex);
+            throw new SelftuneException(ErrorCodes.UnsafeEdit, $"Cannot remove '{target}': {ex.Message}.", ShellCommand.Line($"rm -r {target}"), inner: ex);
         }
     }
 

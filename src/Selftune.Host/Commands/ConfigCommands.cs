@@ -66,5 +66,5 @@ public static class ConfigCommands
 
     private static string Known(string key) => ConfigKeys.All.Any(k => k.Key == key)
         ? key
-        : throw new SelftuneException(ErrorCodes.InvalidArgument, $"Unknown setting '{key}'.", "selftune config list", exitCode: 2);
+        : throw new SelftuneException(ErrorCodes.InvalidArgument, $"Unknown setting {ShellCommand.Quoted(key)}.", "selftune config list", exitCode: 2);
 }

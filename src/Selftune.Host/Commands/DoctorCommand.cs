@@ -68,7 +68,7 @@ public static class DoctorCommand
                 var integrity = store.IntegrityCheck();
                 checks.Add(integrity == "ok"
                     ? new HealthCheck("store", "ok", $"{store.Path} (schema {store.SchemaVersion})")
-                    : new HealthCheck("store", "fail", $"{store.Path} failed its integrity check: {integrity}", $"mv '{store.Path}' '{store.Path}.damaged' && selftune sync --force"));
+                    : new HealthCheck("store", "fail", $"{store.Path} failed its integrity check: {integrity}", ShellCommand.Line($"mv {store.Path} {store.Path + ".damaged"} && selftune sync --force")));
             }
             catch (SelftuneException ex)
             {

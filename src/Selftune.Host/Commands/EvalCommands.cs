@@ -102,7 +102,7 @@ public static class EvalCommands
                     table.AddRow(
                         Markup.Escape(s.Skill), $"{s.RealPositives}", $"{s.ExplicitPositives}", $"{s.HookOnlyTriggers}", $"{s.Reads}", $"{s.Sessions}",
                         s.LastTriggeredAt?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) ?? "-",
-                        s.EnoughToEvolve ? "[green]ready[/]" : Markup.Escape(s.Readiness), Markup.Escape(s.LatestEvalSetId ?? "-"), Markup.Escape(s.NextCommand));
+                        s.EnoughToEvolve ? "[green]ready[/]" : Markup.Escape(s.Readiness), Markup.Escape(s.LatestEvalSetId ?? "-"), Markup.Escape(s.NextCommand ?? s.NextCommandOmitted ?? "-"));
                 }
 
                 console.Write(table);

@@ -48,7 +48,7 @@ public static class EvolutionCommands
             var client = factory.Create(LlmCommands.RunId(a, "evolve"));
             if (client.Backend != LlmBackends.Offline && !factory.IsAvailable(out var reason))
             {
-                throw new SelftuneException(ErrorCodes.LlmUnavailable, $"Evolve needs an LLM: {reason}. Or try the loop without one (heuristic proposals, lexical validation) with --llm offline.", $"selftune evolve --skill {name} --llm offline");
+                throw new SelftuneException(ErrorCodes.LlmUnavailable, $"Evolve needs an LLM: {reason}. Or try the loop without one (heuristic proposals, lexical validation) with --llm offline.", ShellCommand.Line($"selftune evolve --skill {name:skill} --llm offline"));
             }
 
             var result = await EvolveSkillAsync(a, store, name, p.GetValue(skillPath), p.GetValue(dryRun), client, ct).ConfigureAwait(false);
@@ -70,7 +70,7 @@ public static class EvolutionCommands
     internal static async Task<EvolveResult> EvolveSkillAsync(App a, SelftuneStore store, string name, string? skillPath, bool dryRun, LlmClient client, CancellationToken ct)
     {
         var document = SkillLookup.Find(a, name, skillPath, store)
-            ?? throw new SelftuneException(ErrorCodes.NotFound, $"No installed SKILL.md was found for '{name}'.", $"selftune evolve --skill {name} --skill-path <folder or SKILL.md>");
+            ?? throw new SelftuneException(ErrorCodes.NotFound, $"No installed SKILL.md was found for {ShellCommand.Quoted(name)}.", ShellCommand.Line($"selftune evolve --skill {name:skill} --skill-path <folder or SKILL.md>"));
         var tools = new EvolveTools(client, client.Backend == LlmBackends.Offline, EvolutionService.ReplayRunner(store, name, a.All<IAgentRunner>(), a.Context), SkillCatalog.Roots(a.Context, a.All<IInstaller>()), ReplayValidator.JournalPath(a.Home));
         var settings = new ValidationSettings(
             Method(a.Config.Get(ConfigKeys.EvolveValidation.Key)),
@@ -130,7 +130,7 @@ public static class EvolutionCommands
 
     private static string Method(string? value) => value is not null && ValidationMethods.Contains(value)
         ? value
-        : throw new SelftuneException(ErrorCodes.ConfigInvalid, $"Setting 'evolve.validation' is '{value}', but it must be auto, judge or replay.", "selftune config set evolve.validation auto");
+        : throw new SelftuneException(ErrorCodes.ConfigInvalid, $"Setting 'evolve.validation' is {ShellCommand.Quoted(value)}, but it must be auto, judge or replay.", "selftune config set evolve.validation auto");
 
     private static LineProgress? Progress(App a) => a.Output.CanShowProgress ? new LineProgress(line => a.Output.Error.MarkupLine($"[grey]{Markup.Escape(line)}[/]")) : null;
 

@@ -31,7 +31,7 @@ public static class GradeCommands
             var name = p.GetValue(skill) ?? throw new SelftuneException(ErrorCodes.InvalidArgument, "Say which skill to grade with --skill, or grade the newest sessions of every skill with 'selftune grade auto'.", "selftune grade auto", exitCode: 2);
             using var store = a.OpenStore();
             var sessionId = p.GetValue(session) ?? SessionGrader.LatestSession(store, name)
-                ?? throw new SelftuneException(ErrorCodes.NotEnoughData, $"No session in the store shows '{name}' triggering on a prompt you typed.", "selftune sync");
+                ?? throw new SelftuneException(ErrorCodes.NotEnoughData, $"No session in the store shows {ShellCommand.Quoted(name)} triggering on a prompt you typed.", "selftune sync");
             var document = SkillLookup.Find(a, name, p.GetValue(skillPath), store);
             var file = p.GetValue(expectations);
             var request = file is not null

@@ -295,7 +295,7 @@ public static class RunCommand
 
                 if (request.DryRun)
                 {
-                    return (PhaseStatus.Skipped, $"dry run: would evolve {string.Join(", ", picked.Select(c => c.Skill))}", $"selftune run --review-required{(request.Skill is { } s ? $" --skill {s}" : string.Empty)}");
+                    return (PhaseStatus.Skipped, $"dry run: would evolve {string.Join(", ", picked.Select(c => c.Skill))}", request.Skill is { } s ? ShellCommand.Line($"selftune run --review-required --skill {s:skill}") : "selftune run --review-required");
                 }
 
                 if (noLlm is not null)

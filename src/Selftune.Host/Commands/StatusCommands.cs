@@ -67,7 +67,7 @@ public static class StatusCommands
     public static DateTimeOffset? ParseDate(string? text, string command) =>
         text is null ? null
         : DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var d) ? d
-        : throw new SelftuneException(ErrorCodes.InvalidArgument, $"--since '{text}' is not a date; use YYYY-MM-DD or ISO-8601.", $"selftune {command} --since 2026-01-01", exitCode: 2);
+        : throw new SelftuneException(ErrorCodes.InvalidArgument, $"--since {ShellCommand.Quoted(text)} is not a date; use YYYY-MM-DD or ISO-8601.", ShellCommand.Line($"selftune {command} --since 2026-01-01"), exitCode: 2);
 
     private static void RenderStatus(IAnsiConsole console, StatusReport report)
     {
