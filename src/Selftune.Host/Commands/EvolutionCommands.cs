@@ -17,7 +17,6 @@ namespace Selftune.Host.Commands;
 /// watch it and undo it.</summary>
 public static class EvolutionCommands
 {
-    private static readonly string[] ValidationMethods = ["auto", "judge", "replay"];
 
     /// <summary>Creates the commands.</summary>
     public static IEnumerable<Command> Create(Func<App> app) => [Evolve(app), Watch(app), Rollback(app), History(app)];
@@ -29,9 +28,8 @@ public static class EvolutionCommands
         var skill = SkillOption();
         var skillPath = new Option<string?>("--skill-path") { Description = "The skill's SKILL.md or folder (default: the installed skill of that name)." };
         var dryRun = new Option<bool>("--dry-run") { Description = "Propose and validate, but do not deploy." };
-        var candidates = new Option<int?>("--candidates") { Description = "Candidate descriptions to propose (evolve.candidates, default 3)." };
-        var validation = new Option<string?>("--validation") { Description = "auto (replay when the agent's runner can, else judge), judge or replay (evolve.validation)." };
-        validation.AcceptOnlyFromAmong(ValidationMethods);
+        var candidates = new Option<int?>("--candidates") { Description = "Candidate descriptions to propose, 1-10 (evolve.candidates, default 3)." }.Like(ConfigKeys.EvolveCandidates);
+        var validation = new Option<string?>("--validation") { Description = "auto (replay when the agent's runner can, else judge), judge or replay (evolve.validation)." }.Like(ConfigKeys.EvolveValidation);
         var command = new Command("evolve", "Propose better descriptions for a skill's missed prompts, prove them on held-out real prompts, and deploy the winner.")
         {
             skill, skillPath, dryRun, candidates, validation,
@@ -73,11 +71,11 @@ public static class EvolutionCommands
             ?? throw new SelftuneException(ErrorCodes.NotFound, $"No installed SKILL.md was found for {ShellCommand.Quoted(name)}.", ShellCommand.Line($"selftune evolve --skill {name:skill} --skill-path <folder or SKILL.md>"));
         var tools = new EvolveTools(client, client.Backend == LlmBackends.Offline, EvolutionService.ReplayRunner(store, name, a.All<IAgentRunner>(), a.Context), SkillCatalog.Roots(a.Context, a.All<IInstaller>()), ReplayValidator.JournalPath(a.Home));
         var settings = new ValidationSettings(
-            Method(a.Config.Get(ConfigKeys.EvolveValidation.Key)),
+            a.Config.Checked(ConfigKeys.EvolveValidation.Key)!,
             (int)a.Config.GetInt(ConfigKeys.EvolveJudgeRuns.Key),
             (int)a.Config.GetInt(ConfigKeys.EvolveJudgeBatchSize.Key),
             TimeSpan.FromSeconds(a.Config.GetInt(ConfigKeys.EvolveReplayTimeoutSeconds.Key)));
-        var options = new EvolveOptions(name, document.Path, (int)Math.Clamp(a.Config.GetInt(ConfigKeys.EvolveCandidates.Key), 1, 10), dryRun);
+        var options = new EvolveOptions(name, document.Path, (int)a.Config.GetInt(ConfigKeys.EvolveCandidates.Key), dryRun);
         return await a.Get<EvolutionService>().EvolveAsync(store, options, settings, tools, Progress(a), ct).ConfigureAwait(false);
     }
 
@@ -127,10 +125,6 @@ public static class EvolutionCommands
             return 0;
         });
     }
-
-    private static string Method(string? value) => value is not null && ValidationMethods.Contains(value)
-        ? value
-        : throw new SelftuneException(ErrorCodes.ConfigInvalid, $"Setting 'evolve.validation' is {ShellCommand.Quoted(value)}, but it must be auto, judge or replay.", "selftune config set evolve.validation auto");
 
     private static LineProgress? Progress(App a) => a.Output.CanShowProgress ? new LineProgress(line => a.Output.Error.MarkupLine($"[grey]{Markup.Escape(line)}[/]")) : null;
 

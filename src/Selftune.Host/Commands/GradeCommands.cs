@@ -50,7 +50,7 @@ public static class GradeCommands
 
     private static Command Auto(Func<App> app)
     {
-        var max = new Option<int>("--max") { Description = "Most sessions graded in this run.", DefaultValueFactory = _ => 5 };
+        var max = new Option<int>("--max") { Description = "Most sessions graded in this run (1-1000).", DefaultValueFactory = _ => 5 }.Between(1, 1000);
         var auto = new Command("auto", "Grade the most recent ungraded sessions of skills that have data, newest first, until --max or the LLM budget is reached (a session whose grading answer is unusable is skipped and reported).") { max };
         var flags = LlmCommands.AddFlags(auto);
         return auto.Runs(app, async (a, p, ct) =>

@@ -244,10 +244,8 @@ public static class InstallCommands
         var all = a.All<IInstaller>();
         if (agents is { Length: > 0 })
         {
-            var unknown = agents.Where(x => all.All(i => i.Platform != x)).ToList();
-            return unknown.Count == 0
-                ? all.Where(i => agents.Contains(i.Platform)).ToList()
-                : throw new SelftuneException(ErrorCodes.NotFound, $"No loaded plugin installs hooks for {string.Join(", ", unknown)}; known: {string.Join(", ", all.Select(i => i.Platform))}.", "selftune plugins", exitCode: 2);
+            OptionRules.RequirePlatforms("--agent", agents, all.Select(i => i.Platform));
+            return all.Where(i => agents.Contains(i.Platform)).ToList();
         }
 
         var configured = a.Config.Get(ConfigKeys.Agents.Key)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [];

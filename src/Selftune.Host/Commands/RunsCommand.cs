@@ -12,7 +12,7 @@ public static class RunsCommand
     /// <summary>Creates the command.</summary>
     public static Command Create(Func<App> app)
     {
-        var limit = new Option<int>("--limit") { Description = "How many runs to list, newest first.", DefaultValueFactory = _ => 20 };
+        var limit = new Option<int>("--limit") { Description = "How many runs to list, newest first (at least 1).", DefaultValueFactory = _ => 20 }.Between(1);
         var runs = new Command("runs", "List past `selftune run`s: when, who started them, what they picked, deployed and rolled back.") { limit }.Runs(app, (a, p) =>
         {
             using var store = a.OpenStore();
