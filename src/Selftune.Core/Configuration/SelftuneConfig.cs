@@ -191,7 +191,7 @@ public sealed class SelftuneConfig
         var value = Get(key);
         if (ConfigKeys.Find(key)?.Problem(value) is { } problem)
         {
-            throw new SelftuneException(ErrorCodes.ConfigInvalid, $"{problem} (from {Where(key)})", Fix(key));
+            throw new SelftuneException(ErrorCodes.ConfigInvalid, $"{problem.TrimEnd('.')} (set in {Where(key)}).", Fix(key));
         }
 
         return value;
