@@ -20,7 +20,7 @@ public sealed class CommandLineValidationTests : IDisposable
     [InlineData("YYYY-MM-DD", "sync", "--since", "yesterday")]
     [InlineData("YYYY-MM-DD", "sessions", "--since", "2026-13-45")]
     [InlineData("1h, 2h", "run", "--loop", "--interval", "7m")]
-    [InlineData("1h, 2h", "schedule", "install", "--interval", "-1h", "--dry-run")]
+    [InlineData("1h, 2h", "schedule", "install", "--interval", "90m", "--dry-run")]
     [InlineData("agent, anthropic, openai-compatible, offline", "grade", "auto", "--llm", "bogus")]
     [InlineData("auto, judge, replay", "evolve", "--skill", "pdf", "--validation", "both")]
     public void ABadValueIsRefusedWithWhatIsAccepted(string accepted, params string[] args)
