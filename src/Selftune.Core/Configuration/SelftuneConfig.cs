@@ -288,7 +288,7 @@ public sealed class SelftuneConfig
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            throw new SelftuneException(ErrorCodes.ConfigInvalid, $"Cannot read '{path}': {ex.Message}.", ShellCommand.Line($"chmod u+rw {path}"), inner: ex);
+            throw new SelftuneException(ErrorCodes.ConfigInvalid, $"Cannot read '{path}': {ex.Message.TrimEnd('.')}.", ShellCommand.Line($"chmod u+rw {path}"), inner: ex);
         }
 
         if (string.IsNullOrWhiteSpace(text))

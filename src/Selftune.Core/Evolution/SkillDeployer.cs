@@ -66,7 +66,7 @@ public sealed class SkillDeployer
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            trail.Record(proposal.SkillName, proposal.ProposalId, AuditActions.DeployFailed, proposal.Heuristic, $"Could not write {current.Path}: {ex.Message}. The original is unchanged.", null, now);
+            trail.Record(proposal.SkillName, proposal.ProposalId, AuditActions.DeployFailed, proposal.Heuristic, $"Could not write {current.Path}: {ex.Message.TrimEnd('.')}. The original is unchanged.", null, now);
             throw new SelftuneException(ErrorCodes.UnsafeEdit, $"Could not write '{current.Path}' ({ex.Message}); the original is unchanged.", "selftune doctor", inner: ex);
         }
 

@@ -99,7 +99,7 @@ public sealed class PricingTable : IUsagePricer
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            throw new SelftuneException(ErrorCodes.ConfigInvalid, $"The price override file '{overridePath}' cannot be read: {ex.Message}.", ShellCommand.Line($"chmod u+r {overridePath}"), inner: ex);
+            throw new SelftuneException(ErrorCodes.ConfigInvalid, $"The price override file '{overridePath}' cannot be read: {ex.Message.TrimEnd('.')}.", ShellCommand.Line($"chmod u+r {overridePath}"), inner: ex);
         }
     }
 

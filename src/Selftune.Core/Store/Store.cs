@@ -391,7 +391,7 @@ public sealed class SelftuneStore : IDisposable
             }
             catch (SelftuneException ex) when (ex.Code == ErrorCodes.Internal)
             {
-                throw new SelftuneException(ErrorCodes.StoreCorrupt, $"Migrating the selftune store '{Path}' to version {version} ({name}) failed: {ex.Message}. The store was left at version {current}.", "selftune doctor", inner: ex);
+                throw new SelftuneException(ErrorCodes.StoreCorrupt, $"Migrating the selftune store '{Path}' to version {version} ({name}) failed: {ex.Message.TrimEnd('.')}. The store was left at version {current}.", "selftune doctor", inner: ex);
             }
 
             tx.Commit();

@@ -299,7 +299,7 @@ public static class InstallCommands
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            throw new SelftuneException(ErrorCodes.HomeUnwritable, $"The hooks were removed, but '{root}' could not be deleted: {ex.Message}.", ShellCommand.Line($"rm -r {root}"), inner: ex);
+            throw new SelftuneException(ErrorCodes.HomeUnwritable, $"The hooks were removed, but '{root}' could not be deleted: {ex.Message.TrimEnd('.')}.", ShellCommand.Line($"rm -r {root}"), inner: ex);
         }
     }
 
