@@ -46,7 +46,7 @@ public static class EvolutionCommands
             var client = factory.Create(LlmCommands.RunId(a, "evolve"));
             if (client.Backend != LlmBackends.Offline && !factory.IsAvailable(out var reason))
             {
-                throw new SelftuneException(ErrorCodes.LlmUnavailable, $"Evolve needs an LLM: {reason}. Or try the loop without one (heuristic proposals, lexical validation) with --llm offline.", ShellCommand.Line($"selftune evolve --skill {name:skill} --llm offline"));
+                throw new SelftuneException(ErrorCodes.LlmUnavailable, $"Evolve needs an LLM: {reason.TrimEnd('.')}. Or try the loop without one (heuristic proposals, lexical validation) with --llm offline.", ShellCommand.Line($"selftune evolve --skill {name:skill} --llm offline"));
             }
 
             var result = await EvolveSkillAsync(a, store, name, p.GetValue(skillPath), p.GetValue(dryRun), client, ct).ConfigureAwait(false);

@@ -279,7 +279,7 @@ public static class RunCommand
                 var picked = _candidates.Where(c => c.Action == "evolve").Select(c => c.Skill).ToList();
                 if (request.Skill is { } only && _candidates.Count == 0)
                 {
-                    return (PhaseStatus.Skipped, $"'{only}' is neither installed nor seen in any session", "selftune status");
+                    return (PhaseStatus.Skipped, $"{ShellCommand.Quoted(only)} is neither installed nor seen in any session", "selftune status");
                 }
 
                 return (PhaseStatus.Ok, picked.Count == 0 ? $"none of {_candidates.Count} skills needs evolving now" : $"{picked.Count} of {_candidates.Count} skills picked: {string.Join(", ", picked)}", null);
