@@ -54,6 +54,7 @@ public sealed class CommandLineValidationTests : IDisposable
     [InlineData("The commands are: sync", "baseline", "--help")]
     [InlineData("The commands are: sync", "baseline")]
     [InlineData("Did you mean '--candidates'?", "evolve", "--skill", "pdf", "--candidatez", "2")]
+    [InlineData("The commands of 'selftune config' are: list, get, set, unset.", "config")]
     public void AnUnknownCommandIsAnErrorWithTheClosestOneEvenWithHelp(string suggestion, params string[] args)
     {
         var result = _cli.Run(args);

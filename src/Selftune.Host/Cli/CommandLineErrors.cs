@@ -29,6 +29,10 @@ public static class CommandLineErrors
         }
 
         messages.AddRange(parse.Errors.Where(e => !parse.UnmatchedTokens.Any(t => e.Message.Contains($"'{t}'", StringComparison.Ordinal))).Select(e => e.Message));
+        if (messages.Count > 0 && parse.UnmatchedTokens.Count == 0 && command.Action is null && command.Subcommands.Count > 0)
+        {
+            messages.Add($"The commands of '{path}' are: {string.Join(", ", command.Subcommands.Where(c => !c.Hidden).Select(c => c.Name))}.");
+        }
         return messages.Count == 0
             ? null
             : new SelftuneException(ErrorCodes.InvalidArgument, string.Join(" ", messages.Distinct(StringComparer.Ordinal)), $"{path} --help", exitCode: 2);
