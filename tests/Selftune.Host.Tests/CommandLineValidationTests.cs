@@ -102,6 +102,10 @@ public sealed class CommandLineValidationTests : IDisposable
         Assert.Equal("-3", get.Json.GetProperty("value").GetString());
         Assert.Contains("at least 1", get.Json.GetProperty("problem").GetString());
 
+        var doctor = _cli.Run("doctor").Json.GetProperty("checks").EnumerateArray().Single(c => c.GetProperty("name").GetString() == "config");
+        Assert.Equal("fail", doctor.GetProperty("status").GetString());
+        Assert.StartsWith("selftune config unset llm.", doctor.GetProperty("next_command").GetString());
+
         Assert.Equal(0, _cli.Run("config", "set", "evolve.candidates", "2").ExitCode);
         Assert.Equal(0, _cli.Run("config", "unset", "llm.max_calls").ExitCode);
         Assert.Equal(0, _cli.Run("config", "set", "llm.backend", "offline").ExitCode);

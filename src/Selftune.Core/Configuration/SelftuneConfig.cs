@@ -197,11 +197,6 @@ public sealed class SelftuneConfig
         return value;
     }
 
-    /// <summary>Every setting whose effective value its key does not accept, with the reason (<c>config list</c> shows them,
-    /// so an invalid file can be read and fixed).</summary>
-    public IReadOnlyList<(ConfigKey Key, string Problem)> Problems =>
-        ConfigKeys.All.Select(k => (k, k.Problem(_values[k.Key].Value))).Where(p => p.Item2 is not null).Select(p => (p.k, p.Item2!)).ToList();
-
     /// <summary>Sets <paramref name="key"/> in <c>config.json</c>, keeping every other key (ours or not), atomically.</summary>
     /// <param name="configPath">The file.</param>
     /// <param name="key">A declared key.</param>

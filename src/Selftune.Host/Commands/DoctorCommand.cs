@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Selftune.Core;
+using Selftune.Core.Configuration;
 using Selftune.Core.Evolution;
 using Selftune.Core.Llm;
 using Selftune.Core.Store;
@@ -52,7 +53,11 @@ public static class DoctorCommand
 
         try
         {
-            _ = a.Config;
+            foreach (var key in ConfigKeys.All)
+            {
+                a.Config.Checked(key.Key); // a value its setting does not accept fails the check, naming the fix
+            }
+
             checks.Add(new HealthCheck("config", "ok", File.Exists(a.Home.ConfigPath) ? a.Home.ConfigPath : "no config.json; defaults apply"));
         }
         catch (SelftuneException ex)
