@@ -20,7 +20,6 @@ cat >"$out/trivial/trivial.csproj" <<'XML'
     <OutputType>Exe</OutputType>
     <GenerateDocumentationFile>false</GenerateDocumentationFile>
     <TieredPGO>false</TieredPGO>
-    <UseSystemResourceKeys>true</UseSystemResourceKeys>
   </PropertyGroup>
 </Project>
 XML

@@ -36,7 +36,8 @@ public static class Program
     /// <param name="stderr">Progress, report and error stream.</param>
     /// <param name="context">The machine as plugins see it.</param>
     /// <param name="stdoutRedirected">True when stdout is not a terminal (JSON becomes the default).</param>
-    /// <returns>The exit code: 0 on success; 2 for invalid arguments; otherwise the error's code.</returns>
+    /// <returns>The exit code: 0 on success; 2 for invalid arguments, unknown commands and options (also with
+    /// <c>--help</c>); otherwise the error's code.</returns>
     public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, PlatformContext context, bool stdoutRedirected)
     {
         App? app = null;
@@ -48,11 +49,10 @@ public static class Program
         {
             using (app = new App(context, output))
             {
-                if (parse.Errors.Count > 0 && output.Json)
+                if (CommandLineErrors.Find(parse) is { } error)
                 {
-                    var command = string.Join(' ', parse.CommandResult.Command is RootCommand ? ["selftune"] : new[] { "selftune", parse.CommandResult.Command.Name });
-                    output.Failure(new SelftuneException(ErrorCodes.InvalidArgument, string.Join(" ", parse.Errors.Select(e => e.Message)), $"{command} --help", exitCode: 2));
-                    return 2;
+                    output.Failure(error);
+                    return error.ExitCode;
                 }
 
                 // A long-lived process's Generic Host handles SIGINT and SIGTERM itself (and exits 0 once the loop has stopped).

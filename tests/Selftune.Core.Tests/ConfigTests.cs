@@ -46,7 +46,9 @@ public sealed class ConfigTests : IDisposable
         var error = Assert.Throws<SelftuneException>(() => config.GetBool(ConfigKeys.RedactionEnabled.Key));
         Assert.Equal(ErrorCodes.ConfigInvalid, error.Code);
         Assert.Contains("redaction.enabled", error.Message);
-        Assert.Contains("config set redaction.enabled", error.NextCommand);
+        Assert.Contains("true or false", error.Message);
+        Assert.Contains("SELFTUNE_REDACTION_ENABLED", error.Message); // where the value came from, and what clears it
+        Assert.Equal("unset SELFTUNE_REDACTION_ENABLED", error.NextCommand);
     }
 
     [Fact]

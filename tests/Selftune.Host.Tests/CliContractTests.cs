@@ -90,5 +90,18 @@ public sealed class CliContractTests : IDisposable
         Assert.Contains(_cli.SelftuneHome, result.Error.GetProperty("message").GetString());
     }
 
+    [Fact]
+    public void ErrorsFromTheRuntimeReadAsSentencesNotResourceKeys()
+    {
+        // A file where the home folder should be: the runtime's own message for it is part of the error.
+        File.WriteAllText(_cli.SelftuneHome, "not a folder");
+
+        foreach (var result in new[] { _cli.Run("sync"), _cli.Run("config", "set", "llm.model", "m") })
+        {
+            var message = result.Error.GetProperty("message").GetString()!;
+            Assert.DoesNotMatch(@"\b[A-Z][A-Za-z]*_[A-Za-z_]*[a-z][A-Za-z_]*\b", message.Replace(_cli.Root, "ROOT", StringComparison.Ordinal)); // IO_PathNotFound_Path
+        }
+    }
+
     public void Dispose() => _cli.Dispose();
 }

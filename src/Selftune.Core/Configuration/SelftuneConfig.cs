@@ -4,8 +4,9 @@ using System.Text.Json.Nodes;
 
 namespace Selftune.Core.Configuration;
 
-/// <summary>A setting selftune knows: its dotted key (<c>llm.backend</c>), default and meaning. The environment
-/// variable that overrides it is <c>SELFTUNE_</c> + the key upper-cased with dots as underscores.</summary>
+/// <summary>A setting selftune knows: its dotted key (<c>llm.backend</c>), default, meaning and the values it accepts
+/// (<see cref="Kind"/>, <see cref="Minimum"/>/<see cref="Maximum"/>, <see cref="Values"/>). The environment variable that
+/// overrides it is <c>SELFTUNE_</c> + the key upper-cased with dots as underscores.</summary>
 /// <param name="Key">Dotted key; in <c>config.json</c> each dot is a nested object.</param>
 /// <param name="Default">Default value as text, or null for "unset".</param>
 /// <param name="Description">What it does, for <c>selftune config</c>.</param>
@@ -13,6 +14,89 @@ public sealed record ConfigKey(string Key, string? Default, string Description)
 {
     /// <summary>The environment variable that overrides this key.</summary>
     public string EnvironmentVariable => "SELFTUNE_" + Key.Replace('.', '_').Replace('-', '_').ToUpperInvariant();
+
+    /// <summary>What kind of value it takes (default: free text).</summary>
+    public ConfigKind Kind { get; init; } = ConfigKind.Text;
+
+    /// <summary>Smallest accepted value of an <see cref="ConfigKind.Integer"/> or <see cref="ConfigKind.Number"/> key, if any.</summary>
+    public double? Minimum { get; init; }
+
+    /// <summary>Largest accepted value of an <see cref="ConfigKind.Integer"/> or <see cref="ConfigKind.Number"/> key, if any.</summary>
+    public double? Maximum { get; init; }
+
+    /// <summary>The accepted values of a <see cref="ConfigKind.Choice"/> key.</summary>
+    public IReadOnlyList<string> Values { get; init; } = [];
+
+    /// <summary>What the key accepts, as a phrase: <c>a whole number from 1 to 10</c>, <c>one of auto, judge, replay</c>.</summary>
+    public string Accepts => Kind switch
+    {
+        ConfigKind.Boolean => "true or false",
+        ConfigKind.Integer => "a whole number" + Range(),
+        ConfigKind.Number => "a number" + Range(),
+        ConfigKind.Choice => "one of " + string.Join(", ", Values),
+        ConfigKind.Url => "an absolute http:// or https:// URL",
+        ConfigKind.EnvironmentVariable => "an environment variable name (letters, digits and _, not starting with a digit)",
+        _ => "any text",
+    };
+
+    /// <summary>Why <paramref name="value"/> is not acceptable for this key, as a sentence naming what is; null when it
+    /// is acceptable (an unset value always is).</summary>
+    public string? Problem(string? value)
+    {
+        if (value is null || (value.Length == 0 && Kind != ConfigKind.Choice))
+        {
+            return null;
+        }
+
+        var ok = Kind switch
+        {
+            ConfigKind.Boolean => ParseBool(value) is not null,
+            ConfigKind.Integer => long.TryParse(value.Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) && InRange(n),
+            ConfigKind.Number => double.TryParse(value.Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out var d) && double.IsFinite(d) && InRange(d),
+            ConfigKind.Choice => Values.Contains(value, StringComparer.Ordinal),
+            ConfigKind.Url => Uri.TryCreate(value, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https",
+            ConfigKind.EnvironmentVariable => value.All(c => char.IsAsciiLetterOrDigit(c) || c == '_') && !char.IsAsciiDigit(value[0]),
+            _ => true,
+        };
+        return ok ? null : $"Setting {ShellCommand.Quoted(Key)} cannot be {ShellCommand.Quoted(value)}: it must be {Accepts}.";
+    }
+
+    /// <summary>A boolean's text (<c>true/false/1/0/yes/no/on/off</c>, any case) as a value; null when it is none of them.</summary>
+    internal static bool? ParseBool(string? value) => value?.Trim().ToLowerInvariant() switch
+    {
+        "true" or "1" or "yes" or "on" => true,
+        "false" or "0" or "no" or "off" or null or "" => false,
+        _ => null,
+    };
+
+    private bool InRange(double n) => (Minimum is not { } min || n >= min) && (Maximum is not { } max || n <= max);
+
+    private string Range() => (Minimum, Maximum) switch
+    {
+        ({ } min, { } max) => string.Create(CultureInfo.InvariantCulture, $" from {min} to {max}"),
+        ({ } min, null) => string.Create(CultureInfo.InvariantCulture, $" of at least {min}"),
+        (null, { } max) => string.Create(CultureInfo.InvariantCulture, $" of at most {max}"),
+        _ => string.Empty,
+    };
+}
+
+/// <summary>The kind of value a <see cref="ConfigKey"/> takes.</summary>
+public enum ConfigKind
+{
+    /// <summary>Any text.</summary>
+    Text,
+    /// <summary><c>true</c> or <c>false</c> (also <c>1/0/yes/no/on/off</c>).</summary>
+    Boolean,
+    /// <summary>A whole number within <see cref="ConfigKey.Minimum"/>..<see cref="ConfigKey.Maximum"/>.</summary>
+    Integer,
+    /// <summary>A number within <see cref="ConfigKey.Minimum"/>..<see cref="ConfigKey.Maximum"/>.</summary>
+    Number,
+    /// <summary>One of <see cref="ConfigKey.Values"/>.</summary>
+    Choice,
+    /// <summary>An absolute http(s) URL.</summary>
+    Url,
+    /// <summary>The name of an environment variable.</summary>
+    EnvironmentVariable,
 }
 
 /// <summary>Where a setting's effective value came from.</summary>
@@ -81,40 +165,51 @@ public sealed class SelftuneConfig
     /// <summary>The effective text value of <paramref name="key"/>, or null when unset.</summary>
     /// <exception cref="ArgumentException">The key is not declared in <see cref="ConfigKeys"/>.</exception>
     public string? Get(string key) =>
-        _values.TryGetValue(key, out var v) ? v.Value : throw new ArgumentException($"Unknown configuration key '{key}'.", nameof(key));
+        _values.TryGetValue(key, out var v) ? v.Value : throw new ArgumentException($"Unknown configuration key {ShellCommand.Quoted(key)}.", nameof(key));
 
     /// <summary>Where the effective value of <paramref name="key"/> came from.</summary>
     public ConfigSource SourceOf(string key) => _values[key].Source;
 
     /// <summary>The value as a boolean (<c>true/false/1/0/yes/no/on/off</c>).</summary>
     /// <exception cref="SelftuneException"><see cref="ErrorCodes.ConfigInvalid"/> when it is not a boolean.</exception>
-    public bool GetBool(string key) => Get(key)?.Trim().ToLowerInvariant() switch
-    {
-        "true" or "1" or "yes" or "on" => true,
-        "false" or "0" or "no" or "off" or null or "" => false,
-        var other => throw Invalid(key, other, "true or false"),
-    };
+    public bool GetBool(string key) => ConfigKey.ParseBool(Checked(key)) ?? throw Invalid(key, Get(key), "true or false");
 
-    /// <summary>The value as an integer.</summary>
-    /// <exception cref="SelftuneException"><see cref="ErrorCodes.ConfigInvalid"/> when it is not an integer.</exception>
+    /// <summary>The value as an integer, within the key's declared range.</summary>
+    /// <exception cref="SelftuneException"><see cref="ErrorCodes.ConfigInvalid"/> when it is not an integer or out of range.</exception>
     public long GetInt(string key) =>
-        long.TryParse(Get(key), NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) ? n : throw Invalid(key, Get(key), "a whole number");
+        long.TryParse(Checked(key), NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) ? n : throw Invalid(key, Get(key), "a whole number");
 
-    /// <summary>The value as a number.</summary>
-    /// <exception cref="SelftuneException"><see cref="ErrorCodes.ConfigInvalid"/> when it is not a number.</exception>
+    /// <summary>The value as a number, within the key's declared range.</summary>
+    /// <exception cref="SelftuneException"><see cref="ErrorCodes.ConfigInvalid"/> when it is not a number or out of range.</exception>
     public double GetDouble(string key) =>
-        double.TryParse(Get(key), NumberStyles.Float, CultureInfo.InvariantCulture, out var n) ? n : throw Invalid(key, Get(key), "a number");
+        double.TryParse(Checked(key), NumberStyles.Float, CultureInfo.InvariantCulture, out var n) ? n : throw Invalid(key, Get(key), "a number");
+
+    /// <summary>The effective value of <paramref name="key"/> after checking it against the key's declaration (<see cref="ConfigKey.Problem"/>).</summary>
+    /// <exception cref="SelftuneException"><see cref="ErrorCodes.ConfigInvalid"/> naming where the value came from and what is accepted.</exception>
+    public string? Checked(string key)
+    {
+        var value = Get(key);
+        if (ConfigKeys.Find(key)?.Problem(value) is { } problem)
+        {
+            throw new SelftuneException(ErrorCodes.ConfigInvalid, $"{problem.TrimEnd('.')} (set in {Where(key)}).", Fix(key));
+        }
+
+        return value;
+    }
 
     /// <summary>Sets <paramref name="key"/> in <c>config.json</c>, keeping every other key (ours or not), atomically.</summary>
     /// <param name="configPath">The file.</param>
     /// <param name="key">A declared key.</param>
     /// <param name="value">The value; null removes the key.</param>
-    /// <exception cref="SelftuneException">The key is unknown, or the file is malformed (it is then left as it is).</exception>
+    /// <exception cref="SelftuneException">The key is unknown or the value not one it accepts (<see cref="ConfigKey.Problem"/>;
+    /// <see cref="ErrorCodes.InvalidArgument"/>, exit code 2), or the file is malformed (it is then left as it is).</exception>
     public static void Set(string configPath, string key, string? value)
     {
-        if (!ConfigKeys.All.Any(k => k.Key == key))
+        var declared = ConfigKeys.Find(key)
+            ?? throw new SelftuneException(ErrorCodes.InvalidArgument, $"Unknown configuration key {ShellCommand.Quoted(key)}.", "selftune config list", exitCode: 2);
+        if (declared.Problem(value) is { } problem)
         {
-            throw new SelftuneException(ErrorCodes.InvalidArgument, $"Unknown configuration key '{key}'.", "selftune config list");
+            throw new SelftuneException(ErrorCodes.InvalidArgument, problem + " Nothing was changed.", ShellCommand.Line($"selftune config set {key} {declared.Default ?? "<value>"}"), exitCode: 2);
         }
 
         var root = ReadDocument(configPath) ?? new JsonObject();
@@ -143,10 +238,25 @@ public sealed class SelftuneConfig
         AtomicFile.WriteAllText(configPath, root.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
     }
 
-    private static SelftuneException Invalid(string key, string? value, string expected) => new(
+    private SelftuneException Invalid(string key, string? value, string expected) => new(
         ErrorCodes.ConfigInvalid,
-        $"Setting '{key}' is '{value}', but it must be {expected}.",
-        $"selftune config set {key} <value>");
+        $"Setting {ShellCommand.Quoted(key)} is {ShellCommand.Quoted(value)} (from {Where(key)}), but it must be {expected}.",
+        Fix(key));
+
+    private string Where(string key) => SourceOf(key) switch
+    {
+        ConfigSource.Environment => ConfigKeys.Find(key)?.EnvironmentVariable ?? "the environment",
+        ConfigSource.Flag => "a command-line flag",
+        ConfigSource.File => "config.json",
+        _ => "the default",
+    };
+
+    private string? Fix(string key) => SourceOf(key) switch
+    {
+        ConfigSource.File => ShellCommand.Line($"selftune config unset {key}"),
+        ConfigSource.Environment => ShellCommand.Line($"unset {ConfigKeys.Find(key)?.EnvironmentVariable ?? key}"),
+        _ => ShellCommand.Line($"selftune config set {key} <value>"),
+    };
 
     private static Dictionary<string, string?> ReadFile(string path)
     {
@@ -173,7 +283,7 @@ public sealed class SelftuneConfig
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            throw new SelftuneException(ErrorCodes.ConfigInvalid, $"Cannot read '{path}': {ex.Message}.", $"chmod u+rw {path}", inner: ex);
+            throw new SelftuneException(ErrorCodes.ConfigInvalid, $"Cannot read '{path}': {ex.Message.TrimEnd('.')}.", ShellCommand.Line($"chmod u+rw {path}"), inner: ex);
         }
 
         if (string.IsNullOrWhiteSpace(text))
@@ -184,14 +294,14 @@ public sealed class SelftuneConfig
         try
         {
             return JsonNode.Parse(text, documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true }) as JsonObject
-                ?? throw new SelftuneException(ErrorCodes.ConfigInvalid, $"'{path}' must hold a JSON object; it was left as it is.", $"mv '{path}' '{path}.invalid'");
+                ?? throw new SelftuneException(ErrorCodes.ConfigInvalid, $"'{path}' must hold a JSON object; it was left as it is.", ShellCommand.Line($"mv {path} {path + ".invalid"}"));
         }
         catch (JsonException ex)
         {
             throw new SelftuneException(
                 ErrorCodes.ConfigInvalid,
                 $"'{path}' is not valid JSON (line {(ex.LineNumber ?? 0) + 1}, column {(ex.BytePositionInLine ?? 0) + 1}). The file was left as it is; fix it, or move it aside to start from defaults.",
-                $"mv '{path}' '{path}.invalid'",
+                ShellCommand.Line($"mv {path} {path + ".invalid"}"),
                 inner: ex);
         }
     }

@@ -57,7 +57,7 @@ public sealed class SelftuneHome
         {
             throw new SelftuneException(
                 ErrorCodes.HomeUnwritable,
-                $"The selftune home '{Root}' cannot be written: {ex.Message}. Make it writable, or point {EnvironmentVariable} at a folder you own.",
+                $"The selftune home '{Root}' cannot be written: {ex.Message.TrimEnd('.')}. Make it writable, or point {EnvironmentVariable} at a folder you own.",
                 $"export {EnvironmentVariable}=$HOME/.selftune",
                 inner: ex);
         }

@@ -18,7 +18,9 @@ namespace Selftune.Core.Eval;
 /// <param name="EnoughToEvolve">True when <paramref name="Readiness"/> is <c>ready</c>.</param>
 /// <param name="LatestEvalSetId">The newest stored eval set, when any.</param>
 /// <param name="LatestEvalSetAt">When it was generated.</param>
-/// <param name="NextCommand">What to run next for this skill.</param>
+/// <param name="NextCommand">What to run next for this skill; null when its name is not a valid skill name (see
+/// <paramref name="NextCommandOmitted"/>).</param>
+/// <param name="NextCommandOmitted">Why there is no <paramref name="NextCommand"/> (<see cref="SkillNames.Problem"/>), else null.</param>
 public sealed record SkillEvidence(
     string Skill,
     int RealPositives,
@@ -32,7 +34,8 @@ public sealed record SkillEvidence(
     bool EnoughToEvolve,
     string? LatestEvalSetId,
     DateTimeOffset? LatestEvalSetAt,
-    string NextCommand);
+    string? NextCommand,
+    string? NextCommandOmitted);
 
 /// <summary>Per-skill evidence summaries for <c>selftune eval list</c> and for the loop's candidate selection. Applies the
 /// same rules as <see cref="EvalSetGenerator"/>, so "ready" means a generated set will have that many real positives.</summary>
@@ -100,16 +103,16 @@ public static class EvalEvidence
             : "no_data";
         var next = readiness switch
         {
-            "ready" => $"selftune eval generate --skill {skill}",
-            "cold_start" => $"selftune eval generate --skill {skill} --synthetic",
+            "ready" => ShellCommand.Line($"selftune eval generate --skill {skill:skill}"),
+            "cold_start" => ShellCommand.Line($"selftune eval generate --skill {skill:skill} --synthetic"),
             "hints_only" => "selftune sync",
-            _ => $"selftune eval generate --skill {skill} --synthetic --skill-path <folder>",
+            _ => ShellCommand.Line($"selftune eval generate --skill {skill:skill} --synthetic --skill-path <folder>"),
         };
         var latest = sets.FirstOrDefault(x => SkillNames.Same(x.Skill, skill));
         return new SkillEvidence(
             skill, positives.Count, positives.Count(e => e), hookOnly, t?.Reads ?? 0, t?.Sessions.Count ?? 0,
             t is { LastTriggeredAt: > 0 } ? DateTimeOffset.FromUnixTimeMilliseconds(t.LastTriggeredAt) : null,
             installed, readiness, readiness == "ready",
-            latest.Id, latest.Id is null ? null : DateTimeOffset.FromUnixTimeMilliseconds(latest.At), next);
+            latest.Id, latest.Id is null ? null : DateTimeOffset.FromUnixTimeMilliseconds(latest.At), next, next is null ? SkillNames.Problem(skill) : null);
     }
 }

@@ -116,8 +116,8 @@ public sealed class EvalSetGenerator
         {
             throw new SelftuneException(
                 ErrorCodes.NotFound,
-                $"Synthetic queries are written from the skill's SKILL.md, and none was found for '{options.Skill}'. Point at it with --skill-path.",
-                $"selftune eval generate --skill {options.Skill} --synthetic --skill-path <folder>");
+                $"Synthetic queries are written from the skill's SKILL.md, and none was found for {ShellCommand.Quoted(options.Skill)}. Point at it with --skill-path.",
+                ShellCommand.Line($"selftune eval generate --skill {options.Skill:skill} --synthetic --skill-path <folder>"));
         }
 
         var answer = await llm.CompleteJsonAsync<SyntheticAnswer>(SyntheticPrompt(skill, siblings, real, wantPositives, wantNegatives), ct).ConfigureAwait(false);
@@ -126,7 +126,7 @@ public sealed class EvalSetGenerator
         var negatives = Accept(answer.ShouldNotTrigger, seen, wantNegatives, q => new EvalEntry(q, false, InvocationType.Negative, null, null, true, EvalEntry.TrainSplit));
         if (positives.Count + negatives.Count == 0)
         {
-            throw new SelftuneException(ErrorCodes.LlmBadAnswer, $"The {llm.Backend} LLM wrote no usable queries for '{options.Skill}' (all empty or repeats of real ones).", "selftune llm test");
+            throw new SelftuneException(ErrorCodes.LlmBadAnswer, $"The {llm.Backend} LLM wrote no usable queries for {ShellCommand.Quoted(options.Skill)} (all empty or repeats of real ones).", "selftune llm test");
         }
 
         if (real.Positives.Count + positives.Count == 0)
@@ -141,7 +141,7 @@ public sealed class EvalSetGenerator
     {
         if (options.MaxPerSide < 1)
         {
-            throw new SelftuneException(ErrorCodes.InvalidArgument, $"--max must be at least 1 (it was {options.MaxPerSide}).", $"selftune eval generate --skill {options.Skill}", exitCode: 2);
+            throw new SelftuneException(ErrorCodes.InvalidArgument, $"--max must be at least 1 (it was {options.MaxPerSide}).", ShellCommand.Line($"selftune eval generate --skill {options.Skill:skill}"), exitCode: 2);
         }
 
         var index = TriggerIndex.Load(store);
@@ -214,7 +214,7 @@ public sealed class EvalSetGenerator
 
         if (positives.Count is > 0 and < EvalEvidence.MinimumRealPositives)
         {
-            notes.Add($"Only {positives.Count} real positive(s) for '{options.Skill}'; {EvalEvidence.MinimumRealPositives} or more make a trustworthy set. Add --synthetic to blend in LLM-written queries.");
+            notes.Add($"Only {positives.Count} real positive(s) for {ShellCommand.Quoted(options.Skill)}; {EvalEvidence.MinimumRealPositives} or more make a trustworthy set. Add --synthetic to blend in LLM-written queries.");
         }
 
         if (maintenance > 0)
@@ -229,7 +229,7 @@ public sealed class EvalSetGenerator
 
         if (skill is null)
         {
-            notes.Add($"No SKILL.md was found for '{options.Skill}': near misses were ranked by its name only.");
+            notes.Add($"No SKILL.md was found for {ShellCommand.Quoted(options.Skill)}: near misses were ranked by its name only.");
         }
 
         return new RealPart(positives, negatives, nearMiss, maintenance, triggeredExcluded.Count, notes);
@@ -368,8 +368,8 @@ public sealed class EvalSetGenerator
 
     private static SelftuneException NoPositives(string skill) => new(
         ErrorCodes.NotEnoughData,
-        $"The store holds no prompt that triggered '{skill}' (per the agents' transcripts), so there is nothing to learn from yet. Sync first, or start cold with LLM-written queries.",
-        $"selftune eval generate --skill {skill} --synthetic");
+        $"The store holds no prompt that triggered {ShellCommand.Quoted(skill)} (per the agents' transcripts), so there is nothing to learn from yet. Sync first, or start cold with LLM-written queries.",
+        ShellCommand.Line($"selftune eval generate --skill {skill:skill} --synthetic"));
 
     private sealed record RealPart(List<EvalEntry> Positives, List<EvalEntry> Negatives, int NearMiss, int Maintenance, int TriggeredExcluded, List<string> Notes);
 }

@@ -172,18 +172,18 @@ public sealed class EvolutionService
         var skill = SkillFile.Load(options.SkillPath);
         if (skill.Name is { } name && !SkillNames.Same(options.Skill, name))
         {
-            throw new SelftuneException(ErrorCodes.InvalidArgument, $"'{skill.Path}' is the SKILL.md of '{name}', not of '{options.Skill}'.", $"selftune evolve --skill {name} --skill-path '{skill.Path}'", exitCode: 2);
+            throw new SelftuneException(ErrorCodes.InvalidArgument, $"'{skill.Path}' is the SKILL.md of {ShellCommand.Quoted(name)}, not of {ShellCommand.Quoted(options.Skill)}.", ShellCommand.Line($"selftune evolve --skill {name:skill} --skill-path {skill.Path}"), exitCode: 2);
         }
 
         var evalSet = _evalSets.Latest(store, options.Skill)
-            ?? throw new SelftuneException(ErrorCodes.NotEnoughData, $"There is no eval set for '{options.Skill}' yet; evolve needs one to find misses and to prove a proposal.", $"selftune eval generate --skill {options.Skill}");
+            ?? throw new SelftuneException(ErrorCodes.NotEnoughData, $"There is no eval set for {ShellCommand.Quoted(options.Skill)} yet; evolve needs one to find misses and to prove a proposal.", ShellCommand.Line($"selftune eval generate --skill {options.Skill:skill}"));
         var train = evalSet.Train.ToList();
         var held = evalSet.Validation.ToList();
         if (held.Count < MinValidationEntries || !held.Any(e => e.ShouldTrigger))
         {
             throw new SelftuneException(ErrorCodes.NotEnoughData,
                 $"Eval set {evalSet.Id} holds {held.Count} validation entries ({held.Count(e => e.ShouldTrigger)} positive); at least {MinValidationEntries} with one positive are needed to prove a proposal.",
-                $"selftune eval generate --skill {options.Skill} --synthetic");
+                ShellCommand.Line($"selftune eval generate --skill {options.Skill:skill} --synthetic"));
         }
 
         var run = new Run(this, store, options, tools, runId, skill, evalSet, held, progress);
@@ -255,14 +255,14 @@ public sealed class EvolutionService
         if (options.DryRun)
         {
             return run.Result(summary, original, reports, winner.ProposalId, null,
-                $"Dry run: {winner.ProposalId} was validated ({winner.Validation!.Reason}) and not deployed.", $"selftune evolve --skill {options.Skill}");
+                $"Dry run: {winner.ProposalId} was validated ({winner.Validation!.Reason}) and not deployed.", ShellCommand.Line($"selftune evolve --skill {options.Skill:skill}"));
         }
 
         var deploy = _deployer.Deploy(trail, trail.Proposal(winner.ProposalId!)!);
         progress?.Report($"Deployed {winner.ProposalId} to {deploy.SkillPath} (backup {deploy.BackupPath}).");
         reports = reports.Select(r => r == winner ? r with { Status = AuditActions.Deployed } : r).ToList();
         return run.Result(summary, original, reports, winner.ProposalId, deploy,
-            $"Deployed {winner.ProposalId}: {winner.Validation!.Reason}.", $"selftune watch --skill {options.Skill}");
+            $"Deployed {winner.ProposalId}: {winner.Validation!.Reason}.", ShellCommand.Line($"selftune watch --skill {options.Skill:skill}"));
     }
 
     private static (ITriggerValidator Validator, string Note) Choose(ValidationSettings settings, EvolveTools tools)

@@ -53,7 +53,7 @@ public sealed class SkillDeployer
     {
         if (proposal.Status != AuditActions.Validated)
         {
-            throw new SelftuneException(ErrorCodes.InvalidArgument, $"Proposal {proposal.ProposalId} is '{proposal.Status}'; only a validated proposal can be deployed.", $"selftune history --skill {proposal.SkillName}");
+            throw new SelftuneException(ErrorCodes.InvalidArgument, $"Proposal {proposal.ProposalId} is '{proposal.Status}'; only a validated proposal can be deployed.", ShellCommand.Line($"selftune history --skill {proposal.SkillName:skill}"));
         }
 
         var (current, newBytes) = DescriptionEditor.Plan(proposal.SkillPath, proposal.OriginalSha256, proposal.ProposedDescription);
@@ -66,7 +66,7 @@ public sealed class SkillDeployer
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            trail.Record(proposal.SkillName, proposal.ProposalId, AuditActions.DeployFailed, proposal.Heuristic, $"Could not write {current.Path}: {ex.Message}. The original is unchanged.", null, now);
+            trail.Record(proposal.SkillName, proposal.ProposalId, AuditActions.DeployFailed, proposal.Heuristic, $"Could not write {current.Path}: {ex.Message.TrimEnd('.')}. The original is unchanged.", null, now);
             throw new SelftuneException(ErrorCodes.UnsafeEdit, $"Could not write '{current.Path}' ({ex.Message}); the original is unchanged.", "selftune doctor", inner: ex);
         }
 
@@ -101,7 +101,7 @@ public sealed class SkillDeployer
         var active = ActiveDeploys(trail, skill);
         if (active.Count == 0)
         {
-            throw new SelftuneException(ErrorCodes.NotFound, $"Skill '{skill}' has no deploy in effect to roll back.", $"selftune history --skill {skill}");
+            throw new SelftuneException(ErrorCodes.NotFound, $"Skill {ShellCommand.Quoted(skill)} has no deploy in effect to roll back.", ShellCommand.Line($"selftune history --skill {skill:skill}"));
         }
 
         var from = to switch
@@ -112,12 +112,12 @@ public sealed class SkillDeployer
         };
         if (from == 0 && to is not (null or Original))
         {
-            throw new SelftuneException(ErrorCodes.NotFound, $"Proposal '{to}' is not a deploy of '{skill}' still in effect.", $"selftune history --skill {skill}");
+            throw new SelftuneException(ErrorCodes.NotFound, $"Proposal {ShellCommand.Quoted(to)} is not a deploy of {ShellCommand.Quoted(skill)} still in effect.", ShellCommand.Line($"selftune history --skill {skill:skill}"));
         }
 
         if (from >= active.Count)
         {
-            throw new SelftuneException(ErrorCodes.NotFound, $"Proposal '{to}' is already the current version of '{skill}'; there is nothing after it to roll back.", $"selftune history --skill {skill}");
+            throw new SelftuneException(ErrorCodes.NotFound, $"Proposal {ShellCommand.Quoted(to ?? "(latest)")} is already the current version of {ShellCommand.Quoted(skill)}; there is nothing after it to roll back.", ShellCommand.Line($"selftune history --skill {skill:skill}"));
         }
 
         var undone = active.Skip(from).Reverse().ToList();
@@ -130,7 +130,7 @@ public sealed class SkillDeployer
             throw new SelftuneException(
                 ErrorCodes.UnsafeEdit,
                 $"'{path}' was changed since selftune last wrote it on {latestWrite.OccurredAt:u}; nothing was written. Roll back anyway with --force (the current file is backed up first).",
-                $"selftune rollback --skill {skill}{(to is null ? string.Empty : " --to " + to)} --force");
+                to is null ? ShellCommand.Line($"selftune rollback --skill {skill:skill} --force") : ShellCommand.Line($"selftune rollback --skill {skill:skill} --to {to} --force"));
         }
 
         var (bytes, source) = RestoreBytes(trail, oldest);

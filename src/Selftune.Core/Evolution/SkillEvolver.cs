@@ -30,14 +30,14 @@ public sealed class SkillEvolver(EvolutionService evolution, InstalledSkills ski
     {
         ArgumentNullException.ThrowIfNull(client);
         var document = skills.Find(name, skillPath, store)
-            ?? throw new SelftuneException(ErrorCodes.NotFound, $"No installed SKILL.md was found for '{name}'.", $"selftune evolve --skill {name} --skill-path <folder or SKILL.md>");
+            ?? throw new SelftuneException(ErrorCodes.NotFound, $"No installed SKILL.md was found for {ShellCommand.Quoted(name)}.", ShellCommand.Line($"selftune evolve --skill {name:skill} --skill-path <folder or SKILL.md>"));
         var tools = new EvolveTools(client, client.Backend == LlmBackends.Offline, EvolutionService.ReplayRunner(store, name, runners, context), skills.Roots(), ReplayValidator.JournalPath(home));
         var settings = new ValidationSettings(
-            Mode(config.Get(ConfigKeys.EvolveValidation.Key)),
+            Mode(config.Checked(ConfigKeys.EvolveValidation.Key)),
             (int)config.GetInt(ConfigKeys.EvolveJudgeRuns.Key),
             (int)config.GetInt(ConfigKeys.EvolveJudgeBatchSize.Key),
             TimeSpan.FromSeconds(config.GetInt(ConfigKeys.EvolveReplayTimeoutSeconds.Key)));
-        var options = new EvolveOptions(name, document.Path, (int)Math.Clamp(config.GetInt(ConfigKeys.EvolveCandidates.Key), 1, 10), dryRun);
+        var options = new EvolveOptions(name, document.Path, (int)config.GetInt(ConfigKeys.EvolveCandidates.Key), dryRun);
         return await evolution.EvolveAsync(store, options, settings, tools, progress, ct).ConfigureAwait(false);
     }
 

@@ -71,7 +71,7 @@ public sealed class InstallService
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
-                throw new SelftuneException(ErrorCodes.UnsafeEdit, $"Cannot write '{change.Path}': {ex.Message}. It was left as it is.", $"ls -l '{change.Path}'", inner: ex);
+                throw new SelftuneException(ErrorCodes.UnsafeEdit, $"Cannot write '{change.Path}': {ex.Message.TrimEnd('.')}. It was left as it is.", $"ls -l '{change.Path}'", inner: ex);
             }
         }
 

@@ -81,7 +81,7 @@ public sealed class SkillFolderInstaller
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            throw new SelftuneException(ErrorCodes.UnsafeEdit, $"Cannot install the skill into '{target}': {ex.Message}. Whatever was there is still in place.", $"ls -ld '{skillsRoot}'", inner: ex);
+            throw new SelftuneException(ErrorCodes.UnsafeEdit, $"Cannot install the skill into '{target}': {ex.Message.TrimEnd('.')}. Whatever was there is still in place.", $"ls -ld '{skillsRoot}'", inner: ex);
         }
         finally
         {
@@ -117,7 +117,7 @@ public sealed class SkillFolderInstaller
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            throw new SelftuneException(ErrorCodes.UnsafeEdit, $"Cannot remove '{target}': {ex.Message}.", $"rm -r '{target}'", inner: ex);
+            throw new SelftuneException(ErrorCodes.UnsafeEdit, $"Cannot remove '{target}': {ex.Message.TrimEnd('.')}.", ShellCommand.Line($"rm -r {target}"), inner: ex);
         }
     }
 

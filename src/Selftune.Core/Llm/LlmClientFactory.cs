@@ -201,7 +201,7 @@ public sealed class LlmClientFactory : ILlmClientFactory
     {
         long Positive(ConfigKey key) => _config.GetInt(key.Key) is var n and > 0
             ? n
-            : throw new SelftuneException(ErrorCodes.ConfigInvalid, $"Setting '{key.Key}' must be a positive whole number.", $"selftune config set {key.Key} {key.Default}");
+            : throw new SelftuneException(ErrorCodes.ConfigInvalid, $"Setting '{key.Key}' must be a positive whole number.", ShellCommand.Line($"selftune config set {key.Key} {key.Default}"));
         return new LlmClientOptions
         {
             RunId = runId,

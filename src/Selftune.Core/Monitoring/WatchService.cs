@@ -90,7 +90,7 @@ public sealed class WatchService
     {
         var trail = new AuditTrail(store);
         var deploy = SkillDeployer.ActiveDeploys(trail, skill).LastOrDefault()
-            ?? throw new SelftuneException(ErrorCodes.NotFound, $"Skill '{skill}' has no deploy in effect to watch.", $"selftune evolve --skill {skill}");
+            ?? throw new SelftuneException(ErrorCodes.NotFound, $"Skill {ShellCommand.Quoted(skill)} has no deploy in effect to watch.", ShellCommand.Line($"selftune evolve --skill {skill:skill}"));
         var deployedAt = deploy.OccurredAt.ToUnixTimeMilliseconds();
         var sessions = RelevantSessions(store, skill);
         var before = Measure(store, skill, sessions.Where(s => s.Started < deployedAt).TakeLast(options.WindowSessions).Select(s => s.Id).ToList());
@@ -102,7 +102,7 @@ public sealed class WatchService
         if (after.Sessions < options.MinSessions || before.Sessions < options.MinSessions)
         {
             verdict = WatchVerdict.NotEnoughData;
-            message = $"Not enough data: {after.Sessions} session(s) used '{skill}' since the deploy and {before.Sessions} before it; watch judges once both reach {options.MinSessions} (watch.min_sessions).";
+            message = $"Not enough data: {after.Sessions} session(s) used {ShellCommand.Quoted(skill)} since the deploy and {before.Sessions} before it; watch judges once both reach {options.MinSessions} (watch.min_sessions).";
         }
         else
         {
@@ -123,8 +123,8 @@ public sealed class WatchService
 
         var next = verdict switch
         {
-            WatchVerdict.Regressed when rolledBack is null => $"selftune rollback --skill {skill}",
-            WatchVerdict.NotEnoughData => $"selftune sync && selftune watch --skill {skill}",
+            WatchVerdict.Regressed when rolledBack is null => ShellCommand.Line($"selftune rollback --skill {skill:skill}"),
+            WatchVerdict.NotEnoughData => ShellCommand.Line($"selftune sync && selftune watch --skill {skill:skill}"),
             _ => null,
         };
         var report = new WatchReport(skill, deploy.ProposalId!, deploy.OccurredAt, verdict, before, after, regressions, options, message, rolledBack, next);

@@ -94,12 +94,12 @@ public sealed class PricingTable : IUsagePricer
                 ErrorCodes.ConfigInvalid,
                 $"The price override file '{overridePath}' is not valid ({(ex.LineNumber is { } line ? $"line {line + 1}, column {(ex.BytePositionInLine ?? 0) + 1}: " : string.Empty)}{ex.Message}). " +
                 "It must hold {\"models\": {\"<model>\": {\"input\": …, \"output\": …, \"cache_write\": …, \"cache_write_1h\": …, \"cache_read\": …}}} in USD per million tokens.",
-                $"mv '{overridePath}' '{overridePath}.invalid'",
+                ShellCommand.Line($"mv {overridePath} {overridePath + ".invalid"}"),
                 inner: ex);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            throw new SelftuneException(ErrorCodes.ConfigInvalid, $"The price override file '{overridePath}' cannot be read: {ex.Message}.", $"chmod u+r '{overridePath}'", inner: ex);
+            throw new SelftuneException(ErrorCodes.ConfigInvalid, $"The price override file '{overridePath}' cannot be read: {ex.Message.TrimEnd('.')}.", ShellCommand.Line($"chmod u+r {overridePath}"), inner: ex);
         }
     }
 

@@ -348,7 +348,7 @@ public static class StatusReporter
 
     private static string? NextCommand(StatusReport report) =>
         report.System.LastSync is null ? "selftune sync"
-        : report.Skills.FirstOrDefault(s => s.Health is SkillHealth.Critical or SkillHealth.Warning) is { } worst ? $"selftune sessions --skill {worst.Name}"
+        : report.Skills.FirstOrDefault(s => s.Health is SkillHealth.Critical or SkillHealth.Warning && SkillNames.Problem(s.Name) is null) is { } worst ? ShellCommand.Line($"selftune sessions --skill {worst.Name:skill}")
         : null;
 
     private static PromptExample Example(Prompt p) => PromptExample.Of(p.Id, p.SessionId, p.At, p.Text);

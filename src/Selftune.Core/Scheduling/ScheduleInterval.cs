@@ -62,7 +62,7 @@ public sealed partial record ScheduleInterval
 
         throw new SelftuneException(
             ErrorCodes.InvalidArgument,
-            $"--interval '{text}' is not a schedule selftune can install. Use minutes that divide an hour (5m, 10m, 15m, 20m, 30m), hours that divide a day (1h, 2h, 3h, 4h, 6h, 8h, 12h) or 1d.",
+            $"--interval {ShellCommand.Quoted(text)} is not a schedule selftune can install. Use minutes that divide an hour (5m, 10m, 15m, 20m, 30m), hours that divide a day (1h, 2h, 3h, 4h, 6h, 8h, 12h) or 1d.",
             "selftune schedule install --interval 2h",
             exitCode: 2);
     }

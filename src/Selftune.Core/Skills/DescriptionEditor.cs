@@ -105,7 +105,7 @@ public static class DescriptionEditor
             throw new SelftuneException(
                 ErrorCodes.UnsafeEdit,
                 $"'{current.Path}' changed on disk since the proposal was validated (sha256 {Short(expectedSha256)} then, {Short(current.Sha256)} now); nothing was written. Evolve again so the proposal is validated against the current file.",
-                $"selftune evolve --skill {current.Name ?? "<name>"} --skill-path '{current.Path}'");
+                current.Name is { } skillName ? ShellCommand.Line($"selftune evolve --skill {skillName:skill} --skill-path {current.Path}") : null);
         }
 
         return (current, Replace(current, newDescription));

@@ -13,6 +13,27 @@ public static class SkillNames
         return colon >= 0 ? name[(colon + 1)..] : name;
     }
 
+    /// <summary>The longest skill name (Agent Skills specification: <c>name</c> is 1–64 characters).</summary>
+    public const int MaxLength = 64;
+
+    /// <summary>Why <paramref name="name"/> is not a valid skill name, or null when it is one. Valid, per the Agent Skills
+    /// specification: 1–64 lower-case letters, digits and hyphens, no hyphen first or last and no two in a row;
+    /// optionally after a plugin prefix of the same form and a colon (<c>elixir:hex-docs-search</c>). Names read from
+    /// logs that are not valid are stored as they are but never put into a command (<see cref="ShellCommand"/>).</summary>
+    public static string? Problem(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        var colon = name.IndexOf(':', StringComparison.Ordinal);
+        return (colon < 0 ? IsValidPart(name) : IsValidPart(name[..colon]) && IsValidPart(name[(colon + 1)..]))
+            ? null
+            : $"{ShellCommand.Quoted(name)} is not a valid skill name (1-{MaxLength} lower-case letters, digits and single hyphens, optionally after a plugin name and a colon), so no command is suggested for it";
+    }
+
+    private static bool IsValidPart(string part) =>
+        part.Length is > 0 and <= MaxLength
+        && part.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '-')
+        && part[0] != '-' && part[^1] != '-' && !part.Contains("--", StringComparison.Ordinal);
+
     /// <summary>True when two spellings name the same skill: equal (case-insensitive), or equal once a plugin prefix
     /// that only one of them carries is ignored.</summary>
     public static bool Same(string a, string b) =>

@@ -115,7 +115,7 @@ public sealed class SelftuneStore : IDisposable
         raw.SQLITE_CORRUPT or raw.SQLITE_NOTADB => new SelftuneException(
             ErrorCodes.StoreCorrupt,
             $"The selftune store '{path}' is damaged or is not a SQLite database ({message}). It was left as it is. Move it aside and rebuild it from your agents' logs.",
-            $"mv '{path}' '{path}.damaged' && selftune sync --force"),
+            ShellCommand.Line($"mv {path} {path + ".damaged"} && selftune sync --force")),
         raw.SQLITE_BUSY or raw.SQLITE_LOCKED => new SelftuneException(
             ErrorCodes.StoreBusy,
             $"The selftune store '{path}' stayed locked by another process for {BusyTimeoutMs / 1000} s.",
@@ -326,7 +326,7 @@ public sealed class SelftuneStore : IDisposable
             }
             catch (SelftuneException ex) when (ex.Code == ErrorCodes.Internal)
             {
-                throw new SelftuneException(ErrorCodes.StoreCorrupt, $"Migrating the selftune store '{Path}' to version {version} ({name}) failed: {ex.Message}. The store was left at version {current}.", "selftune doctor", inner: ex);
+                throw new SelftuneException(ErrorCodes.StoreCorrupt, $"Migrating the selftune store '{Path}' to version {version} ({name}) failed: {ex.Message.TrimEnd('.')}. The store was left at version {current}.", "selftune doctor", inner: ex);
             }
 
             tx.Commit();

@@ -16,13 +16,13 @@ public static class ConfigCommands
 
         var list = new Command("list", "List every setting with its value, where the value came from, and its environment variable.").Runs(app, (a, _) =>
         {
-            var entries = a.Config.Entries.Select(e => new { key = e.Key.Key, value = e.Value, source = e.Source, env = e.Key.EnvironmentVariable, description = e.Key.Description }).ToList();
+            var entries = a.Config.Entries.Select(e => new { key = e.Key.Key, value = e.Value, source = e.Source, env = e.Key.EnvironmentVariable, accepts = e.Key.Accepts, description = e.Key.Description, problem = e.Key.Problem(e.Value) }).ToList();
             a.Output.Result(new { config_path = a.Home.ConfigPath, settings = entries }, console =>
             {
                 var table = new Table().AddColumns("key", "value", "from", "env", "meaning");
                 foreach (var e in entries)
                 {
-                    table.AddRow(Markup.Escape(e.key), Markup.Escape(e.value ?? "(unset)"), e.source.ToString().ToLowerInvariant(), Markup.Escape(e.env), Markup.Escape(e.description));
+                    table.AddRow(Markup.Escape(e.key), (e.problem is null ? string.Empty : "[red]invalid[/] ") + Markup.Escape(e.value ?? "(unset)"), e.source.ToString().ToLowerInvariant(), Markup.Escape(e.env), Markup.Escape($"{e.description} Accepts {e.accepts}."));
                 }
 
                 console.Write(table);
@@ -35,12 +35,13 @@ public static class ConfigCommands
         {
             var key = Known(p.GetValue(keyArg)!);
             var value = a.Config.Get(key);
-            a.Output.Result(new { key, value, source = a.Config.SourceOf(key) }, console => console.WriteLine(value ?? "(unset)"));
+            var problem = ConfigKeys.Find(key)!.Problem(value);
+            a.Output.Result(new { key, value, source = a.Config.SourceOf(key), problem }, console => console.WriteLine((value ?? "(unset)") + (problem is null ? string.Empty : $"  ({problem})")));
             return 0;
         });
 
         var valueArg = new Argument<string>("value") { Description = "The new value." };
-        var set = new Command("set", "Set a setting in config.json (other keys are kept).") { keyArg, valueArg }.Runs(app, (a, p) =>
+        var set = new Command("set", "Set a setting in config.json (other keys are kept); a value the setting does not accept is refused, naming what it accepts.") { keyArg, valueArg }.Runs(app, (a, p) =>
         {
             var key = Known(p.GetValue(keyArg)!);
             a.Home.EnsureExists();
@@ -64,7 +65,7 @@ public static class ConfigCommands
         return config;
     }
 
-    private static string Known(string key) => ConfigKeys.All.Any(k => k.Key == key)
+    private static string Known(string key) => ConfigKeys.Find(key) is not null
         ? key
-        : throw new SelftuneException(ErrorCodes.InvalidArgument, $"Unknown setting '{key}'.", "selftune config list", exitCode: 2);
+        : throw new SelftuneException(ErrorCodes.InvalidArgument, $"Unknown setting {ShellCommand.Quoted(key)}.{Suggest.DidYouMean(key, ConfigKeys.All.Select(k => k.Key))}", "selftune config list", exitCode: 2);
 }

@@ -64,7 +64,11 @@ public static class DoctorCommand
 
         try
         {
-            _ = a.Config;
+            foreach (var key in ConfigKeys.All)
+            {
+                a.Config.Checked(key.Key); // a value its setting does not accept fails the check, naming the fix
+            }
+
             checks.Add(new HealthCheck("config", "ok", File.Exists(a.Home.ConfigPath) ? a.Home.ConfigPath : "no config.json; defaults apply"));
         }
         catch (SelftuneException ex)
@@ -80,7 +84,7 @@ public static class DoctorCommand
                 var integrity = store.IntegrityCheck();
                 checks.Add(integrity == "ok"
                     ? new HealthCheck("store", "ok", $"{store.Path} (schema {store.SchemaVersion})")
-                    : new HealthCheck("store", "fail", $"{store.Path} failed its integrity check: {integrity}", $"mv '{store.Path}' '{store.Path}.damaged' && selftune sync --force"));
+                    : new HealthCheck("store", "fail", $"{store.Path} failed its integrity check: {integrity}", ShellCommand.Line($"mv {store.Path} {store.Path + ".damaged"} && selftune sync --force")));
             }
             catch (SelftuneException ex)
             {

@@ -27,7 +27,7 @@ public static class EvalCommands
         var skill = new Option<string>("--skill") { Description = "The skill (its name; a plugin prefix such as elixir: may be left out).", Required = true };
         var synthetic = new Option<bool>("--synthetic") { Description = "Blend in LLM-written queries when real ones are too few (cold start); marked synthetic, real ones first." };
         var seed = new Option<int>("--seed") { Description = "Seed of the shuffles and the train/validation split (same store + seed = same set).", DefaultValueFactory = _ => 42 };
-        var max = new Option<int>("--max") { Description = "Most positives and most negatives taken.", DefaultValueFactory = _ => 50 };
+        var max = new Option<int>("--max") { Description = "Most positives and most negatives taken (1-10000).", DefaultValueFactory = _ => 50 }.Between(1, 10_000);
         var output = new Option<string?>("--output") { Description = "Also write the set as JSON to this file." };
         var skillPath = new Option<string?>("--skill-path") { Description = "The skill's folder or SKILL.md, when it is not installed where the agents look." };
         var command = new Command("generate", "Build a skill's trigger eval set from the store (real prompts; --synthetic for cold start), save it, and optionally export it.")
@@ -102,7 +102,7 @@ public static class EvalCommands
                     table.AddRow(
                         Markup.Escape(s.Skill), $"{s.RealPositives}", $"{s.ExplicitPositives}", $"{s.HookOnlyTriggers}", $"{s.Reads}", $"{s.Sessions}",
                         s.LastTriggeredAt?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) ?? "-",
-                        s.EnoughToEvolve ? "[green]ready[/]" : Markup.Escape(s.Readiness), Markup.Escape(s.LatestEvalSetId ?? "-"), Markup.Escape(s.NextCommand));
+                        s.EnoughToEvolve ? "[green]ready[/]" : Markup.Escape(s.Readiness), Markup.Escape(s.LatestEvalSetId ?? "-"), Markup.Escape(s.NextCommand ?? s.NextCommandOmitted ?? "-"));
                 }
 
                 console.Write(table);

@@ -27,9 +27,8 @@ public static class EvolutionCommands
         var skill = SkillOption();
         var skillPath = new Option<string?>("--skill-path") { Description = "The skill's SKILL.md or folder (default: the installed skill of that name)." };
         var dryRun = new Option<bool>("--dry-run") { Description = "Propose and validate, but do not deploy." };
-        var candidates = new Option<int?>("--candidates") { Description = "Candidate descriptions to propose (evolve.candidates, default 3)." };
-        var validation = new Option<string?>("--validation") { Description = "auto (replay when the agent's runner can, else judge), judge or replay (evolve.validation)." };
-        validation.AcceptOnlyFromAmong("auto", "judge", "replay");
+        var candidates = new Option<int?>("--candidates") { Description = "Candidate descriptions to propose, 1-10 (evolve.candidates, default 3)." }.Like(ConfigKeys.EvolveCandidates);
+        var validation = new Option<string?>("--validation") { Description = "auto (replay when the agent's runner can, else judge), judge or replay (evolve.validation)." }.Like(ConfigKeys.EvolveValidation);
         var command = new Command("evolve", "Propose better descriptions for a skill's missed prompts, prove them on held-out real prompts, and deploy the winner.")
         {
             skill, skillPath, dryRun, candidates, validation,
@@ -46,7 +45,7 @@ public static class EvolutionCommands
             var client = factory.Create(LlmCommands.RunId(a, "evolve"));
             if (client.Backend != LlmBackends.Offline && !factory.IsAvailable(out var reason))
             {
-                throw new SelftuneException(ErrorCodes.LlmUnavailable, $"Evolve needs an LLM: {reason}. Or try the loop without one (heuristic proposals, lexical validation) with --llm offline.", $"selftune evolve --skill {name} --llm offline");
+                throw new SelftuneException(ErrorCodes.LlmUnavailable, $"Evolve needs an LLM: {reason.TrimEnd('.')}. Or try the loop without one (heuristic proposals, lexical validation) with --llm offline.", ShellCommand.Line($"selftune evolve --skill {name:skill} --llm offline"));
             }
 
             var result = await a.Get<SkillEvolver>().EvolveAsync(store, name, p.GetValue(skillPath), p.GetValue(dryRun), client, Progress(a), ct).ConfigureAwait(false);

@@ -30,7 +30,7 @@ public static class GradeCommands
             var name = p.GetValue(skill) ?? throw new SelftuneException(ErrorCodes.InvalidArgument, "Say which skill to grade with --skill, or grade the newest sessions of every skill with 'selftune grade auto'.", "selftune grade auto", exitCode: 2);
             using var store = a.OpenStore();
             var sessionId = p.GetValue(session) ?? SessionGrader.LatestSession(store, name)
-                ?? throw new SelftuneException(ErrorCodes.NotEnoughData, $"No session in the store shows '{name}' triggering on a prompt you typed.", "selftune sync");
+                ?? throw new SelftuneException(ErrorCodes.NotEnoughData, $"No session in the store shows {ShellCommand.Quoted(name)} triggering on a prompt you typed.", "selftune sync");
             var document = a.Get<InstalledSkills>().Find(name, p.GetValue(skillPath), store);
             var file = p.GetValue(expectations);
             var request = file is not null
@@ -49,7 +49,7 @@ public static class GradeCommands
 
     private static Command Auto(Func<App> app)
     {
-        var max = new Option<int>("--max") { Description = "Most sessions graded in this run.", DefaultValueFactory = _ => 5 };
+        var max = new Option<int>("--max") { Description = "Most sessions graded in this run (1-1000).", DefaultValueFactory = _ => 5 }.Between(1, 1000);
         var auto = new Command("auto", "Grade the most recent ungraded sessions of skills that have data, newest first, until --max or the LLM budget is reached (a session whose grading answer is unusable is skipped and reported).") { max };
         var flags = LlmCommands.AddFlags(auto);
         return auto.Runs(app, async (a, p, ct) =>

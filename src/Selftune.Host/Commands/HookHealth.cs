@@ -60,12 +60,12 @@ public static class HookHealth
             }
 
             return installer.PlanUninstall(a.Context, InstallScope.User, InstallCommands.HookCommand).Changes.Count > 0
-                ? new HealthCheck($"hooks {p}", "warn", $"installed in {where}, but incomplete or running another selftune than {App.ExecutablePath}", $"selftune install --agent {p}")
-                : new HealthCheck($"hooks {p}", "warn", $"not installed in {where}: sessions are captured only when you sync", $"selftune install --agent {p}");
+                ? new HealthCheck($"hooks {p}", "warn", $"installed in {where}, but incomplete or running another selftune than {App.ExecutablePath}", ShellCommand.Line($"selftune install --agent {p}"))
+                : new HealthCheck($"hooks {p}", "warn", $"not installed in {where}: sessions are captured only when you sync", ShellCommand.Line($"selftune install --agent {p}"));
         }
         catch (InstallerException ex)
         {
-            return new HealthCheck($"hooks {p}", "fail", ex.Message, $"selftune install --agent {p} --dry-run");
+            return new HealthCheck($"hooks {p}", "fail", ex.Message, ShellCommand.Line($"selftune install --agent {p} --dry-run"));
         }
     }
 

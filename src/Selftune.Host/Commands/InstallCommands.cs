@@ -216,7 +216,7 @@ public static class InstallCommands
 
     private static AgentInstall InstallOne(App a, IInstaller installer, InstallScope scope, bool dryRun)
     {
-        var plan = Plan(() => installer.PlanInstall(a.Context, scope, HookCommand), $"selftune install --agent {installer.Platform} --dry-run");
+        var plan = Plan(() => installer.PlanInstall(a.Context, scope, HookCommand), ShellCommand.Line($"selftune install --agent {installer.Platform} --dry-run"));
         var changes = a.Get<InstallService>().Apply(plan, a.Home, dryRun);
         if (!dryRun && changes.Count > 0)
         {
@@ -227,7 +227,7 @@ public static class InstallCommands
         return new AgentInstall(installer.Platform, scope, changes);
     }
 
-    private static InstallPlan Plan(Func<InstallPlan> plan, string nextCommand)
+    private static InstallPlan Plan(Func<InstallPlan> plan, string? nextCommand)
     {
         try
         {
@@ -244,10 +244,8 @@ public static class InstallCommands
         var all = a.All<IInstaller>();
         if (agents is { Length: > 0 })
         {
-            var unknown = agents.Where(x => all.All(i => i.Platform != x)).ToList();
-            return unknown.Count == 0
-                ? all.Where(i => agents.Contains(i.Platform)).ToList()
-                : throw new SelftuneException(ErrorCodes.NotFound, $"No loaded plugin installs hooks for {string.Join(", ", unknown)}; known: {string.Join(", ", all.Select(i => i.Platform))}.", "selftune plugins", exitCode: 2);
+            OptionRules.RequirePlatforms("--agent", agents, all.Select(i => i.Platform));
+            return all.Where(i => agents.Contains(i.Platform)).ToList();
         }
 
         var configured = a.Config.Get(ConfigKeys.Agents.Key)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [];
@@ -256,7 +254,7 @@ public static class InstallCommands
             : all.Where(i => i.Detect(a.Context).Installed).ToList();
         return selected.Count > 0
             ? selected
-            : throw new SelftuneException(ErrorCodes.NotFound, "No agent was detected on this machine; name one with --agent.", $"selftune install --agent {Platforms.ClaudeCode}");
+            : throw new SelftuneException(ErrorCodes.NotFound, "No agent was detected on this machine; name one with --agent.", ShellCommand.Line($"selftune install --agent {Platforms.ClaudeCode}"));
     }
 
     /// <summary>Deletes the selftune home, if it is one (it holds selftune's store or config, and is not the user's home),
@@ -301,7 +299,7 @@ public static class InstallCommands
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            throw new SelftuneException(ErrorCodes.HomeUnwritable, $"The hooks were removed, but '{root}' could not be deleted: {ex.Message}.", $"rm -r '{root}'", inner: ex);
+            throw new SelftuneException(ErrorCodes.HomeUnwritable, $"The hooks were removed, but '{root}' could not be deleted: {ex.Message.TrimEnd('.')}.", ShellCommand.Line($"rm -r {root}"), inner: ex);
         }
     }
 

@@ -41,7 +41,7 @@ public static class LlmCommands
     /// <summary>Adds <c>--llm</c> and <c>--model</c> to <paramref name="command"/>.</summary>
     public static LlmFlags AddFlags(Command command)
     {
-        var backend = new Option<string?>("--llm") { Description = "LLM backend for this run: agent, anthropic, openai-compatible or offline (overrides llm.backend)." };
+        var backend = new Option<string?>("--llm") { Description = "LLM backend for this run: agent, anthropic, openai-compatible or offline (overrides llm.backend)." }.Like(ConfigKeys.LlmBackend);
         var model = new Option<string?>("--model") { Description = "Model for this run (overrides llm.model)." };
         command.Options.Add(backend);
         command.Options.Add(model);

@@ -24,7 +24,7 @@ public static class ProposalsCommands
                 .Where(x => p.GetValue(skill) is not { } only || string.Equals(x.SkillName, only, StringComparison.OrdinalIgnoreCase))
                 .Select(x => View(trail, x))
                 .ToList();
-            var next = proposals.FirstOrDefault(x => x.Status == AuditActions.Validated && !x.Stale) is { } first ? $"selftune proposals approve {first.ProposalId}" : null;
+            var next = proposals.FirstOrDefault(x => x.Status == AuditActions.Validated && !x.Stale) is { } first ? ShellCommand.Line($"selftune proposals approve {first.ProposalId}") : null;
             a.Output.Result(new { proposals, next_command = next }, console =>
             {
                 if (proposals.Count == 0)
@@ -54,8 +54,8 @@ public static class ProposalsCommands
             var trail = new AuditTrail(store);
             var proposal = Find(trail, p.GetValue(id)!);
             var deploy = a.Get<SkillDeployer>().Deploy(trail, proposal);
-            a.Output.Result(new { deploy, next_command = $"selftune watch --skill {proposal.SkillName}" }, console =>
-                console.MarkupLine($"Deployed [bold]{Markup.Escape(proposal.ProposalId)}[/] to {Markup.Escape(deploy.SkillPath)} (backup {Markup.Escape(deploy.BackupPath)}). Later runs watch it; undo with [bold]selftune rollback --skill {Markup.Escape(proposal.SkillName)}[/]."));
+            a.Output.Result(new { deploy, next_command = ShellCommand.Line($"selftune watch --skill {proposal.SkillName:skill}") }, console =>
+                console.MarkupLine($"Deployed [bold]{Markup.Escape(proposal.ProposalId)}[/] to {Markup.Escape(deploy.SkillPath)} (backup {Markup.Escape(deploy.BackupPath)}). Later runs watch it" + (ShellCommand.Line($"selftune rollback --skill {proposal.SkillName:skill}") is { } undo ? $"; undo with [bold]{Markup.Escape(undo)}[/]." : ".")));
             return 0;
         });
 
@@ -84,7 +84,7 @@ public static class ProposalsCommands
     }
 
     private static Proposal Find(AuditTrail trail, string proposalId) =>
-        trail.Proposal(proposalId) ?? throw new SelftuneException(ErrorCodes.NotFound, $"There is no proposal '{proposalId}'.", "selftune proposals list");
+        trail.Proposal(proposalId) ?? throw new SelftuneException(ErrorCodes.NotFound, $"There is no proposal {ShellCommand.Quoted(proposalId)}.", "selftune proposals list");
 
     /// <summary>A proposal as listed: stale when the SKILL.md no longer holds the bytes it was validated against.</summary>
     private static ProposalView View(AuditTrail trail, Proposal p)

@@ -31,8 +31,8 @@ public static class RunCommand
         var dryRun = new Option<bool>("--dry-run") { Description = "Sync, measure and pick candidates, but grade, evolve and roll back nothing (shows what a run would do)." };
         var review = new Option<bool>("--review-required") { Description = "Validate proposals but deploy none; they wait for `selftune proposals approve ID` (config run.review_required)." };
         var skill = new Option<string?>("--skill") { Description = "Consider only this skill." };
-        var maxSkills = new Option<int?>("--max-skills") { Description = "The most skills evolved in this run (config run.max_skills, default 3)." };
-        var interval = new Option<string>("--interval") { Description = "With --loop: time between runs (5m-30m, 1h-12h or 1d).", DefaultValueFactory = _ => "1h" };
+        var maxSkills = new Option<int?>("--max-skills") { Description = "The most skills evolved in this run, 1-100 (config run.max_skills, default 3)." }.Like(ConfigKeys.RunMaxSkills);
+        var interval = new Option<string>("--interval") { Description = "With --loop: time between runs (5m-30m, 1h-12h or 1d).", DefaultValueFactory = _ => "1h" }.Interval();
         var sample = new Option<bool>("--sample") { Description = "Run on the bundled sample data (in a separate sample home) even when this machine has agent data." };
         var trigger = new Option<RunTrigger>("--trigger") { Description = "Who started the run (recorded in its report).", DefaultValueFactory = _ => RunTrigger.Manual, Hidden = true };
         var command = new Command("run", "The whole loop: sync, status, grade, pick skills by evidence, evolve, watch recent deploys; records a report (`selftune runs`). Uses bundled samples when the machine has no agent data.")

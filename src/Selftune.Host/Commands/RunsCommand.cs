@@ -12,12 +12,12 @@ public static class RunsCommand
     /// <summary>Creates the command.</summary>
     public static Command Create(Func<App> app)
     {
-        var limit = new Option<int>("--limit") { Description = "How many runs to list, newest first.", DefaultValueFactory = _ => 20 };
+        var limit = new Option<int>("--limit") { Description = "How many runs to list, newest first (at least 1).", DefaultValueFactory = _ => 20 }.Between(1);
         var runs = new Command("runs", "List past `selftune run`s: when, who started them, what they picked, deployed and rolled back.") { limit }.Runs(app, (a, p) =>
         {
             using var store = a.OpenStore();
             var list = RunHistory.List(store, Math.Max(1, p.GetValue(limit)));
-            a.Output.Result(new { runs = list, next_command = list.Count == 0 ? "selftune run --dry-run" : $"selftune runs show {list[0].RunId}" }, console =>
+            a.Output.Result(new { runs = list, next_command = list.Count == 0 ? "selftune run --dry-run" : ShellCommand.Line($"selftune runs show {list[0].RunId}") }, console =>
             {
                 if (list.Count == 0)
                 {
@@ -43,7 +43,7 @@ public static class RunsCommand
             using var store = a.OpenStore();
             var runId = p.GetValue(id)!;
             var found = RunHistory.Get(store, runId)
-                ?? throw new SelftuneException(ErrorCodes.NotFound, $"There is no run '{runId}'.", "selftune runs");
+                ?? throw new SelftuneException(ErrorCodes.NotFound, $"There is no run {ShellCommand.Quoted(runId)}.", "selftune runs");
             a.Output.Result(new { summary = found.Summary, report = found.Report, text = found.Text }, console => console.Write(new Text(found.Text ?? $"{runId} is {found.Summary.Status.ToString().ToLowerInvariant()}; it has no report yet.\n")));
             return 0;
         });

@@ -20,7 +20,7 @@ public static class ScheduleCommands
     /// <summary>Creates the command group.</summary>
     public static Command Create(Func<App> app)
     {
-        var interval = new Option<string>("--interval") { Description = "How often: 5m-30m (dividing an hour), 1h-12h (dividing a day) or 1d.", DefaultValueFactory = _ => DefaultInterval };
+        var interval = new Option<string>("--interval") { Description = "How often: 5m-30m (dividing an hour), 1h-12h (dividing a day) or 1d.", DefaultValueFactory = _ => DefaultInterval }.Interval();
         var install = new Command("install", "Install (or update) a periodic `selftune run`. Default scheduler: launchd on macOS, systemd where systemctl exists, else cron.")
         {
             Cron, Systemd, Launchd, interval, DryRun,

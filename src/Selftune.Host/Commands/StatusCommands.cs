@@ -32,19 +32,14 @@ public static class StatusCommands
     public static Command Sessions(Func<App> app)
     {
         var project = new Option<string?>("--project") { Description = "Only sessions whose working directory contains this text." };
-        var since = new Option<string?>("--since") { Description = "Only sessions active on or after this date (YYYY-MM-DD or ISO-8601)." };
+        var since = new Option<string?>("--since") { Description = "Only sessions active on or after this date (YYYY-MM-DD or ISO-8601)." }.Date();
         var skill = new Option<string?>("--skill") { Description = "Only sessions that used this skill (triggered, explicit or read)." };
-        var limit = new Option<int>("--limit") { Description = "At most this many sessions, newest first.", DefaultValueFactory = _ => 20 };
+        var limit = new Option<int>("--limit") { Description = "At most this many sessions, newest first (at least 1).", DefaultValueFactory = _ => 20 }.Between(1);
         return new Command("sessions", "List sessions, newest first, with prompts, tool calls, errors, skills, tokens and cost (sub-agents included).") { project, since, skill, limit }
             .Runs(app, (a, p) =>
             {
-                if (p.GetValue(limit) < 1)
-                {
-                    throw new SelftuneException(ErrorCodes.InvalidArgument, $"--limit must be at least 1 (was {p.GetValue(limit)}).", "selftune sessions --limit 20", exitCode: 2);
-                }
-
                 using var store = a.OpenStore();
-                var filter = new SessionFilter(p.GetValue(project), ParseDate(p.GetValue(since), "sessions"), p.GetValue(skill), p.GetValue(limit));
+                var filter = new SessionFilter(p.GetValue(project), OptionRules.ParseDate(p.GetValue(since)), p.GetValue(skill), p.GetValue(limit));
                 var sessions = SessionReports.List(store, filter);
                 a.Output.Result(new SessionList(sessions), console => RenderSessions(console, sessions));
                 return 0;
@@ -62,13 +57,6 @@ public static class StatusCommands
         a.Output.ResultJson(StatusReportJson.Write(report), console => RenderStatus(console, report));
         return 0;
     }
-
-    /// <summary>Parses a <c>--since</c> value.</summary>
-    /// <exception cref="SelftuneException"><see cref="ErrorCodes.InvalidArgument"/> when it is not a date.</exception>
-    public static DateTimeOffset? ParseDate(string? text, string command) =>
-        text is null ? null
-        : DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var d) ? d
-        : throw new SelftuneException(ErrorCodes.InvalidArgument, $"--since '{text}' is not a date; use YYYY-MM-DD or ISO-8601.", $"selftune {command} --since 2026-01-01", exitCode: 2);
 
     private static void RenderStatus(IAnsiConsole console, StatusReport report)
     {

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Selftune.Abstractions;
 using Selftune.Core;
 using Selftune.Core.Ingest;
 using Selftune.Host.Cli;
@@ -13,14 +14,19 @@ public static class SyncCommands
     public static Command Create(Func<App> app)
     {
         var force = new Option<bool>("--force") { Description = "Re-read every source from the start, ignoring what was read before." };
-        var since = new Option<string?>("--since") { Description = "Only sources modified on or after this date (YYYY-MM-DD or ISO-8601)." };
+        var since = new Option<string?>("--since") { Description = "Only sources modified on or after this date (YYYY-MM-DD or ISO-8601)." }.Date();
         var platform = new Option<string[]>("--platform") { Description = "Only these platforms (e.g. claude_code); repeatable.", AllowMultipleArgumentsPerToken = true };
         return new Command("sync", "Read every installed agent's saved sessions into the store (incremental; --force re-reads all).") { force, since, platform }
             .Runs(app, (a, p, ct) =>
             {
+                if (p.GetValue(platform) is { Length: > 0 } given)
+                {
+                    OptionRules.RequirePlatforms("--platform", given, a.All<IIngestor>().Select(i => i.Platform));
+                }
+
                 var options = new SyncOptions(
                     Force: p.GetValue(force),
-                    Since: StatusCommands.ParseDate(p.GetValue(since), "sync"),
+                    Since: OptionRules.ParseDate(p.GetValue(since)),
                     Platforms: p.GetValue(platform) is { Length: > 0 } ps ? ps.ToHashSet(StringComparer.Ordinal) : null);
                 Print(a, Run(a, options, ct));
                 return Task.FromResult(0);

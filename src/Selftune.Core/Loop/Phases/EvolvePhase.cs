@@ -22,7 +22,7 @@ internal sealed class EvolvePhase(SkillEvolver evolver, EvalSetGenerator generat
 
         if (run.Request.DryRun)
         {
-            return new PhaseOutcome(PhaseStatus.Skipped, $"dry run: would evolve {string.Join(", ", picked.Select(c => c.Skill))}", $"selftune run --review-required{(run.Request.Skill is { } s ? $" --skill {s}" : string.Empty)}");
+            return new PhaseOutcome(PhaseStatus.Skipped, $"dry run: would evolve {string.Join(", ", picked.Select(c => c.Skill))}", run.Request.Skill is { } s ? ShellCommand.Line($"selftune run --review-required --skill {s:skill}") : "selftune run --review-required");
         }
 
         if (run.NoLlm is not null)

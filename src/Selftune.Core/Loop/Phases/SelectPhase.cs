@@ -26,7 +26,7 @@ internal sealed class SelectPhase(GradingStore gradings, SelftuneConfig config, 
         var picked = run.Candidates.Where(c => c.Action == CandidateAction.Evolve).Select(c => c.Skill).ToList();
         if (run.Request.Skill is { } only && run.Candidates.Count == 0)
         {
-            return Task.FromResult(new PhaseOutcome(PhaseStatus.Skipped, $"'{only}' is neither installed nor seen in any session", "selftune status"));
+            return Task.FromResult(new PhaseOutcome(PhaseStatus.Skipped, $"{ShellCommand.Quoted(only)} is neither installed nor seen in any session", "selftune status"));
         }
 
         return Task.FromResult(new PhaseOutcome(PhaseStatus.Ok, picked.Count == 0 ? $"none of {run.Candidates.Count} skills needs evolving now" : $"{picked.Count} of {run.Candidates.Count} skills picked: {string.Join(", ", picked)}"));
