@@ -8,7 +8,9 @@ namespace Selftune.Plugin.Claude;
 /// <summary>
 /// Turns Claude Code hook payloads (stdin JSON; peers-and-formats §4.1, code.claude.com/docs/en/hooks) into hint
 /// records: <c>UserPromptSubmit</c> → the prompt; <c>PostToolUse</c> of <c>Skill</c> → a skill invocation (a trigger)
-/// and of <c>Read</c> on a <c>SKILL.md</c> → a read; <c>SessionStart</c> → the session's folder and model;
+/// and of <c>Read</c> on a <c>SKILL.md</c> → a read (named as the transcript names it); <c>SessionStart</c> → the
+/// session's folder (its payload is <c>session_id, transcript_path, cwd, hook_event_name, source</c>: no model, which
+/// the transcript's assistant messages give);
 /// <c>Stop</c>/<c>SessionEnd</c> → the transcript to ingest now. Every event also updates the session's time bounds.
 /// Hook record ids carry <c>:hook:</c>, so they never collide with transcript ids; the core supersedes them when the
 /// transcript's records of the same events arrive.
@@ -79,8 +81,7 @@ public sealed class ClaudeHookHandler : IHookHandler
             var transcript = Text(root, "transcript_path");
             var provenance = new Provenance(Platform, CaptureMode.Hook, HookConfidence, transcript);
             var at = hookEvent.ReceivedAt;
-            var model = eventName == "SessionStart" ? Text(root, "model") : null;
-            sink.Session(new SessionRecord(session, provenance, StartedAt: at, EndedAt: at, Cwd: Text(root, "cwd"), Models: model is null ? null : [model]));
+            sink.Session(new SessionRecord(session, provenance, StartedAt: at, EndedAt: at, Cwd: Text(root, "cwd")));
             switch (eventName)
             {
                 case "UserPromptSubmit":
@@ -133,9 +134,11 @@ public sealed class ClaudeHookHandler : IHookHandler
             case "Skill":
                 sink.Malformed("PostToolUse", 0, "the Skill tool_input names no skill");
                 break;
-            case "Read" when Text(input, "file_path") is { Length: > 0 } file
-                             && Path.GetFileName(file).Equals("SKILL.md", StringComparison.OrdinalIgnoreCase)
-                             && Path.GetFileName(Path.GetDirectoryName(file)) is { Length: > 0 } skillName:
+            // Named as the transcript names it (a plugin skill with its plugin: prefix), so the transcript's record
+            // of the same read supersedes this one.
+            case "Read" when SkillNames.FolderOfSkillFile(Text(input, "file_path")) is { } folder
+                             && SkillNames.FromFolder(folder) is { Length: > 0 } skillName:
+                var file = Text(input, "file_path")!;
                 sink.SkillInvocation(new SkillInvocationRecord(
                     $"{session}:hook:{toolUseId ?? Hash($"{at.UtcTicks}\n{file}")}", session, at, skillName, InvocationKind.Read, provenance, SkillPath: file, ToolUseId: toolUseId));
                 break;
