@@ -1,6 +1,6 @@
 using System.Text.Json;
 using Selftune.Abstractions;
-using Selftune.Plugin.Codex.Runner;
+using Selftune.Plugin.Shared;
 using Selftune.Plugin.Codex.Skills;
 
 namespace Selftune.Plugin.Codex;
@@ -41,7 +41,7 @@ public sealed class CodexAgentRunner : IAgentRunner
     public string? ProjectSkillFolder => ".agents/skills";
 
     /// <inheritdoc />
-    public bool IsAvailable(PlatformContext context) => CodexLocations.FindOnPath(context ?? throw new ArgumentNullException(nameof(context)), Executable) is not null;
+    public bool IsAvailable(PlatformContext context) => ExecutableSearch.FindOnPath(context ?? throw new ArgumentNullException(nameof(context)), Executable) is not null;
 
     /// <inheritdoc />
     public async Task<AgentCompletion> CompleteAsync(AgentCompletionRequest request, CancellationToken cancellationToken)
@@ -78,7 +78,7 @@ public sealed class CodexAgentRunner : IAgentRunner
 
     private async Task<ExecRun> RunAsync(string prompt, string workingDirectory, string? model, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        var executable = CodexLocations.FindOnPath(_context, Executable)
+        var executable = ExecutableSearch.FindOnPath(_context, Executable)
             ?? throw new AgentRunnerException("`codex` was not found on PATH: install the Codex CLI (npm i -g @openai/codex) or put it on PATH.", transient: false);
         List<string> arguments = ["exec", "--json", "--skip-git-repo-check", "--sandbox", "read-only", "--cd", workingDirectory];
         if (!string.IsNullOrWhiteSpace(model))
@@ -88,7 +88,8 @@ public sealed class CodexAgentRunner : IAgentRunner
 
         arguments.Add(prompt.StartsWith(PromptClassifier.SelftuneMarker, StringComparison.Ordinal) ? prompt : PromptClassifier.SelftuneMarker + " " + prompt);
         var run = new ExecRun(workingDirectory);
-        var (exitCode, stderr) = await ChildProcess.RunAsync(executable, arguments, workingDirectory, timeout, run.Read, cancellationToken).ConfigureAwait(false);
+        var (exitCode, _, stderr) = await ChildProcess.RunAsync(
+            new ChildProcessRequest(executable, arguments, workingDirectory, timeout) { OnOutputLine = run.Read }, cancellationToken).ConfigureAwait(false);
         if (run.Failure is { } failure)
         {
             throw new AgentRunnerException($"codex exec failed: {failure}", IsTransient(failure));

@@ -1,5 +1,6 @@
 using Selftune.Abstractions;
 using Selftune.Plugin.Codex.Install;
+using Selftune.Plugin.Shared;
 
 namespace Selftune.Plugin.Codex;
 
@@ -24,7 +25,7 @@ public sealed class CodexInstaller : IInstaller
         try
         {
             var home = CodexLocations.Home(context);
-            var executable = CodexLocations.FindOnPath(context, CodexLocations.Executable);
+            var executable = ExecutableSearch.FindOnPath(context, CodexLocations.Executable);
             var evidence = Directory.Exists(home) ? home : executable ?? $"neither {home} nor `codex` on PATH";
             return new AgentDetection(Directory.Exists(home) || executable is not null, evidence, Path.Combine(home, "hooks.json"), CodexLocations.SkillRoots(context));
         }
