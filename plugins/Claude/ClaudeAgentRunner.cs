@@ -217,8 +217,8 @@ public sealed class ClaudeAgentRunner : IAgentRunner
         long? output = null;
         if (root.TryGetProperty("usage", out var usage) && usage.ValueKind == JsonValueKind.Object)
         {
-            input = Long(usage, "input_tokens") + Long(usage, "cache_creation_input_tokens") + Long(usage, "cache_read_input_tokens");
-            output = Long(usage, "output_tokens");
+            input = (JsonFields.Number(usage, "input_tokens") ?? 0) + (JsonFields.Number(usage, "cache_creation_input_tokens") ?? 0) + (JsonFields.Number(usage, "cache_read_input_tokens") ?? 0);
+            output = (JsonFields.Number(usage, "output_tokens") ?? 0);
         }
 
         decimal? cost = root.TryGetProperty("total_cost_usd", out var c) && c.TryGetDecimal(out var d) ? d : null;
@@ -233,8 +233,6 @@ public sealed class ClaudeAgentRunner : IAgentRunner
 
         return (input, output, cost, model);
     }
-
-    private static long Long(JsonElement obj, string name) => obj.TryGetProperty(name, out var v) && v.TryGetInt64(out var n) ? n : 0;
 
     private static bool IsTransient(string text) => TransientMarkers.Any(m => text.Contains(m, StringComparison.OrdinalIgnoreCase));
 

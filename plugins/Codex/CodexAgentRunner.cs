@@ -129,20 +129,20 @@ public sealed class CodexAgentRunner : IAgentRunner
             {
                 using var document = JsonDocument.Parse(line);
                 var root = document.RootElement;
-                switch (Text(root, "type"))
+                switch (JsonFields.Text(root, "type"))
                 {
                     case "item.started" or "item.updated" or "item.completed" when root.TryGetProperty("item", out var item) && item.ValueKind == JsonValueKind.Object:
-                        OnItem(Text(root, "type")!, item);
+                        OnItem(JsonFields.Text(root, "type")!, item);
                         break;
                     case "turn.completed" when root.TryGetProperty("usage", out var usage) && usage.ValueKind == JsonValueKind.Object:
-                        InputTokens = (InputTokens ?? 0) + Number(usage, "input_tokens");
-                        OutputTokens = (OutputTokens ?? 0) + Number(usage, "output_tokens");
+                        InputTokens = (InputTokens ?? 0) + (JsonFields.Number(usage, "input_tokens") ?? 0);
+                        OutputTokens = (OutputTokens ?? 0) + (JsonFields.Number(usage, "output_tokens") ?? 0);
                         break;
                     case "turn.failed":
-                        Failure = root.TryGetProperty("error", out var error) && error.ValueKind == JsonValueKind.Object ? Text(error, "message") ?? "turn failed" : "turn failed";
+                        Failure = root.TryGetProperty("error", out var error) && error.ValueKind == JsonValueKind.Object ? JsonFields.Text(error, "message") ?? "turn failed" : "turn failed";
                         break;
                     case "error":
-                        Failure ??= Text(root, "message") ?? "error";
+                        Failure ??= JsonFields.Text(root, "message") ?? "error";
                         break;
                 }
             }
@@ -154,12 +154,12 @@ public sealed class CodexAgentRunner : IAgentRunner
 
         private void OnItem(string eventType, JsonElement item)
         {
-            var type = Text(item, "type") ?? Text(item, "item_type");
-            if (type == "agent_message" && eventType == "item.completed" && Text(item, "text") is { } text)
+            var type = JsonFields.Text(item, "type") ?? JsonFields.Text(item, "item_type");
+            if (type == "agent_message" && eventType == "item.completed" && JsonFields.Text(item, "text") is { } text)
             {
                 LastMessage = text;
             }
-            else if (type == "command_execution" && Text(item, "command") is { } command)
+            else if (type == "command_execution" && JsonFields.Text(item, "command") is { } command)
             {
                 foreach (var read in SkillReadDetector.Find([command], workingDirectory))
                 {
@@ -171,10 +171,5 @@ public sealed class CodexAgentRunner : IAgentRunner
             }
         }
 
-        private static string? Text(JsonElement obj, string name) =>
-            obj.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
-
-        private static long Number(JsonElement obj, string name) =>
-            obj.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out var n) ? n : 0;
     }
 }

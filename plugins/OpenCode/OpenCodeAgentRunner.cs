@@ -168,16 +168,16 @@ public sealed class OpenCodeAgentRunner : IAgentRunner
 
         private void Add(JsonElement e)
         {
-            var part = Json.Child(e, "part");
-            switch (Json.String(e, "type"))
+            var part = JsonFields.Child(e, "part");
+            switch (JsonFields.Text(e, "type"))
             {
-                case "text" when Json.String(part, "text") is { } text:
-                    texts.Add((Json.String(part, "messageID"), text));
+                case "text" when JsonFields.Text(part, "text") is { } text:
+                    texts.Add((JsonFields.Text(part, "messageID"), text));
                     break;
-                case "step_finish" when TokenCounts.From(Json.Child(part, "tokens")) is { } tokens:
+                case "step_finish" when TokenCounts.From(JsonFields.Child(part, "tokens")) is { } tokens:
                     InputTokens = (InputTokens ?? 0) + tokens.Input + tokens.CacheRead + tokens.CacheWrite;
                     OutputTokens = (OutputTokens ?? 0) + tokens.Output + tokens.Reasoning;
-                    if (Json.Decimal(part, "cost") is > 0 and var cost)
+                    if (JsonFields.Decimal(part, "cost") is > 0 and var cost)
                     {
                         Cost = (Cost ?? 0) + cost;
                     }
@@ -195,13 +195,13 @@ public sealed class OpenCodeAgentRunner : IAgentRunner
 
                     break;
                 case "error":
-                    var error = Json.Child(e, "error");
-                    var data = Json.Child(error, "data");
-                    var status = Json.Long(data, "statusCode");
+                    var error = JsonFields.Child(e, "error");
+                    var data = JsonFields.Child(error, "data");
+                    var status = JsonFields.Number(data, "statusCode");
                     Error = (
-                        Json.String(error, "name") ?? "an error",
-                        Json.String(data, "message") ?? error.ToString(),
-                        Json.Bool(data, "isRetryable") || status is 429 or >= 500);
+                        JsonFields.Text(error, "name") ?? "an error",
+                        JsonFields.Text(data, "message") ?? error.ToString(),
+                        JsonFields.Bool(data, "isRetryable") || status is 429 or >= 500);
                     break;
             }
         }
