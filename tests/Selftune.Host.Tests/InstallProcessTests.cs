@@ -195,6 +195,22 @@ public sealed class InstallProcessTests : IDisposable
     }
 
     [Fact]
+    public void A_blank_codex_hooks_file_stays_blank_and_a_config_selftune_created_goes()
+    {
+        var codex = Path.Combine(_cli.UserHome, ".codex");
+        Directory.CreateDirectory(codex);
+        File.WriteAllText(Path.Combine(codex, "hooks.json"), "\n");
+
+        Json(_cli.Run("install", "--agent", "codex"));
+        Assert.Contains("hook Stop --platform codex", File.ReadAllText(Path.Combine(codex, "hooks.json")), StringComparison.Ordinal);
+        Assert.True(File.Exists(Path.Combine(codex, "config.toml")));
+        Assert.Equal(0, _cli.Run("uninstall", "--keep-data").ExitCode);
+
+        Assert.Equal("\n", File.ReadAllText(Path.Combine(codex, "hooks.json")));
+        Assert.False(File.Exists(Path.Combine(codex, "config.toml")));
+    }
+
+    [Fact]
     public void A_user_settings_file_holding_an_empty_object_keeps_it()
     {
         WriteSettings("{}\n");

@@ -31,8 +31,8 @@ public sealed class InstallService
     /// <param name="dryRun">Write nothing; return the diffs.</param>
     /// <param name="force">Write read-only files too (their mode is kept); without it they are refused.</param>
     /// <param name="store">The store whose <c>installs</c> rows say how a file was before selftune's first install:
-    /// when an uninstall leaves nothing but an empty JSON object (or nothing) in a file that was missing or blank
-    /// before, the file is put back as it was (deleted, or its blank bytes restored). Null: the plan's text is written.</param>
+    /// when an uninstall leaves nothing but an empty JSON object (or nothing, or deletes it) in a file that was missing
+    /// or blank before, the file is put back as it was (deleted, or its blank bytes restored). Null: the plan is applied as it is.</param>
     /// <returns>One entry per file that changes; files the plan leaves as they are are not listed.</returns>
     /// <exception cref="SelftuneException"><see cref="ErrorCodes.UnsafeEdit"/> when a file changed since it was planned,
     /// is read-only (without <paramref name="force"/>) or cannot be written; files already written stay written (each
@@ -103,11 +103,11 @@ public sealed class InstallService
         }
     }
 
-    /// <summary>The change that puts a file emptied by an uninstall back as it was before selftune's first install
-    /// since the last recorded uninstall: missing (deleted) or blank (its exact bytes). Other changes pass unchanged.</summary>
+    /// <summary>The change that puts a file emptied (or deleted) by an uninstall back as it was before selftune's first
+    /// install since the last recorded uninstall: missing (deleted) or blank (its exact bytes). Other changes pass unchanged.</summary>
     private static FileChange AsItBegan(SelftuneStore store, FileChange change)
     {
-        if (change.NewContent is not { } text || !IsEmptyDocument(text))
+        if (change.NewContent is { } text && !IsEmptyDocument(text))
         {
             return change;
         }
