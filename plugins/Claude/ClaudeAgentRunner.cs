@@ -1,7 +1,6 @@
-using System.Diagnostics;
-using System.Text;
 using System.Text.Json;
 using Selftune.Abstractions;
+using Selftune.Plugin.Shared;
 
 namespace Selftune.Plugin.Claude;
 
@@ -46,7 +45,7 @@ public sealed class ClaudeAgentRunner : IAgentRunner
     public string? ProjectSkillFolder => ".claude/skills";
 
     /// <inheritdoc />
-    public bool IsAvailable(PlatformContext context) => ClaudeDetection.FindOnPath(context, Executable) is not null;
+    public bool IsAvailable(PlatformContext context) => ExecutableSearch.FindOnPath(context, Executable) is not null;
 
     /// <inheritdoc />
     public async Task<AgentCompletion> CompleteAsync(AgentCompletionRequest request, CancellationToken cancellationToken)
@@ -106,11 +105,10 @@ public sealed class ClaudeAgentRunner : IAgentRunner
                     {
                         invoked.Add(skill);
                     }
-                    else if (name == "Read" && input.TryGetProperty("file_path", out var f) && f.GetString() is { } file
-                        && Path.GetFileName(file).Equals("SKILL.md", StringComparison.OrdinalIgnoreCase)
-                        && Path.GetFileName(Path.GetDirectoryName(file)) is { Length: > 0 } folder && !read.Contains(folder))
+                    else if (name == "Read" && input.TryGetProperty("file_path", out var f) && SkillNames.FolderOfSkillFile(f.GetString()) is { } folder
+                        && SkillNames.FromFolder(folder) is { Length: > 0 } readSkill && !read.Contains(readSkill))
                     {
-                        read.Add(folder);
+                        read.Add(readSkill);
                     }
                 }
             }
@@ -143,68 +141,11 @@ public sealed class ClaudeAgentRunner : IAgentRunner
 
     private async Task<(int Exit, string Stdout, string Stderr)> RunAsync(List<string> args, string stdin, string workingDirectory, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        var executable = ClaudeDetection.FindOnPath(_context, Executable) ?? throw new AgentRunnerException($"'{Executable}' was not found on PATH.", transient: false);
-        var info = new ProcessStartInfo(executable)
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = workingDirectory,
-            StandardInputEncoding = new UTF8Encoding(false),
-            StandardOutputEncoding = Encoding.UTF8,
-            StandardErrorEncoding = Encoding.UTF8,
-        };
-        foreach (var arg in args)
-        {
-            info.ArgumentList.Add(arg);
-        }
-
-        info.Environment["CLAUDECODE"] = string.Empty;
-        using var process = new Process { StartInfo = info };
-        try
-        {
-            process.Start();
-        }
-        catch (Exception ex) when (ex is System.ComponentModel.Win32Exception or IOException)
-        {
-            throw new AgentRunnerException($"'{executable}' could not be started: {ex.Message}", transient: false);
-        }
-
-        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        limit.CancelAfter(timeout);
-        var stdout = process.StandardOutput.ReadToEndAsync(limit.Token);
-        var stderr = process.StandardError.ReadToEndAsync(limit.Token);
-        try
-        {
-            await process.StandardInput.WriteAsync(stdin.AsMemory(), limit.Token).ConfigureAwait(false);
-            process.StandardInput.Close();
-            await process.WaitForExitAsync(limit.Token).ConfigureAwait(false);
-            return (process.ExitCode, await stdout.ConfigureAwait(false), await stderr.ConfigureAwait(false));
-        }
-        catch (Exception ex) when (ex is OperationCanceledException or IOException)
-        {
-            Kill(process);
-            cancellationToken.ThrowIfCancellationRequested();
-            if (ex is IOException && !limit.IsCancellationRequested)
-            {
-                throw new AgentRunnerException($"'{executable}' closed its input early: {ex.Message}", transient: true);
-            }
-
-            throw new AgentRunnerException($"'{executable}' did not finish within {timeout.TotalSeconds:0} s and was stopped.", transient: true);
-        }
-    }
-
-    private static void Kill(Process process)
-    {
-        try
-        {
-            process.Kill(entireProcessTree: true);
-        }
-        catch (InvalidOperationException)
-        {
-            // Already exited.
-        }
+        var executable = ExecutableSearch.FindOnPath(_context, Executable) ?? throw new AgentRunnerException($"'{Executable}' was not found on PATH.", transient: false);
+        var environment = new Dictionary<string, string?> { ["CLAUDECODE"] = string.Empty };
+        var run = await ChildProcess.RunAsync(
+            new ChildProcessRequest(executable, args, workingDirectory, timeout) { Input = stdin, Environment = environment }, cancellationToken).ConfigureAwait(false);
+        return (run.ExitCode, run.Output, run.ErrorTail);
     }
 
     private static void AddModel(List<string> args, string? model)
@@ -276,8 +217,8 @@ public sealed class ClaudeAgentRunner : IAgentRunner
         long? output = null;
         if (root.TryGetProperty("usage", out var usage) && usage.ValueKind == JsonValueKind.Object)
         {
-            input = Long(usage, "input_tokens") + Long(usage, "cache_creation_input_tokens") + Long(usage, "cache_read_input_tokens");
-            output = Long(usage, "output_tokens");
+            input = (JsonFields.Number(usage, "input_tokens") ?? 0) + (JsonFields.Number(usage, "cache_creation_input_tokens") ?? 0) + (JsonFields.Number(usage, "cache_read_input_tokens") ?? 0);
+            output = (JsonFields.Number(usage, "output_tokens") ?? 0);
         }
 
         decimal? cost = root.TryGetProperty("total_cost_usd", out var c) && c.TryGetDecimal(out var d) ? d : null;
@@ -292,8 +233,6 @@ public sealed class ClaudeAgentRunner : IAgentRunner
 
         return (input, output, cost, model);
     }
-
-    private static long Long(JsonElement obj, string name) => obj.TryGetProperty(name, out var v) && v.TryGetInt64(out var n) ? n : 0;
 
     private static bool IsTransient(string text) => TransientMarkers.Any(m => text.Contains(m, StringComparison.OrdinalIgnoreCase));
 

@@ -1,4 +1,5 @@
 using Selftune.Abstractions;
+using Selftune.Plugin.Shared;
 
 namespace Selftune.Plugin.Claude;
 
@@ -38,7 +39,7 @@ internal static class ClaudeDetection
     public static AgentDetection Detect(PlatformContext context)
     {
         var existing = ConfigDirectories(context).FirstOrDefault(Directory.Exists);
-        var executable = FindOnPath(context, "claude");
+        var executable = ExecutableSearch.FindOnPath(context, "claude");
         var evidence = (existing, executable) switch
         {
             ({ } folder, { } exe) => $"{folder} and {exe}",
@@ -134,10 +135,4 @@ internal static class ClaudeDetection
             }
         }
     }
-
-    /// <summary>The full path of executable <paramref name="name"/> on the context's PATH (<c>.exe</c>/<c>.cmd</c> on Windows), or null.</summary>
-    internal static string? FindOnPath(PlatformContext context, string name) =>
-        (context.Environment("PATH") ?? string.Empty).Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
-            .SelectMany(dir => OperatingSystem.IsWindows() ? new[] { Path.Combine(dir, name + ".exe"), Path.Combine(dir, name + ".cmd") } : [Path.Combine(dir, name)])
-            .FirstOrDefault(File.Exists);
 }

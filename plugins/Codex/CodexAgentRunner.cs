@@ -1,6 +1,6 @@
 using System.Text.Json;
 using Selftune.Abstractions;
-using Selftune.Plugin.Codex.Runner;
+using Selftune.Plugin.Shared;
 using Selftune.Plugin.Codex.Skills;
 
 namespace Selftune.Plugin.Codex;
@@ -41,7 +41,7 @@ public sealed class CodexAgentRunner : IAgentRunner
     public string? ProjectSkillFolder => ".agents/skills";
 
     /// <inheritdoc />
-    public bool IsAvailable(PlatformContext context) => CodexLocations.FindOnPath(context ?? throw new ArgumentNullException(nameof(context)), Executable) is not null;
+    public bool IsAvailable(PlatformContext context) => ExecutableSearch.FindOnPath(context ?? throw new ArgumentNullException(nameof(context)), Executable) is not null;
 
     /// <inheritdoc />
     public async Task<AgentCompletion> CompleteAsync(AgentCompletionRequest request, CancellationToken cancellationToken)
@@ -78,7 +78,7 @@ public sealed class CodexAgentRunner : IAgentRunner
 
     private async Task<ExecRun> RunAsync(string prompt, string workingDirectory, string? model, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        var executable = CodexLocations.FindOnPath(_context, Executable)
+        var executable = ExecutableSearch.FindOnPath(_context, Executable)
             ?? throw new AgentRunnerException("`codex` was not found on PATH: install the Codex CLI (npm i -g @openai/codex) or put it on PATH.", transient: false);
         List<string> arguments = ["exec", "--json", "--skip-git-repo-check", "--sandbox", "read-only", "--cd", workingDirectory];
         if (!string.IsNullOrWhiteSpace(model))
@@ -88,7 +88,8 @@ public sealed class CodexAgentRunner : IAgentRunner
 
         arguments.Add(prompt.StartsWith(PromptClassifier.SelftuneMarker, StringComparison.Ordinal) ? prompt : PromptClassifier.SelftuneMarker + " " + prompt);
         var run = new ExecRun(workingDirectory);
-        var (exitCode, stderr) = await ChildProcess.RunAsync(executable, arguments, workingDirectory, timeout, run.Read, cancellationToken).ConfigureAwait(false);
+        var (exitCode, _, stderr) = await ChildProcess.RunAsync(
+            new ChildProcessRequest(executable, arguments, workingDirectory, timeout) { OnOutputLine = run.Read }, cancellationToken).ConfigureAwait(false);
         if (run.Failure is { } failure)
         {
             throw new AgentRunnerException($"codex exec failed: {failure}", IsTransient(failure));
@@ -128,20 +129,20 @@ public sealed class CodexAgentRunner : IAgentRunner
             {
                 using var document = JsonDocument.Parse(line);
                 var root = document.RootElement;
-                switch (Text(root, "type"))
+                switch (JsonFields.Text(root, "type"))
                 {
                     case "item.started" or "item.updated" or "item.completed" when root.TryGetProperty("item", out var item) && item.ValueKind == JsonValueKind.Object:
-                        OnItem(Text(root, "type")!, item);
+                        OnItem(JsonFields.Text(root, "type")!, item);
                         break;
                     case "turn.completed" when root.TryGetProperty("usage", out var usage) && usage.ValueKind == JsonValueKind.Object:
-                        InputTokens = (InputTokens ?? 0) + Number(usage, "input_tokens");
-                        OutputTokens = (OutputTokens ?? 0) + Number(usage, "output_tokens");
+                        InputTokens = (InputTokens ?? 0) + (JsonFields.Number(usage, "input_tokens") ?? 0);
+                        OutputTokens = (OutputTokens ?? 0) + (JsonFields.Number(usage, "output_tokens") ?? 0);
                         break;
                     case "turn.failed":
-                        Failure = root.TryGetProperty("error", out var error) && error.ValueKind == JsonValueKind.Object ? Text(error, "message") ?? "turn failed" : "turn failed";
+                        Failure = root.TryGetProperty("error", out var error) && error.ValueKind == JsonValueKind.Object ? JsonFields.Text(error, "message") ?? "turn failed" : "turn failed";
                         break;
                     case "error":
-                        Failure ??= Text(root, "message") ?? "error";
+                        Failure ??= JsonFields.Text(root, "message") ?? "error";
                         break;
                 }
             }
@@ -153,12 +154,12 @@ public sealed class CodexAgentRunner : IAgentRunner
 
         private void OnItem(string eventType, JsonElement item)
         {
-            var type = Text(item, "type") ?? Text(item, "item_type");
-            if (type == "agent_message" && eventType == "item.completed" && Text(item, "text") is { } text)
+            var type = JsonFields.Text(item, "type") ?? JsonFields.Text(item, "item_type");
+            if (type == "agent_message" && eventType == "item.completed" && JsonFields.Text(item, "text") is { } text)
             {
                 LastMessage = text;
             }
-            else if (type == "command_execution" && Text(item, "command") is { } command)
+            else if (type == "command_execution" && JsonFields.Text(item, "command") is { } command)
             {
                 foreach (var read in SkillReadDetector.Find([command], workingDirectory))
                 {
@@ -170,10 +171,5 @@ public sealed class CodexAgentRunner : IAgentRunner
             }
         }
 
-        private static string? Text(JsonElement obj, string name) =>
-            obj.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
-
-        private static long Number(JsonElement obj, string name) =>
-            obj.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out var n) ? n : 0;
     }
 }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Selftune.Abstractions;
+using Selftune.Plugin.Shared;
 using Selftune.Plugin.Codex.Rollout;
 
 namespace Selftune.Plugin.Codex;
@@ -27,41 +28,27 @@ public sealed class CodexHookHandler : IHookHandler
     /// <summary>True for a Codex hook payload or <c>notify</c> payload. Claude Code's payloads also carry
     /// <c>hook_event_name</c>; Codex's differ by <c>turn_id</c> (every turn-scoped event), a null
     /// <c>transcript_path</c>, or a transcript that is a Codex rollout (<c>rollout-*.jsonl</c>).</summary>
-    public bool Recognizes(string payload)
+    public bool Recognizes(string payload) => HookPayload.Matches(payload, root =>
     {
-        try
+        if (JsonFields.Text(root, "type") == "agent-turn-complete")
         {
-            using var document = JsonDocument.Parse(payload);
-            var root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Object)
-            {
-                return false;
-            }
-
-            if (Text(root, "type") == "agent-turn-complete")
-            {
-                return true;
-            }
-
-            if (Text(root, "hook_event_name") is null)
-            {
-                return false;
-            }
-
-            if (root.TryGetProperty("turn_id", out _))
-            {
-                return true;
-            }
-
-            return root.TryGetProperty("transcript_path", out var transcript)
-                && (transcript.ValueKind == JsonValueKind.Null
-                    || (transcript.ValueKind == JsonValueKind.String && Path.GetFileName(transcript.GetString()!).StartsWith("rollout-", StringComparison.Ordinal)));
+            return true;
         }
-        catch (JsonException)
+
+        if (JsonFields.Text(root, "hook_event_name") is null)
         {
             return false;
         }
-    }
+
+        if (root.TryGetProperty("turn_id", out _))
+        {
+            return true;
+        }
+
+        return root.TryGetProperty("transcript_path", out var transcript)
+            && (transcript.ValueKind == JsonValueKind.Null
+                || (transcript.ValueKind == JsonValueKind.String && Path.GetFileName(transcript.GetString()!).StartsWith("rollout-", StringComparison.Ordinal)));
+    });
 
     /// <inheritdoc />
     public HookOutcome Handle(HookEvent hookEvent, IRecordSink sink)
@@ -69,27 +56,15 @@ public sealed class CodexHookHandler : IHookHandler
         ArgumentNullException.ThrowIfNull(hookEvent);
         ArgumentNullException.ThrowIfNull(sink);
         var source = $"codex hook {hookEvent.EventName}";
-        JsonDocument document;
-        try
+        if (HookPayload.Open(hookEvent, sink, source) is not { } document)
         {
-            document = JsonDocument.Parse(hookEvent.Payload);
-        }
-        catch (JsonException e)
-        {
-            sink.Malformed(source, 0, $"The hook payload is not valid JSON ({e.Message}).");
             return new HookOutcome(null);
         }
 
         using (document)
         {
             var root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Object)
-            {
-                sink.Malformed(source, 0, "The hook payload is not a JSON object.");
-                return new HookOutcome(null);
-            }
-
-            return Text(root, "type") == "agent-turn-complete"
+            return JsonFields.Text(root, "type") == "agent-turn-complete"
                 ? HandleNotify(root, hookEvent.ReceivedAt, sink, source)
                 : HandleHook(root, hookEvent, sink, source);
         }
@@ -97,7 +72,7 @@ public sealed class CodexHookHandler : IHookHandler
 
     private static HookOutcome HandleHook(JsonElement root, HookEvent hookEvent, IRecordSink sink, string source)
     {
-        if (Text(root, "session_id") is not { } sessionId)
+        if (JsonFields.Text(root, "session_id") is not { } sessionId)
         {
             sink.Malformed(source, 0, "The hook payload has no session_id.");
             return new HookOutcome(null);
@@ -105,16 +80,16 @@ public sealed class CodexHookHandler : IHookHandler
 
         var at = hookEvent.ReceivedAt.ToUniversalTime();
         var provenance = new Provenance(Platforms.Codex, CaptureMode.Hook);
-        var transcript = Text(root, "transcript_path");
-        var cwd = Text(root, "cwd");
-        var turn = Text(root, "turn_id");
+        var transcript = JsonFields.Text(root, "transcript_path");
+        var cwd = JsonFields.Text(root, "cwd");
+        var turn = JsonFields.Text(root, "turn_id");
         var promptId = turn is null ? null : $"{sessionId}:turn:{turn}";
-        switch (Text(root, "hook_event_name") ?? hookEvent.EventName)
+        switch (JsonFields.Text(root, "hook_event_name") ?? hookEvent.EventName)
         {
             case "SessionStart":
-                sink.Session(new SessionRecord(sessionId, provenance, StartedAt: at, Cwd: cwd, Models: Text(root, "model") is { } model ? [model] : null));
+                sink.Session(new SessionRecord(sessionId, provenance, StartedAt: at, Cwd: cwd, Models: JsonFields.Text(root, "model") is { } model ? [model] : null));
                 return new HookOutcome(sessionId);
-            case "UserPromptSubmit" when Text(root, "prompt") is { } prompt:
+            case "UserPromptSubmit" when JsonFields.Text(root, "prompt") is { } prompt:
                 sink.Session(new SessionRecord(sessionId, provenance, Cwd: cwd));
                 var kind = CodexPrompts.Classify(prompt, inSubagent: false);
                 var id = kind == PromptKind.User && promptId is not null ? promptId : $"{sessionId}:hook:{at.ToUnixTimeMilliseconds()}";
@@ -129,9 +104,9 @@ public sealed class CodexHookHandler : IHookHandler
                 }
 
                 return new HookOutcome(sessionId);
-            case "PreToolUse" or "PostToolUse" when Text(root, "tool_name") is { } tool:
+            case "PreToolUse" or "PostToolUse" when JsonFields.Text(root, "tool_name") is { } tool:
                 sink.Session(new SessionRecord(sessionId, provenance, Cwd: cwd));
-                var callId = Text(root, "tool_use_id") ?? $"hook:{at.ToUnixTimeMilliseconds()}";
+                var callId = JsonFields.Text(root, "tool_use_id") ?? $"hook:{at.ToUnixTimeMilliseconds()}";
                 var input = root.TryGetProperty("tool_input", out var toolInput) ? toolInput : default;
                 if (tool == "apply_patch" && input.ValueKind == JsonValueKind.Object && input.TryGetProperty("command", out var patch))
                 {
@@ -160,7 +135,7 @@ public sealed class CodexHookHandler : IHookHandler
 
     private static HookOutcome HandleNotify(JsonElement root, DateTimeOffset receivedAt, IRecordSink sink, string source)
     {
-        if (Text(root, "thread-id") is not { } sessionId)
+        if (JsonFields.Text(root, "thread-id") is not { } sessionId)
         {
             sink.Malformed(source, 0, "The notify payload has no thread-id.");
             return new HookOutcome(null);
@@ -168,8 +143,8 @@ public sealed class CodexHookHandler : IHookHandler
 
         var at = receivedAt.ToUniversalTime();
         var provenance = new Provenance(Platforms.Codex, CaptureMode.Hook);
-        sink.Session(new SessionRecord(sessionId, provenance, EndedAt: at, Cwd: Text(root, "cwd")));
-        var turn = Text(root, "turn-id") ?? at.ToUnixTimeMilliseconds().ToString(System.Globalization.CultureInfo.InvariantCulture);
+        sink.Session(new SessionRecord(sessionId, provenance, EndedAt: at, Cwd: JsonFields.Text(root, "cwd")));
+        var turn = JsonFields.Text(root, "turn-id") ?? at.ToUnixTimeMilliseconds().ToString(System.Globalization.CultureInfo.InvariantCulture);
         if (root.TryGetProperty("input-messages", out var messages) && messages.ValueKind == JsonValueKind.Array)
         {
             var index = 0;
@@ -215,7 +190,4 @@ public sealed class CodexHookHandler : IHookHandler
             || (response.TryGetProperty("isError", out isError) && isError.ValueKind == JsonValueKind.True)
             || ToolOutputs.IsError(response);
     }
-
-    private static string? Text(JsonElement obj, string name) =>
-        obj.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
 }

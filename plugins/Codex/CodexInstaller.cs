@@ -1,5 +1,6 @@
 using Selftune.Abstractions;
 using Selftune.Plugin.Codex.Install;
+using Selftune.Plugin.Shared;
 
 namespace Selftune.Plugin.Codex;
 
@@ -24,7 +25,7 @@ public sealed class CodexInstaller : IInstaller
         try
         {
             var home = CodexLocations.Home(context);
-            var executable = CodexLocations.FindOnPath(context, CodexLocations.Executable);
+            var executable = ExecutableSearch.FindOnPath(context, CodexLocations.Executable);
             var evidence = Directory.Exists(home) ? home : executable ?? $"neither {home} nor `codex` on PATH";
             return new AgentDetection(Directory.Exists(home) || executable is not null, evidence, Path.Combine(home, "hooks.json"), CodexLocations.SkillRoots(context));
         }
@@ -44,14 +45,14 @@ public sealed class CodexInstaller : IInstaller
         var configPath = Path.Combine(folder, "config.toml");
         var hooksText = Read(hooksPath);
         var configText = Read(configPath);
-        var (newHooks, added) = HooksFile.Install(hooksText, hooksPath, hookCommand);
+        var hooks = HooksFile.Install(hooksText, hooksPath, hookCommand);
         var (newConfig, manualStep) = CodexFeatureFlag.PlanEnable(configText);
 
         var changes = new List<FileChange>();
-        if (newHooks != hooksText)
+        if (hooks.Text != hooksText)
         {
-            var summary = added.Count > 0 ? $"add selftune hooks for {string.Join(", ", added)}" : "replace selftune hooks installed from another location";
-            changes.Add(new FileChange(hooksPath, hooksText, newHooks, manualStep is null ? summary : $"{summary}; manual step: {manualStep}"));
+            var summary = hooks.Added.Count > 0 ? $"add selftune hooks for {string.Join(", ", hooks.Added)}" : "replace selftune hooks installed from another location";
+            changes.Add(new FileChange(hooksPath, hooksText, hooks.Text, manualStep is null ? summary : $"{summary}; manual step: {manualStep}"));
         }
 
         if (newConfig is not null)
@@ -73,7 +74,7 @@ public sealed class CodexInstaller : IInstaller
         var changes = new List<FileChange>();
         if (Read(hooksPath) is { } hooksText && !string.IsNullOrWhiteSpace(hooksText))
         {
-            var newHooks = HooksFile.RemoveHandlers(hooksText, hooksPath, command => HooksFile.IsOurs(command, hookCommand), deleteWhenEmpty: true);
+            var newHooks = HooksFile.Uninstall(hooksText, hooksPath, hookCommand);
             if (newHooks != hooksText)
             {
                 changes.Add(new FileChange(hooksPath, hooksText, newHooks, newHooks is null ? "delete the hooks file (it held only selftune hooks)" : "remove selftune hooks"));

@@ -39,52 +39,6 @@ internal static class CodexLocations
         return roots;
     }
 
-    /// <summary>Finds <paramref name="name"/> on <c>PATH</c> as the context sees it (with <c>PATHEXT</c> on Windows).</summary>
-    /// <returns>The full path of the first match, or null.</returns>
-    public static string? FindOnPath(PlatformContext context, string name)
-    {
-        var path = context.Environment("PATH");
-        if (string.IsNullOrEmpty(path))
-        {
-            return null;
-        }
-
-        string[] extensions = OperatingSystem.IsWindows()
-            ? [.. (context.Environment("PATHEXT") ?? ".EXE;.CMD;.BAT").Split(';', StringSplitOptions.RemoveEmptyEntries), string.Empty]
-            : [string.Empty];
-        foreach (var folder in path.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
-        {
-            foreach (var extension in extensions)
-            {
-                var candidate = Path.Combine(context.Expand(folder.Trim('"')), name + extension);
-                if (IsExecutableFile(candidate))
-                {
-                    return candidate;
-                }
-            }
-        }
-
-        return null;
-    }
-
-    private static bool IsExecutableFile(string path)
-    {
-        try
-        {
-            if (!File.Exists(path))
-            {
-                return false;
-            }
-
-            return OperatingSystem.IsWindows()
-                || (File.GetUnixFileMode(path) & (UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute)) != 0;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return false;
-        }
-    }
-
     private static bool SamePath(string a, string b) =>
         string.Equals(Path.GetFullPath(a).TrimEnd(Path.DirectorySeparatorChar), Path.GetFullPath(b).TrimEnd(Path.DirectorySeparatorChar), StringComparison.Ordinal);
 }

@@ -1,8 +1,7 @@
-using System.Diagnostics;
 using System.Globalization;
-using System.Text;
 using System.Text.Json;
 using Selftune.Abstractions;
+using Selftune.Plugin.Shared;
 
 namespace Selftune.Plugin.OpenClaw;
 
@@ -39,7 +38,7 @@ public sealed class OpenClawAgentRunner : IAgentRunner
     public string? ProjectSkillFolder => null;
 
     /// <inheritdoc />
-    public bool IsAvailable(PlatformContext context) => OpenClawPaths.FindOnPath(context, Executable) is not null;
+    public bool IsAvailable(PlatformContext context) => ExecutableSearch.FindOnPath(context, Executable) is not null;
 
     /// <inheritdoc />
     /// <exception cref="AgentRunnerException">openclaw is not on PATH, exited with an error (transient when its output
@@ -47,40 +46,25 @@ public sealed class OpenClawAgentRunner : IAgentRunner
     /// tree is killed) or printed no readable JSON.</exception>
     public async Task<AgentCompletion> CompleteAsync(AgentCompletionRequest request, CancellationToken cancellationToken)
     {
-        var exe = OpenClawPaths.FindOnPath(_context, Executable)
+        var exe = ExecutableSearch.FindOnPath(_context, Executable)
             ?? throw new AgentRunnerException($"{Executable} was not found on PATH; install OpenClaw or choose another agent.", transient: false);
         var message = Path.Combine(Path.GetTempPath(), $"selftune-openclaw-{Guid.NewGuid():N}.txt");
         await File.WriteAllTextAsync(message, Message(request), cancellationToken).ConfigureAwait(false);
         try
         {
-            var start = new ProcessStartInfo(exe)
-            {
-                RedirectStandardInput = true,
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-                UseShellExecute = false,
-                WorkingDirectory = Path.GetTempPath(),
-                StandardOutputEncoding = Encoding.UTF8,
-                StandardErrorEncoding = Encoding.UTF8,
-            };
-            foreach (var arg in new[] { "agent", "--local", "--session-id", $"selftune-{Guid.NewGuid():N}", "--message-file", message, "--json",
-                         "--timeout", Math.Max(1, (int)Math.Ceiling(request.Timeout.TotalSeconds)).ToString(CultureInfo.InvariantCulture) })
-            {
-                start.ArgumentList.Add(arg);
-            }
-
+            List<string> arguments =
+            [
+                "agent", "--local", "--session-id", $"selftune-{Guid.NewGuid():N}", "--message-file", message, "--json",
+                "--timeout", Math.Max(1, (int)Math.Ceiling(request.Timeout.TotalSeconds)).ToString(CultureInfo.InvariantCulture),
+            ];
             if (request.Model is { Length: > 0 } model)
             {
-                start.ArgumentList.Add("--model");
-                start.ArgumentList.Add(model);
+                arguments.AddRange(["--model", model]);
             }
 
-            if (_context.Environment("PATH") is { } path)
-            {
-                start.Environment["PATH"] = path;
-            }
-
-            var (exit, stdout, stderr) = await RunAsync(start, request.Timeout, cancellationToken).ConfigureAwait(false);
+            var run = await ChildProcess.RunAsync(
+                new ChildProcessRequest(exe, arguments, Path.GetTempPath(), request.Timeout) { Environment = ChildProcess.PathOf(_context) }, cancellationToken).ConfigureAwait(false);
+            var (exit, stdout, stderr) = (run.ExitCode, run.Output, run.ErrorTail);
             if (exit != 0)
             {
                 var tail = Tail(stderr.Length > 0 ? stderr : stdout);
@@ -110,45 +94,6 @@ public sealed class OpenClawAgentRunner : IAgentRunner
     {
         var text = string.IsNullOrWhiteSpace(request.SystemPrompt) ? request.UserPrompt : $"{request.SystemPrompt.Trim()}\n\n{request.UserPrompt}";
         return text.StartsWith(PromptClassifier.SelftuneMarker, StringComparison.Ordinal) ? text : $"{PromptClassifier.SelftuneMarker} {text}";
-    }
-
-    private static async Task<(int Exit, string Stdout, string Stderr)> RunAsync(ProcessStartInfo start, TimeSpan timeout, CancellationToken cancellationToken)
-    {
-        using var process = new Process { StartInfo = start };
-        try
-        {
-            process.Start();
-        }
-        catch (System.ComponentModel.Win32Exception ex)
-        {
-            throw new AgentRunnerException($"{start.FileName} could not be started: {ex.Message}", transient: false);
-        }
-
-        process.StandardInput.Close();
-        var stdout = process.StandardOutput.ReadToEndAsync(CancellationToken.None);
-        var stderr = process.StandardError.ReadToEndAsync(CancellationToken.None);
-        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        limit.CancelAfter(timeout);
-        try
-        {
-            await process.WaitForExitAsync(limit.Token).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-            try
-            {
-                process.Kill(entireProcessTree: true);
-            }
-            catch (InvalidOperationException)
-            {
-                // already exited
-            }
-
-            cancellationToken.ThrowIfCancellationRequested();
-            throw new AgentRunnerException($"{Path.GetFileName(start.FileName)} did not answer within {timeout.TotalSeconds:0.#} s and was stopped.", transient: true);
-        }
-
-        return (process.ExitCode, await stdout.ConfigureAwait(false), await stderr.ConfigureAwait(false));
     }
 
     private AgentCompletion Parse(string stdout, string stderr)

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Selftune.Abstractions;
+using Selftune.Plugin.Shared;
 
 namespace Selftune.Plugin.OpenClaw;
 
@@ -27,52 +28,36 @@ public sealed class OpenClawHookHandler : IHookHandler
             return false;
         }
 
-        try
-        {
-            using var document = JsonDocument.Parse(payload);
-            return document.RootElement.ValueKind == JsonValueKind.Object
-                && Str(document.RootElement, "selftune_hook") is { } version
-                && version.StartsWith("openclaw/", StringComparison.Ordinal);
-        }
-        catch (JsonException)
-        {
-            return false;
-        }
+        return HookPayload.Matches(payload, root => JsonFields.Text(root, "selftune_hook") is { } version && version.StartsWith("openclaw/", StringComparison.Ordinal));
     }
 
     /// <inheritdoc />
     public HookOutcome Handle(HookEvent hookEvent, IRecordSink sink)
     {
         var source = $"openclaw hook {hookEvent.EventName}";
-        JsonDocument document;
-        try
+        if (HookPayload.Open(hookEvent, sink, source) is not { } document)
         {
-            document = JsonDocument.Parse(hookEvent.Payload);
-        }
-        catch (JsonException ex)
-        {
-            sink.Malformed(source, 0, $"the payload is not valid JSON: {ex.Message}");
             return new HookOutcome(null);
         }
 
         using (document)
         {
             var root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Object || Str(root, "selftune_hook") is not { } version || !version.StartsWith("openclaw/", StringComparison.Ordinal))
+            if (JsonFields.Text(root, "selftune_hook") is not { } version || !version.StartsWith("openclaw/", StringComparison.Ordinal))
             {
                 sink.Malformed(source, 0, "not a payload of selftune's OpenClaw hook (no \"selftune_hook\": \"openclaw/…\" field); reinstall the hook with `selftune install`");
                 return new HookOutcome(null);
             }
 
-            if (Str(root, "session_id") is not { Length: > 0 } sessionId)
+            if (JsonFields.Text(root, "session_id") is not { Length: > 0 } sessionId)
             {
                 return new HookOutcome(null);
             }
 
-            var eventName = Str(root, "event") ?? hookEvent.EventName;
-            var cwd = eventName == "agent:bootstrap" ? Str(root, "workspace_dir") : null;
+            var eventName = JsonFields.Text(root, "event") ?? hookEvent.EventName;
+            var cwd = eventName == "agent:bootstrap" ? JsonFields.Text(root, "workspace_dir") : null;
             sink.Session(new SessionRecord(sessionId, new Provenance(Platforms.OpenClaw, CaptureMode.Hook), Cwd: cwd));
-            var transcript = TurnEnding.Contains(eventName) ? Locate(Str(root, "transcript_path")) : null;
+            var transcript = TurnEnding.Contains(eventName) ? Locate(JsonFields.Text(root, "transcript_path")) : null;
             return new HookOutcome(sessionId, transcript);
         }
     }
@@ -110,7 +95,4 @@ public sealed class OpenClawHookHandler : IHookHandler
             return null;
         }
     }
-
-    private static string? Str(JsonElement element, string name) =>
-        element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
 }

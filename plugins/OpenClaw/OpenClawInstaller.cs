@@ -1,4 +1,5 @@
 using Selftune.Abstractions;
+using Selftune.Plugin.Shared;
 
 namespace Selftune.Plugin.OpenClaw;
 
@@ -27,7 +28,7 @@ public sealed class OpenClawInstaller : IInstaller
                 return new AgentDetection(true, state, settings, skills);
             }
 
-            return OpenClawPaths.FindOnPath(context, OpenClawPaths.Executable) is { } exe
+            return ExecutableSearch.FindOnPath(context, OpenClawPaths.Executable) is { } exe
                 ? new AgentDetection(true, exe, settings, skills)
                 : new AgentDetection(false, $"no {state} and no {OpenClawPaths.Executable} on PATH", settings, skills);
         }

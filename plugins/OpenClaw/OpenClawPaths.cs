@@ -64,34 +64,6 @@ internal static class OpenClawPaths
     /// <summary>The managed hooks folder (<c>&lt;state&gt;/hooks</c>), where OpenClaw discovers user-installed hooks.</summary>
     public static string HooksDir(PlatformContext context) => Path.Combine(StateDir(context), "hooks");
 
-    /// <summary>Finds <paramref name="name"/> on the context's <c>PATH</c> (with the <c>PATHEXT</c> extensions on Windows).</summary>
-    /// <returns>The full path, or null when it is not there.</returns>
-    public static string? FindOnPath(PlatformContext context, string name)
-    {
-        var path = context.Environment("PATH");
-        if (string.IsNullOrEmpty(path))
-        {
-            return null;
-        }
-
-        var extensions = OperatingSystem.IsWindows()
-            ? (context.Environment("PATHEXT") ?? ".EXE;.CMD;.BAT").Split(';', StringSplitOptions.RemoveEmptyEntries)
-            : [string.Empty];
-        foreach (var dir in path.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
-        {
-            foreach (var extension in extensions)
-            {
-                var candidate = Path.Combine(dir, name + extension);
-                if (File.Exists(candidate))
-                {
-                    return candidate;
-                }
-            }
-        }
-
-        return null;
-    }
-
     private static string Home(PlatformContext context) =>
         Variable(context, "OPENCLAW_HOME") is { } home ? context.Expand(home) : context.UserHome;
 

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Selftune.Abstractions;
+using Selftune.Plugin.Shared;
 
 namespace Selftune.Plugin.OpenClaw;
 
@@ -65,7 +66,7 @@ internal sealed class TranscriptParser(string path, TranscriptState state, IReco
 
     private void Entry(JsonElement root, long line)
     {
-        var type = Str(root, "type");
+        var type = JsonFields.Text(root, "type");
         if (type is null && root.TryGetProperty("role", out _))
         {
             type = "message"; // an older writer's bare {role, content, timestamp} line
@@ -84,28 +85,28 @@ internal sealed class TranscriptParser(string path, TranscriptState state, IReco
             // selection carries over.
             if (type == "model_change")
             {
-                state.Model = Str(root, "modelId") ?? state.Model;
+                state.Model = JsonFields.Text(root, "modelId") ?? state.Model;
             }
 
             return;
         }
 
         state.See(at);
-        var key = $"{state.Session}:{Str(root, "id") ?? "L" + line}";
+        var key = $"{state.Session}:{JsonFields.Text(root, "id") ?? "L" + line}";
         switch (type)
         {
             case "message":
                 Message(root.TryGetProperty("message", out var m) && m.ValueKind == JsonValueKind.Object ? m : root, key, at, line);
                 break;
             case "compaction" or "branch_summary":
-                if (Str(root, "summary") is { Length: > 0 } summary)
+                if (JsonFields.Text(root, "summary") is { Length: > 0 } summary)
                 {
                     sink.Prompt(new PromptRecord(key, state.Session, at, summary, PromptKind.Continuation, Provenance(line)));
                 }
 
                 break;
             case "model_change":
-                state.Model = Str(root, "modelId") ?? state.Model;
+                state.Model = JsonFields.Text(root, "modelId") ?? state.Model;
                 break;
             case "custom":
                 Custom(root, key, at, line);
@@ -121,14 +122,14 @@ internal sealed class TranscriptParser(string path, TranscriptState state, IReco
         }
 
         state.HeaderLine = line;
-        if (line == 1 && Str(root, "id") is { Length: > 0 } id)
+        if (line == 1 && JsonFields.Text(root, "id") is { Length: > 0 } id)
         {
             state.Session = id;
         }
 
-        state.Cwd = Str(root, "cwd");
-        state.Model = Str(root, "modelId") ?? state.Model;
-        if ((Str(root, "parentSession") ?? Str(root, "branchedFrom")) is { Length: > 0 } parent)
+        state.Cwd = JsonFields.Text(root, "cwd");
+        state.Model = JsonFields.Text(root, "modelId") ?? state.Model;
+        if ((JsonFields.Text(root, "parentSession") ?? JsonFields.Text(root, "branchedFrom")) is { Length: > 0 } parent)
         {
             // A path to the parent's file; Pi names files <time>_<sessionId>.jsonl.
             var stem = OpenClawIngestor.SessionIdFromFileName(parent.Replace('\\', '/').Split('/')[^1]);
@@ -144,7 +145,7 @@ internal sealed class TranscriptParser(string path, TranscriptState state, IReco
 
     private void Message(JsonElement message, string key, DateTimeOffset at, long line)
     {
-        switch (Str(message, "role"))
+        switch (JsonFields.Text(message, "role"))
         {
             case "user":
                 User(message, key, at, line);
@@ -160,7 +161,7 @@ internal sealed class TranscriptParser(string path, TranscriptState state, IReco
 
     private void User(JsonElement message, string key, DateTimeOffset at, long line)
     {
-        var interSession = message.TryGetProperty("provenance", out var p) && p.ValueKind == JsonValueKind.Object && Str(p, "kind") == "inter_session";
+        var interSession = message.TryGetProperty("provenance", out var p) && p.ValueKind == JsonValueKind.Object && JsonFields.Text(p, "kind") == "inter_session";
         var read = UserMessage.Read(Text(message), interSession);
         sink.Prompt(new PromptRecord(key, state.Session, at, read.Text, read.Kind, Provenance(line)));
         state.Prompt = read.Kind == PromptKind.User ? key : null;
@@ -174,7 +175,7 @@ internal sealed class TranscriptParser(string path, TranscriptState state, IReco
 
     private void Assistant(JsonElement message, string key, DateTimeOffset at, long line)
     {
-        var model = Str(message, "model") ?? state.Model;
+        var model = JsonFields.Text(message, "model") ?? state.Model;
         if (model is not null)
         {
             state.Use(model);
@@ -186,7 +187,7 @@ internal sealed class TranscriptParser(string path, TranscriptState state, IReco
             foreach (var block in content.EnumerateArray())
             {
                 index++;
-                if (block.ValueKind == JsonValueKind.Object && Str(block, "type") is "toolCall" or "toolUse")
+                if (block.ValueKind == JsonValueKind.Object && JsonFields.Text(block, "type") is "toolCall" or "toolUse")
                 {
                     ToolCall(block, $"{key}:{index}", at, line);
                 }
@@ -198,7 +199,7 @@ internal sealed class TranscriptParser(string path, TranscriptState state, IReco
             Usage(message, usage, key, model, at, line);
         }
 
-        var stop = Str(message, "stopReason");
+        var stop = JsonFields.Text(message, "stopReason");
         state.Status = stop switch
         {
             "stop" or "end_turn" => CompletionStatus.Completed,
@@ -208,15 +209,15 @@ internal sealed class TranscriptParser(string path, TranscriptState state, IReco
         };
         if (stop is "error" or "aborted")
         {
-            var text = Str(message, "errorMessage") ?? stop;
+            var text = JsonFields.Text(message, "errorMessage") ?? stop;
             sink.Error(new ErrorRecord(key, state.Session, at, stop == "error" ? "api_error" : "interrupted", text, Provenance(line)));
         }
     }
 
     private void ToolCall(JsonElement block, string fallbackId, DateTimeOffset at, long line)
     {
-        var id = Str(block, "id") ?? fallbackId;
-        var name = Str(block, "name") ?? "unknown";
+        var id = JsonFields.Text(block, "id") ?? fallbackId;
+        var name = JsonFields.Text(block, "name") ?? "unknown";
         var args = block.TryGetProperty("arguments", out var a) || block.TryGetProperty("input", out a) ? a : default;
         sink.ToolCall(new ToolCallRecord(id, state.Session, at, name, Provenance(line), PromptId: state.Prompt, Detail: Detail(args)));
 
@@ -240,12 +241,12 @@ internal sealed class TranscriptParser(string path, TranscriptState state, IReco
         var failed = message.TryGetProperty("isError", out var e) && e.ValueKind == JsonValueKind.True
             || message.TryGetProperty("is_error", out e) && e.ValueKind == JsonValueKind.True
             || details.ValueKind == JsonValueKind.Object
-               && (Str(details, "status") == "error"
+               && (JsonFields.Text(details, "status") == "error"
                    || details.TryGetProperty("exitCode", out var code) && code.ValueKind == JsonValueKind.Number && code.TryGetInt64(out var n) && n != 0);
         if (failed)
         {
-            var id = Str(message, "toolCallId") ?? key;
-            sink.ToolCall(new ToolCallRecord(id, state.Session, at, Str(message, "toolName") ?? "unknown", Provenance(line), IsError: true, PromptId: state.Prompt));
+            var id = JsonFields.Text(message, "toolCallId") ?? key;
+            sink.ToolCall(new ToolCallRecord(id, state.Session, at, JsonFields.Text(message, "toolName") ?? "unknown", Provenance(line), IsError: true, PromptId: state.Prompt));
         }
     }
 
@@ -261,20 +262,20 @@ internal sealed class TranscriptParser(string path, TranscriptState state, IReco
         // Pi logs cost 0 when it has no price for the model (custom providers): leave those to the core's pricing.
         decimal? cost = usage.TryGetProperty("cost", out var c) && c.ValueKind == JsonValueKind.Object
             && c.TryGetProperty("total", out var total) && total.ValueKind == JsonValueKind.Number && total.TryGetDecimal(out var usd) && usd > 0 ? usd : null;
-        sink.Usage(new TokenUsageRecord(key, Str(message, "responseId") ?? "", state.Session, at, model ?? "unknown",
+        sink.Usage(new TokenUsageRecord(key, JsonFields.Text(message, "responseId") ?? "", state.Session, at, model ?? "unknown",
             input, output, cacheWrite, cacheRead, Provenance(line), cost));
     }
 
     private void Custom(JsonElement root, string key, DateTimeOffset at, long line)
     {
         var data = root.TryGetProperty("data", out var d) && d.ValueKind == JsonValueKind.Object ? d : default;
-        switch (Str(root, "customType"))
+        switch (JsonFields.Text(root, "customType"))
         {
             case "model-snapshot" when data.ValueKind == JsonValueKind.Object:
-                state.Model = Str(data, "modelId") ?? state.Model;
+                state.Model = JsonFields.Text(data, "modelId") ?? state.Model;
                 break;
             case "openclaw:prompt-error":
-                var text = data.ValueKind == JsonValueKind.Object ? Str(data, "error") ?? Str(data, "message") : null;
+                var text = data.ValueKind == JsonValueKind.Object ? JsonFields.Text(data, "error") ?? JsonFields.Text(data, "message") : null;
                 sink.Error(new ErrorRecord(key, state.Session, at, "prompt_error", text ?? "prompt error", Provenance(line)));
                 break;
         }
@@ -337,8 +338,8 @@ internal sealed class TranscriptParser(string path, TranscriptState state, IReco
         }
 
         return string.Join("\n", content.EnumerateArray()
-            .Where(b => b.ValueKind == JsonValueKind.Object && Str(b, "type") == "text")
-            .Select(b => Str(b, "text") ?? ""));
+            .Where(b => b.ValueKind == JsonValueKind.Object && JsonFields.Text(b, "type") == "text")
+            .Select(b => JsonFields.Text(b, "text") ?? ""));
     }
 
     private static string? Detail(JsonElement args) =>
@@ -353,7 +354,7 @@ internal sealed class TranscriptParser(string path, TranscriptState state, IReco
 
         foreach (var name in names)
         {
-            if (Str(args, name) is { Length: > 0 } value)
+            if (JsonFields.Text(args, name) is { Length: > 0 } value)
             {
                 return value;
             }
@@ -365,8 +366,5 @@ internal sealed class TranscriptParser(string path, TranscriptState state, IReco
     /// <summary>The path when it is absolute (Unix, or Windows with a drive letter, as OpenClaw on Windows writes); else null.</summary>
     private static string? Absolute(string? file) =>
         file is { Length: > 0 } && (file[0] == '/' || file.Length > 2 && char.IsAsciiLetter(file[0]) && file[1] == ':' && file[2] is '\\' or '/') ? file : null;
-
-    private static string? Str(JsonElement element, string name) =>
-        element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
 
 }

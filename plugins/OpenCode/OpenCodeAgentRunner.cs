@@ -1,7 +1,6 @@
-using System.Diagnostics;
-using System.Text;
 using System.Text.Json;
 using Selftune.Abstractions;
+using Selftune.Plugin.Shared;
 using Selftune.Plugin.OpenCode.Storage;
 
 namespace Selftune.Plugin.OpenCode;
@@ -22,7 +21,6 @@ namespace Selftune.Plugin.OpenCode;
 /// </summary>
 public sealed class OpenCodeAgentRunner : IAgentRunner
 {
-    private const int StderrTail = 2000;
     private readonly PlatformContext context;
 
     /// <summary>Creates a runner for the current process's environment.</summary>
@@ -46,7 +44,7 @@ public sealed class OpenCodeAgentRunner : IAgentRunner
     public string? ProjectSkillFolder => ".opencode/skills";
 
     /// <inheritdoc />
-    public bool IsAvailable(PlatformContext context) => OpenCodePaths.FindOnPath(context, Executable) is not null;
+    public bool IsAvailable(PlatformContext context) => ExecutableSearch.FindOnPath(context, Executable) is not null;
 
     /// <inheritdoc />
     public async Task<AgentCompletion> CompleteAsync(AgentCompletionRequest request, CancellationToken cancellationToken)
@@ -89,99 +87,30 @@ public sealed class OpenCodeAgentRunner : IAgentRunner
 
     private async Task<RunOutput> RunAsync(string prompt, string workingDirectory, string? model, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        var executable = OpenCodePaths.FindOnPath(context, Executable)
+        var executable = ExecutableSearch.FindOnPath(context, Executable)
             ?? throw new AgentRunnerException($"'{Executable}' was not found on PATH. Install OpenCode (opencode.ai) or put it on PATH.", transient: false);
-        var start = new ProcessStartInfo(executable)
-        {
-            WorkingDirectory = workingDirectory,
-            UseShellExecute = false,
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            StandardInputEncoding = new UTF8Encoding(false),
-            StandardOutputEncoding = Encoding.UTF8,
-            StandardErrorEncoding = Encoding.UTF8,
-        };
-        foreach (var arg in (string[])["run", "--format", "json"])
-        {
-            start.ArgumentList.Add(arg);
-        }
-
+        List<string> arguments = ["run", "--format", "json"];
         if (!string.IsNullOrEmpty(model))
         {
-            start.ArgumentList.Add("--model");
-            start.ArgumentList.Add(model);
+            arguments.AddRange(["--model", model]);
         }
 
-        start.Environment["PWD"] = workingDirectory;
-        if (context.Environment("PATH") is { } path)
-        {
-            start.Environment["PATH"] = path;
-        }
-
-        using var process = new Process { StartInfo = start };
-        try
-        {
-            process.Start();
-        }
-        catch (Exception ex) when (ex is System.ComponentModel.Win32Exception or InvalidOperationException)
-        {
-            throw new AgentRunnerException($"Could not start '{executable}': {ex.Message}", transient: false);
-        }
-
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(timeout);
-        var stdout = process.StandardOutput.ReadToEndAsync(CancellationToken.None);
-        var stderr = process.StandardError.ReadToEndAsync(CancellationToken.None);
-        try
-        {
-            try
-            {
-                await process.StandardInput.WriteAsync(prompt.AsMemory(), deadline.Token).ConfigureAwait(false);
-                process.StandardInput.Close();
-            }
-            catch (IOException)
-            {
-                // The process exited before reading its input; its exit code and stderr say why.
-            }
-
-            await process.WaitForExitAsync(deadline.Token).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-            Kill(process);
-            cancellationToken.ThrowIfCancellationRequested();
-            throw new AgentRunnerException($"opencode run timed out after {timeout.TotalSeconds:0.#} s; the process tree was killed.", transient: true);
-        }
-
-        var output = await stdout.ConfigureAwait(false);
-        var errors = await stderr.ConfigureAwait(false);
+        var environment = new Dictionary<string, string?>(ChildProcess.PathOf(context)) { ["PWD"] = workingDirectory };
+        var result = await ChildProcess.RunAsync(
+            new ChildProcessRequest(executable, arguments, workingDirectory, timeout) { Input = prompt, Environment = environment }, cancellationToken).ConfigureAwait(false);
+        var (output, errors) = (result.Output, result.ErrorTail);
         var run = RunOutput.Parse(output);
         if (run.Error is { } error)
         {
             throw new AgentRunnerException($"opencode reported {error.Name}: {error.Message}", error.Retryable);
         }
 
-        if (process.ExitCode != 0)
+        if (result.ExitCode != 0)
         {
-            var tail = errors.Length > StderrTail ? errors[^StderrTail..] : errors;
-            throw new AgentRunnerException($"opencode run exited with code {process.ExitCode}: {tail.Trim()}", IsTransient(tail));
+            throw new AgentRunnerException($"opencode run exited with code {result.ExitCode}: {errors.Trim()}", IsTransient(errors));
         }
 
         return run;
-    }
-
-    private static void Kill(Process process)
-    {
-        try
-        {
-            process.Kill(entireProcessTree: true);
-            process.WaitForExit(5000);
-        }
-        catch (InvalidOperationException)
-        {
-            // Already exited.
-        }
     }
 
     private static bool IsTransient(string stderr) =>
@@ -239,16 +168,16 @@ public sealed class OpenCodeAgentRunner : IAgentRunner
 
         private void Add(JsonElement e)
         {
-            var part = Json.Child(e, "part");
-            switch (Json.String(e, "type"))
+            var part = JsonFields.Child(e, "part");
+            switch (JsonFields.Text(e, "type"))
             {
-                case "text" when Json.String(part, "text") is { } text:
-                    texts.Add((Json.String(part, "messageID"), text));
+                case "text" when JsonFields.Text(part, "text") is { } text:
+                    texts.Add((JsonFields.Text(part, "messageID"), text));
                     break;
-                case "step_finish" when TokenCounts.From(Json.Child(part, "tokens")) is { } tokens:
+                case "step_finish" when TokenCounts.From(JsonFields.Child(part, "tokens")) is { } tokens:
                     InputTokens = (InputTokens ?? 0) + tokens.Input + tokens.CacheRead + tokens.CacheWrite;
                     OutputTokens = (OutputTokens ?? 0) + tokens.Output + tokens.Reasoning;
-                    if (Json.Decimal(part, "cost") is > 0 and var cost)
+                    if (JsonFields.Decimal(part, "cost") is > 0 and var cost)
                     {
                         Cost = (Cost ?? 0) + cost;
                     }
@@ -266,13 +195,13 @@ public sealed class OpenCodeAgentRunner : IAgentRunner
 
                     break;
                 case "error":
-                    var error = Json.Child(e, "error");
-                    var data = Json.Child(error, "data");
-                    var status = Json.Long(data, "statusCode");
+                    var error = JsonFields.Child(e, "error");
+                    var data = JsonFields.Child(error, "data");
+                    var status = JsonFields.Number(data, "statusCode");
                     Error = (
-                        Json.String(error, "name") ?? "an error",
-                        Json.String(data, "message") ?? error.ToString(),
-                        Json.Bool(data, "isRetryable") || status is 429 or >= 500);
+                        JsonFields.Text(error, "name") ?? "an error",
+                        JsonFields.Text(data, "message") ?? error.ToString(),
+                        JsonFields.Bool(data, "isRetryable") || status is 429 or >= 500);
                     break;
             }
         }

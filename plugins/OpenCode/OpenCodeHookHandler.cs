@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Selftune.Plugin.Shared;
 using Selftune.Abstractions;
 using Selftune.Plugin.OpenCode.Storage;
 
@@ -36,50 +37,36 @@ public sealed class OpenCodeHookHandler : IHookHandler
             return false;
         }
 
-        try
-        {
-            using var document = JsonDocument.Parse(payload);
-            return Json.String(document.RootElement, "source") == PayloadSource;
-        }
-        catch (JsonException)
-        {
-            return false;
-        }
+        return HookPayload.Matches(payload, root => JsonFields.Text(root, "source") == PayloadSource);
     }
 
     /// <inheritdoc />
     public HookOutcome Handle(HookEvent hookEvent, IRecordSink sink)
     {
         var where = $"OpenCode hook payload ({hookEvent.EventName})";
-        JsonDocument document;
-        try
+        if (HookPayload.Open(hookEvent, sink, where) is not { } document)
         {
-            document = JsonDocument.Parse(hookEvent.Payload);
-        }
-        catch (JsonException ex)
-        {
-            sink.Malformed(where, 0, $"not valid JSON ({ex.Message}); ignored.");
             return new HookOutcome(null);
         }
 
         using (document)
         {
             var payload = document.RootElement;
-            if (Json.String(payload, "source") != PayloadSource)
+            if (JsonFields.Text(payload, "source") != PayloadSource)
             {
                 sink.Malformed(where, 0, $"not a payload of selftune's OpenCode plugin (no \"source\":\"{PayloadSource}\"); ignored.");
                 return new HookOutcome(null);
             }
 
-            if (Json.String(payload, "sessionID") is not { Length: > 0 } sessionId)
+            if (JsonFields.Text(payload, "sessionID") is not { Length: > 0 } sessionId)
             {
                 sink.Malformed(where, 0, "payload has no sessionID; ignored.");
                 return new HookOutcome(null);
             }
 
-            var at = Json.Long(payload, "time") is { } ms ? SessionEmitter.Time(ms) : hookEvent.ReceivedAt;
+            var at = JsonFields.Number(payload, "time") is { } ms ? SessionEmitter.Time(ms) : hookEvent.ReceivedAt;
             var provenance = new Provenance(Platforms.OpenCode, CaptureMode.Hook);
-            switch (Json.String(payload, "event") ?? hookEvent.EventName)
+            switch (JsonFields.Text(payload, "event") ?? hookEvent.EventName)
             {
                 case "tool.execute.after":
                     ToolCall(payload, sessionId, at, provenance, sink, where);
@@ -88,7 +75,7 @@ public sealed class OpenCodeHookHandler : IHookHandler
                     Prompt(payload, sessionId, at, provenance, sink, where);
                     return new HookOutcome(sessionId);
                 case "session.idle":
-                    sink.Session(new SessionRecord(sessionId, provenance, Cwd: Json.String(payload, "cwd")));
+                    sink.Session(new SessionRecord(sessionId, provenance, Cwd: JsonFields.Text(payload, "cwd")));
                     return new HookOutcome(sessionId, Transcript(payload, sessionId));
                 default:
                     return new HookOutcome(sessionId);
@@ -98,20 +85,20 @@ public sealed class OpenCodeHookHandler : IHookHandler
 
     private static void ToolCall(JsonElement payload, string sessionId, DateTimeOffset at, Provenance provenance, IRecordSink sink, string where)
     {
-        if (Json.String(payload, "tool") is not { Length: > 0 } tool || Json.String(payload, "callID") is not { Length: > 0 } callId)
+        if (JsonFields.Text(payload, "tool") is not { Length: > 0 } tool || JsonFields.Text(payload, "callID") is not { Length: > 0 } callId)
         {
             sink.Malformed(where, 0, "tool.execute.after payload has no tool or callID; ignored.");
             return;
         }
 
-        var args = Json.Child(payload, "args");
-        var promptId = Json.String(payload, "promptID") is { Length: > 0 } message ? RecordIds.Message(sessionId, message) : null;
-        var isError = Json.Long(payload, "exit") is { } exit && exit != 0;
+        var args = JsonFields.Child(payload, "args");
+        var promptId = JsonFields.Text(payload, "promptID") is { Length: > 0 } message ? RecordIds.Message(sessionId, message) : null;
+        var isError = JsonFields.Number(payload, "exit") is { } exit && exit != 0;
         sink.ToolCall(new ToolCallRecord(callId, sessionId, at, tool, provenance, isError, promptId, ToolInputs.Detail(args)));
-        if (tool == "skill" && (Json.String(args, "name") ?? Json.String(payload, "skill")) is { Length: > 0 } skill)
+        if (tool == "skill" && (JsonFields.Text(args, "name") ?? JsonFields.Text(payload, "skill")) is { Length: > 0 } skill)
         {
             sink.SkillInvocation(new SkillInvocationRecord(
-                RecordIds.SkillCall(sessionId, callId), sessionId, at, skill, InvocationKind.Implicit, provenance, promptId, Json.String(payload, "skillDir"), callId));
+                RecordIds.SkillCall(sessionId, callId), sessionId, at, skill, InvocationKind.Implicit, provenance, promptId, JsonFields.Text(payload, "skillDir"), callId));
         }
         else if (tool.Equals("read", StringComparison.OrdinalIgnoreCase) && ToolInputs.FilePath(args) is { } path && ToolInputs.SkillOfSkillFile(path) is { } read)
         {
@@ -122,15 +109,15 @@ public sealed class OpenCodeHookHandler : IHookHandler
 
     private static void Prompt(JsonElement payload, string sessionId, DateTimeOffset at, Provenance provenance, IRecordSink sink, string where)
     {
-        var parent = Json.String(payload, "parentID");
-        sink.Session(new SessionRecord(sessionId, provenance, ParentSessionId: parent, Cwd: Json.String(payload, "cwd")));
-        if (Json.String(payload, "messageID") is not { Length: > 0 } messageId)
+        var parent = JsonFields.Text(payload, "parentID");
+        sink.Session(new SessionRecord(sessionId, provenance, ParentSessionId: parent, Cwd: JsonFields.Text(payload, "cwd")));
+        if (JsonFields.Text(payload, "messageID") is not { Length: > 0 } messageId)
         {
             sink.Malformed(where, 0, "chat.message payload has no messageID; ignored.");
             return;
         }
 
-        if (Json.String(payload, "text") is { Length: > 0 } text)
+        if (JsonFields.Text(payload, "text") is { Length: > 0 } text)
         {
             var kind = OpenCodePrompts.Classify(text, inSubAgentSession: !string.IsNullOrEmpty(parent));
             sink.Prompt(new PromptRecord(RecordIds.Message(sessionId, messageId), sessionId, at, text, kind, provenance));
@@ -141,12 +128,12 @@ public sealed class OpenCodeHookHandler : IHookHandler
     /// session's JSON file; null when neither exists.</summary>
     private static string? Transcript(JsonElement payload, string sessionId)
     {
-        if (Json.String(payload, "database") is { Length: > 0 } database && File.Exists(database))
+        if (JsonFields.Text(payload, "database") is { Length: > 0 } database && File.Exists(database))
         {
             return Path.GetFullPath(database);
         }
 
-        if (Json.String(payload, "dataDir") is not { Length: > 0 } data || !Path.IsPathRooted(data))
+        if (JsonFields.Text(payload, "dataDir") is not { Length: > 0 } data || !Path.IsPathRooted(data))
         {
             return null;
         }

@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using Selftune.Abstractions;
+using Selftune.Plugin.Shared;
 
 namespace Selftune.Plugin.OpenCode;
 
@@ -54,7 +55,7 @@ public sealed class OpenCodeInstaller : IInstaller
         var settings = PluginPath(context, InstallScope.User);
         try
         {
-            var evidence = OpenCodePaths.FindOnPath(context, OpenCodePaths.Executable) is { } exe ? $"{OpenCodePaths.Executable} on PATH: {exe}"
+            var evidence = ExecutableSearch.FindOnPath(context, OpenCodePaths.Executable) is { } exe ? $"{OpenCodePaths.Executable} on PATH: {exe}"
                 : Directory.Exists(OpenCodePaths.DataDirectory(context)) ? $"data folder: {OpenCodePaths.DataDirectory(context)}"
                 : Directory.Exists(OpenCodePaths.ConfigDirectory(context)) ? $"config folder: {OpenCodePaths.ConfigDirectory(context)}"
                 : null;

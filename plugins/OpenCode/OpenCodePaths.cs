@@ -57,38 +57,6 @@ internal static class OpenCodePaths
         }
     }
 
-    /// <summary>Finds <paramref name="name"/> on the context's <c>PATH</c> (with <c>PATHEXT</c> extensions on Windows).</summary>
-    /// <returns>The full path, or null when it is not there.</returns>
-    public static string? FindOnPath(PlatformContext context, string name)
-    {
-        var extensions = OperatingSystem.IsWindows()
-            ? (context.Environment("PATHEXT") ?? ".COM;.EXE;.BAT;.CMD").Split(';', StringSplitOptions.RemoveEmptyEntries).Prepend(string.Empty)
-            : [string.Empty];
-        foreach (var dir in (context.Environment("PATH") ?? string.Empty).Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
-        {
-            foreach (var extension in extensions)
-            {
-                try
-                {
-                    var candidate = Path.Combine(context.Expand(dir.Trim('"')), name + extension);
-                    if (File.Exists(candidate) && IsExecutable(candidate))
-                    {
-                        return Path.GetFullPath(candidate);
-                    }
-                }
-                catch (ArgumentException)
-                {
-                    // A malformed PATH entry: skip it.
-                }
-            }
-        }
-
-        return null;
-    }
-
-    private static bool IsExecutable(string path) =>
-        OperatingSystem.IsWindows() || (File.GetUnixFileMode(path) & (UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute)) != 0;
-
     private static string XdgBase(PlatformContext context, string variable, string fallback) =>
         context.Environment(variable) is { Length: > 0 } value && Path.IsPathRooted(value)
             ? value

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Selftune.Plugin.Shared;
 using Selftune.Plugin.OpenCode.Storage;
 
 namespace Selftune.Plugin.OpenCode;
@@ -12,14 +13,14 @@ internal static class ToolInputs
 
     /// <summary>The file a read-like call names.</summary>
     public static string? FilePath(JsonElement input) =>
-        Json.String(input, "filePath") ?? Json.String(input, "file_path") ?? Json.String(input, "path");
+        JsonFields.Text(input, "filePath") ?? JsonFields.Text(input, "file_path") ?? JsonFields.Text(input, "path");
 
     /// <summary>A short description of the input: the first of command (first line), file path, pattern, URL, name.</summary>
     public static string? Detail(JsonElement input)
     {
         foreach (var field in DetailFields)
         {
-            if (Json.String(input, field) is { Length: > 0 } value)
+            if (JsonFields.Text(input, field) is { Length: > 0 } value)
             {
                 var line = value.AsSpan().Trim();
                 var end = line.IndexOfAny('\r', '\n');

@@ -132,6 +132,129 @@ public sealed class InstallProcessTests : IDisposable
         Assert.True(File.Exists(Path.Combine(skills, "pdf", "SKILL.md")));
     }
 
+    [Fact]
+    public void A_symlinked_settings_file_is_edited_through_its_link_and_the_link_stays()
+    {
+        var dotfiles = Path.Combine(_cli.UserHome, "dotfiles", "claude-settings.json");
+        Directory.CreateDirectory(Path.GetDirectoryName(dotfiles)!);
+        File.WriteAllText(dotfiles, UserSettings);
+        Directory.CreateDirectory(Path.GetDirectoryName(ClaudeSettingsPath)!);
+        File.CreateSymbolicLink(ClaudeSettingsPath, dotfiles);
+
+        Json(_cli.Run("install", "--agent", "claude_code"));
+        Assert.Equal(dotfiles, new FileInfo(ClaudeSettingsPath).LinkTarget);
+        Assert.Contains("hook UserPromptSubmit", File.ReadAllText(dotfiles), StringComparison.Ordinal);
+
+        Assert.Equal(0, _cli.Run("uninstall", "--keep-data").ExitCode);
+        Assert.Equal(dotfiles, new FileInfo(ClaudeSettingsPath).LinkTarget);
+        Assert.Equal(UserSettings, File.ReadAllText(dotfiles));
+    }
+
+    [Theory]
+    [InlineData("bom")]
+    [InlineData("empty")]
+    [InlineData("blank")]
+    [InlineData("missing")]
+    public void Settings_end_as_they_began_after_install_and_uninstall(string start)
+    {
+        byte[]? before = start switch
+        {
+            "bom" => [0xEF, 0xBB, 0xBF, .. System.Text.Encoding.UTF8.GetBytes(UserSettings)],
+            "empty" => [],
+            "blank" => "\n\n"u8.ToArray(),
+            _ => null,
+        };
+        if (before is not null)
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(ClaudeSettingsPath)!);
+            File.WriteAllBytes(ClaudeSettingsPath, before);
+        }
+
+        Json(_cli.Run("install", "--agent", "claude_code"));
+        Assert.Contains("hook UserPromptSubmit", File.ReadAllText(ClaudeSettingsPath), StringComparison.Ordinal);
+        if (start == "bom")
+        {
+            Assert.Equal([0xEF, 0xBB, 0xBF], File.ReadAllBytes(ClaudeSettingsPath)[..3]);
+        }
+
+        Assert.Equal(0, _cli.Run("uninstall", "--keep-data").ExitCode);
+
+        if (before is null)
+        {
+            Assert.False(File.Exists(ClaudeSettingsPath));
+        }
+        else
+        {
+            Assert.Equal(before, File.ReadAllBytes(ClaudeSettingsPath));
+        }
+
+        // A second round still ends where it began (the first round's records do not mislead it).
+        Json(_cli.Run("install", "--agent", "claude_code"));
+        Assert.Equal(0, _cli.Run("uninstall", "--keep-data").ExitCode);
+        Assert.Equal(before is null, !File.Exists(ClaudeSettingsPath));
+    }
+
+    [Fact]
+    public void A_blank_codex_hooks_file_stays_blank_and_a_config_selftune_created_goes()
+    {
+        var codex = Path.Combine(_cli.UserHome, ".codex");
+        Directory.CreateDirectory(codex);
+        File.WriteAllText(Path.Combine(codex, "hooks.json"), "\n");
+
+        Json(_cli.Run("install", "--agent", "codex"));
+        Assert.Contains("hook Stop --platform codex", File.ReadAllText(Path.Combine(codex, "hooks.json")), StringComparison.Ordinal);
+        Assert.True(File.Exists(Path.Combine(codex, "config.toml")));
+        Assert.Equal(0, _cli.Run("uninstall", "--keep-data").ExitCode);
+
+        Assert.Equal("\n", File.ReadAllText(Path.Combine(codex, "hooks.json")));
+        Assert.False(File.Exists(Path.Combine(codex, "config.toml")));
+    }
+
+    [Fact]
+    public void A_user_settings_file_holding_an_empty_object_keeps_it()
+    {
+        WriteSettings("{}\n");
+
+        Json(_cli.Run("install", "--agent", "claude_code"));
+        Assert.Equal(0, _cli.Run("uninstall", "--keep-data").ExitCode);
+
+        Assert.Equal("{}\n", File.ReadAllText(ClaudeSettingsPath));
+    }
+
+    [Fact]
+    public void A_read_only_settings_file_is_refused_naming_force_and_force_writes_it_keeping_its_mode()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return; // Unix file modes
+        }
+
+        WriteSettings(UserSettings);
+        const UnixFileMode readOnly = UnixFileMode.UserRead | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
+        File.SetUnixFileMode(ClaudeSettingsPath, readOnly);
+
+        var refused = _cli.Run("install", "--agent", "claude_code");
+
+        Assert.NotEqual(0, refused.ExitCode);
+        using (var error = JsonDocument.Parse(refused.Stderr))
+        {
+            Assert.Equal("UNSAFE_EDIT", error.RootElement.GetProperty("error").GetProperty("code").GetString());
+            Assert.Contains("read-only (mode 0444)", error.RootElement.GetProperty("error").GetProperty("message").GetString(), StringComparison.Ordinal);
+            Assert.Contains("--force", error.RootElement.GetProperty("error").GetProperty("message").GetString(), StringComparison.Ordinal);
+        }
+
+        Assert.Equal(UserSettings, File.ReadAllText(ClaudeSettingsPath));
+
+        Json(_cli.Run("install", "--agent", "claude_code", "--force"));
+        Assert.Contains("hook UserPromptSubmit", File.ReadAllText(ClaudeSettingsPath), StringComparison.Ordinal);
+        Assert.Equal(readOnly, File.GetUnixFileMode(ClaudeSettingsPath));
+
+        Assert.NotEqual(0, _cli.Run("uninstall", "--keep-data").ExitCode);
+        Assert.Equal(0, _cli.Run("uninstall", "--keep-data", "--force").ExitCode);
+        Assert.Equal(UserSettings, File.ReadAllText(ClaudeSettingsPath));
+        Assert.Equal(readOnly, File.GetUnixFileMode(ClaudeSettingsPath));
+    }
+
     public void Dispose() => _cli.Dispose();
 
     private (string?, string?) HooksCheck()

@@ -54,11 +54,25 @@ public sealed class ClaudeHookHandlerTests
     }
 
     [Fact]
-    public void ASessionStartRecordsTheModelAndFolder()
+    public void ASessionStartRecordsTheFolderAndTranscriptFromWhatClaudeCodeSends()
     {
-        var session = Assert.Single(Handle("SessionStart", """{"session_id":"s1","hook_event_name":"SessionStart","source":"startup","model":"claude-sonnet-4-5","cwd":"/w"}""").Sessions);
+        // As Claude Code sends it (corpus claude-code/fasthooks/sample_hook_logs.jsonl; Claude Code 2.1.197): no model.
+        var sink = Handle("SessionStart", """{"session_id":"s1","transcript_path":"/root/.claude/projects/-w/s1.jsonl","cwd":"/w","hook_event_name":"SessionStart","source":"startup"}""");
 
-        Assert.Equal(("/w", "claude-sonnet-4-5", At), (session.Cwd, Assert.Single(session.Models!), session.StartedAt));
+        var session = Assert.Single(sink.Sessions);
+        Assert.Equal(("/w", At, "/root/.claude/projects/-w/s1.jsonl"), (session.Cwd, session.StartedAt, session.Provenance.SourcePath));
+        Assert.Null(session.Models);
+        Assert.Empty(sink.MalformedLines);
+    }
+
+    [Fact]
+    public void APluginSkillFileReadIsNamedWithItsPluginPrefixAsTheTranscriptNamesIt()
+    {
+        const string file = "/h/.claude/plugins/cache/market/elixir/1.2.0/skills/hex-docs-search/SKILL.md";
+        var sink = Handle("PostToolUse", $$$"""{"session_id":"s1","hook_event_name":"PostToolUse","tool_name":"Read","tool_use_id":"toolu_9","tool_input":{"file_path":"{{{file}}}"}}""");
+
+        var read = Assert.Single(sink.Invocations);
+        Assert.Equal(("elixir:hex-docs-search", InvocationKind.Read, "toolu_9"), (read.SkillName, read.Kind, read.ToolUseId));
     }
 
     [Theory]

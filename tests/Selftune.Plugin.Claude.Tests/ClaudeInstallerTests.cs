@@ -139,6 +139,18 @@ public sealed class ClaudeInstallerTests : IDisposable
     }
 
     [Fact]
+    public void AnEventListTheUserLeftEmptyGetsOurGroupInsideItsBrackets()
+    {
+        Write("{\n  \"hooks\": {\n    \"Stop\": [],\n    \"SessionEnd\": []\n  }\n}\n");
+
+        var text = Apply(_installer.PlanInstall(Context, InstallScope.User, Command));
+
+        var stop = JsonNode.Parse(text)!["hooks"]!["Stop"]!.AsArray();
+        Assert.Equal(Command + " Stop --platform claude_code", Assert.Single(stop)!["hooks"]![0]!["command"]!.GetValue<string>());
+        Assert.Contains("    \"Stop\": [\n      {\n        \"hooks\": [", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void ACompactFileGetsCompactEntries()
     {
         Write("""{"model":"opus"}""");

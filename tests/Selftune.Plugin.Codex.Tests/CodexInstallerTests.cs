@@ -199,6 +199,8 @@ public sealed class CodexInstallerTests : IDisposable
     [InlineData("features = { hooks = true }\n", "could not edit config.toml safely")]
     [InlineData("[features]\nhooks = true\n", null)]
     [InlineData("notes = \"\"\"\n[features]\n\"\"\"\n[features]\nx = 1\n[features]\n", "could not edit config.toml safely")]
+    [InlineData("model = \"gpt-5\"\nsandbox = = 1\n", "could not edit config.toml safely (it is not valid TOML: line 2")]
+    [InlineData("[ \"features\" ] # quoted\r\ncodex_hooks = false\r\n", "hooks are turned off")]
     public void ConfigThatCannotOrNeedNotChangeIsLeftAlone(string config, string? manualStep)
     {
         File.WriteAllText(ConfigPath, config);

@@ -213,5 +213,5 @@ public sealed class NodeFactAttribute : FactAttribute
         }
     }
 
-    public static string? Node { get; } = OpenCodePaths.FindOnPath(PlatformContext.FromProcess(), "node");
+    public static string? Node { get; } = Selftune.Plugin.Shared.ExecutableSearch.FindOnPath(PlatformContext.FromProcess(), "node");
 }

@@ -1,9 +1,16 @@
+using Tomlyn.Parsing;
+using Tomlyn.Syntax;
+
 namespace Selftune.Plugin.Codex.Install;
 
 /// <summary>
 /// Turns Codex hooks on in <c>config.toml</c> (<c>[features] codex_hooks = true</c>; newer Codex enables hooks by
 /// default and reads the key <c>hooks</c>, keeping <c>codex_hooks</c> as an alias) with a line-based edit that keeps
 /// every other byte: one line inserted under an existing <c>[features]</c> header, or a <c>[features]</c> table appended.
+/// The file is read with Tomlyn 2.11.1's syntax parser (where the header is, what the flag says, whether the file is
+/// TOML at all); the edit stays textual because Tomlyn's tree, though it gives the file back byte for byte, writes an
+/// inserted key without the trivia (comment, line break) our lines carry, and removing a node takes its neighbours'
+/// trivia with it: the line edit is smaller and keeps every byte outside our two lines by construction.
 /// Lines selftune adds end with <see cref="Marker"/>, so uninstall removes exactly them. When the file cannot be
 /// edited that way (features set as a dotted key or inline table, a duplicate header, unbalanced brackets) or hooks
 /// are explicitly off, nothing is changed and a manual step is returned instead.
@@ -23,7 +30,7 @@ internal static class CodexFeatureFlag
     {
         var lines = Lines(text ?? string.Empty);
         var newline = (text ?? string.Empty).Contains("\r\n", StringComparison.Ordinal) ? "\r\n" : "\n";
-        var scan = Scan(lines);
+        var scan = Scan(text ?? string.Empty);
         if (scan.Problem is { } problem)
         {
             return (null, $"could not edit config.toml safely ({problem}): add `codex_hooks = true` under `[features]` by hand");
@@ -88,163 +95,62 @@ internal static class CodexFeatureFlag
 
     private sealed record ScanResult(int? Header, string? FlagKey, string? FlagValue, string? Problem);
 
-    private static ScanResult Scan(List<(string Content, string Ending)> lines)
+    /// <summary>Reads the file with Tomlyn's full-fidelity syntax parser (it knows multi-line strings, arrays, inline
+    /// tables and quoted keys): where the <c>[features]</c> header is, and what the hooks flag is set to.</summary>
+    private static ScanResult Scan(string text)
     {
-        int? header = null;
-        string? flagKey = null, flagValue = null, dotted = null;
-        var table = string.Empty;
-        string? openString = null;
-        var depth = 0;
-        for (var i = 0; i < lines.Count; i++)
+        var document = SyntaxParser.Parse(text, "config.toml", true);
+        if (document.HasErrors)
         {
-            var line = lines[i].Content;
-            if (openString is not null)
-            {
-                if (Count(line, openString) % 2 == 1)
-                {
-                    openString = null;
-                }
-
-                continue;
-            }
-
-            if (depth > 0)
-            {
-                depth += Depth(line);
-                continue;
-            }
-
-            var trimmed = line.Trim();
-            if (trimmed.Length == 0 || trimmed.StartsWith('#'))
-            {
-                continue;
-            }
-
-            if (trimmed.StartsWith('['))
-            {
-                var close = trimmed.IndexOf(']', StringComparison.Ordinal);
-                if (close < 0)
-                {
-                    return new ScanResult(null, null, null, $"line {i + 1} is an unterminated table header");
-                }
-
-                table = trimmed.StartsWith("[[", StringComparison.Ordinal) ? "[[array]]" : Unquote(trimmed[1..close]);
-                if (table == "features")
-                {
-                    if (header is not null)
-                    {
-                        return new ScanResult(null, null, null, $"[features] appears twice (lines {header + 1} and {i + 1})");
-                    }
-
-                    header = i;
-                }
-
-                continue;
-            }
-
-            var equals = trimmed.IndexOf('=', StringComparison.Ordinal);
-            if (equals < 0)
-            {
-                continue;
-            }
-
-            var key = Unquote(trimmed[..equals]);
-            var value = StripComment(trimmed[(equals + 1)..]).Trim();
-            var featureKey = table == "features" ? key : table.Length == 0 && key.StartsWith("features.", StringComparison.Ordinal) ? key["features.".Length..] : null;
-            if (featureKey is "codex_hooks" or "hooks")
-            {
-                (flagKey, flagValue) = (featureKey, value);
-            }
-            else if (table.Length == 0 && (key == "features" || featureKey is not null))
-            {
-                dotted ??= $"line {i + 1} sets features as a dotted key or inline table";
-            }
-
-            foreach (var quotes in (string[])["\"\"\"", "'''"])
-            {
-                if (Count(value, quotes) % 2 == 1)
-                {
-                    openString = quotes;
-                }
-            }
-
-            depth = Depth(value);
+            var first = document.Diagnostics.First(d => d.Kind == DiagnosticMessageKind.Error);
+            return new ScanResult(null, null, null, $"it is not valid TOML: line {first.Span.Start.Line + 1}: {first.Message}");
         }
 
-        if (openString is not null || depth != 0)
+        int? header = null;
+        string? flagKey = null, flagValue = null, dotted = null;
+        foreach (var pair in document.KeyValues)
         {
-            return new ScanResult(null, null, null, "a string or array is not closed");
+            var key = Key(pair.Key);
+            var featureKey = key.StartsWith("features.", StringComparison.Ordinal) ? key["features.".Length..] : null;
+            if (featureKey is "codex_hooks" or "hooks")
+            {
+                (flagKey, flagValue) = (featureKey, Value(pair.Value));
+            }
+            else if (key == "features" || featureKey is not null)
+            {
+                dotted ??= $"line {pair.Span.Start.Line + 1} sets features as a dotted key or inline table";
+            }
+        }
+
+        foreach (var table in document.Tables.OfType<TableSyntax>().Where(t => Key(t.Name) == "features"))
+        {
+            if (header is not null)
+            {
+                return new ScanResult(null, null, null, $"[features] appears twice (lines {header + 1} and {table.Span.Start.Line + 1})");
+            }
+
+            header = table.Span.Start.Line;
+            foreach (var pair in table.Items)
+            {
+                if (Key(pair.Key) is "codex_hooks" or "hooks")
+                {
+                    (flagKey, flagValue) = (Key(pair.Key), Value(pair.Value));
+                }
+            }
         }
 
         return new ScanResult(header, flagKey, flagValue, flagValue is null ? dotted : null);
     }
 
-    private static int Depth(string text)
+    private static string Key(KeySyntax? key) =>
+        string.Join('.', (key?.ToString() ?? string.Empty).Split('.').Select(p => p.Trim().Trim('"', '\'')));
+
+    private static string? Value(ValueSyntax? value) => value switch
     {
-        var depth = 0;
-        char quote = '\0';
-        foreach (var c in text)
-        {
-            if (quote != '\0')
-            {
-                quote = c == quote ? '\0' : quote;
-            }
-            else if (c is '"' or '\'')
-            {
-                quote = c;
-            }
-            else if (c == '#')
-            {
-                break;
-            }
-            else if (c is '[' or '{')
-            {
-                depth++;
-            }
-            else if (c is ']' or '}')
-            {
-                depth--;
-            }
-        }
-
-        return depth;
-    }
-
-    private static string StripComment(string value)
-    {
-        char quote = '\0';
-        for (var i = 0; i < value.Length; i++)
-        {
-            var c = value[i];
-            if (quote != '\0')
-            {
-                quote = c == quote ? '\0' : quote;
-            }
-            else if (c is '"' or '\'')
-            {
-                quote = c;
-            }
-            else if (c == '#')
-            {
-                return value[..i];
-            }
-        }
-
-        return value;
-    }
-
-    private static string Unquote(string key) => string.Join('.', key.Split('.').Select(p => p.Trim().Trim('"', '\'')));
-
-    private static int Count(string text, string token)
-    {
-        var count = 0;
-        for (var i = text.IndexOf(token, StringComparison.Ordinal); i >= 0; i = text.IndexOf(token, i + token.Length, StringComparison.Ordinal))
-        {
-            count++;
-        }
-
-        return count;
-    }
+        BooleanValueSyntax boolean => boolean.Value ? "true" : "false",
+        null => null,
+        _ => value.ToString()?.Trim(),
+    };
 
     private static List<(string Content, string Ending)> Lines(string text)
     {

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Selftune.Abstractions;
+using Selftune.Plugin.Shared;
 
 namespace Selftune.Plugin.Codex.Rollout;
 
@@ -109,7 +110,7 @@ internal sealed partial class RolloutInterpreter
         var parsed = Time(root, "timestamp");
         Touch(parsed);
         var at = parsed ?? _s.LastAt ?? DateTimeOffset.UnixEpoch;
-        var type = Text(root, "type");
+        var type = JsonFields.Text(root, "type");
         var hasPayload = root.TryGetProperty("payload", out var payload) && payload.ValueKind == JsonValueKind.Object;
 
         if (type is null)
@@ -119,7 +120,7 @@ internal sealed partial class RolloutInterpreter
                 return; // pre-0.3x state line
             }
 
-            if (Text(root, "id") is not null && root.TryGetProperty("timestamp", out _) && !_s.HeaderSeen)
+            if (JsonFields.Text(root, "id") is not null && root.TryGetProperty("timestamp", out _) && !_s.HeaderSeen)
             {
                 OnSessionMeta(root, at); // pre-0.3x header line: {id, timestamp, instructions}
                 return;
@@ -167,7 +168,7 @@ internal sealed partial class RolloutInterpreter
 
     private void OnSessionMeta(JsonElement meta, DateTimeOffset at)
     {
-        var id = Text(meta, "id") ?? Text(meta, "session_id");
+        var id = JsonFields.Text(meta, "id") ?? JsonFields.Text(meta, "session_id");
         if (_s.HeaderSeen)
         {
             if (id is not null && id != _s.SessionId)
@@ -182,19 +183,19 @@ internal sealed partial class RolloutInterpreter
         _s.HasContent = true;
         _s.SessionId ??= id ?? FallbackSessionId(_path);
         _s.StartedAt = Time(meta, "timestamp") ?? _s.StartedAt ?? at;
-        _s.Cwd = Text(meta, "cwd") ?? _s.Cwd;
-        _s.AgentVersion = Text(meta, "cli_version");
+        _s.Cwd = JsonFields.Text(meta, "cwd") ?? _s.Cwd;
+        _s.AgentVersion = JsonFields.Text(meta, "cli_version");
         if (meta.TryGetProperty("git", out var git) && git.ValueKind == JsonValueKind.Object)
         {
-            _s.GitBranch = Text(git, "branch");
+            _s.GitBranch = JsonFields.Text(git, "branch");
         }
 
         var source = meta.TryGetProperty("source", out var s) ? s : default;
         var subagent = source.ValueKind == JsonValueKind.Object && source.TryGetProperty("subagent", out var sub) ? sub : default;
         var spawn = subagent.ValueKind == JsonValueKind.Object && subagent.TryGetProperty("thread_spawn", out var ts) ? ts : default;
-        _s.ParentSessionId = Text(meta, "parent_thread_id") ?? (spawn.ValueKind == JsonValueKind.Object ? Text(spawn, "parent_thread_id") : null);
-        _s.IsSubagent = _s.ParentSessionId is not null || subagent.ValueKind != JsonValueKind.Undefined || Text(meta, "thread_source") == "subagent";
-        if (Text(meta, "forked_from_id") is not null)
+        _s.ParentSessionId = JsonFields.Text(meta, "parent_thread_id") ?? (spawn.ValueKind == JsonValueKind.Object ? JsonFields.Text(spawn, "parent_thread_id") : null);
+        _s.IsSubagent = _s.ParentSessionId is not null || subagent.ValueKind != JsonValueKind.Undefined || JsonFields.Text(meta, "thread_source") == "subagent";
+        if (JsonFields.Text(meta, "forked_from_id") is not null)
         {
             _s.HasInheritedHistory = true;
         }
@@ -204,23 +205,23 @@ internal sealed partial class RolloutInterpreter
     {
         EnsureSession();
         _s.HasContent = true;
-        _s.Cwd ??= Text(context, "cwd");
-        if (Text(context, "model") is { } model)
+        _s.Cwd ??= JsonFields.Text(context, "cwd");
+        if (JsonFields.Text(context, "model") is { } model)
         {
             _s.Model = model;
             AddModel(model);
         }
 
-        SetTurn(Text(context, "turn_id"));
+        SetTurn(JsonFields.Text(context, "turn_id"));
     }
 
     private void OnResponseItem(JsonElement item, DateTimeOffset at, long line, bool inherited)
     {
-        var type = Text(item, "type");
+        var type = JsonFields.Text(item, "type");
         switch (type)
         {
             case "message":
-                var role = Text(item, "role");
+                var role = JsonFields.Text(item, "role");
                 if (role == "user" && !inherited)
                 {
                     OnUserText(MessageText(item), fromEvent: false, eventKind: null, at, line);
@@ -232,8 +233,8 @@ internal sealed partial class RolloutInterpreter
 
                 break;
             case "function_call" or "custom_tool_call":
-                var name = Text(item, "name");
-                var callId = Text(item, "call_id");
+                var name = JsonFields.Text(item, "name");
+                var callId = JsonFields.Text(item, "call_id");
                 if (name is null || callId is null)
                 {
                     _sink.Malformed(_path, line, $"A {type} without a name or call_id; the line was skipped.");
@@ -243,19 +244,19 @@ internal sealed partial class RolloutInterpreter
                 OnToolCall(callId, name, item.TryGetProperty(type == "function_call" ? "arguments" : "input", out var input) ? input : default, at, line, inherited);
                 break;
             case "local_shell_call":
-                OnToolCall(Text(item, "call_id") ?? Text(item, "id") ?? $"L{line}", "local_shell", item.TryGetProperty("action", out var action) ? action : default, at, line, inherited);
+                OnToolCall(JsonFields.Text(item, "call_id") ?? JsonFields.Text(item, "id") ?? $"L{line}", "local_shell", item.TryGetProperty("action", out var action) ? action : default, at, line, inherited);
                 break;
             case "web_search_call":
-                OnToolCall(Text(item, "call_id") ?? Text(item, "id") ?? $"L{line}", "web_search", item.TryGetProperty("action", out var search) ? search : default, at, line, inherited);
+                OnToolCall(JsonFields.Text(item, "call_id") ?? JsonFields.Text(item, "id") ?? $"L{line}", "web_search", item.TryGetProperty("action", out var search) ? search : default, at, line, inherited);
                 break;
             case "tool_search_call":
-                OnToolCall(Text(item, "call_id") ?? Text(item, "id") ?? $"L{line}", "tool_search", item.TryGetProperty("arguments", out var query) ? query : default, at, line, inherited);
+                OnToolCall(JsonFields.Text(item, "call_id") ?? JsonFields.Text(item, "id") ?? $"L{line}", "tool_search", item.TryGetProperty("arguments", out var query) ? query : default, at, line, inherited);
                 break;
             case "image_generation_call":
-                OnToolCall(Text(item, "call_id") ?? Text(item, "id") ?? $"L{line}", "image_generation", default, at, line, inherited);
+                OnToolCall(JsonFields.Text(item, "call_id") ?? JsonFields.Text(item, "id") ?? $"L{line}", "image_generation", default, at, line, inherited);
                 break;
             case "function_call_output" or "custom_tool_call_output":
-                if (Text(item, "call_id") is not { } outputOf)
+                if (JsonFields.Text(item, "call_id") is not { } outputOf)
                 {
                     _sink.Malformed(_path, line, $"A {type} without a call_id; the line was skipped.");
                     return;
@@ -273,7 +274,7 @@ internal sealed partial class RolloutInterpreter
 
     private void OnEvent(JsonElement payload, DateTimeOffset at, long line, bool inherited)
     {
-        var type = Text(payload, "type");
+        var type = JsonFields.Text(payload, "type");
         if (type == "token_count")
         {
             OnTokenCount(payload, at, line, inherited);
@@ -288,17 +289,17 @@ internal sealed partial class RolloutInterpreter
         switch (type)
         {
             case "user_message":
-                OnUserText(Text(payload, "message") ?? string.Empty, fromEvent: true, Text(payload, "kind"), at, line);
+                OnUserText(JsonFields.Text(payload, "message") ?? string.Empty, fromEvent: true, JsonFields.Text(payload, "kind"), at, line);
                 break;
             case "task_started":
-                SetTurn(Text(payload, "turn_id"));
+                SetTurn(JsonFields.Text(payload, "turn_id"));
                 _s.Status = CompletionStatus.Unknown;
                 break;
             case "task_complete":
                 _s.TwinHash = null;
                 if (payload.TryGetProperty("error", out var failure) && failure.ValueKind == JsonValueKind.Object)
                 {
-                    Error(line, at, "turn_failed", Text(failure, "message") ?? "The turn failed.");
+                    Error(line, at, "turn_failed", JsonFields.Text(failure, "message") ?? "The turn failed.");
                     _s.Status = CompletionStatus.Failed;
                 }
                 else
@@ -308,20 +309,20 @@ internal sealed partial class RolloutInterpreter
 
                 break;
             case "turn_aborted":
-                Error(line, at, "interrupted", "Turn aborted: " + (Text(payload, "reason") ?? "unknown reason"));
+                Error(line, at, "interrupted", "Turn aborted: " + (JsonFields.Text(payload, "reason") ?? "unknown reason"));
                 _s.Status = CompletionStatus.Interrupted;
                 break;
             case "error":
-                Error(line, at, Text(payload, "codex_error_info") is { Length: <= 40 } info && SafeKind().IsMatch(info) ? info : "error", Text(payload, "message") ?? "error");
+                Error(line, at, JsonFields.Text(payload, "codex_error_info") is { Length: <= 40 } info && SafeKind().IsMatch(info) ? info : "error", JsonFields.Text(payload, "message") ?? "error");
                 _s.Status = CompletionStatus.Failed;
                 break;
             case "stream_error":
-                Error(line, at, "stream_error", Text(payload, "message") ?? "stream error");
+                Error(line, at, "stream_error", JsonFields.Text(payload, "message") ?? "stream error");
                 break;
             case "exec_command_end" when payload.TryGetProperty("exit_code", out var exit) && exit.ValueKind == JsonValueKind.Number && exit.TryGetInt32(out var code) && code != 0:
             case "patch_apply_end" when payload.TryGetProperty("success", out var success) && success.ValueKind == JsonValueKind.False:
             case "mcp_tool_call_end" when IsMcpFailure(payload):
-                if (Text(payload, "call_id") is { } failed && _s.PendingCalls.TryGetValue(failed, out var pending))
+                if (JsonFields.Text(payload, "call_id") is { } failed && _s.PendingCalls.TryGetValue(failed, out var pending))
                 {
                     MarkFailed(failed, pending, line);
                 }
@@ -453,7 +454,7 @@ internal sealed partial class RolloutInterpreter
 
         var sessionId = EnsureSession();
         _s.HasContent = true;
-        var model = Text(info, "model") ?? _s.Model ?? "unknown";
+        var model = JsonFields.Text(info, "model") ?? _s.Model ?? "unknown";
         AddModel(model);
         _sink.Usage(new TokenUsageRecord(
             $"{sessionId}:tc{line}", string.Empty, sessionId, at, model,
@@ -468,7 +469,7 @@ internal sealed partial class RolloutInterpreter
             return null;
         }
 
-        return [Number(usage, "input_tokens"), Number(usage, "cached_input_tokens"), Number(usage, "output_tokens")];
+        return [(JsonFields.Number(usage, "input_tokens") ?? 0), (JsonFields.Number(usage, "cached_input_tokens") ?? 0), (JsonFields.Number(usage, "output_tokens") ?? 0)];
     }
 
     private static bool IsMcpFailure(JsonElement payload)
@@ -568,12 +569,6 @@ internal sealed partial class RolloutInterpreter
 
     private static string Hash(string text) =>
         Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(text.Trim())).AsSpan(0, 8));
-
-    private static string? Text(JsonElement obj, string name) =>
-        obj.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
-
-    private static long Number(JsonElement obj, string name) =>
-        obj.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out var n) ? n : 0;
 
     private static DateTimeOffset? Time(JsonElement obj, string name) =>
         obj.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String && value.TryGetDateTimeOffset(out var at) ? at.ToUniversalTime() : null;

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Selftune.Plugin.Shared;
 using Selftune.Plugin.Codex.Skills;
 
 namespace Selftune.Plugin.Codex.Rollout;
@@ -40,7 +41,7 @@ internal sealed record ToolInput(string? Detail, IReadOnlyList<SkillRead> SkillR
 
     private static ToolInput FromObject(string toolName, JsonElement args, string? workdir)
     {
-        var dir = Text(args, "workdir") ?? Text(args, "working_directory") ?? Text(args, "cwd") ?? workdir;
+        var dir = JsonFields.Text(args, "workdir") ?? JsonFields.Text(args, "working_directory") ?? JsonFields.Text(args, "cwd") ?? workdir;
         List<string>? argv = null;
         if (args.TryGetProperty("command", out var command) || args.TryGetProperty("cmd", out command))
         {
@@ -58,7 +59,7 @@ internal sealed record ToolInput(string? Detail, IReadOnlyList<SkillRead> SkillR
             return new ToolInput(Shorten(shown), [.. SkillReadDetector.Find(argv, dir)]);
         }
 
-        var path = Text(args, "path") ?? Text(args, "file_path");
+        var path = JsonFields.Text(args, "path") ?? JsonFields.Text(args, "file_path");
         if (path is not null)
         {
             var read = toolName.Contains("read", StringComparison.OrdinalIgnoreCase) || toolName.Contains("view", StringComparison.OrdinalIgnoreCase)
@@ -67,7 +68,7 @@ internal sealed record ToolInput(string? Detail, IReadOnlyList<SkillRead> SkillR
             return new ToolInput(Shorten(path), read is { } r ? [r] : []);
         }
 
-        if ((Text(args, "query") ?? Text(args, "url") ?? Text(args, "pattern")) is { } query)
+        if ((JsonFields.Text(args, "query") ?? JsonFields.Text(args, "url") ?? JsonFields.Text(args, "pattern")) is { } query)
         {
             return new ToolInput(Shorten(query), []);
         }
@@ -116,9 +117,6 @@ internal sealed record ToolInput(string? Detail, IReadOnlyList<SkillRead> SkillR
 
         return span.ToString();
     }
-
-    private static string? Text(JsonElement obj, string name) =>
-        obj.ValueKind == JsonValueKind.Object && obj.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
 }
 
 /// <summary>

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.Data.Sqlite;
+using Selftune.Plugin.Shared;
 using Selftune.Abstractions;
 
 namespace Selftune.Plugin.OpenCode.Storage;
@@ -95,7 +96,7 @@ internal static class DatabaseSource
             {
                 using var document = JsonDocument.Parse(state);
                 var root = document.RootElement;
-                return new Watermarks(Json.Long(root, "session") ?? 0, Json.Long(root, "message") ?? 0, Json.Long(root, "part") ?? 0);
+                return new Watermarks(JsonFields.Number(root, "session") ?? 0, JsonFields.Number(root, "message") ?? 0, JsonFields.Number(root, "part") ?? 0);
             }
             catch (JsonException)
             {

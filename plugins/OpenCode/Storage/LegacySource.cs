@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Selftune.Plugin.Shared;
 using Selftune.Abstractions;
 
 namespace Selftune.Plugin.OpenCode.Storage;
@@ -78,11 +79,11 @@ internal static class LegacySource
             }
 
             var root = document.RootElement;
-            sessionId = Json.String(root, "id") is { Length: > 0 } id ? id : sessionId;
-            var time = Json.Child(root, "time");
+            sessionId = JsonFields.Text(root, "id") is { Length: > 0 } id ? id : sessionId;
+            var time = JsonFields.Child(root, "time");
             session = new StoredSession(
-                sessionId, Json.String(root, "parentID"), Json.String(root, "directory"), Json.String(root, "version"),
-                Json.Long(time, "created"), Json.Long(time, "updated"), new RowLocation(source.Path, null));
+                sessionId, JsonFields.Text(root, "parentID"), JsonFields.Text(root, "directory"), JsonFields.Text(root, "version"),
+                JsonFields.Number(time, "created"), JsonFields.Number(time, "updated"), new RowLocation(source.Path, null));
         }
 
         var messages = new List<StoredMessage>();
@@ -99,7 +100,7 @@ internal static class LegacySource
                 continue;
             }
 
-            var id = Json.String(document.RootElement, "id") is { Length: > 0 } messageId ? messageId : Path.GetFileNameWithoutExtension(file);
+            var id = JsonFields.Text(document.RootElement, "id") is { Length: > 0 } messageId ? messageId : Path.GetFileNameWithoutExtension(file);
             var updated = Max(File.GetLastWriteTimeUtc(file), Directory.GetLastWriteTimeUtc(PartFolder(storage, id)));
             var location = new RowLocation(file, null);
             if (StoredMessage.Parse(document.RootElement, id, new DateTimeOffset(updated).ToUnixTimeMilliseconds(), location, out var problem) is { } message)
@@ -145,7 +146,7 @@ internal static class LegacySource
                 continue;
             }
 
-            var id = Json.String(document.RootElement, "id") is { Length: > 0 } partId ? partId : Path.GetFileNameWithoutExtension(file);
+            var id = JsonFields.Text(document.RootElement, "id") is { Length: > 0 } partId ? partId : Path.GetFileNameWithoutExtension(file);
             if (StoredPart.Parse(document.RootElement, id, new RowLocation(file, null), out var problem) is { } part)
             {
                 parts.Add(part);
@@ -188,7 +189,7 @@ internal static class LegacySource
         try
         {
             using var document = JsonDocument.Parse(state);
-            return Json.Long(document.RootElement, "updated") ?? 0;
+            return JsonFields.Number(document.RootElement, "updated") ?? 0;
         }
         catch (JsonException)
         {

@@ -1,5 +1,5 @@
-using System.Globalization;
 using System.Text.Json;
+using Selftune.Plugin.Shared;
 
 namespace Selftune.Plugin.OpenCode.Storage;
 
@@ -19,13 +19,13 @@ internal readonly record struct TokenCounts(long Input, long Output, long Reason
             return null;
         }
 
-        var cache = Json.Child(tokens, "cache");
+        var cache = JsonFields.Child(tokens, "cache");
         return new TokenCounts(
-            Json.Long(tokens, "input") ?? 0,
-            Json.Long(tokens, "output") ?? 0,
-            Json.Long(tokens, "reasoning") ?? 0,
-            Json.Long(cache, "read") ?? 0,
-            Json.Long(cache, "write") ?? 0);
+            JsonFields.Number(tokens, "input") ?? 0,
+            JsonFields.Number(tokens, "output") ?? 0,
+            JsonFields.Number(tokens, "reasoning") ?? 0,
+            JsonFields.Number(cache, "read") ?? 0,
+            JsonFields.Number(cache, "write") ?? 0);
     }
 }
 
@@ -74,34 +74,34 @@ internal sealed class StoredMessage
             return null;
         }
 
-        if (Json.String(data, "role") is not { Length: > 0 } role)
+        if (JsonFields.Text(data, "role") is not { Length: > 0 } role)
         {
             problem = "message has no role";
             return null;
         }
 
-        var time = Json.Child(data, "time");
-        var model = Json.Child(data, "model");
-        var error = Json.Child(data, "error");
-        var path = Json.Child(data, "path");
+        var time = JsonFields.Child(data, "time");
+        var model = JsonFields.Child(data, "model");
+        var error = JsonFields.Child(data, "error");
+        var path = JsonFields.Child(data, "path");
         return new StoredMessage
         {
             Id = id,
             Role = role,
             Location = location,
             Updated = updated,
-            Created = Json.Long(time, "created") ?? updated,
-            Completed = Json.Long(time, "completed"),
-            ParentId = Json.String(data, "parentID"),
-            ModelId = Json.String(data, "modelID") ?? Json.String(model, "modelID"),
-            Cwd = path.ValueKind == JsonValueKind.String ? path.GetString() : Json.String(path, "cwd"),
-            Tokens = TokenCounts.From(Json.Child(data, "tokens")),
-            Cost = Json.Decimal(data, "cost"),
-            ErrorName = error.ValueKind == JsonValueKind.String ? "Error" : Json.String(error, "name"),
+            Created = JsonFields.Number(time, "created") ?? updated,
+            Completed = JsonFields.Number(time, "completed"),
+            ParentId = JsonFields.Text(data, "parentID"),
+            ModelId = JsonFields.Text(data, "modelID") ?? JsonFields.Text(model, "modelID"),
+            Cwd = path.ValueKind == JsonValueKind.String ? path.GetString() : JsonFields.Text(path, "cwd"),
+            Tokens = TokenCounts.From(JsonFields.Child(data, "tokens")),
+            Cost = JsonFields.Decimal(data, "cost"),
+            ErrorName = error.ValueKind == JsonValueKind.String ? "Error" : JsonFields.Text(error, "name"),
             ErrorMessage = error.ValueKind == JsonValueKind.String
                 ? error.GetString()
-                : Json.String(Json.Child(error, "data"), "message"),
-            Finish = Json.String(data, "finish"),
+                : JsonFields.Text(JsonFields.Child(error, "data"), "message"),
+            Finish = JsonFields.Text(data, "finish"),
         };
     }
 }
@@ -133,27 +133,27 @@ internal sealed class StoredPart
             return null;
         }
 
-        if (Json.String(data, "type") is not { Length: > 0 } type)
+        if (JsonFields.Text(data, "type") is not { Length: > 0 } type)
         {
             problem = "part has no type";
             return null;
         }
 
-        var time = Json.Child(data, "time");
-        var error = Json.Child(data, "error");
+        var time = JsonFields.Child(data, "time");
+        var error = JsonFields.Child(data, "error");
         return new StoredPart
         {
             Id = id,
             Type = type,
             Location = location,
-            Start = Json.Long(time, "start") ?? Json.Long(time, "created"),
-            Text = type is "text" ? Json.String(data, "text") : null,
-            Synthetic = Json.Bool(data, "synthetic") || Json.Bool(data, "ignored"),
+            Start = JsonFields.Number(time, "start") ?? JsonFields.Number(time, "created"),
+            Text = type is "text" ? JsonFields.Text(data, "text") : null,
+            Synthetic = JsonFields.Bool(data, "synthetic") || JsonFields.Bool(data, "ignored"),
             Tool = type == "tool" ? ToolState.Parse(data) : null,
-            Tokens = type == "step-finish" ? TokenCounts.From(Json.Child(data, "tokens")) : null,
-            Cost = type == "step-finish" ? Json.Decimal(data, "cost") : null,
-            ErrorName = type == "retry" ? Json.String(error, "name") ?? "Error" : null,
-            ErrorMessage = type == "retry" ? Json.String(Json.Child(error, "data"), "message") : null,
+            Tokens = type == "step-finish" ? TokenCounts.From(JsonFields.Child(data, "tokens")) : null,
+            Cost = type == "step-finish" ? JsonFields.Decimal(data, "cost") : null,
+            ErrorName = type == "retry" ? JsonFields.Text(error, "name") ?? "Error" : null,
+            ErrorMessage = type == "retry" ? JsonFields.Text(JsonFields.Child(error, "data"), "message") : null,
         };
     }
 }
@@ -182,64 +182,26 @@ internal sealed class ToolState
 
     public static ToolState? Parse(JsonElement part)
     {
-        if (Json.String(part, "tool") is not { Length: > 0 } name)
+        if (JsonFields.Text(part, "tool") is not { Length: > 0 } name)
         {
             return null;
         }
 
-        var state = Json.Child(part, "state");
-        var input = Json.Child(state, "input");
-        var metadata = Json.Child(state, "metadata");
+        var state = JsonFields.Child(part, "state");
+        var input = JsonFields.Child(state, "input");
+        var metadata = JsonFields.Child(state, "metadata");
         var isSkill = name == "skill";
         return new ToolState
         {
             Name = name,
-            CallId = Json.String(part, "callID"),
-            Status = Json.String(state, "status") is "success" ? "completed" : Json.String(state, "status"),
-            Start = Json.Long(Json.Child(state, "time"), "start"),
-            Exit = Json.Long(metadata, "exit"),
-            SkillName = isSkill ? Json.String(input, "name") ?? Json.String(metadata, "name") : null,
-            SkillDirectory = isSkill ? Json.String(metadata, "dir") : null,
+            CallId = JsonFields.Text(part, "callID"),
+            Status = JsonFields.Text(state, "status") is "success" ? "completed" : JsonFields.Text(state, "status"),
+            Start = JsonFields.Number(JsonFields.Child(state, "time"), "start"),
+            Exit = JsonFields.Number(metadata, "exit"),
+            SkillName = isSkill ? JsonFields.Text(input, "name") ?? JsonFields.Text(metadata, "name") : null,
+            SkillDirectory = isSkill ? JsonFields.Text(metadata, "dir") : null,
             ReadPath = name.Equals("read", StringComparison.OrdinalIgnoreCase) ? ToolInputs.FilePath(input) : null,
             Detail = ToolInputs.Detail(input),
         };
     }
-}
-
-/// <summary>Tolerant accessors over <see cref="JsonElement"/>: a missing or mistyped field reads as null.</summary>
-internal static class Json
-{
-    /// <summary>A field of an object; <c>default</c> (undefined) when absent or when <paramref name="element"/> is not an object.</summary>
-    public static JsonElement Child(JsonElement element, string name) =>
-        element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var value) ? value : default;
-
-    public static string? String(JsonElement element, string name) =>
-        element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String
-            ? value.GetString()
-            : null;
-
-    public static long? Long(JsonElement element, string name)
-    {
-        if (element.ValueKind != JsonValueKind.Object || !element.TryGetProperty(name, out var value))
-        {
-            return null;
-        }
-
-        return value.ValueKind switch
-        {
-            JsonValueKind.Number when value.TryGetInt64(out var l) => l,
-            JsonValueKind.Number when value.TryGetDouble(out var d) && double.IsFinite(d) => (long)d,
-            JsonValueKind.String when long.TryParse(value.GetString(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var l) => l,
-            _ => null,
-        };
-    }
-
-    public static decimal? Decimal(JsonElement element, string name) =>
-        element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var value) &&
-        value.ValueKind == JsonValueKind.Number && value.TryGetDecimal(out var d)
-            ? d
-            : null;
-
-    public static bool Bool(JsonElement element, string name) =>
-        element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.True;
 }

@@ -47,9 +47,12 @@ public sealed class SkillDeployer
     /// <summary>Deploys a validated proposal.</summary>
     /// <param name="trail">The audit trail.</param>
     /// <param name="proposal">The proposal (status <see cref="AuditActions.Validated"/>).</param>
+    /// <param name="force">Write a read-only SKILL.md too (its mode is kept); without it the deploy is refused and the
+    /// proposal stays validated.</param>
     /// <exception cref="SelftuneException"><see cref="ErrorCodes.UnsafeEdit"/> when the SKILL.md changed since validation, is
-    /// unparseable, or could not be written (the original is then unchanged and a <c>deploy_failed</c> row is recorded).</exception>
-    public DeployResult Deploy(AuditTrail trail, Proposal proposal)
+    /// unparseable, is read-only (without <paramref name="force"/>; nothing is recorded), or could not be written (the
+    /// original is then unchanged and a <c>deploy_failed</c> row is recorded).</exception>
+    public DeployResult Deploy(AuditTrail trail, Proposal proposal, bool force = false)
     {
         if (proposal.Status != AuditActions.Validated)
         {
@@ -57,6 +60,7 @@ public sealed class SkillDeployer
         }
 
         var (current, newBytes) = DescriptionEditor.Plan(proposal.SkillPath, proposal.OriginalSha256, proposal.ProposedDescription);
+        AtomicFile.RefuseReadOnly(current.Path, force, ShellCommand.Line($"selftune proposals approve {proposal.ProposalId} --force"));
         var now = _time.GetUtcNow();
         string backup;
         try
@@ -92,10 +96,11 @@ public sealed class SkillDeployer
     /// <param name="to">Null: undo the latest deploy. A proposal id: undo every deploy after it, restoring the version it
     /// deployed. <see cref="Original"/>: undo every deploy in effect.</param>
     /// <param name="reason">Why, recorded in the audit row.</param>
-    /// <param name="force">Roll back even when the SKILL.md was edited since selftune last wrote it (the edit is kept in a backup).</param>
+    /// <param name="force">Roll back even when the SKILL.md was edited since selftune last wrote it (the edit is kept in a
+    /// backup) or is read-only (its mode is kept).</param>
     /// <exception cref="SelftuneException"><see cref="ErrorCodes.NotFound"/> when there is nothing to roll back or the
     /// proposal is not a deploy in effect; <see cref="ErrorCodes.UnsafeEdit"/> when the file was edited since (without
-    /// <paramref name="force"/>) or cannot be written (it is then unchanged).</exception>
+    /// <paramref name="force"/>), is read-only (without <paramref name="force"/>) or cannot be written (it is then unchanged).</exception>
     public RollbackResult Rollback(AuditTrail trail, string skill, string? to, string reason, bool force = false)
     {
         var active = ActiveDeploys(trail, skill);
@@ -133,6 +138,7 @@ public sealed class SkillDeployer
                 to is null ? ShellCommand.Line($"selftune rollback --skill {skill:skill} --force") : ShellCommand.Line($"selftune rollback --skill {skill:skill} --to {to} --force"));
         }
 
+        AtomicFile.RefuseReadOnly(path, force, to is null ? ShellCommand.Line($"selftune rollback --skill {skill:skill} --force") : ShellCommand.Line($"selftune rollback --skill {skill:skill} --to {to} --force"));
         var (bytes, source) = RestoreBytes(trail, oldest);
         var now = _time.GetUtcNow();
         string backup;

@@ -29,14 +29,20 @@ public sealed class InstallService
     /// <param name="plan">The plan.</param>
     /// <param name="home">Where backups go.</param>
     /// <param name="dryRun">Write nothing; return the diffs.</param>
+    /// <param name="force">Write read-only files too (their mode is kept); without it they are refused.</param>
+    /// <param name="store">The store whose <c>installs</c> rows say how a file was before selftune's first install:
+    /// when an uninstall leaves nothing but an empty JSON object (or nothing, or deletes it) in a file that was missing
+    /// or blank before, the file is put back as it was (deleted, or its blank bytes restored). Null: the plan is applied as it is.</param>
     /// <returns>One entry per file that changes; files the plan leaves as they are are not listed.</returns>
-    /// <exception cref="SelftuneException"><see cref="ErrorCodes.UnsafeEdit"/> when a file changed since it was planned
-    /// or cannot be written; files already written stay written (each is whole and backed up).</exception>
-    public IReadOnlyList<AppliedChange> Apply(InstallPlan plan, SelftuneHome home, bool dryRun)
+    /// <exception cref="SelftuneException"><see cref="ErrorCodes.UnsafeEdit"/> when a file changed since it was planned,
+    /// is read-only (without <paramref name="force"/>) or cannot be written; files already written stay written (each
+    /// is whole and backed up).</exception>
+    public IReadOnlyList<AppliedChange> Apply(InstallPlan plan, SelftuneHome home, bool dryRun, bool force = false, SelftuneStore? store = null)
     {
         var result = new List<AppliedChange>();
-        foreach (var change in plan.Changes)
+        foreach (var planned in plan.Changes)
         {
+            var change = store is null ? planned : AsItBegan(store, planned);
             if (change.OriginalContent == change.NewContent)
             {
                 continue;
@@ -57,10 +63,11 @@ public sealed class InstallService
                     throw new SelftuneException(ErrorCodes.UnsafeEdit, $"'{change.Path}' changed while selftune was planning its edit; it was left as it is. Run the command again.", "selftune install --dry-run");
                 }
 
+                AtomicFile.RefuseReadOnly(change.Path, force, null);
                 var backup = AtomicFile.Backup(change.Path, home.BackupsPath, _time.GetUtcNow());
                 if (change.NewContent is null)
                 {
-                    File.Delete(change.Path);
+                    AtomicFile.Delete(change.Path);
                 }
                 else
                 {
@@ -71,7 +78,7 @@ public sealed class InstallService
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
-                throw new SelftuneException(ErrorCodes.UnsafeEdit, $"Cannot write '{change.Path}': {ex.Message.TrimEnd('.')}. It was left as it is.", $"ls -l '{change.Path}'", inner: ex);
+                throw new SelftuneException(ErrorCodes.UnsafeEdit, $"Cannot write '{change.Path}': {ex.Message.TrimEnd('.')}. It was left as it is.", ShellCommand.Line($"ls -l {change.Path}"), inner: ex);
             }
         }
 
@@ -94,5 +101,44 @@ public sealed class InstallService
                 ("$p", platform), ("$a", action), ("$s", scope.ToString().ToLowerInvariant()), ("$path", change.Path),
                 ("$cmd", hookCommand), ("$backup", change.BackupPath), ("$at", _time.GetUtcNow().ToUnixTimeMilliseconds()));
         }
+    }
+
+    /// <summary>The change that puts a file emptied (or deleted) by an uninstall back as it was before selftune's first
+    /// install since the last recorded uninstall: missing (deleted) or blank (its exact bytes). Other changes pass unchanged.</summary>
+    private static FileChange AsItBegan(SelftuneStore store, FileChange change)
+    {
+        if (change.NewContent is { } text && !IsEmptyDocument(text))
+        {
+            return change;
+        }
+
+        var first = store.Query(
+            """
+            SELECT backup_path FROM installs
+            WHERE path = $path AND action = 'install'
+              AND id > COALESCE((SELECT max(id) FROM installs WHERE path = $path AND action = 'uninstall'), 0)
+            ORDER BY id LIMIT 1
+            """,
+            r => r.IsDBNull(0) ? null : r.GetString(0),
+            ("$path", change.Path));
+        if (first.Count == 0)
+        {
+            return change;
+        }
+
+        if (first[0] is not { } backup)
+        {
+            return change with { NewContent = null };
+        }
+
+        return File.Exists(backup) && File.ReadAllText(backup) is var before && string.IsNullOrWhiteSpace(before)
+            ? change with { NewContent = before }
+            : change;
+    }
+
+    private static bool IsEmptyDocument(string text)
+    {
+        var trimmed = text.AsSpan().Trim();
+        return trimmed.IsEmpty || (trimmed.StartsWith("{") && trimmed.EndsWith("}") && trimmed[1..^1].Trim().IsEmpty);
     }
 }

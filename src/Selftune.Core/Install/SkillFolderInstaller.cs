@@ -81,7 +81,7 @@ public sealed class SkillFolderInstaller
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            throw new SelftuneException(ErrorCodes.UnsafeEdit, $"Cannot install the skill into '{target}': {ex.Message.TrimEnd('.')}. Whatever was there is still in place.", $"ls -ld '{skillsRoot}'", inner: ex);
+            throw new SelftuneException(ErrorCodes.UnsafeEdit, $"Cannot install the skill into '{target}': {ex.Message.TrimEnd('.')}. Whatever was there is still in place.", ShellCommand.Line($"ls -ld {skillsRoot}"), inner: ex);
         }
         finally
         {

@@ -106,7 +106,7 @@ public static class HookHealth
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            return new HealthCheck("hook spool", "fail", $"cannot read {a.Home.SpoolPath}: {ex.Message}", $"ls -l '{a.Home.SpoolPath}'");
+            return new HealthCheck("hook spool", "fail", $"cannot read {a.Home.SpoolPath}: {ex.Message}", ShellCommand.Line($"ls -l {a.Home.SpoolPath}"));
         }
     }
 
@@ -129,7 +129,7 @@ public static class HookHealth
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            return new HealthCheck("hook errors", "fail", $"cannot read {log}: {ex.Message}", $"ls -l '{log}'");
+            return new HealthCheck("hook errors", "fail", $"cannot read {log}: {ex.Message}", ShellCommand.Line($"ls -l {log}"));
         }
     }
 }

@@ -46,11 +46,12 @@ public static class InstallCommands
         var agent = AgentOption();
         var scope = ScopeOption();
         var dryRun = new Option<bool>("--dry-run") { Description = "Print the change as a diff; write nothing." };
-        return new Command("install", "Install selftune's hooks into agents' settings (merged: every other setting and hook is kept; backed up first).") { agent, scope, dryRun }
+        var force = ForceOption();
+        return new Command("install", "Install selftune's hooks into agents' settings (merged: every other setting and hook is kept; backed up first).") { agent, scope, dryRun, force }
             .Runs(app, (a, p) =>
             {
                 var installers = Select(a, p.GetValue(agent));
-                var results = installers.Select(i => InstallOne(a, i, p.GetValue(scope), p.GetValue(dryRun))).ToList();
+                var results = installers.Select(i => InstallOne(a, i, p.GetValue(scope), p.GetValue(dryRun), p.GetValue(force))).ToList();
                 a.Output.Result(new { dry_run = p.GetValue(dryRun), hook_command = HookCommand, agents = results }, console => Render(console, results, p.GetValue(dryRun)));
                 return 0;
             });
@@ -61,11 +62,14 @@ public static class InstallCommands
     {
         var keepData = new Option<bool>("--keep-data") { Description = "Keep the selftune home (store, config, backups)." };
         var dryRun = new Option<bool>("--dry-run") { Description = "Print what would change; change nothing." };
-        return new Command("uninstall", "Remove selftune's hooks from every agent's user and project settings, then the selftune home (unless --keep-data).") { keepData, dryRun }
+        var force = ForceOption();
+        return new Command("uninstall", "Remove selftune's hooks from every agent's user and project settings, then the selftune home (unless --keep-data).") { keepData, dryRun, force }
             .Runs(app, (a, p) =>
             {
                 var dry = p.GetValue(dryRun);
                 var results = new List<AgentInstall>();
+                // The installs recorded say which files selftune created (or found blank): those end as they began.
+                using var history = File.Exists(a.Home.DatabasePath) ? a.OpenStore() : null;
                 var skipped = new List<string>();
                 foreach (var installer in a.All<IInstaller>())
                 {
@@ -87,7 +91,7 @@ public static class InstallCommands
                             throw new SelftuneException(ErrorCodes.UnsafeEdit, ex.Message + " The selftune home was kept.", "selftune uninstall --dry-run", inner: ex);
                         }
 
-                        results.Add(new AgentInstall(installer.Platform, scope, a.Get<InstallService>().Apply(plan, a.Home, dry)));
+                        results.Add(new AgentInstall(installer.Platform, scope, a.Get<InstallService>().Apply(plan, a.Home, dry, p.GetValue(force), history)));
                     }
                 }
 
@@ -95,12 +99,19 @@ public static class InstallCommands
                 var removeHome = !dry && !p.GetValue(keepData);
                 if (!dry && p.GetValue(keepData) && results.Any(r => r.Changes.Count > 0))
                 {
-                    using var store = a.OpenStore();
+                    var store = history ?? a.OpenStore();
                     foreach (var r in results)
                     {
                         a.Get<InstallService>().Record(store, r.Platform, "uninstall", r.Scope, HookCommand, r.Changes);
                     }
+
+                    if (history is null)
+                    {
+                        store.Dispose();
+                    }
                 }
+
+                history?.Dispose();
 
                 var homeRemoved = removeHome && RemoveHome(a);
                 var backupsKept = homeRemoved && Directory.Exists(a.Home.BackupsPath) ? a.Home.BackupsPath : null;
@@ -214,10 +225,12 @@ public static class InstallCommands
         }
     }
 
-    private static AgentInstall InstallOne(App a, IInstaller installer, InstallScope scope, bool dryRun)
+    private static Option<bool> ForceOption() => new("--force") { Description = "Write settings files even when they are read-only (their mode is kept)." };
+
+    private static AgentInstall InstallOne(App a, IInstaller installer, InstallScope scope, bool dryRun, bool force = false)
     {
         var plan = Plan(() => installer.PlanInstall(a.Context, scope, HookCommand), ShellCommand.Line($"selftune install --agent {installer.Platform} --dry-run"));
-        var changes = a.Get<InstallService>().Apply(plan, a.Home, dryRun);
+        var changes = a.Get<InstallService>().Apply(plan, a.Home, dryRun, force);
         if (!dryRun && changes.Count > 0)
         {
             using var store = a.OpenStore();

@@ -48,12 +48,13 @@ public static class ProposalsCommands
         });
 
         var id = new Argument<string>("proposal-id") { Description = "The proposal's id (from `selftune proposals list`)." };
-        var approve = new Command("approve", "Deploy a validated proposal: back up the SKILL.md, then rewrite only its description (refused when the file changed since validation).") { id }.Runs(app, (a, p) =>
+        var force = new Option<bool>("--force") { Description = "Write the SKILL.md even when it is read-only (its mode is kept)." };
+        var approve = new Command("approve", "Deploy a validated proposal: back up the SKILL.md, then rewrite only its description (refused when the file changed since validation).") { id, force }.Runs(app, (a, p) =>
         {
             using var store = a.OpenStore();
             var trail = new AuditTrail(store);
             var proposal = Find(trail, p.GetValue(id)!);
-            var deploy = a.Get<SkillDeployer>().Deploy(trail, proposal);
+            var deploy = a.Get<SkillDeployer>().Deploy(trail, proposal, p.GetValue(force));
             a.Output.Result(new { deploy, next_command = ShellCommand.Line($"selftune watch --skill {proposal.SkillName:skill}") }, console =>
                 console.MarkupLine($"Deployed [bold]{Markup.Escape(proposal.ProposalId)}[/] to {Markup.Escape(deploy.SkillPath)} (backup {Markup.Escape(deploy.BackupPath)}). Later runs watch it" + (ShellCommand.Line($"selftune rollback --skill {proposal.SkillName:skill}") is { } undo ? $"; undo with [bold]{Markup.Escape(undo)}[/]." : ".")));
             return 0;

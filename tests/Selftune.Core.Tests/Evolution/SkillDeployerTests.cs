@@ -140,4 +140,55 @@ public sealed class SkillDeployerTests
         Assert.Equal(Original, File.ReadAllText(f.SkillPath));
         Assert.Equal(edited, File.ReadAllBytes(result.BackupOfCurrent));
     }
+
+    [Fact]
+    public void A_read_only_skill_is_refused_naming_force_and_force_writes_it_keeping_its_mode()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return; // Unix file modes
+        }
+
+        using var f = new EvolutionFixture(Original);
+        var deployer = new SkillDeployer(f.Home, f.Time);
+        var proposal = f.Validated("evo-1", "New description.");
+        File.SetUnixFileMode(f.SkillPath, UnixFileMode.UserRead | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+
+        var refused = Assert.Throws<SelftuneException>(() => deployer.Deploy(f.Trail, proposal));
+
+        Assert.Equal(ErrorCodes.UnsafeEdit, refused.Code);
+        Assert.Contains("read-only (mode 0444)", refused.Message, StringComparison.Ordinal);
+        Assert.Contains("--force", refused.Message, StringComparison.Ordinal);
+        Assert.Equal("selftune proposals approve evo-1 --force", refused.NextCommand);
+        Assert.Equal(Original, File.ReadAllText(f.SkillPath));
+        Assert.Equal(AuditActions.Validated, f.Trail.Proposal("evo-1")!.Status);
+
+        deployer.Deploy(f.Trail, proposal, force: true);
+        Assert.Contains("New description.", File.ReadAllText(f.SkillPath), StringComparison.Ordinal);
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.GroupRead | UnixFileMode.OtherRead, File.GetUnixFileMode(f.SkillPath));
+
+        var rollback = Assert.Throws<SelftuneException>(() => deployer.Rollback(f.Trail, "research", null, "test"));
+        Assert.Equal("selftune rollback --skill research --force", rollback.NextCommand);
+        deployer.Rollback(f.Trail, "research", null, "test", force: true);
+        Assert.Equal(Original, File.ReadAllText(f.SkillPath));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.GroupRead | UnixFileMode.OtherRead, File.GetUnixFileMode(f.SkillPath));
+    }
+
+    [Fact]
+    public void A_symlinked_skill_is_deployed_and_rolled_back_through_the_link()
+    {
+        using var f = new EvolutionFixture(Original);
+        var target = f.SkillPath + ".real";
+        File.Move(f.SkillPath, target);
+        File.CreateSymbolicLink(f.SkillPath, target);
+        var deployer = new SkillDeployer(f.Home, f.Time);
+
+        deployer.Deploy(f.Trail, f.Validated("evo-1", "New description."));
+
+        Assert.NotNull(new FileInfo(f.SkillPath).LinkTarget);
+        Assert.Contains("New description.", File.ReadAllText(target), StringComparison.Ordinal);
+        deployer.Rollback(f.Trail, "research", null, "test");
+        Assert.NotNull(new FileInfo(f.SkillPath).LinkTarget);
+        Assert.Equal(Original, File.ReadAllText(target));
+    }
 }

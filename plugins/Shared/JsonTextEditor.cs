@@ -3,7 +3,7 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
-namespace Selftune.Plugin.Claude;
+namespace Selftune.Plugin.Shared;
 
 /// <summary>
 /// Edits a JSON document as text, so everything outside the edit keeps its bytes: key order, spacing, line breaks,
@@ -11,11 +11,13 @@ namespace Selftune.Plugin.Claude;
 /// text; <see cref="Insert"/> and <see cref="Remove"/> return a new text, where a removal exactly undoes an insertion
 /// (the inserted child and the separator before it go; a container's sole child takes the whitespace inside the
 /// brackets with it). New values are written in the document's own style: its indentation unit, line ending, and
-/// compact or indented layout.
+/// compact or indented layout. Comments and trailing commas, when allowed, keep their bytes too. Compiled into each
+/// plugin that edits an agent's JSON settings (linked source); <see cref="HookSettings"/> merges hook lists with it.
 /// </summary>
 internal sealed class JsonTextEditor
 {
-    private static readonly JsonReaderOptions ReaderOptions = new() { CommentHandling = JsonCommentHandling.Disallow, AllowTrailingCommas = false };
+    private static readonly JsonReaderOptions StrictOptions = new() { CommentHandling = JsonCommentHandling.Disallow, AllowTrailingCommas = false };
+    private static readonly JsonReaderOptions LenientOptions = new() { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true };
     private readonly byte[] _text;
 
     private JsonTextEditor(byte[] text, Node root)
@@ -46,13 +48,15 @@ internal sealed class JsonTextEditor
     public string Text => Encoding.UTF8.GetString(_text);
 
     /// <summary>Reads a document.</summary>
-    /// <param name="text">The JSON text (strict JSON: no comments, no trailing commas).</param>
+    /// <param name="text">The JSON text.</param>
+    /// <param name="lenient">Accept <c>//</c> and <c>/* */</c> comments and trailing commas (as the agent that reads
+    /// the file does); false: strict JSON.</param>
     /// <exception cref="JsonException">The text is not valid JSON; <see cref="JsonException.LineNumber"/> and
     /// <see cref="JsonException.BytePositionInLine"/> say where (0-based).</exception>
-    public static JsonTextEditor Parse(string text)
+    public static JsonTextEditor Parse(string text, bool lenient = false)
     {
         var bytes = Encoding.UTF8.GetBytes(text);
-        var reader = new Utf8JsonReader(bytes, ReaderOptions);
+        var reader = new Utf8JsonReader(bytes, lenient ? LenientOptions : StrictOptions);
         if (!reader.Read())
         {
             throw new JsonException("The document is empty.", null, 0, 0);
@@ -86,7 +90,7 @@ internal sealed class JsonTextEditor
         {
             var indent = Indent(container.Depth + 1);
             text = Compact ? Render(name, value, string.Empty) : NewLine + indent + Render(name, value, indent) + NewLine + Indent(container.Depth);
-            at = container.Start + 1;
+            at = container.ValueStart + 1;
             end = container.End - 1;
         }
 
@@ -101,7 +105,7 @@ internal sealed class JsonTextEditor
         var index = container.Children.IndexOf(child);
         return index > 0 ? Splice(container.Children[index - 1].End, child.End, string.Empty)
             : container.Children.Count > 1 ? Splice(child.Start, container.Children[1].Start, string.Empty)
-            : Splice(container.Start + 1, container.End - 1, string.Empty);
+            : Splice(container.ValueStart + 1, container.End - 1, string.Empty);
     }
 
     private string Render(string? name, JsonNode value, string indent)
@@ -199,6 +203,9 @@ internal sealed class JsonTextEditor
 
         /// <summary>Byte offset of the value (of the member's name, for an object member).</summary>
         public int Start { get; set; } = start;
+
+        /// <summary>Byte offset of the value itself (its bracket, for a container), also for an object member.</summary>
+        public int ValueStart { get; } = start;
 
         /// <summary>Byte offset just after the value.</summary>
         public int End { get; set; }
