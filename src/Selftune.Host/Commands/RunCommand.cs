@@ -153,7 +153,7 @@ public static class RunCommand
         }
 
         var sample = request.Sample || !HasAgentData(a, history);
-        using var target = sample ? new App(SampleData.Prepare(a.Home, a.Context), a.Output) : null;
+        using var target = sample ? new App(SampleData.Prepare(a.Home, a.Context, a.All<IIngestor>(), a.All<IInstaller>()), a.Output) : null;
         if (target is not null)
         {
             request.Configure(target);

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Selftune.Abstractions;
 using Selftune.Core.Configuration;
 using Selftune.Core.Hooks;
 
@@ -9,7 +10,8 @@ namespace Selftune.Host.Hooks;
 /// payload from stdin (at most <see cref="HookSpool.MaxPayloadBytes"/>, within <see cref="TimeoutVariable"/> ms),
 /// appends it to the hook spool as one line (<see cref="HookSpool"/>) and exits 0, whatever happens: a failure (no
 /// home, full disk, timeout) is appended to <c>logs/hook-errors.log</c> instead, and nothing is
-/// written to stdout. At the end of a turn or a session (<see cref="IsTurnEnd"/>) it starts a detached
+/// written to stdout. At the end of a turn or a session (the installer marked the event's command with
+/// <see cref="PluginContract.TurnEndFlag"/>) it starts a detached
 /// <c>selftune hook-drain --background</c> that stores the spooled events and ingests the transcript, and does not
 /// wait for it. Loads no command-line parser, container, plugin or database: the agent waits for this process.
 /// </summary>
@@ -46,6 +48,7 @@ public static class HookFastPath
         var receivedAt = DateTimeOffset.UtcNow;
         var deadline = Environment.TickCount64 + Timeout();
         string? eventName = null, platform = null, argvPayload = null;
+        var turnEnd = false;
         for (var i = 1; i < args.Length; i++)
         {
             var arg = args[i];
@@ -56,6 +59,10 @@ public static class HookFastPath
             else if (arg.StartsWith("--platform=", StringComparison.Ordinal))
             {
                 platform = arg["--platform=".Length..];
+            }
+            else if (arg == PluginContract.TurnEndFlag)
+            {
+                turnEnd = true;
             }
             else if (arg.StartsWith("--", StringComparison.Ordinal))
             {
@@ -83,7 +90,7 @@ public static class HookFastPath
         {
             var payload = argvPayload is null && HookInput.StdinIsRedirected ? HookInput.ReadStdin(HookSpool.MaxPayloadBytes, deadline) : [];
             SpoolFile.Append(HookSpool.FileFor(home.SpoolPath, receivedAt), HookSpool.Envelope(receivedAt, eventName, platform, argvPayload, payload), deadline);
-            if (eventName is not null && IsTurnEnd(eventName))
+            if (turnEnd)
             {
                 StartDrain();
             }
@@ -100,13 +107,6 @@ public static class HookFastPath
 
         return 0;
     }
-
-    /// <summary>True for the events after which the spool is drained in the background: the end of a turn or a session as
-    /// each platform's hook names it (Claude Code and Codex <c>Stop</c>/<c>SessionEnd</c>, Codex's legacy notify
-    /// <c>agent-turn-complete</c>, OpenCode <c>session.idle</c>, OpenClaw <c>command:stop</c>/<c>command:new</c>/<c>command:reset</c>).
-    /// A plugin with other names adds them here.</summary>
-    public static bool IsTurnEnd(string eventName) =>
-        eventName is "Stop" or "SessionEnd" or "agent-turn-complete" or "session.idle" or "command:stop" or "command:new" or "command:reset";
 
     private static SelftuneHome? ResolveHome()
     {
