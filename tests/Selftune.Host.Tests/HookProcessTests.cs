@@ -169,7 +169,9 @@ public sealed class HookProcessTests : IDisposable
 
     private CliResult Hook(string eventName, object payload)
     {
-        var result = _cli.Run(["hook", eventName, "--platform", "claude_code"], Payload(payload));
+        // As the Claude Code plugin installs them: the events that end a turn carry the turn-end mark.
+        string[] args = eventName is "Stop" or "SessionEnd" ? ["hook", eventName, "--platform", "claude_code", "--turn-end"] : ["hook", eventName, "--platform", "claude_code"];
+        var result = _cli.Run(args, Payload(payload));
         Assert.Equal((0, string.Empty), (result.ExitCode, result.Stdout));
         return result;
     }

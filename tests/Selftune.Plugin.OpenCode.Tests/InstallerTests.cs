@@ -32,12 +32,9 @@ public sealed class InstallerTests : IDisposable
         var detected = installer.Detect(Context);
         Assert.Equal((true, $"opencode on PATH: {Path.Combine(bin, "opencode")}"), (detected.Installed, detected.Evidence));
         Assert.Equal(Path.Combine(ConfigDirectory, "plugins", "selftune.js"), detected.SettingsPath);
-        Assert.Equal(
-            [
-                Path.Combine(home, "project", ".opencode", "skills"), Path.Combine(home, "project", ".agents", "skills"),
-                Path.Combine(ConfigDirectory, "skills"), Path.Combine(home, ".agents", "skills"),
-            ],
-            detected.SkillRoots);
+        Assert.Equal([Path.Combine(ConfigDirectory, "skills"), Path.Combine(home, ".agents", "skills")], detected.SkillRoots);
+        Assert.Equal(Path.Combine(ConfigDirectory, "skills"), detected.UserSkillFolder);
+        Assert.Equal([Path.Combine(".opencode", "skills"), Path.Combine(".agents", "skills")], installer.ProjectSkillFolders);
     }
 
     [Fact]

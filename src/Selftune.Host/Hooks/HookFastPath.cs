@@ -22,6 +22,9 @@ public static class HookFastPath
 
     private const int DefaultTimeoutMs = 5000;
 
+    /// <summary>Where util-linux's <c>setsid</c> lives (absent on macOS and Windows: the drain then only detaches itself).</summary>
+    private static readonly string[] SetsidPaths = OperatingSystem.IsLinux() ? ["/usr/bin/setsid", "/bin/setsid"] : [];
+
     /// <summary>True when <paramref name="args"/> is a hook invocation (not a request for help).</summary>
     public static bool Handles(string[] args)
     {
@@ -119,18 +122,26 @@ public static class HookFastPath
     private static int Timeout() =>
         int.TryParse(Environment.GetEnvironmentVariable(TimeoutVariable), out var ms) && ms > 0 ? ms : DefaultTimeoutMs;
 
-    /// <summary>Starts <c>selftune hook-drain --background</c> without waiting; it detaches from the agent's session
-    /// itself. Its standard streams are pipes this process closes on exit, never the agent's.</summary>
+    /// <summary>Starts <c>selftune hook-drain --background</c> without waiting. Where <c>setsid</c> exists it starts the drain
+    /// in a session of its own before the drain's runtime has even loaded, so an agent that kills its process group as soon
+    /// as the hook returns (a headless run exiting) does not take the drain with it; the drain also detaches itself. Its
+    /// standard streams are pipes this process closes on exit, never the agent's.</summary>
     private static void StartDrain()
     {
         var exe = Environment.ProcessPath ?? Path.Combine(AppContext.BaseDirectory, "selftune");
-        var start = new ProcessStartInfo(exe)
+        var setsid = SetsidPaths.FirstOrDefault(File.Exists);
+        var start = new ProcessStartInfo(setsid ?? exe)
         {
             UseShellExecute = false,
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
+        if (setsid is not null)
+        {
+            start.ArgumentList.Add(exe);
+        }
+
         if (Path.GetFileNameWithoutExtension(exe) == "dotnet")
         {
             start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "selftune.dll"));
