@@ -14,10 +14,9 @@ public sealed class SampleDataTests : IDisposable
     [Fact]
     public void ThePluginsDeclaredVariablesAreHiddenAndTheRestPassesThrough()
     {
-        if (!Directory.Exists(SampleData.BundledHome))
-        {
-            Directory.CreateDirectory(SampleData.BundledHome); // this test assembly's output has no samples: an empty set will do
-        }
+        var home = new SelftuneHome(Path.Combine(_dir, ".selftune"));
+        Directory.CreateDirectory(SampleData.BundledHome); // this test assembly's output has no samples ...
+        Directory.CreateDirectory(SampleData.HomeFolder(home)); // ... and an earlier run's copy is kept
 
         var ingestor = Substitute.For<IIngestor>();
         ingestor.EnvironmentVariables.Returns(["ZED_AGENT_HOME"]);
@@ -25,13 +24,13 @@ public sealed class SampleDataTests : IDisposable
         installer.EnvironmentVariables.Returns(["ZED_CONFIG_*"]);
         var real = new PlatformContext(_dir, _dir, name => "real " + name);
 
-        var sample = SampleData.Prepare(new SelftuneHome(Path.Combine(_dir, ".selftune")), real, [ingestor], [installer]);
+        var sample = SampleData.Prepare(home, real, [ingestor], [installer]);
 
         Assert.Null(sample.Environment("ZED_AGENT_HOME"));
         Assert.Null(sample.Environment("ZED_CONFIG_DIR"));
         Assert.Equal("real PATH", sample.Environment("PATH"));
         Assert.Equal("real ZED_AGENT_HOMEPAGE", sample.Environment("ZED_AGENT_HOMEPAGE"));
-        Assert.Equal(SampleData.HomeFolder(new SelftuneHome(Path.Combine(_dir, ".selftune"))), sample.Environment("HOME"));
+        Assert.Equal(SampleData.HomeFolder(home), sample.Environment("HOME"));
     }
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
