@@ -169,9 +169,7 @@ public sealed class HookProcessTests : IDisposable
 
     private CliResult Hook(string eventName, object payload)
     {
-        // As the Claude Code plugin installs them: the events that end a turn carry the turn-end mark.
-        string[] args = eventName is "Stop" or "SessionEnd" ? ["hook", eventName, "--platform", "claude_code", "--turn-end"] : ["hook", eventName, "--platform", "claude_code"];
-        var result = _cli.Run(args, Payload(payload));
+        var result = _cli.ClaudeHook(eventName, Payload(payload));
         Assert.Equal((0, string.Empty), (result.ExitCode, result.Stdout));
         return result;
     }

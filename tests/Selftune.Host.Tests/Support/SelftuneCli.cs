@@ -106,6 +106,11 @@ public sealed class SelftuneCli : IDisposable
         return new CliResult(process.ExitCode, stdout.Result, stderr.Result);
     }
 
+    /// <summary>Runs a Claude Code hook event as the Claude plugin installs it: <c>hook &lt;event&gt; --platform claude_code</c>,
+    /// with the turn-end mark on <c>Stop</c> and <c>SessionEnd</c>; the payload on stdin.</summary>
+    public CliResult ClaudeHook(string eventName, string payload) =>
+        Run(eventName is "Stop" or "SessionEnd" ? ["hook", eventName, "--platform", "claude_code", "--turn-end"] : ["hook", eventName, "--platform", "claude_code"], payload);
+
     /// <summary>Runs selftune with the given arguments.</summary>
     public CliResult Run(params string[] args) => Run((IEnumerable<string>)args);
 
