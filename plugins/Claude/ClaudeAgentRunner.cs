@@ -39,6 +39,9 @@ public sealed class ClaudeAgentRunner : IAgentRunner
     public string Platform => Platforms.ClaudeCode;
 
     /// <inheritdoc />
+    public int Preference => 10;
+
+    /// <inheritdoc />
     public string Executable => "claude";
 
     /// <inheritdoc />

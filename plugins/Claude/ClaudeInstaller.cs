@@ -20,18 +20,29 @@ public sealed class ClaudeInstaller : IInstaller
     public const int HookTimeoutSeconds = 10;
 
     /// <summary>The hooks selftune installs: event, tool matcher (null: every occurrence), and whether Claude Code may
-    /// run it in the background (<c>async</c>: only where the hook answers nothing and the session goes on).</summary>
+    /// run it in the background (<c>async</c>: only where the hook answers nothing and the session goes on). <c>Stop</c>
+    /// is not async: <c>claude -p</c> cancels background hooks once its result is out and fires no <c>SessionEnd</c>, so a
+    /// headless turn would never be stored live; the hook only spools and starts a detached drain (~30 ms).</summary>
     public static IReadOnlyList<(string Event, string? Matcher, bool Async)> Hooks { get; } =
     [
         ("UserPromptSubmit", null, false),
         ("PostToolUse", "Skill|Read", true),
-        ("Stop", null, true),
+        ("Stop", null, false),
         ("SessionEnd", null, false),
         ("SessionStart", null, false),
     ];
 
+    /// <summary>The events that end a turn or a session: their commands carry <see cref="PluginContract.TurnEndFlag"/>.</summary>
+    public static IReadOnlyList<string> TurnEndEvents { get; } = ["Stop", "SessionEnd"];
+
     /// <inheritdoc />
     public string Platform => Platforms.ClaudeCode;
+
+    /// <inheritdoc />
+    public IReadOnlyList<string> ProjectSkillFolders { get; } = [ClaudeDetection.ProjectSkillFolder];
+
+    /// <inheritdoc />
+    public IReadOnlyList<string> EnvironmentVariables => ClaudeDetection.EnvironmentVariables;
 
     /// <inheritdoc />
     public AgentDetection Detect(PlatformContext context)
@@ -80,7 +91,8 @@ public sealed class ClaudeInstaller : IInstaller
         : ClaudeDetection.UserSettingsPath(context);
 
     /// <summary>The command selftune installs for <paramref name="eventName"/>.</summary>
-    public static string CommandFor(string hookCommand, string eventName) => $"{hookCommand} {eventName} --platform {Platforms.ClaudeCode}";
+    public static string CommandFor(string hookCommand, string eventName) =>
+        $"{hookCommand} {eventName} --platform {Platforms.ClaudeCode}" + (TurnEndEvents.Contains(eventName) ? " " + PluginContract.TurnEndFlag : string.Empty);
 
     private static bool IsOurs(string command, string exe)
     {
@@ -121,16 +133,43 @@ public sealed class ClaudeInstaller : IInstaller
 
     private static string ExecutableStem(string program) => Path.GetFileNameWithoutExtension(program.Replace('\\', '/').Split('/')[^1]);
 
-    /// <summary>Splits a command line into its program (unquoted) and the rest (trimmed).</summary>
+    /// <summary>Splits a POSIX shell command line (Claude Code runs hook commands through the shell) into its first word,
+    /// unquoted (<c>'…'</c>; <c>"…"</c> with <c>\"</c>, <c>\\</c>, <c>\$</c>, <c>\`</c>; <c>\x</c> outside quotes; adjacent
+    /// parts joined), and the rest (trimmed).</summary>
     private static (string Program, string Arguments) SplitCommand(string command)
     {
         var s = command.TrimStart();
-        if (s.StartsWith('"') && s.IndexOf('"', 1) is var close and > 0)
+        var word = new System.Text.StringBuilder();
+        var i = 0;
+        for (; i < s.Length && !char.IsWhiteSpace(s[i]); i++)
         {
-            return (s[1..close], s[(close + 1)..].Trim());
+            switch (s[i])
+            {
+                case '\'' when s.IndexOf('\'', i + 1) is var close and > 0:
+                    word.Append(s, i + 1, close - i - 1);
+                    i = close;
+                    break;
+                case '"':
+                    for (i++; i < s.Length && s[i] != '"'; i++)
+                    {
+                        if (s[i] == '\\' && i + 1 < s.Length && s[i + 1] is '"' or '\\' or '$' or '`')
+                        {
+                            i++;
+                        }
+
+                        word.Append(s[i]);
+                    }
+
+                    break;
+                case '\\' when i + 1 < s.Length:
+                    word.Append(s[++i]);
+                    break;
+                default:
+                    word.Append(s[i]);
+                    break;
+            }
         }
 
-        var space = s.IndexOf(' ');
-        return space < 0 ? (s, string.Empty) : (s[..space], s[(space + 1)..].Trim());
+        return (word.ToString(), s[Math.Min(i, s.Length)..].Trim());
     }
 }

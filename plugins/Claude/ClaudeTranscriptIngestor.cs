@@ -28,6 +28,9 @@ public sealed class ClaudeTranscriptIngestor : IIngestor
     public string Platform => Platforms.ClaudeCode;
 
     /// <inheritdoc />
+    public IReadOnlyList<string> EnvironmentVariables => ClaudeDetection.EnvironmentVariables;
+
+    /// <inheritdoc />
     public IEnumerable<SourceFile> Discover(PlatformContext context, Action<string, string> problems)
     {
         lock (_gate)

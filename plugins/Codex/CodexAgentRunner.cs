@@ -35,6 +35,9 @@ public sealed class CodexAgentRunner : IAgentRunner
     public string Platform => Platforms.Codex;
 
     /// <inheritdoc />
+    public int Preference => 20;
+
+    /// <inheritdoc />
     public string Executable => CodexLocations.Executable;
 
     /// <inheritdoc />

@@ -19,6 +19,9 @@ public sealed class CodexIngestor : IIngestor
     public string Platform => Platforms.Codex;
 
     /// <inheritdoc />
+    public IReadOnlyList<string> EnvironmentVariables => CodexLocations.EnvironmentVariables;
+
+    /// <inheritdoc />
     public IReadOnlyList<SourceRoot> SourceRoots(PlatformContext context) => [.. CodexLocations.RolloutRoots(context).Select(root => new SourceRoot(root))];
 
     /// <inheritdoc />

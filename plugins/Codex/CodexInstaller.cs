@@ -19,6 +19,12 @@ public sealed class CodexInstaller : IInstaller
     public string Platform => Platforms.Codex;
 
     /// <inheritdoc />
+    public IReadOnlyList<string> EnvironmentVariables => CodexLocations.EnvironmentVariables;
+
+    /// <inheritdoc />
+    public IReadOnlyList<string> ProjectSkillFolders { get; } = [CodexLocations.ProjectSkillFolder];
+
+    /// <inheritdoc />
     public AgentDetection Detect(PlatformContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
@@ -27,7 +33,8 @@ public sealed class CodexInstaller : IInstaller
             var home = CodexLocations.Home(context);
             var executable = ExecutableSearch.FindOnPath(context, CodexLocations.Executable);
             var evidence = Directory.Exists(home) ? home : executable ?? $"neither {home} nor `codex` on PATH";
-            return new AgentDetection(Directory.Exists(home) || executable is not null, evidence, Path.Combine(home, "hooks.json"), CodexLocations.SkillRoots(context));
+            var skills = CodexLocations.SkillRoots(context);
+            return new AgentDetection(Directory.Exists(home) || executable is not null, evidence, Path.Combine(home, "hooks.json"), skills) { UserSkillFolder = skills[0] };
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
         {

@@ -5,6 +5,9 @@ namespace Selftune.Plugin.Codex;
 /// <summary>Where Codex keeps its files on a machine, read through <see cref="PlatformContext"/> only.</summary>
 internal static class CodexLocations
 {
+    /// <summary>The environment variables that change where Codex's data is found.</summary>
+    public static readonly IReadOnlyList<string> EnvironmentVariables = ["CODEX_HOME"];
+
     /// <summary>The executable name of the Codex CLI.</summary>
     public const string Executable = "codex";
 
@@ -23,21 +26,13 @@ internal static class CodexLocations
     public static string ConfigFolder(PlatformContext context, InstallScope scope) =>
         scope == InstallScope.User ? Home(context) : Path.Combine(context.WorkingDirectory, ".codex");
 
-    /// <summary>Skill folders, most specific first: the project's <c>.agents/skills</c> (when present),
-    /// <c>$CODEX_HOME/skills</c>, <c>~/.agents/skills</c>.</summary>
-    public static IReadOnlyList<string> SkillRoots(PlatformContext context)
-    {
-        var roots = new List<string>();
-        var project = Path.Combine(context.WorkingDirectory, ".agents", "skills");
-        if (Directory.Exists(project) && !SamePath(context.WorkingDirectory, context.UserHome))
-        {
-            roots.Add(project);
-        }
+    /// <summary>Where a project's skills live, relative to the project folder.</summary>
+    public static readonly string ProjectSkillFolder = Path.Combine(".agents", "skills");
 
-        roots.Add(Path.Combine(Home(context), "skills"));
-        roots.Add(Path.Combine(context.UserHome, ".agents", "skills"));
-        return roots;
-    }
+    /// <summary>The user's skill folders, most specific first: <c>$CODEX_HOME/skills</c> (where selftune's own skill is
+    /// installed), <c>~/.agents/skills</c>.</summary>
+    public static IReadOnlyList<string> SkillRoots(PlatformContext context) =>
+        [Path.Combine(Home(context), "skills"), Path.Combine(context.UserHome, ProjectSkillFolder)];
 
     private static bool SamePath(string a, string b) =>
         string.Equals(Path.GetFullPath(a).TrimEnd(Path.DirectorySeparatorChar), Path.GetFullPath(b).TrimEnd(Path.DirectorySeparatorChar), StringComparison.Ordinal);

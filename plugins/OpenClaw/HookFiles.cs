@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Selftune.Abstractions;
 
 namespace Selftune.Plugin.OpenClaw;
 
@@ -23,6 +24,9 @@ internal static class HookFiles
     /// <summary>The OpenClaw events the hook forwards: a run starting (<c>agent:bootstrap</c>), a session ended by
     /// <c>/new</c> or <c>/reset</c>, a run stopped by <c>/stop</c>, and a finished compaction.</summary>
     public static readonly string[] Events = ["agent:bootstrap", "command:new", "command:reset", "command:stop", "session:compact:after"];
+
+    /// <summary>The events that end a run or a session: their hook command carries the contract's turn-end flag.</summary>
+    public static readonly string[] TurnEndEvents = ["command:new", "command:reset", "command:stop"];
 
     /// <summary>The text of <c>HOOK.md</c>.</summary>
     public static string HookMd() => $$"""
@@ -53,6 +57,7 @@ internal static class HookFiles
 
         const COMMAND = {{JsonSerializer.Serialize(hookCommand)}};
         const EVENTS = new Set({{JsonSerializer.Serialize(Events)}});
+        const TURN_END = new Set({{JsonSerializer.Serialize(TurnEndEvents)}});
 
         function stateDir() {
           const home = process.env.OPENCLAW_HOME?.trim() || os.homedir();
@@ -84,7 +89,8 @@ internal static class HookFiles
               workspace_dir: typeof ctx.workspaceDir === "string" ? ctx.workspaceDir : undefined,
               timestamp: event.timestamp instanceof Date ? event.timestamp.toISOString() : new Date().toISOString(),
             });
-            const child = spawn(`${COMMAND} ${key} --platform openclaw`, {
+            const turnEnd = TURN_END.has(key) ? " {{PluginContract.TurnEndFlag}}" : "";
+            const child = spawn(`${COMMAND} ${key} --platform openclaw${turnEnd}`, {
               shell: true, detached: true, windowsHide: true, stdio: ["pipe", "ignore", "ignore"],
             });
             child.on("error", () => {});

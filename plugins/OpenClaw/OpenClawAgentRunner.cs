@@ -32,6 +32,9 @@ public sealed class OpenClawAgentRunner : IAgentRunner
     public string Platform => Platforms.OpenClaw;
 
     /// <inheritdoc />
+    public int Preference => 40;
+
+    /// <inheritdoc />
     public string Executable => OpenClawPaths.Executable;
 
     /// <inheritdoc />

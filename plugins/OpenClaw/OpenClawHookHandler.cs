@@ -13,7 +13,7 @@ namespace Selftune.Plugin.OpenClaw;
 /// </summary>
 public sealed class OpenClawHookHandler : IHookHandler
 {
-    private static readonly HashSet<string> TurnEnding = new(StringComparer.Ordinal) { "command:new", "command:reset", "command:stop" };
+    private static readonly HashSet<string> TurnEnding = new(HookFiles.TurnEndEvents, StringComparer.Ordinal);
 
     /// <inheritdoc />
     public string Platform => Platforms.OpenClaw;

@@ -42,6 +42,9 @@ public sealed class OpenClawIngestor : IIngestor
     public string Platform => Platforms.OpenClaw;
 
     /// <inheritdoc />
+    public IReadOnlyList<string> EnvironmentVariables => OpenClawPaths.EnvironmentVariables;
+
+    /// <inheritdoc />
     public IReadOnlyList<SourceRoot> SourceRoots(PlatformContext context) => [.. OpenClawPaths.AgentsDirs(context).Distinct(StringComparer.Ordinal).Select(dir => new SourceRoot(dir))];
 
     /// <inheritdoc />

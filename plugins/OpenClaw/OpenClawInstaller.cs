@@ -16,6 +16,9 @@ public sealed class OpenClawInstaller : IInstaller
     public string Platform => Platforms.OpenClaw;
 
     /// <inheritdoc />
+    public IReadOnlyList<string> EnvironmentVariables => OpenClawPaths.EnvironmentVariables;
+
+    /// <inheritdoc />
     public AgentDetection Detect(PlatformContext context)
     {
         try
@@ -25,12 +28,12 @@ public sealed class OpenClawInstaller : IInstaller
             var skills = OpenClawPaths.SkillRoots(context);
             if (Directory.Exists(state))
             {
-                return new AgentDetection(true, state, settings, skills);
+                return new AgentDetection(true, state, settings, skills) { UserSkillFolder = skills[0] };
             }
 
             return ExecutableSearch.FindOnPath(context, OpenClawPaths.Executable) is { } exe
-                ? new AgentDetection(true, exe, settings, skills)
-                : new AgentDetection(false, $"no {state} and no {OpenClawPaths.Executable} on PATH", settings, skills);
+                ? new AgentDetection(true, exe, settings, skills) { UserSkillFolder = skills[0] }
+                : new AgentDetection(false, $"no {state} and no {OpenClawPaths.Executable} on PATH", settings, skills) { UserSkillFolder = skills[0] };
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException)
         {

@@ -10,6 +10,9 @@ namespace Selftune.Plugin.OpenClaw;
 /// </summary>
 internal static class OpenClawPaths
 {
+    /// <summary>The environment variables that change where OpenClaw's data is found.</summary>
+    public static readonly IReadOnlyList<string> EnvironmentVariables = ["OPENCLAW_*", "SELFTUNE_OPENCLAW_*"];
+
     /// <summary>The executable name.</summary>
     public const string Executable = "openclaw";
 

@@ -37,6 +37,9 @@ public sealed class OpenCodeAgentRunner : IAgentRunner
     public string Platform => Platforms.OpenCode;
 
     /// <inheritdoc />
+    public int Preference => 30;
+
+    /// <inheritdoc />
     public string Executable => OpenCodePaths.Executable;
 
     /// <summary><c>.opencode/skills</c>: OpenCode loads <c>{skill,skills}/**/SKILL.md</c> from each <c>.opencode</c> folder

@@ -32,6 +32,9 @@ public sealed class OpenCodeIngestor : IIngestor
     public string Platform => Platforms.OpenCode;
 
     /// <inheritdoc />
+    public IReadOnlyList<string> EnvironmentVariables => OpenCodePaths.EnvironmentVariables;
+
+    /// <inheritdoc />
     /// <remarks>The data folder's own files (each database with its <c>-wal</c>; not its large <c>snapshot/</c> tree), the
     /// folder of an <c>OPENCODE_DB</c> set elsewhere, and the legacy JSON tree.</remarks>
     public IReadOnlyList<SourceRoot> SourceRoots(PlatformContext context)

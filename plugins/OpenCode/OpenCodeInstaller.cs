@@ -35,6 +35,12 @@ public sealed class OpenCodeInstaller : IInstaller
     /// <inheritdoc />
     public string Platform => Platforms.OpenCode;
 
+    /// <inheritdoc />
+    public IReadOnlyList<string> EnvironmentVariables => OpenCodePaths.EnvironmentVariables;
+
+    /// <inheritdoc />
+    public IReadOnlyList<string> ProjectSkillFolders { get; } = [Path.Combine(".opencode", "skills"), Path.Combine(".agents", "skills")];
+
     /// <summary>Where the plugin file goes: <c>&lt;config&gt;/plugins/selftune.js</c> (user; config is
     /// <c>$XDG_CONFIG_HOME/opencode</c>, default <c>~/.config/opencode</c>) or <c>.opencode/plugins/selftune.js</c> under
     /// the working directory (project).</summary>
@@ -47,8 +53,6 @@ public sealed class OpenCodeInstaller : IInstaller
     {
         var skillRoots = new[]
         {
-            Path.Combine(context.WorkingDirectory, ".opencode", "skills"),
-            Path.Combine(context.WorkingDirectory, ".agents", "skills"),
             Path.Combine(OpenCodePaths.ConfigDirectory(context), "skills"),
             Path.Combine(context.UserHome, ".agents", "skills"),
         };
@@ -60,8 +64,8 @@ public sealed class OpenCodeInstaller : IInstaller
                 : Directory.Exists(OpenCodePaths.ConfigDirectory(context)) ? $"config folder: {OpenCodePaths.ConfigDirectory(context)}"
                 : null;
             return evidence is null
-                ? new AgentDetection(false, $"not found: no {OpenCodePaths.Executable} on PATH, no {OpenCodePaths.DataDirectory(context)}, no {OpenCodePaths.ConfigDirectory(context)}", settings, skillRoots)
-                : new AgentDetection(true, evidence, settings, skillRoots);
+                ? new AgentDetection(false, $"not found: no {OpenCodePaths.Executable} on PATH, no {OpenCodePaths.DataDirectory(context)}, no {OpenCodePaths.ConfigDirectory(context)}", settings, skillRoots) { UserSkillFolder = skillRoots[0] }
+                : new AgentDetection(true, evidence, settings, skillRoots) { UserSkillFolder = skillRoots[0] };
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException)
         {
@@ -112,8 +116,9 @@ public sealed class OpenCodeInstaller : IInstaller
             .Replace("__SELFTUNE_COMMAND__", JsonSerializer.Serialize(argv), StringComparison.Ordinal);
     }
 
-    /// <summary>Splits a command line into arguments: whitespace separates, single or double quotes group (no escapes,
-    /// so Windows paths keep their backslashes).</summary>
+    /// <summary>Splits a command line into arguments: whitespace separates, single or double quotes group, adjacent parts
+    /// join; the only escapes are a backslash before a quote outside quotes (as in the POSIX <c>'it'\''s'</c>), so Windows
+    /// paths keep their backslashes.</summary>
     /// <exception cref="ArgumentException">The command is empty or has an unbalanced quote.</exception>
     internal static IReadOnlyList<string> SplitCommand(string command)
     {
@@ -121,8 +126,9 @@ public sealed class OpenCodeInstaller : IInstaller
         var current = new StringBuilder();
         var inArgument = false;
         char? quote = null;
-        foreach (var c in command)
+        for (var i = 0; i < command.Length; i++)
         {
+            var c = command[i];
             if (quote is { } open)
             {
                 if (c == open)
@@ -137,6 +143,11 @@ public sealed class OpenCodeInstaller : IInstaller
             else if (c is '"' or '\'')
             {
                 quote = c;
+                inArgument = true;
+            }
+            else if (c == '\\' && i + 1 < command.Length && command[i + 1] is '"' or '\'')
+            {
+                current.Append(command[++i]);
                 inArgument = true;
             }
             else if (char.IsWhiteSpace(c))

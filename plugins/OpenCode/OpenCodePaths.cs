@@ -10,6 +10,9 @@ namespace Selftune.Plugin.OpenCode;
 /// </summary>
 internal static class OpenCodePaths
 {
+    /// <summary>The environment variables that change where OpenCode's data and configuration are found.</summary>
+    public static readonly IReadOnlyList<string> EnvironmentVariables = ["XDG_DATA_HOME", "XDG_CONFIG_HOME", "OPENCODE_*"];
+
     /// <summary>The executable name.</summary>
     public const string Executable = "opencode";
 

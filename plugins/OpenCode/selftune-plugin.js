@@ -33,9 +33,9 @@ function brief(args) {
   return out
 }
 
-function send(event, payload) {
+function send(event, payload, turnEnd = false) {
   try {
-    const child = spawn(COMMAND[0], [...COMMAND.slice(1), event, "--platform", "opencode"], {
+    const child = spawn(COMMAND[0], [...COMMAND.slice(1), event, "--platform", "opencode", ...(turnEnd ? ["--turn-end"] : [])], {
       detached: true,
       stdio: ["pipe", "ignore", "ignore"],
       windowsHide: true,
@@ -59,7 +59,7 @@ export const SelftunePlugin = async ({ directory }) => {
     const now = Date.now()
     if (now - (idle.get(sessionID) ?? 0) < IDLE_DEBOUNCE_MS) return
     idle.set(sessionID, now)
-    send("session.idle", { sessionID, dataDir: dataDir(), database: database(), cwd })
+    send("session.idle", { sessionID, dataDir: dataDir(), database: database(), cwd }, true)
   }
 
   return {

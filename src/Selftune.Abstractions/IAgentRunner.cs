@@ -59,6 +59,10 @@ public interface IAgentRunner
     /// null when the platform cannot replay.</summary>
     string? ProjectSkillFolder { get; }
 
+    /// <summary>Which installed agent answers as the LLM when the configuration names none: the lowest value is asked
+    /// first (ties: by platform id). The default is 100; selftune's own runners use 10 to 40. Added in contract 1.2.</summary>
+    int Preference => 100;
+
     /// <summary>True when the executable is found on PATH.</summary>
     bool IsAvailable(PlatformContext context);
 

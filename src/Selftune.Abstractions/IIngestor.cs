@@ -52,6 +52,12 @@ public interface IIngestor
     /// <param name="context">The machine.</param>
     IReadOnlyList<SourceRoot> SourceRoots(PlatformContext context) => [];
 
+    /// <summary>The environment variables whose values change where <see cref="Discover"/> and <see cref="SourceRoots"/>
+    /// look (e.g. <c>CODEX_HOME</c>); a name ending in <c>*</c> stands for every variable with that prefix. A run on the
+    /// bundled sample data hides them from every plugin so it reads none of the user's sessions. Added in contract 1.2;
+    /// the default is none.</summary>
+    IReadOnlyList<string> EnvironmentVariables => [];
+
     /// <summary>Reads one source from <paramref name="from"/> (null: from the start) and emits its records.</summary>
     /// <param name="source">The source, as discovered.</param>
     /// <param name="from">Where the previous read stopped, or null to read from the start.</param>

@@ -4,8 +4,15 @@ namespace Selftune.Abstractions;
 /// <param name="Installed">True when the agent's CLI or its data folder exists.</param>
 /// <param name="Evidence">What was found (a path or executable), for a person.</param>
 /// <param name="SettingsPath">The settings file hooks are installed in, when the platform has one.</param>
-/// <param name="SkillRoots">Folders holding installed skills (each child folder with a SKILL.md is a skill), most specific first.</param>
-public sealed record AgentDetection(bool Installed, string Evidence, string? SettingsPath, IReadOnlyList<string> SkillRoots);
+/// <param name="SkillRoots">The user's folders holding installed skills (each child folder with a SKILL.md is a skill), most
+/// specific first; project folders are named by <see cref="IInstaller.ProjectSkillFolders"/>.</param>
+public sealed record AgentDetection(bool Installed, string Evidence, string? SettingsPath, IReadOnlyList<string> SkillRoots)
+{
+    /// <summary>The folder in which the agent reads the user's own skills, whether it exists or not: where <c>selftune init</c>
+    /// installs selftune's skill and where <c>selftune doctor</c> checks it is visible. Null when the agent has none (no skill
+    /// is installed for it). Added in contract 1.2.</summary>
+    public string? UserSkillFolder { get; init; }
+}
 
 /// <summary>Where to install.</summary>
 public enum InstallScope
@@ -53,11 +60,23 @@ public interface IInstaller
     /// <summary>Looks for the agent on this machine. Never throws.</summary>
     AgentDetection Detect(PlatformContext context);
 
+    /// <summary>Folders, relative to a project folder, in which the agent finds the project's skills (e.g.
+    /// <c>.claude/skills</c>), most specific first. The core searches them in the working directory and each parent up to
+    /// the git root. Added in contract 1.2; the default is none.</summary>
+    IReadOnlyList<string> ProjectSkillFolders => [];
+
+    /// <summary>The environment variables whose values change where <see cref="Detect"/> and the plans look (e.g.
+    /// <c>CLAUDE_CONFIG_DIR</c>); a name ending in <c>*</c> stands for every variable with that prefix. A run on the
+    /// bundled sample data hides them from every plugin so nothing of the user's is read or changed. Added in contract
+    /// 1.2; the default is none.</summary>
+    IReadOnlyList<string> EnvironmentVariables => [];
+
     /// <summary>Plans installing the hooks that run <paramref name="hookCommand"/>.</summary>
     /// <param name="context">The machine.</param>
     /// <param name="scope">User or project settings.</param>
-    /// <param name="hookCommand">The command prefix to install, e.g. <c>/usr/local/bin/selftune hook</c>; the plugin
-    /// appends the event name and its platform flag.</param>
+    /// <param name="hookCommand">The command prefix to install, e.g. <c>/usr/local/bin/selftune hook</c>, already quoted for a
+    /// POSIX shell (<c>'/opt/my $dir/selftune' hook</c>); the plugin appends the event name, its platform flag and, for an
+    /// event that ends a turn or a session, <see cref="PluginContract.TurnEndFlag"/>.</param>
     /// <exception cref="InstallerException">The existing configuration cannot be merged safely; nothing was changed.</exception>
     InstallPlan PlanInstall(PlatformContext context, InstallScope scope, string hookCommand);
 

@@ -71,6 +71,7 @@ public static class CoreServices
             sp.GetRequiredService<PlatformContext>(),
             sp.GetRequiredService<SelftuneConfig>(),
             sp.GetServices<IIngestor>(),
+            sp.GetServices<IInstaller>(),
             sp.GetRequiredService<LoopRunner>(),
             sp.GetRequiredService<ComposeServices>(),
             sp.GetRequiredService<TimeProvider>()));

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using NSubstitute;
 using Selftune.Core.Configuration;
 using Selftune.Core.Llm;
 using Selftune.Core.Store;
@@ -224,6 +225,29 @@ public sealed class LlmBackendTests : IDisposable
         var error = await Assert.ThrowsAsync<SelftuneException>(() => client.CompleteAsync(Request(), CancellationToken.None));
         Assert.Equal(ErrorCodes.LlmUnavailable, error.Code);
         Assert.Equal("selftune config set llm.backend agent", error.NextCommand);
+    }
+
+    /// <summary>Which agent answers when <c>llm.agent</c> is unset is the runners' own preference, not a list of platforms.</summary>
+    [Fact]
+    public void TheAgentBackendAsksTheInstalledRunnerThePluginsPreferFirst()
+    {
+        _flags[ConfigKeys.LlmBackend.Key] = "agent";
+        var config = SelftuneConfig.Load(Home.ConfigPath, name => _env.GetValueOrDefault(name), _flags);
+        var context = new Abstractions.PlatformContext(_dir, _dir, name => _env.GetValueOrDefault(name));
+        Abstractions.IAgentRunner Runner(string platform, int preference, bool available)
+        {
+            var runner = Substitute.For<Abstractions.IAgentRunner>();
+            runner.Platform.Returns(platform);
+            runner.Executable.Returns(platform + "-cli");
+            runner.Preference.Returns(preference);
+            runner.IsAvailable(Arg.Any<Abstractions.PlatformContext>()).Returns(available);
+            return runner;
+        }
+
+        var factory = new LlmClientFactory(config, Home, context, [Runner("aardvark", 100, true), Runner("zed", 5, true), Runner("yak", 1, false)], TimeProvider.System);
+
+        Assert.True(factory.IsAvailable(out var reason));
+        Assert.Contains("zed-cli (zed)", reason);
     }
 
     [Fact]

@@ -35,25 +35,27 @@ public sealed class SkillCatalogTests : IDisposable
     }
 
     [Fact]
-    public void RootsRunFromTheProjectUpToTheGitRootThenInstallersThenUserAndPlugins()
+    public void RootsAreThePluginsProjectFoldersFromTheProjectUpToTheGitRootThenTheirUserFolders()
     {
         var repo = Path.Combine(_home, "repo");
         var work = Path.Combine(repo, "src", "app");
         Directory.CreateDirectory(work);
         Directory.CreateDirectory(Path.Combine(repo, ".git"));
-        Directory.CreateDirectory(Path.Combine(_home, ".claude", "plugins", "cache", "mkt", "elixir", "1.2.0", "skills"));
-        var installer = Substitute.For<IInstaller>();
-        installer.Detect(Arg.Any<PlatformContext>()).Returns(new AgentDetection(true, "x", null, [Path.Combine(_home, ".claude", "skills")]));
+        var first = Substitute.For<IInstaller>();
+        first.ProjectSkillFolders.Returns([Path.Combine(".zed-agent", "skills")]);
+        first.Detect(Arg.Any<PlatformContext>()).Returns(new AgentDetection(true, "x", null, [Path.Combine(_home, ".zed-agent", "skills")]));
+        var second = Substitute.For<IInstaller>();
+        second.ProjectSkillFolders.Returns([Path.Combine(".shared", "skills")]);
+        second.Detect(Arg.Any<PlatformContext>()).Returns(new AgentDetection(true, "y", null, [Path.Combine(_home, ".shared", "skills"), Path.Combine(_home, ".zed-agent", "skills")]));
 
-        var roots = SkillCatalog.Roots(new PlatformContext(_home, work, _ => null), [installer]);
+        var roots = SkillCatalog.Roots(new PlatformContext(_home, work, _ => null), [first, second]);
         Assert.Equal(
             [
-                Path.Combine(work, ".claude", "skills"), Path.Combine(work, ".agents", "skills"),
-                Path.Combine(repo, "src", ".claude", "skills"), Path.Combine(repo, "src", ".agents", "skills"),
-                Path.Combine(repo, ".claude", "skills"), Path.Combine(repo, ".agents", "skills"),
-                Path.Combine(_home, ".claude", "skills"),
-                Path.Combine(_home, ".agents", "skills"),
-                Path.Combine(_home, ".claude", "plugins", "cache", "mkt", "elixir", "1.2.0", "skills"),
+                Path.Combine(work, ".zed-agent", "skills"), Path.Combine(work, ".shared", "skills"),
+                Path.Combine(repo, "src", ".zed-agent", "skills"), Path.Combine(repo, "src", ".shared", "skills"),
+                Path.Combine(repo, ".zed-agent", "skills"), Path.Combine(repo, ".shared", "skills"),
+                Path.Combine(_home, ".zed-agent", "skills"),
+                Path.Combine(_home, ".shared", "skills"),
             ],
             roots);
     }

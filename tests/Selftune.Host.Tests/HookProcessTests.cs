@@ -268,7 +268,7 @@ public sealed class HookProcessTests : IDisposable
 
     private CliResult Hook(string eventName, object payload)
     {
-        var result = _cli.Run(["hook", eventName, "--platform", "claude_code"], Payload(payload));
+        var result = _cli.ClaudeHook(eventName, Payload(payload));
         Assert.Equal((0, string.Empty), (result.ExitCode, result.Stdout));
         return result;
     }

@@ -1,4 +1,8 @@
+using System.Diagnostics;
 using System.Text.Json;
+using System.Text.Json.Nodes;
+using Selftune.AdapterKit;
+using Selftune.Core.Scheduling;
 using Selftune.Core.Configuration;
 using Selftune.Core.Store;
 using Selftune.Host.Tests.Support;
@@ -76,13 +80,13 @@ public sealed class InstallProcessTests : IDisposable
     public void DoctorSaysWhetherTheHooksRunThisExecutable()
     {
         WriteSettings(UserSettings);
-        Assert.Equal(("warn", "selftune install --agent claude_code"), HooksCheck());
+        Assert.Equal(("warn", "selftune install --agent claude_code"), Check("hooks claude_code"));
 
         _cli.Run("install", "--agent", "claude_code");
-        Assert.Equal(("ok", null), HooksCheck());
+        Assert.Equal(("ok", null), Check("hooks claude_code"));
 
         File.WriteAllText(ClaudeSettingsPath, File.ReadAllText(ClaudeSettingsPath).Replace(SelftuneCli.Executable, "/old/bin/selftune", StringComparison.Ordinal));
-        Assert.Equal(("warn", "selftune install --agent claude_code"), HooksCheck());
+        Assert.Equal(("warn", "selftune install --agent claude_code"), Check("hooks claude_code"));
     }
 
     [Fact]
@@ -255,13 +259,133 @@ public sealed class InstallProcessTests : IDisposable
         Assert.Equal(readOnly, File.GetUnixFileMode(ClaudeSettingsPath));
     }
 
+    /// <summary>Issue 20 #19: the Stop hook is installed without <c>async</c> (which <c>claude -p</c> cancels) and marked as
+    /// the end of a turn. Run as installed, through <c>sh</c>, in a process group that is killed the moment the hook
+    /// returns (an agent exiting), it still stores the turn: the drain it starts is out of that group from the start.</summary>
+    [Fact]
+    public void TheInstalledStopHookStoresTheTurnEvenWhenTheAgentsProcessGroupDiesAtOnce()
+    {
+        WriteSettings(UserSettings);
+        Assert.Equal(0, _cli.Run("install", "--agent", "claude_code").ExitCode);
+        var settings = JsonNode.Parse(File.ReadAllText(ClaudeSettingsPath))!["hooks"]!;
+        var stop = settings["Stop"]!.AsArray().Select(g => g!["hooks"]![0]!).Single(h => h["command"]!.GetValue<string>().Contains(" hook Stop", StringComparison.Ordinal));
+        Assert.Null(stop["async"]);
+        Assert.EndsWith(" hook Stop --platform claude_code --turn-end", stop["command"]!.GetValue<string>());
+        Assert.EndsWith("--platform claude_code --turn-end", settings["SessionEnd"]![0]!["hooks"]![0]!["command"]!.GetValue<string>());
+        Assert.EndsWith("--platform claude_code", settings["UserPromptSubmit"]![0]!["hooks"]![0]!["command"]!.GetValue<string>());
+
+        const string session = "c45af7b1-cb7c-4e51-93db-8cbb250a877a";
+        var transcript = Path.Combine(_cli.UserHome, ".claude", "projects", "-workspace", session + ".jsonl");
+        Directory.CreateDirectory(Path.GetDirectoryName(transcript)!);
+        File.Copy(Path.Combine(IngestorContractTests.CorpusPath("claude-code", "fasthooks"), "sample_main_transcript.jsonl"), transcript);
+        var payload = JsonSerializer.Serialize(new { session_id = session, transcript_path = transcript, hook_event_name = "Stop", stop_hook_active = false });
+
+        var hook = _cli.Shell($"setsid sh -c {ShellQuote.Quote(stop["command"]!.GetValue<string>() + "; kill -KILL 0")}", payload);
+
+        Assert.Equal(string.Empty, hook.Stdout);
+        WaitFor(() => File.Exists(Home.DatabasePath) && Count($"SELECT count(*) FROM prompts WHERE session_id = '{session}' AND actionable = 1 AND capture_mode = 'transcript'") == 5, "the turn to be stored");
+    }
+
+    /// <summary>Issue 20 #11: installed from a folder whose name holds <c>$</c>, spaces and a quote, the hook command is
+    /// quoted so the shell runs this executable, and install recognises its own entries again.</summary>
+    [Fact]
+    public void AnInstallPathWithDollarSpacesAndQuotesGivesAHookCommandTheShellRuns()
+    {
+        WriteSettings(UserSettings);
+        _cli.Program = CopyExecutableTo(Path.Combine(_cli.Root, "it's $HOME and `x`", "bin"));
+
+        Assert.Equal(0, _cli.Run("install", "--agent", "claude_code").ExitCode);
+        var command = JsonNode.Parse(File.ReadAllText(ClaudeSettingsPath))!["hooks"]!["UserPromptSubmit"]![0]!["hooks"]![0]!["command"]!.GetValue<string>();
+        var hook = _cli.Shell(command, JsonSerializer.Serialize(new { session_id = "s1", hook_event_name = "UserPromptSubmit", prompt = "summarise the incident report" }));
+
+        Assert.Equal((0, string.Empty, string.Empty), (hook.ExitCode, hook.Stdout, hook.Stderr));
+        Assert.Single(Directory.EnumerateFiles(Home.SpoolPath, "*.jsonl").SelectMany(File.ReadAllLines));
+        Assert.Empty(_cli.Run("install", "--agent", "claude_code", "--json").Json.GetProperty("agents")[0].GetProperty("changes").EnumerateArray());
+        Assert.Equal(0, _cli.Run("uninstall", "--keep-data").ExitCode);
+        Assert.Equal(UserSettings, File.ReadAllText(ClaudeSettingsPath));
+    }
+
+    /// <summary>Issue 20 #20: with <c>CLAUDE_CONFIG_DIR</c> unset and an old <c>~/.config/claude</c> present, selftune's skill
+    /// goes to <c>~/.claude/skills</c>, where Claude Code reads it, and doctor says whether the agent can see it.</summary>
+    [Fact]
+    public void InitInstallsSelftunesSkillWhereClaudeCodeReadsItAndDoctorChecksIt()
+    {
+        WriteSettings(UserSettings);
+        Directory.CreateDirectory(Path.Combine(_cli.UserHome, ".config", "claude", "projects"));
+        _cli.WorkingDirectory = Directory.CreateDirectory(Path.Combine(_cli.UserHome, "work", "app")).FullName;
+
+        var init = Json(_cli.Run("init", "--no-sync"));
+
+        var target = Path.Combine(_cli.UserHome, ".claude", "skills", "selftune");
+        Assert.Equal(target, init.RootElement.GetProperty("skills").EnumerateArray().Single().GetProperty("target").GetString());
+        Assert.False(Directory.Exists(Path.Combine(_cli.UserHome, ".config", "claude", "skills")));
+        Assert.Equal(("ok", null), Check("skill claude_code"));
+        Directory.Delete(target, recursive: true);
+        Assert.Equal(("warn", "selftune init --agent claude_code --no-sync"), Check("skill claude_code"));
+    }
+
+    /// <summary>Issue 20 #21: started in a folder above the home, <c>init</c> still installs into the user's home, not into
+    /// <c>&lt;cwd&gt;/.claude/skills</c> (which every project below would inherit).</summary>
+    [Fact]
+    public void InitFromAFolderAboveTheHomeInstallsUnderTheHome()
+    {
+        WriteSettings(UserSettings);
+        _cli.WorkingDirectory = _cli.Root;
+
+        var init = Json(_cli.Run("init", "--no-sync"));
+
+        Assert.Equal(Path.Combine(_cli.UserHome, ".claude", "skills", "selftune"), init.RootElement.GetProperty("skills").EnumerateArray().Single().GetProperty("target").GetString());
+        Assert.False(Directory.Exists(Path.Combine(_cli.Root, ".claude")));
+    }
+
     public void Dispose() => _cli.Dispose();
 
-    private (string?, string?) HooksCheck()
+    /// <summary>Installs this build under <paramref name="folder"/> as a user would: the executable copied, the rest linked.</summary>
+    private static string CopyExecutableTo(string folder)
     {
-        using var doctor = JsonDocument.Parse(_cli.Run("doctor").Stdout);
-        var check = doctor.RootElement.GetProperty("checks").EnumerateArray().Single(c => c.GetProperty("name").GetString() == "hooks claude_code");
+        Directory.CreateDirectory(folder);
+        var build = Path.GetDirectoryName(SelftuneCli.Executable)!;
+        foreach (var entry in Directory.EnumerateFileSystemEntries(build))
+        {
+            var target = Path.Combine(folder, Path.GetFileName(entry));
+            if (entry == SelftuneCli.Executable)
+            {
+                File.Copy(entry, target); // keeps the execute permission
+            }
+            else if (Directory.Exists(entry))
+            {
+                Directory.CreateSymbolicLink(target, entry);
+            }
+            else
+            {
+                File.CreateSymbolicLink(target, entry);
+            }
+        }
+
+        return Path.Combine(folder, Path.GetFileName(SelftuneCli.Executable));
+    }
+
+    private (string? Status, string? NextCommand) Check(string name)
+    {
+        var check = Json(_cli.Run("doctor")).RootElement.GetProperty("checks").EnumerateArray().Single(c => c.GetProperty("name").GetString() == name);
         return (check.GetProperty("status").GetString(), check.TryGetProperty("next_command", out var next) ? next.GetString() : null);
+    }
+
+    private long Count(string sql)
+    {
+        using var store = SelftuneStore.Open(Home.DatabasePath);
+        return (long)store.Scalar(sql)!;
+    }
+
+    /// <summary>Waits for a background process's work, up to a generous bound (a wait, not a timing assertion).</summary>
+    private static void WaitFor(Func<bool> condition, string what)
+    {
+        var clock = Stopwatch.StartNew();
+        while (!condition())
+        {
+            Assert.True(clock.Elapsed < TimeSpan.FromMinutes(2), $"Gave up waiting for {what}.");
+            Thread.Sleep(100);
+        }
     }
 
     private void WriteSettings(string text)

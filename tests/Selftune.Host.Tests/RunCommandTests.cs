@@ -211,7 +211,7 @@ public sealed class RunCommandTests : IDisposable
 
     private void Hook(string eventName, object payload)
     {
-        var result = _cli.Run(["hook", eventName, "--platform", "claude_code"], JsonSerializer.Serialize(payload));
+        var result = _cli.ClaudeHook(eventName, JsonSerializer.Serialize(payload));
         Assert.Equal((0, string.Empty), (result.ExitCode, result.Stdout));
     }
 }

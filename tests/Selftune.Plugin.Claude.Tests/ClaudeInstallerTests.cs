@@ -200,6 +200,54 @@ public sealed class ClaudeInstallerTests : IDisposable
         Assert.False(_installer.Detect(Context).Installed);
     }
 
+    /// <summary>Issue 20 #19: <c>claude -p</c> cancels async hooks once its result is out, so the Stop hook is not async;
+    /// the turn-ending events carry the contract's turn-end mark and the others do not.</summary>
+    [Fact]
+    public void StopIsNotAsyncAndTheTurnEndingEventsAreMarked()
+    {
+        var hooks = JsonNode.Parse(Apply(_installer.PlanInstall(Context, InstallScope.User, Command)))!["hooks"]!.AsObject();
+        var commands = hooks.ToDictionary(h => h.Key, h => h.Value![0]!["hooks"]![0]!);
+
+        Assert.Null(commands["Stop"]["async"]);
+        Assert.Equal(
+            ["PostToolUse", "SessionEnd --turn-end", "SessionStart", "Stop --turn-end", "UserPromptSubmit"],
+            commands.Select(c => c.Value["command"]!.GetValue<string>()).Select(c => c.Replace(Command + " ", string.Empty, StringComparison.Ordinal).Replace(" --platform claude_code", string.Empty, StringComparison.Ordinal)).Order(StringComparer.Ordinal));
+    }
+
+    /// <summary>Issue 20 #11: an executable path with <c>$</c>, spaces and a quote arrives POSIX-quoted; install recognises
+    /// such entries as its own (a second install changes nothing) and uninstall removes them.</summary>
+    [Theory]
+    [InlineData("'/opt/it'\\''s $HOME/bin/selftune' hook")]
+    [InlineData("\"/opt/my tools/selftune\" hook")]
+    public void QuotedExecutablePathsAreRecognisedAsSelftunes(string command)
+    {
+        Write(UserSettings);
+        Write(Apply(_installer.PlanInstall(Context, InstallScope.User, command)));
+
+        Assert.Contains(JsonNode.Parse(File.ReadAllText(SettingsPath))!["hooks"]!["Stop"]!.AsArray().SelectMany(g => g!["hooks"]!.AsArray()),
+            h => h!["command"]!.GetValue<string>() == command + " Stop --platform claude_code --turn-end");
+        Assert.Empty(_installer.PlanInstall(Context, InstallScope.User, command).Changes);
+        Assert.Equal(UserSettings, Apply(_installer.PlanUninstall(Context, InstallScope.User, command)));
+    }
+
+    /// <summary>Issue 20 #20 and #21: Claude Code reads the user's skills in <c>$CLAUDE_CONFIG_DIR</c> or <c>~/.claude</c>
+    /// only, never <c>~/.config/claude</c>, whatever the working directory; folders that do not exist are not listed, and
+    /// the project's skill folder is declared apart.</summary>
+    [Fact]
+    public void TheUserSkillFolderIsWhereClaudeCodeReadsIt()
+    {
+        Directory.CreateDirectory(Path.Combine(_home, ".config", "claude", "projects"));
+        var above = new PlatformContext(_home, Path.GetDirectoryName(_home)!, _ => null);
+
+        var detection = _installer.Detect(above);
+
+        Assert.Equal(Path.Combine(_home, ".claude", "skills"), detection.UserSkillFolder);
+        Assert.Equal([Path.Combine(_home, ".claude", "skills")], detection.SkillRoots);
+        Assert.Equal([Path.Combine(".claude", "skills")], _installer.ProjectSkillFolders);
+        var custom = Path.Combine(_home, "claude-config");
+        Assert.Equal(Path.Combine(custom, "skills"), _installer.Detect(new PlatformContext(_home, _home, name => name == "CLAUDE_CONFIG_DIR" ? custom : null)).UserSkillFolder);
+    }
+
     public void Dispose() => Directory.Delete(_home, recursive: true);
 
     private void Write(string text)

@@ -47,7 +47,8 @@ public sealed class CodexInstallerTests : IDisposable
         var events = hooks.RootElement.GetProperty("hooks").EnumerateObject().ToDictionary(
             p => p.Name, p => p.Value.EnumerateArray().Single().GetProperty("hooks").EnumerateArray().Single());
         Assert.Equal(["SessionStart", "UserPromptSubmit", "PostToolUse", "Stop"], events.Keys);
-        Assert.Equal($"{HookCommand} Stop --platform codex", events["Stop"].GetProperty("command").GetString());
+        Assert.Equal($"{HookCommand} Stop --platform codex --turn-end", events["Stop"].GetProperty("command").GetString());
+        Assert.Equal($"{HookCommand} PostToolUse --platform codex", events["PostToolUse"].GetProperty("command").GetString());
         Assert.Equal("command", events["Stop"].GetProperty("type").GetString());
         Assert.Equal(10, events["PostToolUse"].GetProperty("timeout").GetInt32());
         Assert.Equal("[features] # added by selftune\ncodex_hooks = true # added by selftune\n", File.ReadAllText(ConfigPath));
@@ -113,7 +114,7 @@ public sealed class CodexInstallerTests : IDisposable
         {
             var hooks = document.RootElement.GetProperty("hooks");
             Assert.All(new[] { "SessionStart", "UserPromptSubmit", "PostToolUse", "Stop" }, e =>
-                Assert.Contains(hooks.GetProperty(e).EnumerateArray(), g => g.GetProperty("hooks")[0].GetProperty("command").GetString() == $"{HookCommand} {e} --platform codex"));
+                Assert.Contains(hooks.GetProperty(e).EnumerateArray(), g => g.GetProperty("hooks")[0].GetProperty("command").GetString() == $"{HookCommand} {e} --platform codex" + (e == "Stop" ? " --turn-end" : "")));
         }
 
         foreach (var kept in new[] { "notify-send 'codex done'", "/opt/guard.sh", "x-team", "/opt/log-prompt", "statusMessage" }.Where(original.Contains))
@@ -237,9 +238,9 @@ public sealed class CodexInstallerTests : IDisposable
         Assert.True(detection.Installed);
         Assert.Equal(Path.Combine(_home, ".codex"), detection.Evidence);
         Assert.Equal(HooksPath, detection.SettingsPath);
-        Assert.Equal(
-            [Path.Combine(_home, "proj", ".agents", "skills"), Path.Combine(_home, ".codex", "skills"), Path.Combine(_home, ".agents", "skills")],
-            detection.SkillRoots);
+        Assert.Equal([Path.Combine(_home, ".codex", "skills"), Path.Combine(_home, ".agents", "skills")], detection.SkillRoots);
+        Assert.Equal(Path.Combine(_home, ".codex", "skills"), detection.UserSkillFolder);
+        Assert.Equal([Path.Combine(".agents", "skills")], _installer.ProjectSkillFolders);
 
         var bin = Path.Combine(_home, "bin");
         Directory.CreateDirectory(bin);

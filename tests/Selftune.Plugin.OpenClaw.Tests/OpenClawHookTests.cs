@@ -105,7 +105,7 @@ public sealed class OpenClawHookTests : IDisposable
         RunNode(script, ("HOME", _home));
         var payload = WaitForFile(record);
 
-        Assert.Equal("hook command:reset --platform openclaw", File.ReadAllText(record + ".args").Trim());
+        Assert.Equal("hook command:reset --platform openclaw --turn-end", File.ReadAllText(record + ".args").Trim());
         Assert.True(_handler.Recognizes(payload));
         var sink = new RecordingSink();
         var outcome = _handler.Handle(new HookEvent("command:reset", payload, DateTimeOffset.UtcNow), sink);

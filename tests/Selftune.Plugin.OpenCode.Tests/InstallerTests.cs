@@ -32,12 +32,9 @@ public sealed class InstallerTests : IDisposable
         var detected = installer.Detect(Context);
         Assert.Equal((true, $"opencode on PATH: {Path.Combine(bin, "opencode")}"), (detected.Installed, detected.Evidence));
         Assert.Equal(Path.Combine(ConfigDirectory, "plugins", "selftune.js"), detected.SettingsPath);
-        Assert.Equal(
-            [
-                Path.Combine(home, "project", ".opencode", "skills"), Path.Combine(home, "project", ".agents", "skills"),
-                Path.Combine(ConfigDirectory, "skills"), Path.Combine(home, ".agents", "skills"),
-            ],
-            detected.SkillRoots);
+        Assert.Equal([Path.Combine(ConfigDirectory, "skills"), Path.Combine(home, ".agents", "skills")], detected.SkillRoots);
+        Assert.Equal(Path.Combine(ConfigDirectory, "skills"), detected.UserSkillFolder);
+        Assert.Equal([Path.Combine(".opencode", "skills"), Path.Combine(".agents", "skills")], installer.ProjectSkillFolders);
     }
 
     [Fact]
@@ -135,6 +132,7 @@ public sealed class InstallerTests : IDisposable
         {
             var args = File.ReadAllLines(Path.ChangeExtension(file, ".args"));
             Assert.Equal(["hook", "--platform", "opencode"], [args[0], args[2], args[3]]);
+            Assert.Equal(args[1] == "session.idle", args.Contains("--turn-end")); // the end of a turn is marked, nothing else
             var payload = File.ReadAllText(file);
             Assert.True(handler.Recognizes(payload));
             transcript ??= handler.Handle(new HookEvent(args[1], payload, DateTimeOffset.UtcNow), sink).TranscriptPath;
@@ -151,6 +149,15 @@ public sealed class InstallerTests : IDisposable
         File.WriteAllText(plugin, Assert.Single(installer.PlanInstall(Context, InstallScope.User, $"{Path.Combine(home, "missing", "selftune")} hook").Changes).NewContent);
         Assert.Equal(0, RunNode(driver, plugin));
     }
+
+    /// <summary>The host hands the hook command POSIX-quoted (issue 20 #11): quotes group, adjacent parts join, and
+    /// <c>'\''</c> is a quote inside single quotes; Windows backslashes stay.</summary>
+    [Theory]
+    [InlineData("'/opt/it'\\''s $HOME/selftune' hook", "/opt/it's $HOME/selftune")]
+    [InlineData("\"/opt/my tools/selftune\" hook", "/opt/my tools/selftune")]
+    [InlineData("C:\\Tools\\selftune.exe hook", "C:\\Tools\\selftune.exe")]
+    public void TheHookCommandIsSplitAsTheShellWould(string command, string program) =>
+        Assert.Equal([program, "hook"], OpenCodeInstaller.SplitCommand(command));
 
     public void Dispose() => Directory.Delete(home, recursive: true);
 

@@ -21,7 +21,8 @@ internal static class HooksFile
     ];
 
     /// <summary>The command installed for <paramref name="hookEvent"/>.</summary>
-    public static string Command(string hookCommand, string hookEvent) => $"{hookCommand} {hookEvent} --platform codex";
+    public static string Command(string hookCommand, string hookEvent) =>
+        $"{hookCommand} {hookEvent} --platform codex" + (hookEvent == "Stop" ? " " + PluginContract.TurnEndFlag : string.Empty);
 
     /// <summary>True when <paramref name="command"/> is a selftune hook: it starts with <paramref name="hookCommand"/>,
     /// or runs an executable of the same name followed by <c>hook</c> (an install from another location).</summary>

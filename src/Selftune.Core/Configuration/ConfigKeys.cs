@@ -16,8 +16,9 @@ public static class ConfigKeys
     /// <summary>Which LLM selftune asks: <c>agent</c>, <c>anthropic</c>, <c>openai-compatible</c> or <c>offline</c>.</summary>
     public static readonly ConfigKey LlmBackend = new("llm.backend", "agent", "LLM backend: agent (your agent CLI, no API key), anthropic (ANTHROPIC_API_KEY), openai-compatible (llm.base_url: Ollama, vLLM, LM Studio...) or offline.") { Kind = ConfigKind.Choice, Values = [LlmBackends.Agent, LlmBackends.Anthropic, LlmBackends.OpenAiCompatible, LlmBackends.Offline] };
 
-    /// <summary>For the agent backend: the platform whose CLI answers (e.g. <c>claude_code</c>); unset picks the first installed.</summary>
-    public static readonly ConfigKey LlmAgent = new("llm.agent", null, "Agent backend: which agent CLI to call (claude_code, codex, opencode); unset = the first one installed.");
+    /// <summary>For the agent backend: the platform whose CLI answers (a runner's platform id); unset picks the installed
+    /// runner with the lowest <see cref="Abstractions.IAgentRunner.Preference"/>.</summary>
+    public static readonly ConfigKey LlmAgent = new("llm.agent", null, "Agent backend: which agent CLI to call (a runner's platform id from `selftune plugins`); unset = the preferred one installed.");
 
     /// <summary>The model to ask for; unset = the backend's default.</summary>
     public static readonly ConfigKey LlmModel = new("llm.model", null, "Model id or alias to ask for; unset = the agent's default (anthropic: claude-haiku-4-5; openai-compatible: required).");

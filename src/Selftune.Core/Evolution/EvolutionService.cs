@@ -277,7 +277,7 @@ public sealed class EvolutionService
         {
             ValidationMode.Judge => (Judge(settings, tools), "judge, as asked"),
             ValidationMode.Replay when tools.ReplayRunner is null => throw new SelftuneException(ErrorCodes.InvalidArgument,
-                "--validation replay needs an installed agent whose runner can replay (e.g. claude on PATH); none is available.", "selftune evolve --validation judge", exitCode: 2),
+                "--validation replay needs an installed agent whose runner can replay (its CLI on PATH; see selftune plugins); none is available.", "selftune evolve --validation judge", exitCode: 2),
             ValidationMode.Replay => (Replay(), $"replay through {tools.ReplayRunner!.Executable}, as asked"),
             _ when tools.ReplayRunner is not null => (Replay(), $"auto: replay through {tools.ReplayRunner.Executable} (its runner supports replay)"),
             _ => (Judge(settings, tools), "auto: judge (no available agent runner can replay)"),

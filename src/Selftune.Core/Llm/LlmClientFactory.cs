@@ -25,8 +25,6 @@ public sealed class LlmClientFactory : ILlmClientFactory
     /// <summary>Output tokens asked of the Anthropic API when a request does not say (the API requires a bound).</summary>
     public const int DefaultMaxOutputTokens = 8192;
 
-    private static readonly string[] AgentPreference = [Platforms.ClaudeCode, Platforms.Codex, Platforms.OpenCode];
-
     private readonly SelftuneConfig _config;
     private readonly SelftuneHome _home;
     private readonly PlatformContext _context;
@@ -186,7 +184,7 @@ public sealed class LlmClientFactory : ILlmClientFactory
             return named is not null && named.IsAvailable(_context) ? named : null;
         }
 
-        var ordered = _runners.OrderBy(r => Array.IndexOf(AgentPreference, r.Platform) is var i and >= 0 ? i : AgentPreference.Length).ThenBy(r => r.Platform, StringComparer.Ordinal);
+        var ordered = _runners.OrderBy(r => r.Preference).ThenBy(r => r.Platform, StringComparer.Ordinal);
         var found = ordered.FirstOrDefault(r => r.IsAvailable(_context));
         reason = found is null ? $"no agent CLI was found on PATH ({string.Join(", ", _runners.Select(r => r.Executable))}); install one, or use an API backend." : string.Empty;
         return found;

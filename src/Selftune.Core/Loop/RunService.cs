@@ -25,16 +25,18 @@ public sealed class RunService
     private readonly PlatformContext _context;
     private readonly SelftuneConfig _config;
     private readonly IReadOnlyList<IIngestor> _ingestors;
+    private readonly IReadOnlyList<IInstaller> _installers;
     private readonly LoopRunner _runner;
     private readonly ComposeServices _compose;
     private readonly TimeProvider _time;
 
-    internal RunService(SelftuneHome home, PlatformContext context, SelftuneConfig config, IEnumerable<IIngestor> ingestors, LoopRunner runner, ComposeServices compose, TimeProvider time)
+    internal RunService(SelftuneHome home, PlatformContext context, SelftuneConfig config, IEnumerable<IIngestor> ingestors, IEnumerable<IInstaller> installers, LoopRunner runner, ComposeServices compose, TimeProvider time)
     {
         _home = home;
         _context = context;
         _config = config;
         _ingestors = ingestors.ToList();
+        _installers = installers.ToList();
         _runner = runner;
         _compose = compose;
         _time = time;
@@ -68,7 +70,7 @@ public sealed class RunService
                 ? "--sample: this run used selftune's bundled sample sessions and skills, in a separate sample home; nothing of yours was read or changed."
                 : "No agent sessions were found on this machine, so this run used selftune's bundled sample sessions and skills, in a separate sample home; nothing of yours was read or changed. Use your agents, then run again (or `selftune init` to capture sessions live).")
             : new RunData(false, _context.UserHome);
-        var target = sample ? _compose(SampleData.Prepare(_home, _context)) : null;
+        var target = sample ? _compose(SampleData.Prepare(_home, _context, _ingestors, _installers)) : null;
         try
         {
             var run = new RunState(

@@ -12,9 +12,6 @@ namespace Selftune.Core.Loop;
 /// </summary>
 public static class SampleData
 {
-    /// <summary>Environment variables a sample run never passes on: they point agents and selftune at the user's data.</summary>
-    private static readonly string[] BlockedPrefixes = ["XDG_", "CLAUDE_", "CODEX_", "OPENCODE_", "OPENCLAW_", "SELFTUNE_OPENCLAW_"];
-
     /// <summary>The bundled samples beside the executable.</summary>
     public static string BundledHome => Path.Combine(AppContext.BaseDirectory, "samples", "home");
 
@@ -27,11 +24,14 @@ public static class SampleData
     /// <summary>Copies the bundled samples into the sample home (once; a later call keeps what earlier runs changed), copies the
     /// user's <c>config.json</c> beside the sample store (so the same LLM settings apply), and returns the machine as a sample
     /// run sees it: the sample home as <c>HOME</c> and working directory, the sample selftune home as <c>SELFTUNE_HOME</c>, and
-    /// the real environment without the variables that locate agent data.</summary>
+    /// the real environment without the variables that locate agent data (those the plugins declare:
+    /// <see cref="IIngestor.EnvironmentVariables"/>, <see cref="IInstaller.EnvironmentVariables"/>).</summary>
     /// <param name="home">The user's selftune home.</param>
     /// <param name="real">The real machine.</param>
+    /// <param name="ingestors">The loaded ingestors.</param>
+    /// <param name="installers">The loaded installers.</param>
     /// <exception cref="SelftuneException"><see cref="ErrorCodes.FileNotFound"/> when this installation has no bundled samples.</exception>
-    public static PlatformContext Prepare(SelftuneHome home, PlatformContext real)
+    public static PlatformContext Prepare(SelftuneHome home, PlatformContext real, IEnumerable<IIngestor> ingestors, IEnumerable<IInstaller> installers)
     {
         if (!Directory.Exists(BundledHome))
         {
@@ -59,11 +59,12 @@ public static class SampleData
             File.Copy(home.ConfigPath, Path.Combine(sampleSelftune, "config.json"), overwrite: true);
         }
 
+        var names = ingestors.SelectMany(i => i.EnvironmentVariables).Concat(installers.SelectMany(i => i.EnvironmentVariables)).Distinct(StringComparer.Ordinal).ToList();
         return new PlatformContext(sampleHome, sampleHome, name => name switch
         {
             "HOME" => sampleHome,
             SelftuneHome.EnvironmentVariable => sampleSelftune,
-            _ when BlockedPrefixes.Any(p => name.StartsWith(p, StringComparison.Ordinal)) => null,
+            _ when names.Any(h => h.EndsWith('*') ? name.StartsWith(h[..^1], StringComparison.Ordinal) : name == h) => null,
             _ => real.Environment(name),
         });
     }

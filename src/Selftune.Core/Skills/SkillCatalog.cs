@@ -16,13 +16,12 @@ public sealed record InstalledSkill(string Name, string Folder, string Root, str
 }
 
 /// <summary>
-/// Finds the skills installed on this machine. Roots, most specific first: the project's <c>.claude/skills</c> and
-/// <c>.agents/skills</c> from the working directory up to the git root; every plugin's
-/// <see cref="IInstaller.Detect"/> <see cref="AgentDetection.SkillRoots"/>; <c>~/.agents/skills</c>; and the
-/// <c>skills/</c> folders of Claude Code plugins under <c>~/.claude/plugins/</c>. Under a root, a folder holding a
-/// SKILL.md is a skill (its subfolders are not searched); a folder without one is searched up to
-/// <see cref="MaxDepth"/> levels down. When two skills share a name, the first found wins and the other is reported
-/// as shadowed. Unreadable folders and SKILL.md files are reported, never fatal.
+/// Finds the skills installed on this machine. Roots, most specific first, all named by the plugins: every installer's
+/// <see cref="IInstaller.ProjectSkillFolders"/> in the working directory and each parent up to the git root, then every
+/// installer's <see cref="AgentDetection.SkillRoots"/>. Under a root, a folder holding a SKILL.md is a skill (its
+/// subfolders are not searched); a folder without one is searched up to <see cref="MaxDepth"/> levels down. When two
+/// skills share a name, the first found wins and the other is reported as shadowed. Unreadable folders and SKILL.md
+/// files are reported, never fatal.
 /// </summary>
 public static class SkillCatalog
 {
@@ -37,20 +36,14 @@ public static class SkillCatalog
     /// <param name="installers">The loaded installers (their detections add the platforms' skill folders).</param>
     public static IReadOnlyList<string> Roots(PlatformContext context, IEnumerable<IInstaller> installers)
     {
+        var all = installers.ToList();
         var roots = new List<string>();
         foreach (var dir in ProjectChain(context.WorkingDirectory))
         {
-            roots.Add(Path.Combine(dir, ".claude", "skills"));
-            roots.Add(Path.Combine(dir, ".agents", "skills"));
+            roots.AddRange(all.SelectMany(i => i.ProjectSkillFolders).Select(folder => Path.Combine(dir, folder)));
         }
 
-        foreach (var installer in installers)
-        {
-            roots.AddRange(installer.Detect(context).SkillRoots);
-        }
-
-        roots.Add(Path.Combine(context.UserHome, ".agents", "skills"));
-        roots.AddRange(PluginSkillRoots(Path.Combine(context.UserHome, ".claude", "plugins")));
+        roots.AddRange(all.SelectMany(i => i.Detect(context).SkillRoots));
         return roots.Select(Path.GetFullPath).Distinct(StringComparer.Ordinal).ToList();
     }
 
@@ -110,23 +103,6 @@ public static class SkillCatalog
         }
 
         return chain.Take(1).ToList();
-    }
-
-    private static IEnumerable<string> PluginSkillRoots(string pluginsFolder)
-    {
-        var found = new List<string>();
-        Walk(pluginsFolder, 0, 6, dir =>
-        {
-            if (Path.GetFileName(dir) == "skills")
-            {
-                found.Add(dir);
-                return false;
-            }
-
-            return true;
-        });
-        found.Sort(StringComparer.Ordinal);
-        return found;
     }
 
     private static List<string> SkillFolders(string root)

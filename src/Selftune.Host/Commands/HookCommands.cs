@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Selftune.Abstractions;
 using Selftune.Core.Configuration;
 using Selftune.Core.Hooks;
 using Selftune.Core.Ingest;
@@ -17,10 +18,11 @@ public static class HookCommands
     {
         var eventArg = new Argument<string>("event") { Description = "The hook event (UserPromptSubmit, PostToolUse, Stop, …)." };
         var payloadArg = new Argument<string?>("payload") { Description = "The payload, for agents that pass it as an argument instead of on stdin.", Arity = ArgumentArity.ZeroOrOne };
-        var platform = new Option<string?>("--platform") { Description = "The agent platform (claude_code, codex, …); detected from the payload when absent." };
+        var platform = new Option<string?>("--platform") { Description = "The agent platform (a platform id from `selftune plugins`); detected from the payload when absent." };
+        var turnEnd = new Option<bool>(PluginContract.TurnEndFlag) { Description = "The event ends a turn or a session: store the spooled events and the transcript in the background now (installers mark these events)." };
         var command = new Command("hook", "Record one agent hook event (payload on stdin). Installed into agents by `selftune install`; always exits 0, errors go to logs/hook-errors.log.")
         {
-            eventArg, payloadArg, platform,
+            eventArg, payloadArg, platform, turnEnd,
         };
         command.SetAction(parse =>
         {
@@ -28,6 +30,11 @@ public static class HookCommands
             if (parse.GetValue(platform) is { } p)
             {
                 args.AddRange(["--platform", p]);
+            }
+
+            if (parse.GetValue(turnEnd))
+            {
+                args.Add(PluginContract.TurnEndFlag);
             }
 
             if (parse.GetValue(payloadArg) is { } payload)

@@ -8,7 +8,7 @@ using Selftune.Host.Cli;
 namespace Selftune.Host.Commands;
 
 /// <summary><c>selftune doctor</c>'s checks of live capture: agents detected, hooks installed and pointing at this
-/// executable, last sync, hook spool backlog, hook error log.</summary>
+/// executable, selftune's skill where each agent reads user skills, last sync, hook spool backlog, hook error log.</summary>
 public static class HookHealth
 {
     /// <summary>A spool older than this (hours) means drains are not running.</summary>
@@ -40,6 +40,7 @@ public static class HookHealth
 
             checks.Add(new HealthCheck($"agent {p}", "ok", detection.Evidence));
             checks.Add(Hooks(a, installer, detection));
+            checks.Add(Skill(p, detection));
         }
 
         checks.Add(LastSync(a));
@@ -68,6 +69,17 @@ public static class HookHealth
             return new HealthCheck($"hooks {p}", "fail", ex.Message, ShellCommand.Line($"selftune install --agent {p} --dry-run"));
         }
     }
+
+    /// <summary>Whether the agent can see selftune's own skill: it is in the folder the agent reads user skills from.</summary>
+    private static HealthCheck Skill(string platform, AgentDetection detection) => detection.UserSkillFolder switch
+    {
+        null => new HealthCheck($"skill {platform}", "ok", "the agent reads no user skills"),
+        var folder when File.Exists(Path.Combine(folder, InstallCommands.SelftuneSkill, "SKILL.md")) =>
+            new HealthCheck($"skill {platform}", "ok", $"selftune's skill is in {folder}, where {platform} reads user skills"),
+        var folder => new HealthCheck($"skill {platform}", "warn",
+            $"selftune's skill is not in {folder}, where {platform} reads user skills, so the agent cannot drive selftune on its own",
+            $"selftune init --agent {platform} --no-sync"),
+    };
 
     private static HealthCheck LastSync(App a)
     {

@@ -4,6 +4,7 @@ using Selftune.Core;
 using Selftune.Core.Configuration;
 using Selftune.Core.Ingest;
 using Selftune.Core.Install;
+using Selftune.Core.Scheduling;
 using Selftune.Host.Cli;
 using Spectre.Console;
 
@@ -37,8 +38,9 @@ public static class InstallCommands
     /// <summary>The name of selftune's own skill, installed for the agents by <c>init</c>.</summary>
     public const string SelftuneSkill = "selftune";
 
-    /// <summary>The command prefix installed into agents: this executable (quoted when needed) followed by <c>hook</c>.</summary>
-    public static string HookCommand => (App.ExecutablePath.Any(c => char.IsWhiteSpace(c) || c is '"' or '\'') ? $"\"{App.ExecutablePath}\"" : App.ExecutablePath) + " hook";
+    /// <summary>The command prefix installed into agents: this executable, quoted for a POSIX shell when it holds a space,
+    /// a quote, <c>$</c> or another character a shell treats specially, followed by <c>hook</c>.</summary>
+    public static string HookCommand => ShellQuote.Quote(App.ExecutablePath) + " hook";
 
     /// <summary>Creates <c>install</c>.</summary>
     public static Command Install(Func<App> app)
@@ -190,14 +192,14 @@ public static class InstallCommands
             });
     }
 
-    /// <summary>Installs (or removes) selftune's skill in the user skills folder of each agent: the first of its skill roots
-    /// outside the project in the working directory. Agents sharing a folder get one copy.</summary>
+    /// <summary>Installs (or removes) selftune's skill in each agent's <see cref="AgentDetection.UserSkillFolder"/> (where it
+    /// reads the user's skills, whatever the working directory). Agents sharing a folder get one copy.</summary>
     private static IReadOnlyList<AgentSkill> Skills(App a, IEnumerable<(string Platform, AgentDetection Detection)> agents, bool remove, bool dryRun)
     {
         var installer = a.Get<SkillFolderInstaller>();
         var source = Path.Combine(AppContext.BaseDirectory, "skill");
         return agents
-            .Select(x => (x.Platform, Root: UserSkillRoot(a.Context, x.Detection)))
+            .Select(x => (x.Platform, Root: x.Detection.UserSkillFolder))
             .Where(x => x.Root is not null)
             .GroupBy(x => x.Root!, StringComparer.Ordinal)
             .Select(g =>
@@ -206,15 +208,6 @@ public static class InstallCommands
                 return new AgentSkill(g.Select(x => x.Platform).ToList(), change.Target, change.Action, change.BackupPath);
             })
             .ToList();
-    }
-
-    private static string? UserSkillRoot(PlatformContext context, AgentDetection detection)
-    {
-        var project = Path.GetFullPath(context.WorkingDirectory).TrimEnd(Path.DirectorySeparatorChar) + Path.DirectorySeparatorChar;
-        var home = Path.GetFullPath(context.UserHome).TrimEnd(Path.DirectorySeparatorChar) + Path.DirectorySeparatorChar;
-        // The working directory is a project (not the home or a folder above it): its skill folders are not the user's.
-        var isProject = !home.StartsWith(project, StringComparison.Ordinal);
-        return detection.SkillRoots.FirstOrDefault(r => !isProject || !Path.GetFullPath(r).StartsWith(project, StringComparison.Ordinal)) ?? detection.SkillRoots.LastOrDefault();
     }
 
     private static void Render(IAnsiConsole console, IReadOnlyList<AgentSkill> skills)
@@ -267,7 +260,7 @@ public static class InstallCommands
             : all.Where(i => i.Detect(a.Context).Installed).ToList();
         return selected.Count > 0
             ? selected
-            : throw new SelftuneException(ErrorCodes.NotFound, "No agent was detected on this machine; name one with --agent.", ShellCommand.Line($"selftune install --agent {Platforms.ClaudeCode}"));
+            : throw new SelftuneException(ErrorCodes.NotFound, $"No agent was detected on this machine; name one with --agent ({string.Join(", ", all.Select(i => i.Platform))}).", all.Count > 0 ? ShellCommand.Line($"selftune install --agent {all[0].Platform}") : "selftune plugins");
     }
 
     /// <summary>Deletes the selftune home, if it is one (it holds selftune's store or config, and is not the user's home),
@@ -318,7 +311,7 @@ public static class InstallCommands
 
     private static Option<string[]> AgentOption() => new("--agent")
     {
-        Description = "Only these agent platforms (e.g. claude_code); repeatable. Default: the agents in config key 'agents', else those detected.",
+        Description = "Only these agent platforms (platform ids from `selftune plugins`); repeatable. Default: the agents in config key 'agents', else those detected.",
         AllowMultipleArgumentsPerToken = true,
     };
 

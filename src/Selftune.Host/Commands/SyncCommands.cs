@@ -15,7 +15,7 @@ public static class SyncCommands
     {
         var force = new Option<bool>("--force") { Description = "Re-read every source from the start, ignoring what was read before." };
         var since = new Option<string?>("--since") { Description = "Only sources modified on or after this date (YYYY-MM-DD or ISO-8601)." }.Date();
-        var platform = new Option<string[]>("--platform") { Description = "Only these platforms (e.g. claude_code); repeatable.", AllowMultipleArgumentsPerToken = true };
+        var platform = new Option<string[]>("--platform") { Description = "Only these platforms (platform ids from `selftune plugins`); repeatable.", AllowMultipleArgumentsPerToken = true };
         return new Command("sync", "Read every installed agent's saved sessions into the store (incremental; --force re-reads all).") { force, since, platform }
             .Runs(app, (a, p, ct) =>
             {

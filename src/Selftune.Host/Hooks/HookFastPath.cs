@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Selftune.Abstractions;
 using Selftune.Core.Configuration;
 using Selftune.Core.Hooks;
 
@@ -10,7 +11,8 @@ namespace Selftune.Host.Hooks;
 /// a closed stdin is no payload, told at once),
 /// appends it to the hook spool as one line (<see cref="HookSpool"/>) and exits 0, whatever happens: a failure (no
 /// home, full disk, timeout) is appended to <c>logs/hook-errors.log</c> instead, and nothing is
-/// written to stdout. At the end of a turn or a session (<see cref="IsTurnEnd"/>) it starts a detached
+/// written to stdout. At the end of a turn or a session (the installer marked the event's command with
+/// <see cref="PluginContract.TurnEndFlag"/>) it starts a detached
 /// <c>selftune hook-drain --background</c> that stores the spooled events and ingests the transcript, and does not
 /// wait for it. Loads no command-line parser, container, plugin or database: the agent waits for this process.
 /// </summary>
@@ -20,6 +22,9 @@ public static class HookFastPath
     public const string TimeoutVariable = "SELFTUNE_HOOK_TIMEOUT_MS";
 
     private const int DefaultTimeoutMs = 5000;
+
+    /// <summary>Where util-linux's <c>setsid</c> lives (absent on macOS and Windows: the drain then only detaches itself).</summary>
+    private static readonly string[] SetsidPaths = OperatingSystem.IsLinux() ? ["/usr/bin/setsid", "/bin/setsid"] : [];
 
     /// <summary>True when <paramref name="args"/> is a hook invocation (not a request for help).</summary>
     public static bool Handles(string[] args)
@@ -47,6 +52,7 @@ public static class HookFastPath
         var receivedAt = DateTimeOffset.UtcNow;
         var deadline = Environment.TickCount64 + Timeout();
         string? eventName = null, platform = null, argvPayload = null;
+        var turnEnd = false;
         for (var i = 1; i < args.Length; i++)
         {
             var arg = args[i];
@@ -57,6 +63,10 @@ public static class HookFastPath
             else if (arg.StartsWith("--platform=", StringComparison.Ordinal))
             {
                 platform = arg["--platform=".Length..];
+            }
+            else if (arg == PluginContract.TurnEndFlag)
+            {
+                turnEnd = true;
             }
             else if (arg.StartsWith("--", StringComparison.Ordinal))
             {
@@ -86,7 +96,7 @@ public static class HookFastPath
             var payload = argvPayload is null && HookInput.StdinIsRedirected ? HookInput.ReadStdin(HookSpool.MaxPayloadBytes, deadline, out received) : [];
             var envelope = HookSpool.Envelope(receivedAt, eventName, platform, argvPayload, payload, received > payload.Length ? received : null);
             SpoolFile.Append(HookSpool.FileFor(home.SpoolPath, receivedAt), envelope, deadline);
-            if (eventName is not null && IsTurnEnd(eventName))
+            if (turnEnd)
             {
                 StartDrain();
             }
@@ -104,13 +114,6 @@ public static class HookFastPath
         return 0;
     }
 
-    /// <summary>True for the events after which the spool is drained in the background: the end of a turn or a session as
-    /// each platform's hook names it (Claude Code and Codex <c>Stop</c>/<c>SessionEnd</c>, Codex's legacy notify
-    /// <c>agent-turn-complete</c>, OpenCode <c>session.idle</c>, OpenClaw <c>command:stop</c>/<c>command:new</c>/<c>command:reset</c>).
-    /// A plugin with other names adds them here.</summary>
-    public static bool IsTurnEnd(string eventName) =>
-        eventName is "Stop" or "SessionEnd" or "agent-turn-complete" or "session.idle" or "command:stop" or "command:new" or "command:reset";
-
     private static SelftuneHome? ResolveHome()
     {
         var user = Environment.GetEnvironmentVariable("HOME") is { Length: > 0 } h ? h : Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
@@ -122,18 +125,26 @@ public static class HookFastPath
     private static int Timeout() =>
         int.TryParse(Environment.GetEnvironmentVariable(TimeoutVariable), out var ms) && ms > 0 ? ms : DefaultTimeoutMs;
 
-    /// <summary>Starts <c>selftune hook-drain --background</c> without waiting; it detaches from the agent's session
-    /// itself. Its standard streams are pipes this process closes on exit, never the agent's.</summary>
+    /// <summary>Starts <c>selftune hook-drain --background</c> without waiting. Where <c>setsid</c> exists it starts the drain
+    /// in a session of its own before the drain's runtime has even loaded, so an agent that kills its process group as soon
+    /// as the hook returns (a headless run exiting) does not take the drain with it; the drain also detaches itself. Its
+    /// standard streams are pipes this process closes on exit, never the agent's.</summary>
     private static void StartDrain()
     {
         var exe = Environment.ProcessPath ?? Path.Combine(AppContext.BaseDirectory, "selftune");
-        var start = new ProcessStartInfo(exe)
+        var setsid = SetsidPaths.FirstOrDefault(File.Exists);
+        var start = new ProcessStartInfo(setsid ?? exe)
         {
             UseShellExecute = false,
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
+        if (setsid is not null)
+        {
+            start.ArgumentList.Add(exe);
+        }
+
         if (Path.GetFileNameWithoutExtension(exe) == "dotnet")
         {
             start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "selftune.dll"));

@@ -1,4 +1,6 @@
 using System.Reflection;
+using System.Runtime.Loader;
+using McMaster.NETCore.Plugins;
 using Selftune.Abstractions;
 
 namespace Selftune.Host.Plugins;
@@ -30,6 +32,9 @@ public sealed record PluginInfo(string Name, string Path, string Origin, PluginS
     /// <summary>The implementation types, when loaded.</summary>
     [System.Text.Json.Serialization.JsonIgnore]
     public IReadOnlyList<Type> Types { get; init; } = [];
+
+    /// <summary>The load context the plugin lives in (type and name), when it loaded.</summary>
+    public string? LoadContext { get; init; }
 }
 
 /// <summary>
@@ -79,14 +84,17 @@ public static class PluginCatalog
 
         if (File.Exists(System.IO.Path.Combine(System.IO.Path.GetDirectoryName(main)!, PluginContract.AssemblyName + ".dll")))
         {
-            // Harmless with the host-wins loader, but a sign of a mis-built plugin: say so.
+            // Harmless while the host's copy wins, but a sign of a mis-built plugin: say so.
             origin += " (ships its own Selftune.Abstractions.dll, which is ignored)";
         }
 
         Assembly assembly;
+        string loadContext;
         try
         {
-            assembly = new PluginLoadContext(name, main).LoadFromAssemblyPath(main);
+            var loader = Open(main);
+            assembly = loader.LoadDefaultAssembly();
+            loadContext = $"{loader.LoadContext.GetType().FullName} ({loader.LoadContext.Name})";
         }
         catch (Exception ex) when (ex is BadImageFormatException or FileLoadException or FileNotFoundException or IOException)
         {
@@ -141,7 +149,21 @@ public static class PluginCatalog
             capabilities.AddRange(Contracts.Where(c => c.IsAssignableFrom(type)).Select(c => $"{Capability(c)}:{platform}"));
         }
 
-        return new PluginInfo(name, main, origin, PluginStatus.Loaded, null, major, version, capabilities) { Types = implementations };
+        return new PluginInfo(name, main, origin, PluginStatus.Loaded, null, major, version, capabilities) { Types = implementations, LoadContext = loadContext };
+    }
+
+    /// <summary>A McMaster <see cref="PluginLoader"/> for one plugin (one load context per plugin folder, never unloaded).
+    /// Every assembly the host has wins over a plugin's copy (<see cref="PluginConfig.PreferSharedTypes"/>, with the
+    /// contract's types named as shared), so contract types keep one identity. McMaster asks the host for the exact
+    /// version the plugin was built against, which fails when that is newer than the host's (a plugin built against
+    /// contract 1.3 on a 1.2 host: DotNetCorePlugins issue #242); the context's <see cref="AssemblyLoadContext.Resolving"/>
+    /// then answers with the host's copy whatever its version, and the contract-major check decides.</summary>
+    private static PluginLoader Open(string main)
+    {
+        var loader = PluginLoader.CreateFromAssemblyFile(main, Contracts, config => config.PreferSharedTypes = true);
+        loader.LoadContext.Resolving += static (_, requested) =>
+            AssemblyLoadContext.Default.Assemblies.FirstOrDefault(a => string.Equals(a.GetName().Name, requested.Name, StringComparison.OrdinalIgnoreCase));
+        return loader;
     }
 
     private static string PlatformOf(Type type)

@@ -55,12 +55,17 @@ public sealed class SelftuneCli : IDisposable
     /// <summary>Extra environment variables for every run.</summary>
     public Dictionary<string, string?> Environment { get; } = new(StringComparer.Ordinal);
 
+
+    /// <summary>The folder selftune starts in (default <see cref="UserHome"/>).</summary>
+    public string? WorkingDirectory { get; set; }
+
     /// <summary>The Host project's own build output (the real layout, with <c>plugins/</c> staged beside the executable),
     /// of the same configuration as this test assembly. The Host project reference makes sure it is built first.</summary>
     public static string Executable { get; } = FindExecutable();
 
-    /// <summary>The executable this instance runs: <see cref="Executable"/>, or the copy <see cref="UseCopyOfBuild"/> made.</summary>
-    public string Program { get; private set; } = Executable;
+    /// <summary>The executable this instance runs: <see cref="Executable"/>, the copy <see cref="UseCopyOfBuild"/> made, or
+    /// another copy a test installed under another path.</summary>
+    public string Program { get; set; } = Executable;
 
     /// <summary>Runs a copy of the build output (the executable and its <c>plugins/</c>) kept in <see cref="Root"/>
     /// (<c>app/</c>), so another user can reach it even when the checkout sits under a folder only its owner may enter
@@ -120,21 +125,47 @@ public sealed class SelftuneCli : IDisposable
         return new CliResult(process.ExitCode, stdout.Result, stderr.Result);
     }
 
+    /// <summary>Runs a Claude Code hook event as the Claude plugin installs it: <c>hook &lt;event&gt; --platform claude_code</c>,
+    /// with the turn-end mark on <c>Stop</c> and <c>SessionEnd</c>; the payload on stdin.</summary>
+    public CliResult ClaudeHook(string eventName, string payload) =>
+        Run(eventName is "Stop" or "SessionEnd" ? ["hook", eventName, "--platform", "claude_code", "--turn-end"] : ["hook", eventName, "--platform", "claude_code"], payload);
+
     /// <summary>Runs selftune with the given arguments.</summary>
     public CliResult Run(params string[] args) => Run((IEnumerable<string>)args);
 
     /// <summary>Starts selftune without waiting (for concurrency tests); stdin, stdout and stderr are redirected.</summary>
-    public Process Start(IEnumerable<string> args)
+    public Process Start(IEnumerable<string> args) =>
+        Start(Wrapper is { Count: > 0 } wrapper ? wrapper[0] : Program, Wrapper is { Count: > 0 } ? [.. Wrapper.Skip(1), Program, .. args] : args);
+
+    /// <summary>Runs <paramref name="command"/> through <c>/bin/sh -c</c> in selftune's environment, as an agent runs an
+    /// installed hook command, feeding <paramref name="stdin"/>.</summary>
+    public CliResult Shell(string command, string stdin)
     {
-        var info = new ProcessStartInfo(Wrapper is { Count: > 0 } wrapper ? wrapper[0] : Program)
+        using var process = Start("/bin/sh", ["-c", command]);
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        process.StandardInput.Write(stdin);
+        process.StandardInput.Close();
+        if (!process.WaitForExit(120_000))
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"sh -c {command} did not finish.");
+        }
+
+        return new CliResult(process.ExitCode, stdout.Result, stderr.Result);
+    }
+
+    private Process Start(string program, IEnumerable<string> args)
+    {
+        var info = new ProcessStartInfo(program)
         {
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
-            WorkingDirectory = UserHome,
+            WorkingDirectory = WorkingDirectory ?? UserHome,
         };
-        foreach (var arg in Wrapper is { Count: > 0 } ? [.. Wrapper.Skip(1), Program, .. args] : args)
+        foreach (var arg in args)
         {
             info.ArgumentList.Add(arg);
         }
@@ -151,7 +182,7 @@ public sealed class SelftuneCli : IDisposable
             info.Environment[key] = value;
         }
 
-        return Process.Start(info) ?? throw new InvalidOperationException("selftune did not start.");
+        return Process.Start(info) ?? throw new InvalidOperationException($"{program} did not start.");
     }
 
     private static string FindExecutable()
