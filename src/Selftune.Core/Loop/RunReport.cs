@@ -66,12 +66,14 @@ public sealed record RunData(bool Sample, string Home, string? Note = null);
 /// <param name="Installed">True when its SKILL.md is installed on this machine (only those can be evolved).</param>
 /// <param name="ReadsNotInvoked">Times the agent read its SKILL.md without invoking it (a near miss; reported, not scored).</param>
 /// <param name="ExplicitOnly">Real prompts on which the user had to invoke it by name because the agent did not pick it by
-/// itself: the misses evolution's failure analysis works from.</param>
-public sealed record CandidateEvidence(int Triggers, int Misses, int? MissesBefore, string Trend, int Signals, int GradingFailures, int RealQueries, DateTimeOffset? LastDeployAt, string? Health, bool Installed = true, int ReadsNotInvoked = 0, int ExplicitOnly = 0);
+/// itself (named misses; already counted in <paramref name="Misses"/>, shown apart).</param>
+/// <param name="LowConfidenceMisses">Misses found by lexical ranking alone and not yet reviewed: a lead, not evidence.</param>
+public sealed record CandidateEvidence(int Triggers, int Misses, int? MissesBefore, string Trend, int Signals, int GradingFailures, int RealQueries, DateTimeOffset? LastDeployAt, string? Health, bool Installed = true, int ReadsNotInvoked = 0, int ExplicitOnly = 0, int LowConfidenceMisses = 0);
 
 /// <summary>A skill the run considered, and what it decided.</summary>
 /// <param name="Skill">The skill's name.</param>
-/// <param name="Action"><c>evolve</c> or <c>skip</c>.</param>
+/// <param name="Action"><c>evolve</c>, <c>review</c> (only low-confidence misses: confirm or reject them first,
+/// <c>selftune misses --skill S</c>) or <c>skip</c>.</param>
 /// <param name="Reason">Why, in one line (the rule that decided it).</param>
 /// <param name="Priority">The evidence score candidates are ordered by (higher first).</param>
 /// <param name="Evidence">The evidence.</param>

@@ -79,6 +79,8 @@ public static class RunPhases
 {
     /// <summary>Read every agent's new sessions into the store.</summary>
     public const string Sync = "sync";
+    /// <summary>Discover the misses nobody named among the prompts no skill handled.</summary>
+    public const string Discover = "discover";
     /// <summary>Compute each skill's health.</summary>
     public const string Status = "status";
     /// <summary>Grade ungraded sessions within the budget (needs an LLM).</summary>

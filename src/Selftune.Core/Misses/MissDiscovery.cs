@@ -32,7 +32,8 @@ public sealed record Shortlist(int Index, IReadOnlyList<int> Skills, IReadOnlyLi
 /// <param name="Skill">Only misses of this skill (<c>--skill</c>), when given.</param>
 /// <param name="Since">Only prompts sent at or after this time (<c>--since</c>), when given.</param>
 /// <param name="RunId">The run (or ad-hoc command) recorded with what is found.</param>
-public sealed record DiscoveryOptions(string? Skill = null, DateTimeOffset? Since = null, string RunId = "adhoc");
+/// <param name="MaxCalls">Most LLM calls this discovery makes (the client's run budget applies as well).</param>
+public sealed record DiscoveryOptions(string? Skill = null, DateTimeOffset? Since = null, string RunId = "adhoc", int MaxCalls = int.MaxValue);
 
 /// <summary>Counts of one discovery, bad input included.</summary>
 /// <param name="UnhandledPrompts">Actionable prompts no skill handled (distinct texts).</param>
@@ -241,6 +242,12 @@ public sealed class MissDiscovery
             foreach (var batch in toAsk.Chunk(BatchSize))
             {
                 ct.ThrowIfCancellationRequested();
+                if (calls >= options.MaxCalls)
+                {
+                    notes.Add($"Stopped after {calls} LLM call(s), this discovery's share of the budget; {toAsk.Count - asked} prompt(s) were left for a later run.");
+                    break;
+                }
+
                 DiscoveryAnswer answer;
                 try
                 {

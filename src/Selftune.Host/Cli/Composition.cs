@@ -8,6 +8,7 @@ using Selftune.Core.Hooks;
 using Selftune.Core.Ingest;
 using Selftune.Core.Install;
 using Selftune.Core.Llm;
+using Selftune.Core.Misses;
 using Selftune.Core.Monitoring;
 using Selftune.Core.Pricing;
 using Selftune.Core.Signals;
@@ -30,6 +31,7 @@ public static class Composition
         services.AddSingleton<ILlmClientFactory, LlmClientFactory>();
         services.AddSingleton<EvalSetGenerator>();
         services.AddSingleton<EvalSetStore>();
+        services.AddSingleton<MissDiscovery>();
         services.AddSingleton<SessionGrader>();
         services.AddSingleton<GradingStore>();
         services.AddSingleton<SkillDeployer>();

@@ -11,6 +11,7 @@ using Selftune.Core.Hooks;
 using Selftune.Core.Ingest;
 using Selftune.Core.Llm;
 using Selftune.Core.Loop;
+using Selftune.Core.Misses;
 using Selftune.Core.Monitoring;
 using Selftune.Core.Reports;
 using Selftune.Core.Scheduling;
@@ -243,6 +244,12 @@ public static class RunCommand
                 return (PhaseStatus.Ok, $"{sync.Platforms.Sum(c => c.SourcesRead)} new or changed sources read ({string.Join(", ", read.DefaultIfEmpty("none"))}), {sync.Platforms.Sum(c => c.Sessions)} sessions, {sync.Platforms.Sum(c => c.ActionablePrompts)} actionable prompts; {sync.Platforms.Sum(c => c.Malformed)} malformed lines skipped", null);
             });
 
+            await PhaseAsync(RunPhases.Discover, async () =>
+            {
+                var (status, summary, next, _) = await DiscoverPhase.RunAsync(a.Get<MissDiscovery>(), store, SkillLookup.Installed(a), heuristic || noLlm is not null ? null : _llm, request.DryRun, runId, ct).ConfigureAwait(false);
+                return (status, summary, next);
+            }).ConfigureAwait(false);
+
             Phase(RunPhases.Status, () =>
             {
                 _status = StatusReporter.Build(store, () => SkillLookup.Installed(a), time.GetUtcNow());
@@ -387,7 +394,8 @@ public static class RunCommand
                     System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName(s.Health.ToString()),
                     s.Installed,
                     s.ReadsNotInvoked,
-                    evidence.GetValueOrDefault(SkillNames.Bare(s.Name))?.ExplicitPositives ?? 0);
+                    evidence.GetValueOrDefault(SkillNames.Bare(s.Name))?.ExplicitPositives ?? 0,
+                    s.MissesByKind?.Sum(k => k.LowConfidence) ?? 0);
             }
 
             return result;
