@@ -41,7 +41,7 @@ public sealed record EvalGeneration(EvalSet Set, EvalGenerationCounts Counts, IR
 /// <list type="bullet">
 /// <item>Positives: actionable prompts that triggered the skill per source truth (transcript or repair rows; implicit or
 /// explicit; a slash command's arguments), and its misses that are evidence (<see cref="MissFinder"/>: named, confirmed,
-/// discovered by the LLM, read-not-invoked), minus prompts that ask to work on the skill
+/// discovered by the LLM), minus prompts that ask to work on the skill
 /// (<see cref="QueryText.IsSkillMaintenance"/>), de-duplicated.</item>
 /// <item>Negatives: other actionable prompts. A prompt known to have triggered the skill (any capture mode, hook hints
 /// included), to have led to a read of its SKILL.md, that names the skill, or that is any miss of it (a low-confidence one

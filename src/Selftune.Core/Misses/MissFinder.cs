@@ -51,8 +51,9 @@ public static class MissFinder
     /// <summary>Confidence of a miss found by the LLM.</summary>
     public const double LlmConfidence = 0.8;
 
-    /// <summary>Confidence of a read-not-invoked miss: the agent thought of the skill, but may have been right not to use it.</summary>
-    public const double ReadConfidence = 0.6;
+    /// <summary>Confidence of a read-not-invoked miss: the agent thought of the skill, but may have been right not to use it,
+    /// so it is not evidence (never an eval positive) until confirmed; it is never a negative either.</summary>
+    public const double ReadConfidence = 0.4;
 
     /// <summary>Confidence of a miss found by lexical ranking alone (offline): a lead to review, not evidence.</summary>
     public const double LexicalConfidence = 0.3;

@@ -29,7 +29,8 @@ public sealed record WatchOptions(int MinSessions = 3, int WindowSessions = 20, 
 /// <param name="Sessions">Sessions in which the skill came into play (triggered, invoked by name, its SKILL.md read, or a miss of it).</param>
 /// <param name="WantedTurns">Turns that show the skill was wanted: it triggered, the user invoked it by name, the agent read its
 /// SKILL.md, or the prompt is a miss of it that is evidence (<see cref="MissFinder"/>).</param>
-/// <param name="TriggeredTurns">Wanted turns in which the agent invoked it by itself (a trigger) and that are not misses.</param>
+/// <param name="TriggeredTurns">Wanted turns in which the agent invoked it (a trigger; one after a prompt naming the skill
+/// included, so a deploy is judged on what the agent did, not on how the user worded the prompt).</param>
 /// <param name="TriggerRate"><paramref name="TriggeredTurns"/> / <paramref name="WantedTurns"/>; null when no turn wanted it.</param>
 /// <param name="FalseTriggers">Triggers the user then overrode: the turn was interrupted, or the user invoked another skill by name in it.</param>
 /// <param name="FalseTriggerRate"><paramref name="FalseTriggers"/> / <paramref name="TriggeredTurns"/>; null without triggers.</param>
@@ -249,7 +250,7 @@ public sealed class WatchService
         }
 
         var wanted = turns.Values.Count(t => t.Triggered || t.Explicit || t.Read || t.Missed);
-        var triggered = turns.Values.Count(t => t.Triggered && !t.Missed);
+        var triggered = turns.Values.Count(t => t.Triggered);
         var falseTriggers = turns.Values.Count(t => t.Triggered && (t.Interrupted || t.OtherExplicit));
         return new WatchMeasures(
             sessionIds.Count, wanted, triggered, Rate(triggered, wanted), falseTriggers, Rate(falseTriggers, triggered), toolCalls, toolErrors, Rate(toolErrors, toolCalls));
