@@ -28,7 +28,7 @@ find "$shared/corpus/skills" -name SKILL.md | sort | while read -r f; do
   i=$((i + 1)); d=$(dirname "$f"); cp -r "$d" "$home/.claude/skills/$(basename "$d")-$i"
   # keep the skill's own name in the frontmatter; the folder suffix only keeps duplicate names apart
 done
-dotnet publish src/Selftune.Host -c Release -r linux-x64 --self-contained false -o "$out/publish" -v quiet -nologo
+dotnet publish src/Selftune.Host -c Release -o "$out/publish" -v quiet -nologo
 exe=$PWD/$out/publish/selftune
 export HOME=$home SELFTUNE_HOME=$data/selftune
 rm -rf "$SELFTUNE_HOME"

@@ -6,6 +6,7 @@ using Selftune.Abstractions;
 using Selftune.Core.Configuration;
 using Selftune.Core.Eval;
 using Selftune.Core.Evolution;
+using Selftune.Core.Grading;
 using Selftune.Core.Llm;
 using Selftune.Core.Loop;
 using Selftune.Core.Misses;
@@ -197,10 +198,71 @@ public sealed partial class MissesTests(ITestOutputHelper output) : IDisposable
 
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"labelled set: {labelled.Count} prompts ({labelled.Count(l => l.Skill is not null)} with a skill), {installed.Count} skills; offline recall {offRecall:0.00} precision {offPrecision:0.00}; scripted LLM recall {llmRecall:0.00} precision {llmPrecision:0.00}; {withLlm.Counts.LlmCalls} calls for {withLlm.Counts.Asked} prompts"));
+        // The thresholds' justification: top-1 offline precision/recall at each cut, and how often the right skill is shortlisted.
+        var (profiles, _, _) = MissDiscovery.Profiles(installed);
+        var texts = labelled.Select(l => l.Prompt).ToList();
+        var ranked = MissDiscovery.Rank(profiles, texts).ToDictionary(r => r.Index);
+        foreach (var cut in new[] { 2.0, 3.0, 4.0, 5.0, 6.0, 8.0 })
+        {
+            var picked = ranked.Values.Where(r => r.Scores[0] >= cut).ToList();
+            var right = picked.Count(r => profiles[r.Skills[0]].Name == labelled[r.Index].Skill);
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"offline cut {cut}: recall {(double)right / labelled.Count(l => l.Skill is not null):0.00} precision {(picked.Count == 0 ? 1 : (double)right / picked.Count):0.00}"));
+        }
+
+        var shortlisted = labelled.Select((l, i) => (l, i)).Count(x => x.l.Skill is not null && ranked.TryGetValue(x.i, out var r) && r.Skills.Any(k => profiles[k].Name == x.l.Skill));
+        var noise = labelled.Select((l, i) => (l, i)).Count(x => x.l.Skill is null && ranked.ContainsKey(x.i));
+        output.WriteLine($"shortlist (score >= {MissDiscovery.ShortlistScore}, top {MissDiscovery.ShortlistSize}): right skill offered for {shortlisted} of {labelled.Count(l => l.Skill is not null)}; {noise} of {labelled.Count(l => l.Skill is null)} no-skill prompts offered something");
         Assert.True(offRecall >= 0.5 && offPrecision >= 0.8, $"offline recall {offRecall}, precision {offPrecision}");
         Assert.True(llmRecall >= 0.8 && llmPrecision >= 0.95, $"LLM recall {llmRecall}, precision {llmPrecision}");
         Assert.True(withLlm.Counts.LlmCalls <= (withLlm.Counts.Asked + 19) / 20);
     }
+
+    [Fact]
+    public async Task EvolveProposesFromNamedMissesWithoutSyntheticQueriesAndValidationPromptsNeverReachAProposalRequest()
+    {
+        NamedStore();
+        var folder = Install((Slides, "Create slide decks."))[0].Folder;
+        var time = new FixedTime(TestStore.T0.AddDays(1));
+        var set = new EvalSetGenerator(time).Generate(_db.Store, new EvalGenerateOptions(Slides)).Set;
+        new EvalSetStore().Save(_db.Store, set);
+        Assert.DoesNotContain(set.Entries, e => e.Synthetic);
+        using var server = new LoopbackHttpServer(r =>
+        {
+            var messages = JsonDocument.Parse(r.Body).RootElement.GetProperty("messages");
+            var (system, user) = (messages[0].GetProperty("content").GetString()!, messages[1].GetProperty("content").GetString()!);
+            if (system.Contains("description field", StringComparison.Ordinal))
+            {
+                return (200, ChatCompletion(JsonSerializer.Serialize(new { description = "Create slide decks and presentations: keynotes, board decks, pitch decks, roadmap decks.", rationale = "covers the misses" })));
+            }
+
+            var name = JudgeName().Match(user).Groups[1].Value.Trim();
+            var description = JudgeDescription().Match(user).Groups[1].Value.Trim();
+            return (200, ChatCompletion(string.Join('\n', JudgeQuery().Matches(user).Select(m => $"{m.Groups[1].Value}: {(LexicalValidator.Triggers(name, description, m.Groups[2].Value) ? "YES" : "NO")}"))));
+        });
+
+        var result = await new EvolutionService(new EvalSetStore(), new GradingStore(), new SkillDeployer(new SelftuneHome(_db.Folder), time), time).EvolveAsync(
+            _db.Store, new EvolveOptions(Slides, Path.Combine(folder, "SKILL.md"), Candidates: 1, DryRun: true), new ValidationSettings("judge", JudgeRuns: 1),
+            new EvolveTools(Client(server, "evo"), false, null, [], Path.Combine(_db.Folder, "journal.json")), null, default);
+
+        var missedTrain = set.Train.Where(e => e.ShouldTrigger && e.PromptId != "s4:p0").ToList();
+        Assert.Equal(missedTrain.Count, result.Failures!.Missed);
+        Assert.True(result.Failures.Missed > 0);
+        var proposals = server.Requests.Select(r => JsonDocument.Parse(r.Body).RootElement.GetProperty("messages"))
+            .Where(m => m[0].GetProperty("content").GetString()!.Contains("description field", StringComparison.Ordinal))
+            .Select(m => m[1].GetProperty("content").GetString()!).ToList();
+        Assert.NotEmpty(proposals);
+        Assert.All(proposals, p => Assert.All(missedTrain, e => Assert.Contains(e.Query, p, StringComparison.Ordinal)));
+        Assert.All(proposals, p => Assert.All(set.Validation, e => Assert.DoesNotContain(e.Query, p, StringComparison.Ordinal)));
+    }
+
+    [GeneratedRegex(@"^Skill name: (.*)$", RegexOptions.Multiline)]
+    private static partial Regex JudgeName();
+
+    [GeneratedRegex(@"<<<\n([\s\S]*?)\n>>>")]
+    private static partial Regex JudgeDescription();
+
+    [GeneratedRegex(@"^(\d+)\. (.*)$", RegexOptions.Multiline)]
+    private static partial Regex JudgeQuery();
 
     private static (double Recall, double Precision) Score(List<Labelled> labelled, IReadOnlyList<Miss> found, Dictionary<string, string?> byText)
     {
