@@ -14,7 +14,8 @@ namespace Selftune.Plugin.Claude;
 /// <c>tool_result</c> blocks are tool output: they mark the tool call failed when <c>is_error</c>, and are not prompts.</item>
 /// <item>A turn starts at an actionable prompt (or a <c>/command</c>); tool calls and skill usage link to the turn's
 /// actionable prompt, whatever tool results come between.</item>
-/// <item>Skill usage: a <c>Skill</c> tool call is an implicit trigger; a <c>Read</c> of a <c>…/SKILL.md</c> with no
+/// <item>Skill usage: a <c>Skill</c> tool call is an implicit trigger, or an explicit use when the turn's prompt names the skill
+/// (its bare name, or its name's words, as whole words, case-insensitive; names under three letters never match); a <c>Read</c> of a <c>…/SKILL.md</c> with no
 /// Skill call for that skill in the same turn is a "read, not invoked" signal; <c>&lt;command-name&gt;/x</c> is an
 /// explicit use when the skill body is injected after it or <c>x</c> is an installed skill. The skill's folder comes
 /// from the injected "Base directory for this skill:" text, the SKILL.md path, or the installed skill folders.</item>
@@ -257,6 +258,7 @@ internal sealed class TranscriptInterpreter
         {
             case PromptKind.User:
                 StartTurn(c, promptId);
+                c.TurnPromptText = PromptClassifier.StripWrappers(text).ToLowerInvariant();
                 c.Status = CompletionStatus.Unknown;
                 break;
             case PromptKind.Command when CommandName(text) is { } command:
@@ -302,7 +304,7 @@ internal sealed class TranscriptInterpreter
         else if (c.AwaitingBaseDirectory is { } skill && SkillNames.Same(skill.SkillName, named))
         {
             c.AwaitingBaseDirectory = null;
-            _sink.SkillInvocation(new SkillInvocationRecord(skill.InvocationId, c.SessionId, skill.OccurredAt, skill.SkillName, InvocationKind.Implicit,
+            _sink.SkillInvocation(new SkillInvocationRecord(skill.InvocationId, c.SessionId, skill.OccurredAt, skill.SkillName, skill.Explicit ? InvocationKind.Explicit : InvocationKind.Implicit,
                 Provenance(skill.Line), skill.PromptId, folder, skill.ToolUseId));
         }
     }
@@ -363,9 +365,10 @@ internal sealed class TranscriptInterpreter
         c.TurnSkills.Add(skill);
         c.PendingReads.RemoveAll(r => SkillNames.Same(r.SkillName, skill));
         var folder = _installed.Find(skill);
-        var invocation = new PendingInvocation($"{c.SessionId}:{toolUseId}", skill, at, lineNumber, c.TurnPromptId, toolUseId, folder);
+        var named = c.TurnPromptText is { } prompt && Names(prompt, skill);
+        var invocation = new PendingInvocation($"{c.SessionId}:{toolUseId}", skill, at, lineNumber, c.TurnPromptId, toolUseId, folder, named);
         c.AwaitingBaseDirectory = invocation;
-        _sink.SkillInvocation(new SkillInvocationRecord(invocation.InvocationId, c.SessionId, at, skill, InvocationKind.Implicit,
+        _sink.SkillInvocation(new SkillInvocationRecord(invocation.InvocationId, c.SessionId, at, skill, named ? InvocationKind.Explicit : InvocationKind.Implicit,
             Provenance(lineNumber), invocation.PromptId, folder, toolUseId));
     }
 
@@ -378,9 +381,37 @@ internal sealed class TranscriptInterpreter
         }
     }
 
+    /// <summary>True when <paramref name="lowerPrompt"/> names <paramref name="skill"/>: its bare name (plugin prefix dropped),
+    /// or its words with <c>-</c>/<c>_</c> read as spaces, as a whole word; names under three letters never match.</summary>
+    internal static bool Names(string lowerPrompt, string skill)
+    {
+        var bare = skill[(skill.LastIndexOf(':') + 1)..].Trim().ToLowerInvariant();
+        if (bare.Length < 3)
+        {
+            return false;
+        }
+
+        foreach (var phrase in new[] { bare, bare.Replace('-', ' ').Replace('_', ' ') }.Distinct())
+        {
+            for (var at = lowerPrompt.IndexOf(phrase, StringComparison.Ordinal); at >= 0; at = lowerPrompt.IndexOf(phrase, at + 1, StringComparison.Ordinal))
+            {
+                var end = at + phrase.Length;
+                if ((at == 0 || !IsWordChar(lowerPrompt[at - 1])) && (end == lowerPrompt.Length || !IsWordChar(lowerPrompt[end])))
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
+
+        static bool IsWordChar(char ch) => char.IsLetterOrDigit(ch) || ch is '-' or '_';
+    }
+
     private void StartTurn(Conversation c, string? promptId)
     {
         FlushReads(c);
+        c.TurnPromptText = null;
         c.TurnPromptId = promptId;
         c.TurnSkills.Clear();
         c.PendingCommand = null;

@@ -94,6 +94,11 @@ internal sealed class Conversation
     /// <summary>The actionable prompt of the current turn (the one tool calls and triggers are linked to).</summary>
     public string? TurnPromptId { get; set; }
 
+    /// <summary>The current turn's prompt text, lower case, wrappers stripped (a Skill call for a skill it names is explicit).
+    /// Kept in memory only, never in the stored state: a turn resumed by a later read treats its Skill calls as implicit.</summary>
+    [JsonIgnore]
+    public string? TurnPromptText { get; set; }
+
     /// <summary>Skills invoked (Skill tool, explicit command) during the current turn.</summary>
     public List<string> TurnSkills { get; set; } = [];
 
@@ -120,7 +125,8 @@ internal sealed class Conversation
 /// <param name="PromptId">The prompt it belongs to.</param>
 /// <param name="ToolUseId">The tool call that carried it.</param>
 /// <param name="SkillPath">The skill folder, when known.</param>
-internal sealed record PendingInvocation(string InvocationId, string SkillName, DateTimeOffset OccurredAt, long Line, string? PromptId, string? ToolUseId, string? SkillPath);
+/// <param name="Explicit">True when the user named the skill (the Skill call followed a prompt naming it).</param>
+internal sealed record PendingInvocation(string InvocationId, string SkillName, DateTimeOffset OccurredAt, long Line, string? PromptId, string? ToolUseId, string? SkillPath, bool Explicit = false);
 
 /// <summary>Source-generated JSON for <see cref="TranscriptState"/>.</summary>
 [JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingDefault)]

@@ -11,6 +11,7 @@ using Selftune.Core.Install;
 using Selftune.Core.Llm;
 using Selftune.Core.Loop;
 using Selftune.Core.Loop.Phases;
+using Selftune.Core.Misses;
 using Selftune.Core.Monitoring;
 using Selftune.Core.Pricing;
 using Selftune.Core.Signals;
@@ -44,6 +45,7 @@ public static class CoreServices
         services.AddSingleton<ILlmClientFactory, LlmClientFactory>();
         services.AddSingleton<EvalSetGenerator>();
         services.AddSingleton<EvalSetStore>();
+        services.AddSingleton<MissDiscovery>();
         services.AddSingleton<SessionGrader>();
         services.AddSingleton<GradingStore>();
         services.AddSingleton<AutoGrader>();
@@ -60,6 +62,7 @@ public static class CoreServices
     private static IServiceCollection AddSelftuneLoop(this IServiceCollection services)
     {
         services.AddSingleton<IRunPhase, SyncPhase>();
+        services.AddSingleton<IRunPhase, DiscoverPhase>();
         services.AddSingleton<IRunPhase, StatusPhase>();
         services.AddSingleton<IRunPhase, GradePhase>();
         services.AddSingleton<IRunPhase, SelectPhase>();

@@ -13,7 +13,7 @@ namespace Selftune.Host.Tests;
 /// (all four platforms), without an LLM, under the run lock with real concurrent processes, and started by a hook.</summary>
 public sealed class RunCommandTests : IDisposable
 {
-    private static readonly string[] PhaseOrder = ["sync", "status", "grade", "select", "evolve", "watch"];
+    private static readonly string[] PhaseOrder = ["sync", "discover", "status", "grade", "select", "evolve", "watch"];
     private readonly SelftuneCli _cli = new();
 
     private SelftuneHome Home => new(_cli.SelftuneHome);
@@ -102,7 +102,9 @@ public sealed class RunCommandTests : IDisposable
         Assert.Equal(2, Candidate(report, "find-skills").GetProperty("evidence").GetProperty("reads_not_invoked").GetInt32());
         var pdf = Candidate(report, "pdf");
         Assert.True(pdf.GetProperty("evidence").GetProperty("installed").GetBoolean());
-        Assert.StartsWith("nothing to fix", pdf.GetProperty("reason").GetString(), StringComparison.Ordinal);
+        Assert.Equal("review", pdf.GetProperty("action").GetString()); // the discover phase's offline leads only: proposed for review, not evolved blind
+        Assert.StartsWith("only ", pdf.GetProperty("reason").GetString(), StringComparison.Ordinal);
+        Assert.Contains("[discover] ok", result.Stderr, StringComparison.Ordinal);
         Assert.All(report.GetProperty("candidates").EnumerateArray(), c => Assert.False(string.IsNullOrEmpty(c.GetProperty("reason").GetString())));
         Assert.Contains("[select] ok", result.Stderr, StringComparison.Ordinal);
         Assert.Contains("- elixir:hex-docs-search: skip (not installed", result.Stderr, StringComparison.Ordinal);

@@ -13,13 +13,27 @@ public sealed class SkillUsageTests : IDisposable
     public void ASkillFileReadFollowedByItsSkillCallIsNotAReadSignal()
     {
         var sink = Ingest(new TranscriptBuilder("s1")
-            .User("write the release notes")
+            .User("draft the changelog for v2")
             .ToolUse("toolu_r", "Read", new JsonObject { ["file_path"] = "/home/dev/.claude/skills/release-notes/SKILL.md" })
             .ToolResult("toolu_r")
             .ToolUse("toolu_s", "Skill", new JsonObject { ["skill"] = "release-notes" }, "msg_2")
             .ToolResult("toolu_s"));
         var trigger = Assert.Single(sink.Invocations);
         Assert.Equal((InvocationKind.Implicit, "release-notes", "s1:u1"), (trigger.Kind, trigger.SkillName, trigger.PromptId));
+    }
+
+    [Theory]
+    [InlineData("use the release-notes skill for v2", InvocationKind.Explicit)]
+    [InlineData("write the Release Notes for v2", InvocationKind.Explicit)]
+    [InlineData("draft the changelog for v2", InvocationKind.Implicit)]
+    [InlineData("write the release-notes-v2 file", InvocationKind.Implicit)]
+    public void ASkillCallAfterAPromptThatNamesTheSkillIsExplicit(string prompt, InvocationKind expected)
+    {
+        var sink = Ingest(new TranscriptBuilder("s1")
+            .User(prompt)
+            .ToolUse("toolu_s", "Skill", new JsonObject { ["skill"] = "elixir:release-notes" }, "msg_2")
+            .ToolResult("toolu_s"));
+        Assert.Equal((expected, "s1:u1"), (Assert.Single(sink.Invocations).Kind, Assert.Single(sink.Invocations).PromptId));
     }
 
     [Fact]

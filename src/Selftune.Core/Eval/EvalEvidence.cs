@@ -1,13 +1,14 @@
 using Selftune.Core.Store;
+using Selftune.Core.Misses;
 using Selftune.Core.Skills;
 
 namespace Selftune.Core.Eval;
 
 /// <summary>How much real evidence the store holds for one skill, and whether that is enough to evolve it.</summary>
 /// <param name="Skill">The skill's name as stored (may carry a plugin prefix), or as installed.</param>
-/// <param name="RealPositives">Distinct actionable prompts that triggered it per source truth, skill-maintenance prompts left out
-/// (what an eval set's positives are made of).</param>
-/// <param name="ExplicitPositives">Of those, prompts where the user invoked it by name.</param>
+/// <param name="RealPositives">Distinct actionable prompts that triggered it per source truth, and its misses that are evidence
+/// (<see cref="MissFinder"/>), skill-maintenance prompts left out (what an eval set's positives are made of).</param>
+/// <param name="ExplicitPositives">Of those, prompts where the user named it or invoked it by name (named misses).</param>
 /// <param name="HookOnlyTriggers">Triggers known only from live hooks (a sync turns them into source truth).</param>
 /// <param name="Reads">Reads of its SKILL.md without an invocation.</param>
 /// <param name="Sessions">Sessions in which it triggered.</param>
@@ -51,15 +52,16 @@ public static class EvalEvidence
     {
         var index = TriggerIndex.Load(store);
         var installed = (installedSkills ?? []).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        var misses = MissFinder.Find(store, index, installed, null);
         var latest = LatestSets(store);
         var result = new List<SkillEvidence>();
         foreach (var triggers in index.Skills.Values)
         {
             var isInstalled = installed.Remove(triggers.Skill) | installed.Remove(SkillNames.Bare(triggers.Skill));
-            result.Add(Summary(triggers.Skill, triggers, isInstalled, latest));
+            result.Add(Summary(triggers.Skill, triggers, isInstalled, latest, misses));
         }
 
-        result.AddRange(installed.Select(name => Summary(name, null, true, latest)));
+        result.AddRange(installed.Select(name => Summary(name, null, true, latest, misses)));
         return result.OrderByDescending(e => e.RealPositives).ThenByDescending(e => e.HookOnlyTriggers).ThenBy(e => e.Skill, StringComparer.Ordinal).ToList();
     }
 
@@ -81,7 +83,7 @@ public static class EvalEvidence
             merged.LastTriggeredAt = Math.Max(merged.LastTriggeredAt, t.LastTriggeredAt);
         }
 
-        return Summary(skill, merged, installed, LatestSets(store));
+        return Summary(skill, merged, installed, LatestSets(store), MissFinder.Find(store, index, [skill], null));
     }
 
     /// <summary>Eval sets, newest first: (skill as generated, id, created at).</summary>
@@ -89,13 +91,14 @@ public static class EvalEvidence
         "SELECT skill, eval_set_id, created_at FROM eval_sets ORDER BY created_at DESC, rowid DESC",
         r => (r.GetString(0), r.GetString(1), r.GetInt64(2)));
 
-    private static SkillEvidence Summary(string skill, SkillTriggers? t, bool installed, List<(string Skill, string Id, long At)> sets)
+    private static SkillEvidence Summary(string skill, SkillTriggers? t, bool installed, List<(string Skill, string Id, long At)> sets, MissSet misses)
     {
-        var positives = t?.Trusted.Values
-            .Where(p => !QueryText.IsSkillMaintenance(Selftune.Abstractions.PromptClassifier.StripWrappers(p.Prompt.Text), skill))
-            .GroupBy(p => p.Prompt.Key, StringComparer.Ordinal)
+        var positives = (t?.Trusted.Values.Select(p => (p.Prompt.Text, p.Explicit)) ?? [])
+            .Where(p => !QueryText.IsSkillMaintenance(Selftune.Abstractions.PromptClassifier.StripWrappers(p.Text), skill))
+            .Concat(misses.For(skill).Where(m => m.IsEvidence).Select(m => (m.Text, Explicit: m.Kind == MissKind.Named)))
+            .GroupBy(p => QueryText.Key(p.Text), StringComparer.Ordinal)
             .Select(g => g.Any(p => p.Explicit))
-            .ToList() ?? [];
+            .ToList();
         var hookOnly = t?.HookOnlyTriggers ?? 0;
         var readiness = positives.Count >= MinimumRealPositives ? "ready"
             : positives.Count > 0 || installed ? "cold_start"

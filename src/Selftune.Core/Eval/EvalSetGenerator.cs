@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using Selftune.Core.Llm;
+using Selftune.Core.Misses;
 using Selftune.Core.Skills;
 using Selftune.Core.Store;
 
@@ -39,13 +40,17 @@ public sealed record EvalGeneration(EvalSet Set, EvalGenerationCounts Counts, IR
 /// Builds a skill's trigger eval set from the store.
 /// <list type="bullet">
 /// <item>Positives: actionable prompts that triggered the skill per source truth (transcript or repair rows; implicit or
-/// explicit), minus prompts that ask to work on the skill (<see cref="QueryText.IsSkillMaintenance"/>), de-duplicated.</item>
+/// explicit; a slash command's arguments), and its misses that are evidence (<see cref="MissFinder"/>: named, confirmed,
+/// discovered by the LLM), minus prompts that ask to work on the skill
+/// (<see cref="QueryText.IsSkillMaintenance"/>), de-duplicated.</item>
 /// <item>Negatives: other actionable prompts. A prompt known to have triggered the skill (any capture mode, hook hints
-/// included) or to have led to a read of its SKILL.md is never a negative, matched by text across sessions. Near misses
-/// come first: prompts that triggered a sibling skill, then prompts sharing the skill's domain terms (most terms first),
-/// then the rest. At least <see cref="MinimumNegatives"/> negatives (when there are that many), else as many as positives.</item>
+/// included), to have led to a read of its SKILL.md, that names the skill, or that is any miss of it (a low-confidence one
+/// included) is never a negative, matched by text across sessions. Known negatives come first: prompts a review rejected
+/// as misses of the skill; then near misses: prompts that triggered a sibling skill, then prompts sharing the skill's
+/// domain terms (most terms first), then the rest. At least <see cref="MinimumNegatives"/> negatives (when there are that many), else as many as positives.</item>
 /// <item>Synthetic (cold start): when asked, an LLM writes should-trigger and near-miss queries from the SKILL.md, its
-/// siblings and a few real examples, up to <see cref="SyntheticTarget"/> per side; they are marked, placed after the real
+/// siblings and a few real examples of the train split only (the real entries are split first, so no held-out prompt can
+/// be paraphrased into train), up to <see cref="SyntheticTarget"/> per side; they are marked, placed after the real
 /// entries, and dropped when they repeat a real query.</item>
 /// <item>Split: stratified by (should trigger, invocation type, synthetic), <see cref="EvalGenerateOptions.ValidationShare"/>
 /// of each stratum held out; each class with two or more entries has at least one in each part. All shuffles use
@@ -120,7 +125,8 @@ public sealed class EvalSetGenerator
                 ShellCommand.Line($"selftune eval generate --skill {options.Skill:skill} --synthetic --skill-path <folder>"));
         }
 
-        var answer = await llm.CompleteJsonAsync<SyntheticAnswer>(SyntheticPrompt(skill, siblings, real, wantPositives, wantNegatives), ct).ConfigureAwait(false);
+        var train = Split([.. real.Positives, .. real.Negatives], options.Seed, options.ValidationShare).Where(e => e.Split == EvalEntry.TrainSplit).ToList();
+        var answer = await llm.CompleteJsonAsync<SyntheticAnswer>(SyntheticPrompt(skill, siblings, train, wantPositives, wantNegatives), ct).ConfigureAwait(false);
         var seen = real.Positives.Concat(real.Negatives).Select(e => e.Query).ToList();
         var positives = Accept(answer.ShouldTrigger, seen, wantPositives, q => new EvalEntry(q, true, QueryText.Classify(q, options.Skill), null, null, true, EvalEntry.TrainSplit));
         var negatives = Accept(answer.ShouldNotTrigger, seen, wantNegatives, q => new EvalEntry(q, false, InvocationType.Negative, null, null, true, EvalEntry.TrainSplit));
@@ -149,7 +155,17 @@ public sealed class EvalSetGenerator
         var random = new SeededRandom(options.Seed);
         var notes = new List<string>();
 
-        var trusted = mine.SelectMany(s => s.Trusted.Values).OrderBy(t => t.Prompt.OccurredAt).ThenBy(t => t.Prompt.PromptId, StringComparer.Ordinal).ToList();
+        var misses = MissFinder.Find(store, index, [options.Skill], null);
+        var byId = index.Prompts.ToDictionary(p => p.PromptId, StringComparer.Ordinal);
+        foreach (var p in mine.SelectMany(s => s.Trusted.Values).Select(t => t.Prompt))
+        {
+            byId.TryAdd(p.PromptId, p);
+        }
+
+        var missed = misses.For(options.Skill);
+        var trusted = mine.SelectMany(s => s.Trusted.Values)
+            .Concat(missed.Where(m => m.IsEvidence && byId.ContainsKey(m.PromptId)).Select(m => (Prompt: byId[m.PromptId], Explicit: false)))
+            .OrderBy(t => t.Prompt.OccurredAt).ThenBy(t => t.Prompt.PromptId, StringComparer.Ordinal).ToList();
         var positiveRows = new List<(PromptRow Prompt, bool Explicit)>();
         var positiveKeys = new HashSet<string>(StringComparer.Ordinal);
         var maintenance = 0;
@@ -179,6 +195,8 @@ public sealed class EvalSetGenerator
 
         var excluded = new HashSet<string>(mine.SelectMany(s => s.TriggeredKeys.Concat(s.ReadKeys)), StringComparer.Ordinal);
         excluded.UnionWith(trusted.Select(t => t.Prompt.Key));
+        excluded.UnionWith(missed.Where(m => byId.ContainsKey(m.PromptId)).Select(m => byId[m.PromptId].Key));
+        var rejected = misses.Rejected(options.Skill);
         var siblingKeys = new HashSet<string>(index.Skills.Values.Where(s => !mine.Contains(s)).SelectMany(s => s.TriggeredKeys), StringComparer.Ordinal);
         var terms = QueryText.DomainTerms(options.Skill, skill?.DescriptionOneLine);
         var candidates = new List<PromptRow>();
@@ -186,7 +204,7 @@ public sealed class EvalSetGenerator
         var triggeredExcluded = new HashSet<string>(StringComparer.Ordinal);
         foreach (var p in index.Prompts)
         {
-            if (excluded.Contains(p.Key))
+            if (excluded.Contains(p.Key) || (!rejected.Contains(p.PromptId) && QueryText.NamesSkill(PromptText(p), options.Skill)))
             {
                 if (!positiveKeys.Contains(p.Key))
                 {
@@ -199,14 +217,16 @@ public sealed class EvalSetGenerator
             }
         }
 
-        var siblings = candidates.Where(p => siblingKeys.Contains(p.Key)).ToList();
-        var domain = candidates.Where(p => !siblingKeys.Contains(p.Key)).Select(p => (Prompt: p, Score: QueryText.DomainScore(PromptText(p), terms))).ToList();
+        var known = candidates.Where(p => rejected.Contains(p.PromptId)).ToList();
+        var siblings = candidates.Where(p => !rejected.Contains(p.PromptId) && siblingKeys.Contains(p.Key)).ToList();
+        var domain = candidates.Where(p => !rejected.Contains(p.PromptId) && !siblingKeys.Contains(p.Key)).Select(p => (Prompt: p, Score: QueryText.DomainScore(PromptText(p), terms))).ToList();
         var related = domain.Where(d => d.Score > 0).ToList();
         var rest = domain.Where(d => d.Score == 0).Select(d => d.Prompt).ToList();
+        random.Shuffle(known);
         random.Shuffle(siblings);
         random.Shuffle(related);
         random.Shuffle(rest);
-        var ranked = siblings.Concat(related.OrderByDescending(d => d.Score).Select(d => d.Prompt)).ToList();
+        var ranked = known.Concat(siblings).Concat(related.OrderByDescending(d => d.Score).Select(d => d.Prompt)).ToList();
         var wanted = Math.Min(options.MaxPerSide, Math.Max(syntheticWanted ? Math.Max(positives.Count, SyntheticTarget) : positives.Count, MinimumNegatives));
         var chosen = ranked.Concat(rest).Take(wanted).ToList();
         var nearMiss = Math.Min(chosen.Count, ranked.Count);
@@ -237,8 +257,10 @@ public sealed class EvalSetGenerator
 
     private EvalGeneration Finish(EvalGenerateOptions options, RealPart real, List<EvalEntry> syntheticPositives, List<EvalEntry> syntheticNegatives)
     {
-        var ordered = real.Positives.Concat(real.Negatives).Concat(syntheticPositives).Concat(syntheticNegatives).ToList();
-        var entries = Split(ordered, options.Seed, options.ValidationShare);
+        // The real entries are split on their own, exactly as the synthetic writer saw them split.
+        var entries = Split([.. real.Positives, .. real.Negatives], options.Seed, options.ValidationShare)
+            .Concat(Split([.. syntheticPositives, .. syntheticNegatives], options.Seed, options.ValidationShare))
+            .ToList();
         var created = _time.GetUtcNow();
         var id = "es-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(
             string.Create(CultureInfo.InvariantCulture, $"{options.Skill}\n{created.ToUnixTimeMilliseconds()}\n{options.Seed}\n{string.Join('\n', entries.Select(e => e.Query))}"))))[..12];
@@ -307,7 +329,7 @@ public sealed class EvalSetGenerator
         return accepted;
     }
 
-    private static LlmRequest SyntheticPrompt(SkillDocument skill, IReadOnlyList<InstalledSkill> siblings, RealPart real, int positives, int negatives)
+    private static LlmRequest SyntheticPrompt(SkillDocument skill, IReadOnlyList<InstalledSkill> siblings, List<EvalEntry> train, int positives, int negatives)
     {
         const string system = """
             You write test prompts for checking when a coding agent should load a skill. The agent decides from the
@@ -331,8 +353,8 @@ public sealed class EvalSetGenerator
             }
         }
 
-        AppendExamples(user, "Real prompts that loaded the skill (match their tone):", real.Positives);
-        AppendExamples(user, "Real prompts that did not:", real.Negatives);
+        AppendExamples(user, "Real prompts that loaded the skill (match their tone):", train.Where(e => e.ShouldTrigger).ToList());
+        AppendExamples(user, "Real prompts that did not:", train.Where(e => !e.ShouldTrigger).ToList());
         var explicitCount = Math.Max(1, positives / 5);
         var contextual = Math.Max(1, (positives * 2) / 5);
         user.AppendLine();

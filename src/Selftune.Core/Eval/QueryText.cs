@@ -58,13 +58,15 @@ public static partial class QueryText
     }
 
     /// <summary>True when <paramref name="query"/> asks to work on a skill (review it, fix its docs, improve its
-    /// description, explain how it works) rather than to use it: such prompts are never eval positives.</summary>
+    /// description, explain how it works) rather than to use it: such prompts are never eval positives. A verb that is a word of
+    /// the skill's own name (<c>test</c> of test-driven-development) does not count.</summary>
     /// <param name="query">The prompt text.</param>
     /// <param name="skill">The skill's name.</param>
     public static bool IsSkillMaintenance(string query, string skill)
     {
         var words = Words(query);
-        var hasVerb = words.Any(MaintenanceVerbs.Contains);
+        var nameParts = NameParts(skill);
+        var hasVerb = words.Any(w => MaintenanceVerbs.Contains(w) && !nameParts.Contains(w)); // "test" in "test driven development" is the name
         var namesSkill = NamesSkill(query, skill);
         if (hasVerb && (words.Any(MaintenanceNouns.Contains) || namesSkill))
         {

@@ -26,6 +26,15 @@ internal sealed class SkillTriggers(string skill)
     /// <summary>Keys of prompts after which its SKILL.md was read without an invocation.</summary>
     public HashSet<string> ReadKeys { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>Prompts after which its SKILL.md was read (any capture mode), by prompt id.</summary>
+    public Dictionary<string, PromptRow> ReadPrompts { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Ids of prompts it was used for (triggered or invoked by name; any capture mode).</summary>
+    public HashSet<string> UsedPromptIds { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Ids of prompts for which the agent invoked it by itself (an implicit invocation; any capture mode).</summary>
+    public HashSet<string> ImplicitPromptIds { get; } = new(StringComparer.Ordinal);
+
     /// <summary>Triggers known only from hooks (no transcript row yet).</summary>
     public int HookOnlyTriggers { get; set; }
 
@@ -43,8 +52,10 @@ internal sealed class SkillTriggers(string skill)
 /// Every actionable prompt and every skill invocation of the store, with each invocation resolved to the actionable
 /// prompt that led to it: the invocation's <c>prompt_id</c> when that prompt is stored; when it is not (a hook row whose
 /// hook prompt was superseded by the transcript's, or no id), the latest actionable prompt of the same session at or
-/// before the invocation. An invocation whose prompt is stored but not actionable (a slash command, selftune's own
-/// replay prompt) resolves to nothing.
+/// before the invocation. A slash command that invokes a skill (<c>/slides make a deck</c>: prompt kind <c>command</c>)
+/// resolves to its arguments, as a prompt of its own (<see cref="CommandArguments"/>), when they are long enough to be
+/// actionable. Any other invocation whose prompt is stored but not actionable (selftune's own replay prompt) resolves to
+/// nothing.
 /// </summary>
 internal sealed class TriggerIndex
 {
@@ -67,6 +78,14 @@ internal sealed class TriggerIndex
             "SELECT prompt_id, session_id, occurred_at, text FROM prompts WHERE actionable = 1 ORDER BY occurred_at, prompt_id",
             r => new PromptRow(r.GetString(0), r.GetString(1), r.GetInt64(2), r.GetString(3), QueryText.Key(r.GetString(3))));
         var byId = prompts.ToDictionary(p => p.PromptId, StringComparer.Ordinal);
+        var commands = store.Query(
+            "SELECT prompt_id, session_id, occurred_at, text FROM prompts WHERE kind = 'command'",
+            r => (Id: r.GetString(0), Session: r.GetString(1), At: r.GetInt64(2), Args: CommandArguments(r.GetString(3))));
+        foreach (var c in commands.Where(c => c.Args.Length >= Selftune.Abstractions.PromptClassifier.MinimumActionableLength))
+        {
+            byId[c.Id] = new PromptRow(c.Id, c.Session, c.At, c.Args, QueryText.Key(c.Args));
+        }
+
         var bySession = prompts.GroupBy(p => p.SessionId, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.ToList(), StringComparer.Ordinal);
         var skills = new Dictionary<string, SkillTriggers>(StringComparer.Ordinal);
         var rows = store.Query(
@@ -87,7 +106,7 @@ internal sealed class TriggerIndex
             var prompt = row.Actionable switch
             {
                 1 => byId[row.PromptId!],
-                0 => null,
+                0 => byId.GetValueOrDefault(row.PromptId!),
                 _ => Preceding(bySession, row.Session, row.At),
             };
             var isRead = row.Kind == "read";
@@ -97,6 +116,7 @@ internal sealed class TriggerIndex
                 if (prompt is not null)
                 {
                     triggers.ReadKeys.Add(prompt.Key);
+                    triggers.ReadPrompts.TryAdd(prompt.PromptId, prompt);
                 }
 
                 continue;
@@ -112,6 +132,12 @@ internal sealed class TriggerIndex
             }
 
             triggers.TriggeredKeys.Add(prompt.Key);
+            triggers.UsedPromptIds.Add(prompt.PromptId);
+            if (row.Kind == "implicit")
+            {
+                triggers.ImplicitPromptIds.Add(prompt.PromptId);
+            }
+
             if (sourceTruth)
             {
                 var isExplicit = row.Kind == "explicit";
@@ -122,6 +148,24 @@ internal sealed class TriggerIndex
         }
 
         return new TriggerIndex(prompts, skills);
+    }
+
+    /// <summary>What a slash command asked for: the text of its <c>&lt;command-args&gt;</c> block, or for a bare
+    /// <c>/name args</c> line the text after the name; empty when it has none.</summary>
+    /// <param name="text">The stored command prompt.</param>
+    public static string CommandArguments(string text)
+    {
+        var start = text.IndexOf("<command-args>", StringComparison.Ordinal);
+        if (start >= 0)
+        {
+            start += "<command-args>".Length;
+            var end = text.IndexOf("</command-args>", start, StringComparison.Ordinal);
+            return (end < 0 ? text[start..] : text[start..end]).Trim();
+        }
+
+        var stripped = Selftune.Abstractions.PromptClassifier.StripWrappers(text);
+        var space = stripped.IndexOf(' ');
+        return stripped.StartsWith('/') && space > 0 ? stripped[(space + 1)..].Trim() : string.Empty;
     }
 
     private static PromptRow? Preceding(Dictionary<string, List<PromptRow>> bySession, string session, long at)

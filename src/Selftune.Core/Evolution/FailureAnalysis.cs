@@ -1,4 +1,5 @@
 using Selftune.Core.Eval;
+using Selftune.Core.Misses;
 using Selftune.Core.Skills;
 using Selftune.Core.Store;
 
@@ -68,8 +69,9 @@ public sealed record FailureReport(
 
 /// <summary>
 /// Finds what the description misses on the train split (the validation split is never read here): a should-trigger
-/// entry is missed when the agent did not invoke the skill by itself for that prompt — the user had to name it, the agent
-/// only read its SKILL.md, or the entry is synthetic. Missed queries are clustered per invocation type by single-linkage
+/// entry is missed when its prompt is a miss of the skill (<see cref="MissFinder"/>: the user named it or invoked it by
+/// name, asked why it was not used, the agent only read its SKILL.md, or discovery found it), when the agent did not invoke
+/// the skill by itself for it, or when the entry is synthetic. Missed queries are clustered per invocation type by single-linkage
 /// on word overlap (<see cref="QueryText.Similarity"/> ≥ <see cref="ClusterSimilarity"/>).
 /// </summary>
 public static class FailureAnalysis
@@ -108,6 +110,7 @@ public static class FailureAnalysis
             }
         }
 
+        triggered.ExceptWith(MissFinder.Find(store, [skill]).For(skill).Select(m => m.PromptId));
         var positives = train.Where(e => e.ShouldTrigger).ToList();
         var missed = positives.Where(e => e.PromptId is null || !triggered.Contains(e.PromptId)).ToList();
         var passing = positives.Except(missed).ToList();

@@ -11,12 +11,13 @@ namespace Selftune.Core.Loop;
 public sealed record SelectionRules(int MaxSkills, TimeSpan Cooldown, int MinRealQueries, string? Skill = null);
 
 /// <summary>
-/// Picks the skills a run evolves, by evidence. Each skill is scored: misses (actionable prompts that should have
-/// triggered it and did not: prompts naming it without a trigger, and prompts on which the user had to invoke it by name)
-/// count most, a rising miss trend adds to them, each pending improvement signal (the user
+/// Picks the skills a run evolves, by evidence. Each skill is scored: misses that are evidence (<see cref="Misses.MissFinder"/>:
+/// named, read-not-invoked, discovered by the LLM, confirmed) count most, a rising miss trend adds to them, each pending improvement signal (the user
 /// asked "why didn't you use X") adds a large boost, and failed gradings add to it. A skill is skipped — with the rule
 /// that skipped it — when it is not installed here, when it was deployed within the cooldown, when there is too little real evidence to prove a change
-/// on, or when there is nothing to fix; the rest are taken in score order up to <see cref="SelectionRules.MaxSkills"/>.
+/// on, or when there is nothing to fix; a skill whose only evidence is low-confidence misses (lexical discovery) is marked
+/// <c>review</c>: proposed for a person to confirm, never evolved blind. The rest are taken in score order up to
+/// <see cref="SelectionRules.MaxSkills"/>.
 /// </summary>
 public static class CandidateSelector
 {
@@ -34,7 +35,7 @@ public static class CandidateSelector
 
     /// <summary>The evidence score of one skill.</summary>
     public static double Priority(CandidateEvidence e) =>
-        (Math.Min(e.Misses + e.ExplicitOnly, 50) * MissWeight)
+        (Math.Min(e.Misses, 50) * MissWeight)
         + (e.Trend == "down" ? RisingTrendBoost : 0)
         + (Math.Min(e.Signals, 3) * SignalWeight)
         + (Math.Min(e.GradingFailures, 10) * GradingFailureWeight);
@@ -56,13 +57,16 @@ public static class CandidateSelector
 
             var priority = Priority(e);
             var skip = SkipReason(e, rules, now);
-            decided.Add(new SkillCandidate(skill, skip is null ? CandidateAction.Evolve : CandidateAction.Skip, skip ?? Because(e), priority, e));
+            var review = skip is not null && e.Installed && e.LowConfidenceMisses > 0 && e.Misses == 0 && e.Signals == 0 && e.GradingFailures == 0;
+            decided.Add(review
+                ? new SkillCandidate(skill, CandidateAction.Review, $"only {e.LowConfidenceMisses} low-confidence miss(es) from lexical discovery: confirm or reject them ({ShellCommand.Line($"selftune misses --skill {skill:skill}") ?? "selftune misses"}) before evolving", priority, e)
+                : new SkillCandidate(skill, skip is null ? CandidateAction.Evolve : CandidateAction.Skip, skip ?? Because(e), priority, e));
         }
 
         var chosen = decided.Where(c => c.Action == CandidateAction.Evolve).OrderByDescending(c => c.Priority).ThenBy(c => c.Skill, StringComparer.Ordinal).ToList();
         var capped = chosen.Skip(rules.MaxSkills).Select(c => c with { Action = CandidateAction.Skip, Reason = $"capped by --max-skills {rules.MaxSkills} (would evolve: {c.Reason})" });
         return chosen.Take(rules.MaxSkills)
-            .Concat(capped.Concat(decided.Where(c => c.Action == CandidateAction.Skip)).OrderByDescending(c => c.Priority).ThenBy(c => c.Skill, StringComparer.Ordinal))
+            .Concat(capped.Concat(decided.Where(c => c.Action != CandidateAction.Evolve)).OrderByDescending(c => c.Priority).ThenBy(c => c.Skill, StringComparer.Ordinal))
             .ToList();
     }
 
@@ -78,7 +82,7 @@ public static class CandidateSelector
             return $"cooldown: deployed {Hours(now - deployed)} ago (cooldown {Hours(rules.Cooldown)}); watch judges it first";
         }
 
-        if (e.Misses == 0 && e.ExplicitOnly == 0 && e.Signals == 0 && e.GradingFailures == 0)
+        if (e.Misses == 0 && e.Signals == 0 && e.GradingFailures == 0)
         {
             return "nothing to fix: no misses, no improvement signals, no failed gradings";
         }
@@ -106,7 +110,7 @@ public static class CandidateSelector
 
         if (e.ExplicitOnly > 0)
         {
-            parts.Add($"{e.ExplicitOnly} prompt{(e.ExplicitOnly == 1 ? string.Empty : "s")} where it had to be invoked by name");
+            parts.Add($"of which {e.ExplicitOnly} where it had to be named");
         }
 
         if (e.GradingFailures > 0)

@@ -7,6 +7,8 @@ public enum RunPhaseName
 {
     /// <summary>Read every agent's new sessions into the store.</summary>
     Sync,
+    /// <summary>Discover the misses nobody named among the prompts no skill handled.</summary>
+    Discover,
     /// <summary>Compute each skill's health.</summary>
     Status,
     /// <summary>Grade ungraded sessions within the budget (needs an LLM).</summary>
@@ -19,11 +21,13 @@ public enum RunPhaseName
     Watch,
 }
 
-/// <summary>What the select phase decided for a skill (JSON: <c>evolve</c>, <c>skip</c>).</summary>
+/// <summary>What the select phase decided for a skill (JSON: <c>evolve</c>, <c>review</c>, <c>skip</c>).</summary>
 public enum CandidateAction
 {
     /// <summary>This run evolves it.</summary>
     Evolve,
+    /// <summary>Only low-confidence misses: a person or the agent confirms or rejects them first (<c>selftune misses --skill S</c>).</summary>
+    Review,
     /// <summary>This run leaves it; the candidate's reason says why.</summary>
     Skip,
 }
@@ -111,12 +115,14 @@ public sealed record RunData(bool Sample, string Home, string? Note = null);
 /// <param name="Installed">True when its SKILL.md is installed on this machine (only those can be evolved).</param>
 /// <param name="ReadsNotInvoked">Times the agent read its SKILL.md without invoking it (a near miss; reported, not scored).</param>
 /// <param name="ExplicitOnly">Real prompts on which the user had to invoke it by name because the agent did not pick it by
-/// itself: the misses evolution's failure analysis works from.</param>
-public sealed record CandidateEvidence(int Triggers, int Misses, int? MissesBefore, string Trend, int Signals, int GradingFailures, int RealQueries, DateTimeOffset? LastDeployAt, string? Health, bool Installed = true, int ReadsNotInvoked = 0, int ExplicitOnly = 0);
+/// itself (named misses; already counted in <paramref name="Misses"/>, shown apart).</param>
+/// <param name="LowConfidenceMisses">Misses found by lexical ranking alone and not yet reviewed: a lead, not evidence.</param>
+public sealed record CandidateEvidence(int Triggers, int Misses, int? MissesBefore, string Trend, int Signals, int GradingFailures, int RealQueries, DateTimeOffset? LastDeployAt, string? Health, bool Installed = true, int ReadsNotInvoked = 0, int ExplicitOnly = 0, int LowConfidenceMisses = 0);
 
 /// <summary>A skill the run considered, and what it decided.</summary>
 /// <param name="Skill">The skill's name.</param>
-/// <param name="Action">Evolve it in this run, or skip it.</param>
+/// <param name="Action"><c>evolve</c>, <c>review</c> (only low-confidence misses: confirm or reject them first,
+/// <c>selftune misses --skill S</c>) or <c>skip</c>.</param>
 /// <param name="Reason">Why, in one line (the rule that decided it).</param>
 /// <param name="Priority">The evidence score candidates are ordered by (higher first).</param>
 /// <param name="Evidence">The evidence.</param>

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Selftune.Core.Eval;
 using Selftune.Core.Evolution;
+using Selftune.Core.Misses;
 using Selftune.Core.Skills;
 using Selftune.Core.Store;
 
@@ -25,9 +26,11 @@ public sealed record WatchOptions(int MinSessions = 3, int WindowSessions = 20, 
 
 /// <summary>The live-traffic measures of a skill over a set of sessions. A turn is an actionable prompt and what the
 /// agent did until the next one.</summary>
-/// <param name="Sessions">Sessions in which the skill came into play (triggered, invoked by name, or its SKILL.md read).</param>
-/// <param name="WantedTurns">Turns that show the skill was wanted: it triggered, the user invoked it by name, or the agent read its SKILL.md.</param>
-/// <param name="TriggeredTurns">Wanted turns in which the agent invoked it by itself (a trigger).</param>
+/// <param name="Sessions">Sessions in which the skill came into play (triggered, invoked by name, its SKILL.md read, or a miss of it).</param>
+/// <param name="WantedTurns">Turns that show the skill was wanted: it triggered, the user invoked it by name, the agent read its
+/// SKILL.md, or the prompt is a miss of it that is evidence (<see cref="MissFinder"/>).</param>
+/// <param name="TriggeredTurns">Wanted turns in which the agent invoked it (a trigger; one after a prompt naming the skill
+/// included, so a deploy is judged on what the agent did, not on how the user worded the prompt).</param>
 /// <param name="TriggerRate"><paramref name="TriggeredTurns"/> / <paramref name="WantedTurns"/>; null when no turn wanted it.</param>
 /// <param name="FalseTriggers">Triggers the user then overrode: the turn was interrupted, or the user invoked another skill by name in it.</param>
 /// <param name="FalseTriggerRate"><paramref name="FalseTriggers"/> / <paramref name="TriggeredTurns"/>; null without triggers.</param>
@@ -92,9 +95,11 @@ public sealed class WatchService
         var deploy = SkillDeployer.ActiveDeploys(trail, skill).LastOrDefault()
             ?? throw new SelftuneException(ErrorCodes.NotFound, $"Skill {ShellCommand.Quoted(skill)} has no deploy in effect to watch.", ShellCommand.Line($"selftune evolve --skill {skill:skill}"));
         var deployedAt = deploy.OccurredAt.ToUnixTimeMilliseconds();
-        var sessions = RelevantSessions(store, skill);
-        var before = Measure(store, skill, sessions.Where(s => s.Started < deployedAt).TakeLast(options.WindowSessions).Select(s => s.Id).ToList());
-        var after = Measure(store, skill, sessions.Where(s => s.Started >= deployedAt).TakeLast(options.WindowSessions).Select(s => s.Id).ToList());
+        var misses = MissFinder.Find(store, [skill]).For(skill).Where(m => m.IsEvidence).ToList();
+        var sessions = RelevantSessions(store, skill, misses);
+        var missed = misses.Select(m => m.PromptId).ToHashSet(StringComparer.Ordinal);
+        var before = Measure(store, skill, missed, sessions.Where(s => s.Started < deployedAt).TakeLast(options.WindowSessions).Select(s => s.Id).ToList());
+        var after = Measure(store, skill, missed, sessions.Where(s => s.Started >= deployedAt).TakeLast(options.WindowSessions).Select(s => s.Id).ToList());
 
         var regressions = new List<string>();
         WatchVerdict verdict;
@@ -149,7 +154,19 @@ public sealed class WatchService
         }
     }
 
-    private static List<(string Id, long Started)> RelevantSessions(SelftuneStore store, string skill) => store.Query(
+    private static List<(string Id, long Started)> RelevantSessions(SelftuneStore store, string skill, List<Miss> misses)
+    {
+        var sessions = SessionsWithInvocations(store, skill);
+        var seen = sessions.Select(s => s.Id).ToHashSet(StringComparer.Ordinal);
+        foreach (var first in misses.GroupBy(m => m.SessionId).Where(g => !seen.Contains(g.Key)).Select(g => g.MinBy(m => m.OccurredAt)!))
+        {
+            sessions.Add((first.SessionId, first.OccurredAt.ToUnixTimeMilliseconds()));
+        }
+
+        return sessions.OrderBy(s => s.Started).ThenBy(s => s.Id, StringComparer.Ordinal).ToList();
+    }
+
+    private static List<(string Id, long Started)> SessionsWithInvocations(SelftuneStore store, string skill) => store.Query(
         """
         SELECT s.session_id, coalesce(s.started_at, (SELECT min(p.occurred_at) FROM prompts p WHERE p.session_id = s.session_id), 0) AS started
         FROM sessions s
@@ -160,7 +177,7 @@ public sealed class WatchService
         r => (r.GetString(0), r.GetInt64(1)),
         ("$s", skill));
 
-    private static WatchMeasures Measure(SelftuneStore store, string skill, IReadOnlyList<string> sessionIds)
+    private static WatchMeasures Measure(SelftuneStore store, string skill, IReadOnlySet<string> missed, IReadOnlyList<string> sessionIds)
     {
         if (sessionIds.Count == 0)
         {
@@ -224,7 +241,15 @@ public sealed class WatchService
             }
         }
 
-        var wanted = turns.Values.Count(t => t.Triggered || t.Explicit || t.Read);
+        foreach (var list in prompts.Values)
+        {
+            foreach (var p in list.Where(p => missed.Contains(p.Id)))
+            {
+                TurnOf(p.Session, p.Id, p.At).Missed = true;
+            }
+        }
+
+        var wanted = turns.Values.Count(t => t.Triggered || t.Explicit || t.Read || t.Missed);
         var triggered = turns.Values.Count(t => t.Triggered);
         var falseTriggers = turns.Values.Count(t => t.Triggered && (t.Interrupted || t.OtherExplicit));
         return new WatchMeasures(
@@ -240,5 +265,7 @@ public sealed class WatchService
         public bool Read { get; set; }
         public bool OtherExplicit { get; set; }
         public bool Interrupted { get; set; }
+
+        public bool Missed { get; set; }
     }
 }

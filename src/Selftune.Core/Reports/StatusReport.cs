@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Selftune.Core.Grading;
+using Selftune.Core.Misses;
 using Selftune.Core.Skills;
 using Selftune.Core.Store;
 
@@ -26,7 +27,7 @@ public enum SkillHealth
 /// <param name="Triggers">Implicit invocations (the agent chose the skill).</param>
 /// <param name="Explicit">Explicit uses (<c>/skill</c>).</param>
 /// <param name="ReadsNotInvoked">SKILL.md reads without a use of the skill for the same prompt.</param>
-/// <param name="Misses">Actionable prompts that name the skill but did not trigger it.</param>
+/// <param name="Misses">Misses of the skill that are evidence (<see cref="MissFinder"/>), by the prompt's time.</param>
 /// <param name="TriggerRate">Triggered prompts ÷ (triggered + missed prompts); null without either.</param>
 public sealed record SkillWindow(DateTimeOffset Start, DateTimeOffset End, int Triggers, int Explicit, int ReadsNotInvoked, int Misses, double? TriggerRate);
 
@@ -49,6 +50,19 @@ public sealed record PromptExample(string PromptId, string SessionId, DateTimeOf
     }
 }
 
+/// <summary>A miss shown as an example.</summary>
+/// <param name="MissId">Its id (<c>selftune misses confirm|reject ID</c>).</param>
+/// <param name="Confidence">Its confidence (0–1).</param>
+/// <param name="Prompt">The prompt.</param>
+public sealed record MissExample(string MissId, double Confidence, PromptExample Prompt);
+
+/// <summary>A skill's misses of one kind.</summary>
+/// <param name="Kind">The kind.</param>
+/// <param name="Count">How many, all time.</param>
+/// <param name="Examples">The newest, at most 2.</param>
+/// <param name="LowConfidence">Of <paramref name="Count"/>, misses that are not evidence (lexical discovery, unreviewed).</param>
+public sealed record MissKindSummary(MissKind Kind, int Count, IReadOnlyList<MissExample> Examples, int LowConfidence = 0);
+
 /// <summary>One skill's status.</summary>
 /// <param name="Name">Skill name as agents use it.</param>
 /// <param name="Installed">True when found in a skill folder.</param>
@@ -56,16 +70,18 @@ public sealed record PromptExample(string PromptId, string SessionId, DateTimeOf
 /// <param name="Triggers">Implicit invocations, all time.</param>
 /// <param name="Explicit">Explicit uses, all time.</param>
 /// <param name="ReadsNotInvoked">SKILL.md reads without a use for the same prompt, all time.</param>
-/// <param name="Misses">Actionable prompts naming the skill that did not trigger it, all time.</param>
+/// <param name="Misses">Misses of the skill that are evidence (<see cref="MissFinder"/>; low-confidence discoveries are
+/// counted in <paramref name="MissesByKind"/> only), all time.</param>
 /// <param name="TriggerRate">Triggered ÷ (triggered + missed) prompts, all time; null without either.</param>
 /// <param name="LastUsedAt">The latest trigger or explicit use.</param>
 /// <param name="Trend"><c>up</c>, <c>down</c>, <c>stable</c> or <c>unknown</c>: the newest window's trigger rate against the earlier windows'.</param>
 /// <param name="Windows">Fixed windows, oldest first.</param>
 /// <param name="Health">The label.</param>
 /// <param name="HealthReason">Why, for a person.</param>
-/// <param name="MissedExamples">Up to 3 missed prompts, newest first.</param>
+/// <param name="MissedExamples">Up to 3 missed prompts (evidence), newest first.</param>
 /// <param name="Problems">Install problems (invalid SKILL.md, shadowed by a same-named skill).</param>
 /// <param name="Grades">Its session gradings (<c>selftune grade</c>), when any.</param>
+/// <param name="MissesByKind">Every miss of the skill by kind (all confidences), with examples and their ids.</param>
 public sealed record SkillStatus(
     string Name,
     bool Installed,
@@ -82,7 +98,8 @@ public sealed record SkillStatus(
     string HealthReason,
     IReadOnlyList<PromptExample> MissedExamples,
     IReadOnlyList<string> Problems,
-    SkillGradeSummary? Grades = null);
+    SkillGradeSummary? Grades = null,
+    IReadOnlyList<MissKindSummary>? MissesByKind = null);
 
 /// <summary>What the last sync reported.</summary>
 /// <param name="StartedAt">When it ran.</param>
@@ -131,9 +148,8 @@ public sealed record StatusReport(
 /// <item><b>Trigger</b>: an implicit invocation (the agent chose the skill). <b>Explicit</b>: the user named it.</item>
 /// <item><b>Read, not invoked</b>: a SKILL.md read with no trigger or explicit use of that skill for the same prompt of
 /// the same session.</item>
-/// <item><b>Miss</b> (see <see cref="MissRule"/>): an actionable prompt whose text names the skill (<see cref="SkillMention"/>)
-/// with no trigger or explicit use of it linked to that prompt. Naming a skill is the strongest evidence in the log
-/// alone that the user wanted it; the rate of such prompts that did trigger is the <b>trigger rate</b>.</item>
+/// <item><b>Miss</b> (see <see cref="MissRule"/>): as <see cref="MissFinder"/> defines it for every command; the misses that are
+/// evidence count, and triggered ÷ (triggered + missed prompts) is the <b>trigger rate</b>.</item>
 /// <item><b>Windows</b>: <see cref="Windows"/> consecutive windows of <see cref="WindowDays"/> days ending at
 /// <c>asOf</c>, listed oldest first (the reference implementation windowed descending data as if it were ascending,
 /// spec §15.2 item 1). <b>Trend</b>: the newest window with data against the mean of the earlier ones (±0.1).</item>
@@ -153,8 +169,10 @@ public static class StatusReporter
 
     /// <summary>The definition of a miss, as printed in the report.</summary>
     public const string MissRule =
-        "A miss is an actionable prompt that names the skill (its name, or its name's words, as whole words) " +
-        "with no trigger or explicit use of that skill linked to the prompt.";
+        "A miss is an actionable prompt for which an installed skill should have triggered by itself and did not: named " +
+        "(the user named it, used its slash command, or asked next why it was not used), read_not_invoked (its SKILL.md was " +
+        "read, the skill not used), discovered (selftune misses: lexical ranking alone is low confidence and not counted " +
+        "until confirmed; an LLM's choice is counted) or confirmed by review.";
 
     /// <summary>Builds the report.</summary>
     /// <param name="store">The store.</param>
@@ -171,13 +189,14 @@ public static class StatusReporter
             r =>
             {
                 var text = r.GetString(3);
-                return new Prompt(r.GetString(0), r.GetString(1), r.GetInt64(2), text, text.ToLowerInvariant());
+                return new Prompt(r.GetString(0), r.GetString(1), r.GetInt64(2), text);
             });
 
         var windowStarts = Enumerable.Range(0, Windows).Select(i => asOf.AddDays(-WindowDays * (Windows - i))).ToArray();
         var grades = new GradingStore().Summaries(store);
         var system = SystemHealthOf(store);
         var installed = installedSkills();
+        var misses = MissFinder.Find(store, installed.Where(s => s.ShadowedBy is null).Select(s => s.Name));
 
         // Skill names: those seen in sessions (as agents spell them), then installed skills never seen.
         var names = new List<string>();
@@ -199,7 +218,7 @@ public static class StatusReporter
         }
 
         var skills = names
-            .Select(name => ForSkill(name, invocations, prompts, installed, windowStarts, asOf) with { Grades = grades.FirstOrDefault(g => SkillNames.Same(g.Skill, name)) })
+            .Select(name => ForSkill(name, invocations, prompts, misses.For(name), installed, windowStarts, asOf) with { Grades = grades.FirstOrDefault(g => SkillNames.Same(g.Skill, name)) })
             .OrderBy(s => s.Health)
             .ThenBy(s => s.Name, StringComparer.Ordinal)
             .ToList();
@@ -247,7 +266,7 @@ public static class StatusReporter
             counts.Item4 is { } ms ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : null, lastSync, SkillProblems: 0);
     }
 
-    private static SkillStatus ForSkill(string name, List<Invocation> invocations, List<Prompt> prompts, IReadOnlyList<InstalledSkill> installed, DateTimeOffset[] windowStarts, DateTimeOffset asOf)
+    private static SkillStatus ForSkill(string name, List<Invocation> invocations, List<Prompt> prompts, IReadOnlyList<Miss> misses, IReadOnlyList<InstalledSkill> installed, DateTimeOffset[] windowStarts, DateTimeOffset asOf)
     {
         var mine = invocations.Where(i => SkillNames.Same(i.Skill, name)).ToList();
         var uses = mine.Where(i => i.Kind is "implicit" or "explicit").ToList();
@@ -255,10 +274,10 @@ public static class StatusReporter
         var triggers = mine.Where(i => i.Kind == "implicit").ToList();
         var explicitUses = mine.Where(i => i.Kind == "explicit").ToList();
         var readsNotInvoked = mine.Where(i => i.Kind == "read" && !usedFor.Contains((i.SessionId, i.PromptId))).ToList();
-        var mention = new SkillMention(name);
+        var missed = misses.Where(m => m.IsEvidence).Select(m => new Prompt(m.PromptId, m.SessionId, m.OccurredAt.ToUnixTimeMilliseconds(), m.Text)).ToList();
+        var missedIds = missed.Select(m => m.Id).ToHashSet(StringComparer.Ordinal);
         var usedPrompts = uses.Where(i => i.PromptId is not null).Select(i => i.PromptId!).ToHashSet(StringComparer.Ordinal);
-        var triggeredPrompts = prompts.Where(p => usedPrompts.Contains(p.Id)).ToList();
-        var missed = prompts.Where(p => !usedPrompts.Contains(p.Id) && mention.IsInLowerCase(p.Lower)).ToList();
+        var triggeredPrompts = prompts.Where(p => usedPrompts.Contains(p.Id) && !missedIds.Contains(p.Id)).ToList();
 
         var windows = windowStarts.Select(start =>
         {
@@ -294,7 +313,10 @@ public static class StatusReporter
             health,
             reason,
             missed.OrderByDescending(p => p.At).Take(3).Select(Example).ToList(),
-            problems);
+            problems,
+            MissesByKind: misses.GroupBy(m => m.Kind).OrderBy(g => g.Key)
+                .Select(g => new MissKindSummary(g.Key, g.Count(), g.Take(2).Select(m => new MissExample(m.Id, m.Confidence, PromptExample.Of(m.PromptId, m.SessionId, m.OccurredAt.ToUnixTimeMilliseconds(), m.Text))).ToList(), g.Count(m => !m.IsEvidence)))
+                .ToList());
     }
 
     private static (SkillHealth, string) Health(bool installed, int triggers, int explicitUses, int reads, int triggered, int missed, double? rate, List<string> problems)
@@ -309,12 +331,12 @@ public static class StatusReporter
 
         if (checks >= MinimumChecks && rate < 0.4)
         {
-            return (SkillHealth.Critical, $"triggered for {triggered} of {checks} prompts that named it");
+            return (SkillHealth.Critical, $"triggered for {triggered} of {checks} prompts that needed it");
         }
 
         if (checks >= MinimumChecks && rate < 0.7)
         {
-            return (SkillHealth.Warning, $"triggered for {triggered} of {checks} prompts that named it");
+            return (SkillHealth.Warning, $"triggered for {triggered} of {checks} prompts that needed it");
         }
 
         if (reads > triggers + explicitUses)
@@ -328,8 +350,8 @@ public static class StatusReporter
         }
 
         return checks < MinimumChecks
-            ? (SkillHealth.InsufficientData, $"{checks} prompt(s) named or triggered it; {MinimumChecks} are needed for a rate")
-            : (SkillHealth.Healthy, $"triggered for {triggered} of {checks} prompts that named it");
+            ? (SkillHealth.InsufficientData, $"{checks} prompt(s) needed or triggered it; {MinimumChecks} are needed for a rate")
+            : (SkillHealth.Healthy, $"triggered for {triggered} of {checks} prompts that needed it");
     }
 
     private static string Trend(List<SkillWindow> windows)
@@ -355,5 +377,5 @@ public static class StatusReporter
 
     private sealed record Invocation(string Skill, string Kind, string SessionId, string? PromptId, long At, string? Path);
 
-    private sealed record Prompt(string Id, string SessionId, long At, string Text, string Lower);
+    private sealed record Prompt(string Id, string SessionId, long At, string Text);
 }

@@ -77,7 +77,43 @@ public static class StatusReportJson
             w.WriteEndObject();
         }
 
+        if (s.MissesByKind is { } byKind)
+        {
+            WriteMissesByKind(w, byKind);
+        }
+
         w.WriteEndObject();
+    }
+
+    private static void WriteMissesByKind(Utf8JsonWriter w, IReadOnlyList<MissKindSummary> byKind)
+    {
+        w.WriteStartArray("misses_by_kind");
+        foreach (var group in byKind)
+        {
+            w.WriteStartObject();
+            w.WriteString("kind", System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName(group.Kind.ToString()));
+            w.WriteNumber("count", group.Count);
+            w.WriteStartArray("examples");
+            foreach (var e in group.Examples)
+            {
+                w.WriteStartObject();
+                w.WriteString("miss_id", e.MissId);
+                w.WriteNumber("confidence", e.Confidence);
+                w.WriteStartObject("prompt");
+                w.WriteString("prompt_id", e.Prompt.PromptId);
+                w.WriteString("session_id", e.Prompt.SessionId);
+                w.WriteString("occurred_at", e.Prompt.OccurredAt);
+                w.WriteString("text", e.Prompt.Text);
+                w.WriteEndObject();
+                w.WriteEndObject();
+            }
+
+            w.WriteEndArray();
+            w.WriteNumber("low_confidence", group.LowConfidence);
+            w.WriteEndObject();
+        }
+
+        w.WriteEndArray();
     }
 
     private static void WriteSystem(Utf8JsonWriter w, SystemHealth system)

@@ -33,6 +33,7 @@ public static class CommandTree
         root.Subcommands.Add(StatusCommands.Last(app));
         root.Subcommands.Add(StatusCommands.Sessions(app));
         root.Subcommands.Add(EvalCommands.Create(app));
+        root.Subcommands.Add(MissesCommands.Create(app));
         root.Subcommands.Add(GradeCommands.Create(app));
         root.Subcommands.Add(LlmCommands.Create(app));
         EvolutionCommands.Create(app).ToList().ForEach(root.Subcommands.Add);

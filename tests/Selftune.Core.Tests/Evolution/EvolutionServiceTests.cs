@@ -186,6 +186,11 @@ public sealed class EvolutionServiceTests
             var query = raw[i].GetProperty("query").GetString()!;
             var positive = raw[i].GetProperty("should_trigger").GetBoolean();
             var type = Enum.Parse<InvocationType>(raw[i].GetProperty("invocation_type").GetString()!, ignoreCase: true);
+            if (everyPositiveTriggered && positive && QueryText.NamesSkill(query, "seo-audit"))
+            {
+                continue; // a prompt that names the skill is a miss by definition (MissFinder), whatever the agent did next
+            }
+
             var session = $"s{i}";
             var triggered = everyPositiveTriggered || LexicalValidator.Triggers("seo-audit", Original, query);
             f.Session(session, f.Time.GetUtcNow().AddDays(-30).AddHours(i), new EvolutionFixture.Turn(query, positive ? (triggered ? InvocationKind.Implicit : InvocationKind.Explicit) : null));

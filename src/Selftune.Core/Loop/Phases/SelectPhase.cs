@@ -57,7 +57,8 @@ internal sealed class SelectPhase(GradingStore gradings, SelftuneConfig config, 
                 RunReportText.Name(s.Health),
                 s.Installed,
                 s.ReadsNotInvoked,
-                evidence.GetValueOrDefault(SkillNames.Bare(s.Name))?.ExplicitPositives ?? 0);
+                evidence.GetValueOrDefault(SkillNames.Bare(s.Name))?.ExplicitPositives ?? 0,
+                s.MissesByKind?.Sum(k => k.LowConfidence) ?? 0);
         }
 
         return result;
