@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Selftune.AdapterKit;
-using Selftune.Core.Scheduling;
+using Selftune.Core;
 using Selftune.Core.Configuration;
 using Selftune.Core.Store;
 using Selftune.Host.Tests.Support;
@@ -280,7 +280,7 @@ public sealed class InstallProcessTests : IDisposable
         File.Copy(Path.Combine(IngestorContractTests.CorpusPath("claude-code", "fasthooks"), "sample_main_transcript.jsonl"), transcript);
         var payload = JsonSerializer.Serialize(new { session_id = session, transcript_path = transcript, hook_event_name = "Stop", stop_hook_active = false });
 
-        var hook = _cli.Shell($"setsid sh -c {ShellQuote.Quote(stop["command"]!.GetValue<string>() + "; kill -KILL 0")}", payload);
+        var hook = _cli.Shell($"setsid sh -c {ShellCommand.Quote(stop["command"]!.GetValue<string>() + "; kill -KILL 0")}", payload);
 
         Assert.Equal(string.Empty, hook.Stdout);
         WaitFor(() => File.Exists(Home.DatabasePath) && Count($"SELECT count(*) FROM prompts WHERE session_id = '{session}' AND actionable = 1 AND capture_mode = 'transcript'") == 5, "the turn to be stored");

@@ -10,7 +10,7 @@ namespace Selftune.Core.Scheduling;
 public sealed record ExternalCommand(string Executable, IReadOnlyList<string> Arguments, bool IgnoreFailure = false)
 {
     /// <summary>The command as a person would type it.</summary>
-    public override string ToString() => string.Join(' ', new[] { Executable }.Concat(Arguments).Select(ShellQuote.Quote));
+    public override string ToString() => string.Join(' ', new[] { Executable }.Concat(Arguments).Select(ShellCommand.Quote));
 
     /// <summary>Finds <paramref name="name"/> on the context's <c>PATH</c>.</summary>
     /// <returns>The full path, or null when it is not installed.</returns>
@@ -69,14 +69,4 @@ public sealed record ExternalCommand(string Executable, IReadOnlyList<string> Ar
 
         return (process.ExitCode, stdout.Result, stderr.Result);
     }
-}
-
-/// <summary>POSIX shell quoting for commands shown to people and written into crontabs.</summary>
-public static class ShellQuote
-{
-    /// <summary>Quotes <paramref name="word"/> for <c>/bin/sh</c> when it holds anything but safe characters.</summary>
-    public static string Quote(string word) =>
-        word.Length > 0 && word.All(c => char.IsAsciiLetterOrDigit(c) || "-_./:=@%+,".Contains(c))
-            ? word
-            : "'" + word.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
 }

@@ -239,8 +239,8 @@ public sealed class Scheduler
     /// <c>%</c> is escaped because cron turns it into a newline.</summary>
     public static string CronLine(ScheduledJob job)
     {
-        var env = job.Environment.Select(kv => $"{kv.Key}={ShellQuote.Quote(kv.Value)}");
-        var command = string.Join(' ', env.Concat(job.Command.Select(ShellQuote.Quote))) + $" >> {ShellQuote.Quote(job.LogPath)} 2>&1";
+        var env = job.Environment.Select(kv => $"{kv.Key}={ShellCommand.Quote(kv.Value)}");
+        var command = string.Join(' ', env.Concat(job.Command.Select(ShellCommand.Quote))) + $" >> {ShellCommand.Quote(job.LogPath)} 2>&1";
         return job.Interval.ToCron() + " " + command.Replace("%", "\\%", StringComparison.Ordinal);
     }
 

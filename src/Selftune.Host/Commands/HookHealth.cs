@@ -78,7 +78,7 @@ public static class HookHealth
             new HealthCheck($"skill {platform}", "ok", $"selftune's skill is in {folder}, where {platform} reads user skills"),
         var folder => new HealthCheck($"skill {platform}", "warn",
             $"selftune's skill is not in {folder}, where {platform} reads user skills, so the agent cannot drive selftune on its own",
-            $"selftune init --agent {platform} --no-sync"),
+            ShellCommand.Line($"selftune init --agent {platform} --no-sync")),
     };
 
     private static HealthCheck LastSync(App a)

@@ -40,7 +40,7 @@ public static class InstallCommands
 
     /// <summary>The command prefix installed into agents: this executable, quoted for a POSIX shell when it holds a space,
     /// a quote, <c>$</c> or another character a shell treats specially, followed by <c>hook</c>.</summary>
-    public static string HookCommand => ShellQuote.Quote(App.ExecutablePath) + " hook";
+    public static string HookCommand => ShellCommand.Quote(App.ExecutablePath) + " hook";
 
     /// <summary>Creates <c>install</c>.</summary>
     public static Command Install(Func<App> app)

@@ -93,7 +93,7 @@ public static class MissesCommands
             using var store = a.OpenStore();
             var miss = MissReview.Decide(store, p.GetValue(id)!, confirm, a.Get<TimeProvider>().GetUtcNow());
             var status = confirm ? "confirmed" : "rejected";
-            a.Output.Result(new { miss, status, next_command = $"selftune eval generate --skill {miss.Skill}" }, console =>
+            a.Output.Result(new { miss, status, next_command = ShellCommand.Line($"selftune eval generate --skill {miss.Skill:skill}") }, console =>
                 console.MarkupLine($"Miss {Markup.Escape(miss.Id)} of [bold]{Markup.Escape(miss.Skill)}[/] {status}: [grey]{Markup.Escape(miss.Text.Length > 100 ? miss.Text[..97] + "..." : miss.Text)}[/]"));
             return 0;
         });

@@ -123,7 +123,7 @@ public static class ScheduleCommands
                 kind = r.Plan.Kind,
                 action = r.Job is null ? "remove" : "install",
                 interval = r.Job?.Interval.ToString(),
-                command = r.Job is null ? null : string.Join(' ', r.Job.Command.Select(ShellQuote.Quote)),
+                command = r.Job is null ? null : string.Join(' ', r.Job.Command.Select(ShellCommand.Quote)),
                 changes = r.Plan.Changes.Select(c => new { target = c.Target, action = Action(c), summary = c.Summary, content = c.After ?? c.Before }),
                 commands = r.Plan.Before.Concat(r.Plan.After).Select(c => c.ToString()),
                 activated = r.Outcome?.Activated,
