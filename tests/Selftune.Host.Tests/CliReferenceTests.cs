@@ -95,7 +95,7 @@ public sealed class CliReferenceTests
                 text.Append("\n| argument or option | meaning |\n|---|---|\n");
                 foreach (var (syntax, description) in rows)
                 {
-                    text.Append("| `").Append(syntax).Append("` | ").Append(description.Replace("|", "\\|", StringComparison.Ordinal)).Append(" |\n");
+                    text.Append("| `").Append(syntax.Replace("|", "\\|", StringComparison.Ordinal)).Append("` | ").Append(description.Replace("|", "\\|", StringComparison.Ordinal)).Append(" |\n");
                 }
             }
 

@@ -146,7 +146,7 @@ public sealed class ClaudeInstallerTests : IDisposable
         var text = Apply(_installer.PlanInstall(Context, InstallScope.User, Command));
 
         var stop = JsonNode.Parse(text)!["hooks"]!["Stop"]!.AsArray();
-        Assert.Equal(Command + " Stop --platform claude_code", Assert.Single(stop)!["hooks"]![0]!["command"]!.GetValue<string>());
+        Assert.Equal(Command + " Stop --platform claude_code " + PluginContract.TurnEndFlag, Assert.Single(stop)!["hooks"]![0]!["command"]!.GetValue<string>());
         Assert.Contains("    \"Stop\": [\n      {\n        \"hooks\": [", text, StringComparison.Ordinal);
     }
 

@@ -84,9 +84,10 @@ public sealed class App : IDisposable
     /// <summary>Every plugin found, loaded or not.</summary>
     public IReadOnlyList<PluginInfo> Plugins => _plugins.Value;
 
-    /// <summary>The assemblies of the plugins that loaded (what <see cref="Composition.AddSelftunePlugins"/> scans).</summary>
-    public IEnumerable<System.Reflection.Assembly> PluginAssemblies =>
-        Plugins.Where(p => p.Status == PluginStatus.Loaded).SelectMany(p => p.Types).Select(t => t.Assembly).Distinct();
+    /// <summary>The contract implementations the loaded plugins contribute, as <see cref="PluginCatalog"/> found them
+    /// (what <see cref="Composition.AddSelftunePlugins"/> registers).</summary>
+    public IEnumerable<Type> PluginTypes =>
+        Plugins.Where(p => p.Status == PluginStatus.Loaded).SelectMany(p => p.Types);
 
     /// <summary>The service container: core services and every loaded plugin's implementations (composed once, on first
     /// use, from any thread).</summary>

@@ -1,4 +1,3 @@
-using System.Reflection;
 using Microsoft.Extensions.DependencyInjection;
 using Selftune.Abstractions;
 using Selftune.Core;
@@ -22,20 +21,21 @@ public static class Composition
     {
         ArgumentNullException.ThrowIfNull(app);
         services.AddSelftuneCore(app.Context, app.Home, () => app.Config)
-            .AddSelftunePlugins(app.PluginAssemblies);
+            .AddSelftunePlugins(app.PluginTypes);
         services.AddSingleton(_ => new PluginInstallation(app.Installation));
         services.AddSingleton<ComposeServices>(_ => context => app.For(context).Services);
         return services;
     }
 
-    /// <summary>Registers every public contract implementation (<see cref="IIngestor"/>, <see cref="IHookHandler"/>,
-    /// <see cref="IInstaller"/>, <see cref="IAgentRunner"/>) in the loaded plugin assemblies as a singleton of that
-    /// contract: Scrutor does the one scan of their types.</summary>
+    /// <summary>Registers each contract implementation (<see cref="IIngestor"/>, <see cref="IHookHandler"/>,
+    /// <see cref="IInstaller"/>, <see cref="IAgentRunner"/>) the plugin catalog found in the loaded plugins as a singleton
+    /// of the contracts it implements. Scrutor registers the types the catalog already found (it read each plugin's types
+    /// once, to check it contributes something): no second scan of the plugin assemblies.</summary>
     /// <param name="services">The collection.</param>
-    /// <param name="assemblies">The loaded plugin assemblies.</param>
+    /// <param name="types">The implementation types of the loaded plugins.</param>
     /// <returns><paramref name="services"/>.</returns>
-    public static IServiceCollection AddSelftunePlugins(this IServiceCollection services, IEnumerable<Assembly> assemblies) => services.Scan(scan => scan
-        .FromAssemblies(assemblies)
+    public static IServiceCollection AddSelftunePlugins(this IServiceCollection services, IEnumerable<Type> types) => services.Scan(scan => scan
+        .FromTypes(types)
         .AddClasses(classes => classes.AssignableToAny(Contracts), publicOnly: true)
         .AsImplementedInterfaces(Contracts.Contains)
         .WithSingletonLifetime());
