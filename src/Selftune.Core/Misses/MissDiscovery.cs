@@ -303,7 +303,7 @@ public sealed class MissDiscovery
         }
         else
         {
-            notes.Add("Offline: lexical ranking alone marked these misses, at low confidence. Confirm or reject them (selftune misses confirm|reject ID), or run with an LLM (selftune llm test).");
+            notes.Add("Offline: lexical ranking alone, so any miss it marks has low confidence: confirm or reject it (selftune misses confirm|reject ID), or run with an LLM (selftune llm test).");
         }
 
         var now = _time.GetUtcNow().ToUnixTimeMilliseconds();

@@ -25,7 +25,7 @@ internal sealed class DiscoverPhase(MissDiscovery discovery, InstalledSkills ski
         var options = new DiscoveryOptions(RunId: run.RunId, MaxCalls: Math.Max(1, (llm?.Options.MaxCalls ?? 0) / 2));
         var report = await discovery.DiscoverAsync(run.Store, installed, options, llm, ct).ConfigureAwait(false);
         var c = report.Counts;
-        var summary = $"{c.Found} miss(es) discovered ({report.Mode}) among {c.UnhandledPrompts} prompts no skill handled, {c.Shortlisted} with a plausible skill; {c.LlmCalls} LLM call(s), {c.Cached} answered from the cache";
+        var summary = $"{c.Found} miss(es) discovered ({report.Mode}) among {c.UnhandledPrompts} distinct prompt texts no skill handled, {c.Shortlisted} with a plausible skill; {c.LlmCalls} LLM call(s), {c.Cached} answered from the cache";
         return new PhaseOutcome(PhaseStatus.Ok, report.Notes.Count > 0 ? $"{summary}. {report.Notes[0]}" : summary, report.Mode == "offline" && c.Found > 0 ? "selftune misses" : null);
     }
 }
