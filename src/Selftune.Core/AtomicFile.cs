@@ -6,7 +6,7 @@ namespace Selftune.Core;
 /// leaves a half-written file: write a temporary file beside it, flush it to disk, rename it over the target.
 /// A symbolic link is written through: its final target is replaced and the link stays (dotfile managers keep
 /// working). The existing file's Unix permissions are kept.</summary>
-public static class AtomicFile
+internal static class AtomicFile
 {
     private static readonly byte[] Utf8Bom = [0xEF, 0xBB, 0xBF];
 

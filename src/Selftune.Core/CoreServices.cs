@@ -21,7 +21,7 @@ namespace Selftune.Core;
 
 /// <summary>The core's registrations: the one composition of selftune's services, used by the short commands' container
 /// and by the Generic Host of long-lived processes alike.</summary>
-public static class CoreServices
+internal static class CoreServices
 {
     /// <summary>Adds the core services for one view of the machine.</summary>
     /// <param name="services">The collection.</param>

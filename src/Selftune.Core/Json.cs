@@ -7,7 +7,7 @@ namespace Selftune.Core;
 
 /// <summary>The JSON conventions of everything selftune prints or stores: snake_case names, enums as snake_case
 /// strings, nulls omitted, ISO-8601 times.</summary>
-public static class Json
+internal static class Json
 {
     /// <summary>Compact output (stored reports, machine-readable stdout).</summary>
     public static JsonSerializerOptions Options { get; } = Create(indented: false);

@@ -5,7 +5,7 @@ namespace Selftune.Core;
 /// <c>{"error":{"code","message","next_command"}}</c> on stderr in JSON mode, or as text, and exits with
 /// <see cref="ExitCode"/>.
 /// </summary>
-public class SelftuneException : Exception
+internal class SelftuneException : Exception
 {
     /// <summary>Creates the error.</summary>
     /// <param name="code">A stable upper-case code (see <see cref="ErrorCodes"/>).</param>
@@ -32,7 +32,7 @@ public class SelftuneException : Exception
 }
 
 /// <summary>The error codes selftune emits. Agents branch on these, so they never change meaning.</summary>
-public static class ErrorCodes
+internal static class ErrorCodes
 {
     /// <summary>A flag or argument is invalid.</summary>
     public const string InvalidArgument = "INVALID_ARGUMENT";

@@ -14,7 +14,7 @@ namespace Selftune.Core;
 /// </summary>
 /// <example><c>ShellCommand.Line($"selftune watch --skill {skill:skill}")</c> is <c>selftune watch --skill pdf</c>, and null
 /// for the skill name <c>rep$(touch x)</c>.</example>
-public static class ShellCommand
+internal static class ShellCommand
 {
     /// <summary>The format that marks a hole as a skill name.</summary>
     public const string SkillFormat = "skill";
@@ -41,7 +41,7 @@ public static class ShellCommand
 
 /// <summary>Builds a <see cref="ShellCommand.Line"/>: literals as written, holes quoted, <c>:skill</c> holes checked.</summary>
 [InterpolatedStringHandler]
-public ref struct ShellCommandHandler
+internal ref struct ShellCommandHandler
 {
     private readonly StringBuilder _text;
     private bool _refused;

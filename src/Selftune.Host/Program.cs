@@ -9,7 +9,7 @@ using Selftune.Host.Hooks;
 namespace Selftune.Host;
 
 /// <summary>The <c>selftune</c> executable.</summary>
-public static class Program
+internal static class Program
 {
     /// <summary>Entry point. <c>selftune hook …</c> (what agents run on every event) takes a fast path that loads
     /// no command-line parser, container, plugin or database (<see cref="HookFastPath"/>); the plain forms of

@@ -4,7 +4,7 @@ using Selftune.Core.Store;
 namespace Selftune.Core.Tests;
 
 /// <summary>A selftune home in a fresh temporary folder, deleted on dispose.</summary>
-public sealed class TempHome : IDisposable
+internal sealed class TempHome : IDisposable
 {
     public TempHome()
     {

@@ -5,7 +5,7 @@ namespace Selftune.Core.Configuration;
 /// <summary>Every setting selftune reads, with the values each accepts. Add a key here (one place) and it is loadable
 /// from file, environment and flags, checked on <c>selftune config set</c> and when read, and listed by
 /// <c>selftune config list</c>; options that override a key (<c>--candidates</c>, <c>--llm</c>) accept what it accepts.</summary>
-public static class ConfigKeys
+internal static class ConfigKeys
 {
     /// <summary>Redact secrets from prompt text before it is stored.</summary>
     public static readonly ConfigKey RedactionEnabled = new("redaction.enabled", "true", "Redact API keys, tokens, private keys and URL passwords from prompts before storing them.") { Kind = ConfigKind.Boolean };

@@ -9,7 +9,7 @@ namespace Selftune.Core.Configuration;
 /// a home made before that, or loosened since, is found (<see cref="Loose"/>) and fixed (<see cref="Fix"/>) by
 /// <c>selftune doctor [--fix]</c>. No-ops on Windows, where a profile folder is private already.
 /// </summary>
-public static partial class PrivateFiles
+internal static partial class PrivateFiles
 {
     private const UnixFileMode GroupAndOthers =
         UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.GroupExecute |

@@ -10,7 +10,7 @@ namespace Selftune.Core.Configuration;
 /// <param name="Key">Dotted key; in <c>config.json</c> each dot is a nested object.</param>
 /// <param name="Default">Default value as text, or null for "unset".</param>
 /// <param name="Description">What it does, for <c>selftune config</c>.</param>
-public sealed record ConfigKey(string Key, string? Default, string Description)
+internal sealed record ConfigKey(string Key, string? Default, string Description)
 {
     /// <summary>The environment variable that overrides this key.</summary>
     public string EnvironmentVariable => "SELFTUNE_" + Key.Replace('.', '_').Replace('-', '_').ToUpperInvariant();
@@ -81,7 +81,7 @@ public sealed record ConfigKey(string Key, string? Default, string Description)
 }
 
 /// <summary>The kind of value a <see cref="ConfigKey"/> takes.</summary>
-public enum ConfigKind
+internal enum ConfigKind
 {
     /// <summary>Any text.</summary>
     Text,
@@ -100,7 +100,7 @@ public enum ConfigKind
 }
 
 /// <summary>Where a setting's effective value came from.</summary>
-public enum ConfigSource
+internal enum ConfigSource
 {
     /// <summary>The built-in default.</summary>
     Default,
@@ -116,7 +116,7 @@ public enum ConfigSource
 /// Effective configuration. Precedence: flags &gt; environment &gt; <c>config.json</c> &gt; defaults.
 /// Keys are declared in <see cref="ConfigKeys"/>.
 /// </summary>
-public sealed class SelftuneConfig
+internal sealed class SelftuneConfig
 {
     private readonly Dictionary<string, (string? Value, ConfigSource Source)> _values = new(StringComparer.Ordinal);
 

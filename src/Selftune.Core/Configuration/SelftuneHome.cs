@@ -4,7 +4,7 @@ namespace Selftune.Core.Configuration;
 /// The selftune home folder and the files in it: <c>~/.selftune/</c>, re-rooted by <c>SELFTUNE_HOME</c>.
 /// Everything selftune keeps stays here, on this machine.
 /// </summary>
-public sealed class SelftuneHome
+internal sealed class SelftuneHome
 {
     /// <summary>The environment variable that re-roots the home.</summary>
     public const string EnvironmentVariable = "SELFTUNE_HOME";

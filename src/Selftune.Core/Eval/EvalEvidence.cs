@@ -22,7 +22,7 @@ namespace Selftune.Core.Eval;
 /// <param name="NextCommand">What to run next for this skill; null when its name is not a valid skill name (see
 /// <paramref name="NextCommandOmitted"/>).</param>
 /// <param name="NextCommandOmitted">Why there is no <paramref name="NextCommand"/> (<see cref="SkillNames.Problem"/>), else null.</param>
-public sealed record SkillEvidence(
+internal sealed record SkillEvidence(
     string Skill,
     int RealPositives,
     int ExplicitPositives,
@@ -40,7 +40,7 @@ public sealed record SkillEvidence(
 
 /// <summary>Per-skill evidence summaries for <c>selftune eval list</c> and for the loop's candidate selection. Applies the
 /// same rules as <see cref="EvalSetGenerator"/>, so "ready" means a generated set will have that many real positives.</summary>
-public static class EvalEvidence
+internal static class EvalEvidence
 {
     /// <summary>Fewest real positives that make an eval set worth evolving against (selftune-spec §5.2 uses 3).</summary>
     public const int MinimumRealPositives = 3;

@@ -3,7 +3,7 @@ using System.Text.Json.Serialization;
 namespace Selftune.Core.Eval;
 
 /// <summary>How a query relates to the skill (the invocation taxonomy; see <see cref="QueryText.Classify"/>).</summary>
-public enum InvocationType
+internal enum InvocationType
 {
     /// <summary>The query names the skill (or the user invoked it by name: <c>/skill</c>, <c>$skill</c>).</summary>
     Explicit,
@@ -24,7 +24,7 @@ public enum InvocationType
 /// <param name="PromptId">The stored prompt it came from; null for synthetic entries.</param>
 /// <param name="Synthetic">True when an LLM wrote it (cold start), false when a person typed it.</param>
 /// <param name="Split"><c>train</c> (the proposer may see it) or <c>validation</c> (held out; only the judge sees it).</param>
-public sealed record EvalEntry(string Query, bool ShouldTrigger, [property: JsonPropertyName("invocation_type")] InvocationType Type, string? SessionId, string? PromptId, bool Synthetic, string Split)
+internal sealed record EvalEntry(string Query, bool ShouldTrigger, [property: JsonPropertyName("invocation_type")] InvocationType Type, string? SessionId, string? PromptId, bool Synthetic, string Split)
 {
     /// <summary>The <see cref="Split"/> value of the part the proposer may see.</summary>
     public const string TrainSplit = "train";
@@ -39,7 +39,7 @@ public sealed record EvalEntry(string Query, bool ShouldTrigger, [property: Json
 /// <param name="CreatedAt">When it was generated (UTC).</param>
 /// <param name="Seed">The seed of the shuffles and the split: the same store and seed give the same entries and split.</param>
 /// <param name="Entries">The entries.</param>
-public sealed record EvalSet(string Id, string Skill, DateTimeOffset CreatedAt, int Seed, IReadOnlyList<EvalEntry> Entries)
+internal sealed record EvalSet(string Id, string Skill, DateTimeOffset CreatedAt, int Seed, IReadOnlyList<EvalEntry> Entries)
 {
     /// <summary>The entries the proposer may see.</summary>
     [JsonIgnore]

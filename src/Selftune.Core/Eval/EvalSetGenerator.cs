@@ -15,7 +15,7 @@ namespace Selftune.Core.Eval;
 /// <param name="Synthetic">Ask the LLM for queries when real ones are too few (cold start).</param>
 /// <param name="ValidationShare">Share of each stratum held out for validation (0.4: the 60/40 split of the Agent Skills
 /// optimizing-descriptions guidance).</param>
-public sealed record EvalGenerateOptions(string Skill, int Seed = 42, int MaxPerSide = 50, bool Synthetic = false, double ValidationShare = 0.4);
+internal sealed record EvalGenerateOptions(string Skill, int Seed = 42, int MaxPerSide = 50, bool Synthetic = false, double ValidationShare = 0.4);
 
 /// <summary>Counts of a generation, for the report.</summary>
 /// <param name="RealPositives">Positives from real prompts.</param>
@@ -28,13 +28,13 @@ public sealed record EvalGenerateOptions(string Skill, int Seed = 42, int MaxPer
 /// to have triggered (or read) the skill: hook hints, maintenance prompts, SKILL.md reads.</param>
 /// <param name="Train">Entries in the train split.</param>
 /// <param name="Validation">Entries in the validation split.</param>
-public sealed record EvalGenerationCounts(int RealPositives, int RealNegatives, int NearMissNegatives, int SyntheticPositives, int SyntheticNegatives, int MaintenanceExcluded, int TriggeredExcluded, int Train, int Validation);
+internal sealed record EvalGenerationCounts(int RealPositives, int RealNegatives, int NearMissNegatives, int SyntheticPositives, int SyntheticNegatives, int MaintenanceExcluded, int TriggeredExcluded, int Train, int Validation);
 
 /// <summary>A generated eval set with its counts and notes (not yet saved: see <see cref="EvalSetStore.Save"/>).</summary>
 /// <param name="Set">The eval set.</param>
 /// <param name="Counts">What went into it.</param>
 /// <param name="Notes">Things a person should know (few positives, no SKILL.md found, ...).</param>
-public sealed record EvalGeneration(EvalSet Set, EvalGenerationCounts Counts, IReadOnlyList<string> Notes);
+internal sealed record EvalGeneration(EvalSet Set, EvalGenerationCounts Counts, IReadOnlyList<string> Notes);
 
 /// <summary>
 /// Builds a skill's trigger eval set from the store.
@@ -57,7 +57,7 @@ public sealed record EvalGeneration(EvalSet Set, EvalGenerationCounts Counts, IR
 /// <see cref="SeededRandom"/>, so the same store and seed give the same set.</item>
 /// </list>
 /// </summary>
-public sealed class EvalSetGenerator
+internal sealed class EvalSetGenerator
 {
     /// <summary>Longest query kept, in characters (longer prompts are cut at a word boundary).</summary>
     public const int MaxQueryLength = 500;

@@ -4,7 +4,7 @@ using Selftune.Core.Skills;
 namespace Selftune.Core.Eval;
 
 /// <summary>Eval sets in the store (<c>eval_sets</c> + <c>eval_entries</c>); the JSON files written with <c>--output</c> are exports.</summary>
-public sealed class EvalSetStore
+internal sealed class EvalSetStore
 {
     /// <summary>The newest eval set of <paramref name="skill"/>, or null. A plugin prefix may be given or left out, on either
     /// side: <c>hex-docs-search</c> finds a set generated for <c>elixir:hex-docs-search</c> and the other way round.</summary>

@@ -10,7 +10,7 @@ namespace Selftune.Core.Eval;
 /// detection (selftune-spec §3.4: a prompt about <em>working on</em> a skill is not evidence the skill should trigger)
 /// and the domain terms used to rank near-miss negatives.
 /// </summary>
-public static partial class QueryText
+internal static partial class QueryText
 {
     private static readonly HashSet<string> MaintenanceVerbs = new(StringComparer.Ordinal)
     {

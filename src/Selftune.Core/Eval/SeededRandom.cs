@@ -4,7 +4,7 @@ namespace Selftune.Core.Eval;
 /// A small deterministic random source (SplitMix64, Steele, Lea &amp; Flood 2014): the same seed yields the same sequence
 /// on every platform and .NET version, which <see cref="Random"/> does not promise. Used for eval-set shuffles and splits.
 /// </summary>
-public sealed class SeededRandom
+internal sealed class SeededRandom
 {
     private ulong _state;
 

@@ -5,7 +5,7 @@ namespace Selftune.Core.Evolution;
 /// <summary>Pass counts of one invocation type.</summary>
 /// <param name="Passed">Entries passed.</param>
 /// <param name="Total">Entries.</param>
-public sealed record TypeScore(int Passed, int Total);
+internal sealed record TypeScore(int Passed, int Total);
 
 /// <summary>How one description did on a list of eval entries.</summary>
 /// <param name="Triggered">Per entry: did the skill trigger.</param>
@@ -13,7 +13,7 @@ public sealed record TypeScore(int Passed, int Total);
 /// <param name="PassCount">Entries passed.</param>
 /// <param name="PassRate">PassCount / entries (0..1, 4 decimals).</param>
 /// <param name="ByType">Pass counts per invocation type (snake_case names).</param>
-public sealed record DescriptionScore(IReadOnlyList<bool> Triggered, IReadOnlyList<bool> Passed, int PassCount, double PassRate, IReadOnlyDictionary<string, TypeScore> ByType)
+internal sealed record DescriptionScore(IReadOnlyList<bool> Triggered, IReadOnlyList<bool> Passed, int PassCount, double PassRate, IReadOnlyDictionary<string, TypeScore> ByType)
 {
     /// <summary>Scores <paramref name="triggered"/> against <paramref name="entries"/>.</summary>
     public static DescriptionScore Of(IReadOnlyList<EvalEntry> entries, IReadOnlyList<bool> triggered)
@@ -35,14 +35,14 @@ public sealed record DescriptionScore(IReadOnlyList<bool> Triggered, IReadOnlyLi
 /// <param name="NewPasses">Indexes of entries the original failed and the candidate passes.</param>
 /// <param name="Accepted">True when the candidate meets every rule of <see cref="Acceptance"/>.</param>
 /// <param name="Reason">Why it was accepted or not, for a person.</param>
-public sealed record Comparison(double Before, double After, double NetChange, IReadOnlyList<int> Regressions, IReadOnlyList<int> NewPasses, bool Accepted, string Reason);
+internal sealed record Comparison(double Before, double After, double NetChange, IReadOnlyList<int> Regressions, IReadOnlyList<int> NewPasses, bool Accepted, string Reason);
 
 /// <summary>
 /// The acceptance rule, on the validation split only (selftune-spec §7.3, written anew): a candidate is accepted when
 /// its pass rate is higher than the original's, its regressions are fewer than 5 % of the entries, and it gains at
 /// least 0.10 in pass rate or passes at least 2 entries the original failed.
 /// </summary>
-public static class Acceptance
+internal static class Acceptance
 {
     /// <summary>Largest share of entries that may regress (exclusive).</summary>
     public const double MaxRegressionShare = 0.05;

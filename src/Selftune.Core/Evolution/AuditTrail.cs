@@ -4,7 +4,7 @@ using Selftune.Core.Store;
 namespace Selftune.Core.Evolution;
 
 /// <summary>The audit actions: every state change of a skill's description is one row.</summary>
-public static class AuditActions
+internal static class AuditActions
 {
     /// <summary>A candidate description was proposed.</summary>
     public const string Created = "created";
@@ -33,7 +33,7 @@ public static class AuditActions
 /// <param name="OriginalSha256">Hash of the SKILL.md bytes it was validated against.</param>
 /// <param name="Rationale">Why the proposer thinks it helps.</param>
 /// <param name="Status">Its latest state: one of <see cref="AuditActions"/> (never <see cref="AuditActions.DeployFailed"/>).</param>
-public sealed record Proposal(
+internal sealed record Proposal(
     string ProposalId,
     string RunId,
     string SkillName,
@@ -56,7 +56,7 @@ public sealed record Proposal(
 /// <param name="Heuristic">True for rows of the no-LLM heuristic mode.</param>
 /// <param name="Message">What happened, for a person.</param>
 /// <param name="Evidence">The evidence as stored (JSON), when there is any.</param>
-public sealed record AuditEntry(long Id, string SkillName, string? ProposalId, string Action, DateTimeOffset OccurredAt, bool Heuristic, string Message, JsonElement? Evidence);
+internal sealed record AuditEntry(long Id, string SkillName, string? ProposalId, string Action, DateTimeOffset OccurredAt, bool Heuristic, string Message, JsonElement? Evidence);
 
 /// <summary>One write selftune made to a SKILL.md. The bytes themselves are read with <see cref="AuditTrail.VersionBytes"/>.</summary>
 /// <param name="Id">Row id (increasing).</param>
@@ -68,14 +68,14 @@ public sealed record AuditEntry(long Id, string SkillName, string? ProposalId, s
 /// <param name="BeforeSha256">Hash of the file before the write.</param>
 /// <param name="AfterSha256">Hash of the file after the write.</param>
 /// <param name="BackupPath">The timestamped backup of the bytes before the write.</param>
-public sealed record SkillVersion(long Id, string SkillName, string SkillPath, string? ProposalId, string Action, DateTimeOffset OccurredAt, string BeforeSha256, string AfterSha256, string? BackupPath);
+internal sealed record SkillVersion(long Id, string SkillName, string SkillPath, string? ProposalId, string Action, DateTimeOffset OccurredAt, string BeforeSha256, string AfterSha256, string? BackupPath);
 
 /// <summary>
 /// The evolution tables of the store (migration 0005): proposals, the audit trail with its evidence, and every
 /// version of a SKILL.md selftune wrote (exact bytes before and after, so any version can be restored even when the
 /// backup files are gone).
 /// </summary>
-public sealed class AuditTrail
+internal sealed class AuditTrail
 {
     private readonly SelftuneStore _store;
 

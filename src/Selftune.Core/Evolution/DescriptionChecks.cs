@@ -9,7 +9,7 @@ namespace Selftune.Core.Evolution;
 /// growth (an agent lists every skill's description in a small budget — 1 % of the context in Claude Code, with
 /// descriptions truncated at 1,536 characters: peers-and-formats §2).
 /// </summary>
-public static class DescriptionChecks
+internal static class DescriptionChecks
 {
     /// <summary>Longest description the Agent Skills specification allows (characters).</summary>
     public const int MaxLength = 1024;

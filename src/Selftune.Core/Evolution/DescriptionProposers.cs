@@ -12,15 +12,15 @@ namespace Selftune.Core.Evolution;
 /// <param name="Aim">What this proposal targets.</param>
 /// <param name="Failures">The failure analysis of the train split.</param>
 /// <param name="MaxLength">The longest description allowed (<see cref="DescriptionChecks.LengthLimit"/>).</param>
-public sealed record ProposalRequest(string Skill, string Description, ProposalAim Aim, FailureReport Failures, int MaxLength);
+internal sealed record ProposalRequest(string Skill, string Description, ProposalAim Aim, FailureReport Failures, int MaxLength);
 
 /// <summary>A proposed description.</summary>
 /// <param name="Description">The text.</param>
 /// <param name="Rationale">Why it should help.</param>
-public sealed record ProposedDescription(string Description, string? Rationale);
+internal sealed record ProposedDescription(string Description, string? Rationale);
 
 /// <summary>Writes a candidate description for one aim.</summary>
-public interface IDescriptionProposer
+internal interface IDescriptionProposer
 {
     /// <summary>True for the no-LLM heuristic.</summary>
     bool Heuristic { get; }
@@ -31,7 +31,7 @@ public interface IDescriptionProposer
 }
 
 /// <summary>Asks the LLM for a description that wins the aim's missed queries without capturing near misses.</summary>
-public sealed class LlmDescriptionProposer : IDescriptionProposer
+internal sealed class LlmDescriptionProposer : IDescriptionProposer
 {
     private const int MaxFocus = 12;
     private const int MaxOthers = 12;
@@ -110,7 +110,7 @@ public sealed class LlmDescriptionProposer : IDescriptionProposer
 /// (their distinctive words the description lacks, letters only, most shared then longest first, two per query), within the length limit.
 /// A way to try the loop without a model; every output says it is heuristic.
 /// </summary>
-public sealed class HeuristicDescriptionProposer : IDescriptionProposer
+internal sealed class HeuristicDescriptionProposer : IDescriptionProposer
 {
     /// <summary>Key terms taken from each missed query.</summary>
     public const int TermsPerQuery = 2;

@@ -13,10 +13,10 @@ namespace Selftune.Core.Evolution;
 /// <param name="SkillPath">Its SKILL.md.</param>
 /// <param name="Candidates">Proposals to make (each aimed at a different cluster or invocation type; fewer when there are fewer aims).</param>
 /// <param name="DryRun">Validate but do not deploy (the winner stays <c>validated</c>).</param>
-public sealed record EvolveOptions(string Skill, string SkillPath, int Candidates = 3, bool DryRun = false);
+internal sealed record EvolveOptions(string Skill, string SkillPath, int Candidates = 3, bool DryRun = false);
 
 /// <summary>How a proposal is proved on held-out prompts (<c>evolve.validation</c>, <c>--validation</c>).</summary>
-public enum ValidationMode
+internal enum ValidationMode
 {
     /// <summary>Replay through the agent when its runner can, else judge.</summary>
     Auto,
@@ -31,7 +31,7 @@ public enum ValidationMode
 /// <param name="JudgeRuns">Judge votes per query.</param>
 /// <param name="JudgeBatchSize">Queries per judge call.</param>
 /// <param name="ReplayTimeout">Wall-clock limit of one replay.</param>
-public sealed record ValidationSettings(ValidationMode Requested = ValidationMode.Auto, int JudgeRuns = 3, int JudgeBatchSize = 25, TimeSpan? ReplayTimeout = null);
+internal sealed record ValidationSettings(ValidationMode Requested = ValidationMode.Auto, int JudgeRuns = 3, int JudgeBatchSize = 25, TimeSpan? ReplayTimeout = null);
 
 /// <summary>What the evolve run may use.</summary>
 /// <param name="Llm">The LLM (an offline client in heuristic mode).</param>
@@ -39,7 +39,7 @@ public sealed record ValidationSettings(ValidationMode Requested = ValidationMod
 /// <param name="ReplayRunner">An available runner that can replay for the skill's platform, or null.</param>
 /// <param name="UserSkillRoots">Skill folders outside a replay workspace whose same-name skill is shadowed during replays.</param>
 /// <param name="ReplayJournal">Where shadowed skills are journaled.</param>
-public sealed record EvolveTools(LlmClient Llm, bool Heuristic, IAgentRunner? ReplayRunner, IReadOnlyList<string> UserSkillRoots, string ReplayJournal);
+internal sealed record EvolveTools(LlmClient Llm, bool Heuristic, IAgentRunner? ReplayRunner, IReadOnlyList<string> UserSkillRoots, string ReplayJournal);
 
 /// <summary>One candidate's fate.</summary>
 /// <param name="ProposalId">Its id, when it was proposed.</param>
@@ -50,7 +50,7 @@ public sealed record EvolveTools(LlmClient Llm, bool Heuristic, IAgentRunner? Re
 /// <param name="Validation">Its comparison with the original on the validation split.</param>
 /// <param name="Rationale">The proposer's rationale.</param>
 /// <param name="Reason">Why this status, for a person.</param>
-public sealed record CandidateReport(string? ProposalId, string Aim, string? Description, string Status, IReadOnlyList<string> ChecksFailed, Comparison? Validation, string? Rationale, string Reason);
+internal sealed record CandidateReport(string? ProposalId, string Aim, string? Description, string Status, IReadOnlyList<string> ChecksFailed, Comparison? Validation, string? Rationale, string Reason);
 
 /// <summary>The LLM spend of the run.</summary>
 /// <param name="Backend">Backend name.</param>
@@ -62,14 +62,14 @@ public sealed record CandidateReport(string? ProposalId, string Aim, string? Des
 /// <param name="ElapsedMs">Time spent in calls (ms).</param>
 /// <param name="ReplayRuns">Agent runs made by replay validation.</param>
 /// <param name="ReplayCostUsd">Their cost in USD, as the agent reported it.</param>
-public sealed record EvolveSpend(string Backend, string? Model, int Calls, long InputTokens, long OutputTokens, decimal CostUsd, long ElapsedMs, int ReplayRuns, decimal ReplayCostUsd);
+internal sealed record EvolveSpend(string Backend, string? Model, int Calls, long InputTokens, long OutputTokens, decimal CostUsd, long ElapsedMs, int ReplayRuns, decimal ReplayCostUsd);
 
 /// <summary>The failure analysis, summarized.</summary>
 /// <param name="Missed">Missed train queries.</param>
 /// <param name="Clusters">Their clusters: type and queries.</param>
 /// <param name="Anchors">Anchor terms every candidate must keep.</param>
 /// <param name="Feedback">Grading failure feedback used.</param>
-public sealed record FailureSummary(int Missed, IReadOnlyList<FailureCluster> Clusters, IReadOnlyList<string> Anchors, IReadOnlyList<string> Feedback);
+internal sealed record FailureSummary(int Missed, IReadOnlyList<FailureCluster> Clusters, IReadOnlyList<string> Anchors, IReadOnlyList<string> Feedback);
 
 /// <summary>The result of <c>selftune evolve</c>.</summary>
 /// <param name="Skill">The skill.</param>
@@ -91,7 +91,7 @@ public sealed record FailureSummary(int Missed, IReadOnlyList<FailureCluster> Cl
 /// <param name="Spend">LLM calls, tokens, cost, replays.</param>
 /// <param name="Reason">The outcome in one sentence.</param>
 /// <param name="NextCommand">What to run next, when anything.</param>
-public sealed record EvolveResult(
+internal sealed record EvolveResult(
     string Skill,
     string SkillPath,
     string RunId,
@@ -119,7 +119,7 @@ public sealed record EvolveResult(
 /// (<see cref="Acceptance"/>) → deploy of the best accepted candidate (unless dry run). Every step is an audit row
 /// with its evidence.
 /// </summary>
-public sealed class EvolutionService
+internal sealed class EvolutionService
 {
     /// <summary>Fewest held-out entries worth validating on.</summary>
     public const int MinValidationEntries = 4;

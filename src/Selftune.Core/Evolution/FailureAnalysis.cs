@@ -8,12 +8,12 @@ namespace Selftune.Core.Evolution;
 /// <summary>A group of similar missed queries of one invocation type.</summary>
 /// <param name="Type">Their invocation type.</param>
 /// <param name="Queries">The queries, in eval-set order.</param>
-public sealed record FailureCluster(InvocationType Type, IReadOnlyList<string> Queries);
+internal sealed record FailureCluster(InvocationType Type, IReadOnlyList<string> Queries);
 
 /// <summary>What one proposal is aimed at.</summary>
 /// <param name="Label">For a person and the audit: which cluster or invocation type.</param>
 /// <param name="Focus">The missed queries it must win.</param>
-public sealed record ProposalAim(string Label, IReadOnlyList<string> Focus);
+internal sealed record ProposalAim(string Label, IReadOnlyList<string> Focus);
 
 /// <summary>The failure analysis of the train split.</summary>
 /// <param name="Missed">Should-trigger train entries the skill did not trigger on by itself.</param>
@@ -22,7 +22,7 @@ public sealed record ProposalAim(string Label, IReadOnlyList<string> Focus);
 /// <param name="Clusters">Missed queries clustered, largest first.</param>
 /// <param name="Feedback">Failure feedback of graded sessions of the skill.</param>
 /// <param name="Anchors">Terms of the original description that the passing queries share with it; a proposal must keep them.</param>
-public sealed record FailureReport(
+internal sealed record FailureReport(
     IReadOnlyList<EvalEntry> Missed,
     IReadOnlyList<EvalEntry> Passing,
     IReadOnlyList<string> NearMisses,
@@ -74,7 +74,7 @@ public sealed record FailureReport(
 /// the skill by itself for it, or when the entry is synthetic. Missed queries are clustered per invocation type by single-linkage
 /// on word overlap (<see cref="QueryText.Similarity"/> ≥ <see cref="ClusterSimilarity"/>).
 /// </summary>
-public static class FailureAnalysis
+internal static class FailureAnalysis
 {
     /// <summary>Word-overlap (Jaccard) at which two missed queries share a cluster.</summary>
     public const double ClusterSimilarity = 0.3;

@@ -17,7 +17,7 @@ namespace Selftune.Core.Evolution;
 /// in place, journaled under the selftune home, and restored afterwards — also on the next run if this one crashed.
 /// (The measurement pitfalls this avoids: peers-and-formats §3.)
 /// </summary>
-public sealed class ReplayValidator : ITriggerValidator
+internal sealed class ReplayValidator : ITriggerValidator
 {
     /// <summary>The name a shadowed SKILL.md is given while replays run.</summary>
     public const string ShadowSuffix = ".selftune-shadowed";

@@ -9,7 +9,7 @@ namespace Selftune.Core.Evolution;
 /// <param name="BackupPath">The timestamped backup of the bytes before the deploy.</param>
 /// <param name="BeforeSha256">Hash of the file before.</param>
 /// <param name="AfterSha256">Hash of the file after.</param>
-public sealed record DeployResult(string ProposalId, string SkillPath, string BackupPath, string BeforeSha256, string AfterSha256);
+internal sealed record DeployResult(string ProposalId, string SkillPath, string BackupPath, string BeforeSha256, string AfterSha256);
 
 /// <summary>What a rollback did.</summary>
 /// <param name="Skill">The skill.</param>
@@ -19,7 +19,7 @@ public sealed record DeployResult(string ProposalId, string SkillPath, string Ba
 /// <param name="Source">Where the bytes came from: <c>backup</c> (the timestamped backup file) or <c>audit_trail</c> (the store).</param>
 /// <param name="BackupOfCurrent">The backup of the file as it was just before the rollback.</param>
 /// <param name="Reason">Why (a person's request, or the watch verdict).</param>
-public sealed record RollbackResult(string Skill, string SkillPath, IReadOnlyList<string> Undone, string RestoredSha256, string Source, string BackupOfCurrent, string Reason);
+internal sealed record RollbackResult(string Skill, string SkillPath, IReadOnlyList<string> Undone, string RestoredSha256, string Source, string BackupOfCurrent, string Reason);
 
 /// <summary>
 /// Writes SKILL.md files, the only place evolution touches them: a deploy replaces only the description (see
@@ -27,7 +27,7 @@ public sealed record RollbackResult(string Skill, string SkillPath, IReadOnlyLis
 /// from the backup (or, when it is gone or altered, from the bytes kept in the store). Every write is a
 /// <see cref="SkillVersion"/> and an audit row.
 /// </summary>
-public sealed class SkillDeployer
+internal sealed class SkillDeployer
 {
     /// <summary>The <c>--to</c> value that restores the file as it was before the first deploy still in effect.</summary>
     public const string Original = "original";

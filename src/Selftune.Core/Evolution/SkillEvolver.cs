@@ -14,7 +14,7 @@ namespace Selftune.Core.Evolution;
 /// <param name="context">The machine.</param>
 /// <param name="home">The selftune home (the replay journal).</param>
 /// <param name="config">The <c>evolve.*</c> settings.</param>
-public sealed class SkillEvolver(EvolutionService evolution, InstalledSkills skills, IEnumerable<IAgentRunner> runners, PlatformContext context, SelftuneHome home, SelftuneConfig config)
+internal sealed class SkillEvolver(EvolutionService evolution, InstalledSkills skills, IEnumerable<IAgentRunner> runners, PlatformContext context, SelftuneHome home, SelftuneConfig config)
 {
     /// <summary>Evolves <paramref name="name"/>.</summary>
     /// <param name="store">The store.</param>

@@ -7,14 +7,14 @@ namespace Selftune.Core.Evolution;
 /// <summary>One proposal with its audit rows (each with its evidence).</summary>
 /// <param name="Proposal">The proposal.</param>
 /// <param name="Audit">Its audit rows, oldest first.</param>
-public sealed record ProposalHistory(Proposal Proposal, IReadOnlyList<AuditEntry> Audit);
+internal sealed record ProposalHistory(Proposal Proposal, IReadOnlyList<AuditEntry> Audit);
 
 /// <summary>One watch of a deploy.</summary>
 /// <param name="ProposalId">The deploy watched.</param>
 /// <param name="CheckedAt">When (UTC).</param>
 /// <param name="Verdict"><c>stable</c>, <c>regressed</c> or <c>not_enough_data</c>.</param>
 /// <param name="Report">The full report as stored.</param>
-public sealed record WatchCheck(string ProposalId, DateTimeOffset CheckedAt, string Verdict, JsonElement Report);
+internal sealed record WatchCheck(string ProposalId, DateTimeOffset CheckedAt, string Verdict, JsonElement Report);
 
 /// <summary>Everything selftune did to a skill's description: every write with its hashes and backup, every proposal
 /// with its audit trail and evidence, every watch.</summary>
@@ -26,7 +26,7 @@ public sealed record WatchCheck(string ProposalId, DateTimeOffset CheckedAt, str
 /// <param name="Writes">Every write (deploys and rollbacks), oldest first.</param>
 /// <param name="Proposals">Every proposal, oldest first.</param>
 /// <param name="Watches">Every watch, oldest first.</param>
-public sealed record SkillHistory(
+internal sealed record SkillHistory(
     string Skill,
     string? SkillPath,
     string? CurrentSha256,

@@ -9,7 +9,7 @@ using Selftune.Core.Skills;
 namespace Selftune.Core.Evolution;
 
 /// <summary>Decides, for a description, which eval queries would trigger the skill.</summary>
-public interface ITriggerValidator
+internal interface ITriggerValidator
 {
     /// <summary>The method's name as reported: <c>judge</c>, <c>replay</c> or <c>lexical</c>.</summary>
     string Method { get; }
@@ -30,7 +30,7 @@ public interface ITriggerValidator
 /// (seeded) order so position bias does not repeat; a query triggers when more than half of the runs say YES.
 /// Calls per description: ceil(entries / batch size) × runs.
 /// </summary>
-public sealed partial class JudgeValidator : ITriggerValidator
+internal sealed partial class JudgeValidator : ITriggerValidator
 {
     /// <summary>The longest query text shown to the judge; longer ones are cut at a word boundary.</summary>
     public const int MaxQueryLength = 600;
@@ -147,7 +147,7 @@ public sealed partial class JudgeValidator : ITriggerValidator
 /// (<see cref="QueryText.DomainTerms"/> / <see cref="QueryText.DomainScore"/>). A way to try the loop without a
 /// model — not evidence about the real agent, and labelled heuristic everywhere.
 /// </summary>
-public sealed class LexicalValidator : ITriggerValidator
+internal sealed class LexicalValidator : ITriggerValidator
 {
     /// <summary>Distinctive description terms a query must share to trigger.</summary>
     public const int MinSharedTerms = 2;

@@ -9,20 +9,20 @@ namespace Selftune.Core.Grading;
 /// <param name="Skill">The skill whose use was graded.</param>
 /// <param name="Code">The error code (<see cref="ErrorCodes.LlmBadAnswer"/> or <see cref="ErrorCodes.NotFound"/>).</param>
 /// <param name="Reason">The error's message.</param>
-public sealed record GradeSkip(string SessionId, string Skill, string Code, string Reason);
+internal sealed record GradeSkip(string SessionId, string Skill, string Code, string Reason);
 
 /// <summary>What <see cref="AutoGrader.GradeUngradedAsync"/> did.</summary>
 /// <param name="Candidates">Ungraded sessions found (up to the maximum asked).</param>
 /// <param name="Graded">The gradings made and stored.</param>
 /// <param name="Skipped">Sessions whose grading answer was unusable, and why.</param>
 /// <param name="Stopped">Why grading stopped early (the LLM budget), or null.</param>
-public sealed record AutoGradeResult(int Candidates, IReadOnlyList<GradingResult> Graded, IReadOnlyList<GradeSkip> Skipped, string? Stopped);
+internal sealed record AutoGradeResult(int Candidates, IReadOnlyList<GradingResult> Graded, IReadOnlyList<GradeSkip> Skipped, string? Stopped);
 
 /// <summary><c>selftune grade auto</c> and the run's grade phase: grades the most recent ungraded sessions.</summary>
 /// <param name="grader">Grades one session.</param>
 /// <param name="gradings">Stores the gradings.</param>
 /// <param name="skills">Finds each skill's SKILL.md (its expectations).</param>
-public sealed class AutoGrader(SessionGrader grader, GradingStore gradings, InstalledSkills skills)
+internal sealed class AutoGrader(SessionGrader grader, GradingStore gradings, InstalledSkills skills)
 {
     /// <summary>Grades the most recent ungraded sessions of skills that have data, newest first, until <paramref name="max"/>
     /// or the LLM budget is reached; a session whose grading answer is unusable is skipped and reported. Results are stored.</summary>

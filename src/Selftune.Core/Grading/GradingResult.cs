@@ -8,14 +8,14 @@ namespace Selftune.Core.Grading;
 /// <param name="Score">0..1 (1 = fully met; pre-gates give 1 or 0).</param>
 /// <param name="Evidence">What in the session shows it (for pre-gates, the counts checked).</param>
 /// <param name="Source"><c>pre-gate:&lt;name&gt;</c> (deterministic) or <c>llm</c>.</param>
-public sealed record ExpectationVerdict(string Text, bool Passed, double Score, string Evidence, string Source);
+internal sealed record ExpectationVerdict(string Text, bool Passed, double Score, string Evidence, string Source);
 
 /// <summary>A claim the grader extracted from the session and checked.</summary>
 /// <param name="Claim">The claim.</param>
 /// <param name="Type"><c>factual</c>, <c>process</c> or <c>quality</c>.</param>
 /// <param name="Verified">True when the session supports it.</param>
 /// <param name="Evidence">Why.</param>
-public sealed record GradingClaim(string Claim, string Type, bool Verified, string Evidence);
+internal sealed record GradingClaim(string Claim, string Type, bool Verified, string Evidence);
 
 /// <summary>Feedback on a failure, tied to the user's prompt that the skill failed (what evolution learns from).</summary>
 /// <param name="Query">The prompt's text (wrappers stripped, redacted, at most 500 characters).</param>
@@ -23,7 +23,7 @@ public sealed record GradingClaim(string Claim, string Type, bool Verified, stri
 /// <param name="FailureReason">What went wrong.</param>
 /// <param name="ImprovementHint">What the skill (its description or instructions) should change, when the grader says.</param>
 /// <param name="InvocationType">How the prompt relates to the skill, when known.</param>
-public sealed record GradingFailure(string Query, string? PromptId, string FailureReason, string? ImprovementHint, InvocationType? InvocationType);
+internal sealed record GradingFailure(string Query, string? PromptId, string FailureReason, string? ImprovementHint, InvocationType? InvocationType);
 
 /// <summary>Totals of a grading.</summary>
 /// <param name="Passed">Expectations met.</param>
@@ -31,7 +31,7 @@ public sealed record GradingFailure(string Query, string? PromptId, string Failu
 /// <param name="Total">Expectations graded.</param>
 /// <param name="PassRate">Passed / total (0..1).</param>
 /// <param name="MeanScore">Mean score (0..1, 3 decimals).</param>
-public sealed record GradingSummary(int Passed, int Failed, int Total, double PassRate, double MeanScore);
+internal sealed record GradingSummary(int Passed, int Failed, int Total, double PassRate, double MeanScore);
 
 /// <summary>What the store says about the graded session.</summary>
 /// <param name="Platform">The agent platform.</param>
@@ -45,7 +45,7 @@ public sealed record GradingSummary(int Passed, int Failed, int Total, double Pa
 /// <param name="InputTokens">Input tokens (cache reads and writes included).</param>
 /// <param name="OutputTokens">Output tokens.</param>
 /// <param name="CostUsd">Cost in USD, when priced.</param>
-public sealed record SessionMetrics(string Platform, string Status, int ActionablePrompts, int ToolCalls, int ToolErrors, int SessionErrors, IReadOnlyList<string> SkillsTriggered, long? DurationMs, long InputTokens, long OutputTokens, decimal? CostUsd);
+internal sealed record SessionMetrics(string Platform, string Status, int ActionablePrompts, int ToolCalls, int ToolErrors, int SessionErrors, IReadOnlyList<string> SkillsTriggered, long? DurationMs, long InputTokens, long OutputTokens, decimal? CostUsd);
 
 /// <summary>The full result of grading one session's use of one skill; stored whole (the grader's answer is never
 /// thrown away: selftune-spec §15.2 item 6).</summary>
@@ -62,7 +62,7 @@ public sealed record SessionMetrics(string Platform, string Status, int Actionab
 /// <param name="Metrics">The session's facts.</param>
 /// <param name="Backend">The LLM backend that graded; null when the pre-gates resolved everything.</param>
 /// <param name="Model">The model asked, when known.</param>
-public sealed record GradingResult(
+internal sealed record GradingResult(
     string GradingId,
     string SessionId,
     string Skill,
@@ -85,4 +85,4 @@ public sealed record GradingResult(
 /// <param name="LastGradedAt">When the newest grading was made (UTC).</param>
 /// <param name="LastSessionId">The session of the newest grading.</param>
 /// <param name="OpenFailures">Failure-feedback items in the recent gradings.</param>
-public sealed record SkillGradeSummary(string Skill, int Graded, double RecentPassRate, double LastPassRate, DateTimeOffset LastGradedAt, string LastSessionId, int OpenFailures);
+internal sealed record SkillGradeSummary(string Skill, int Graded, double RecentPassRate, double LastPassRate, DateTimeOffset LastGradedAt, string LastSessionId, int OpenFailures);

@@ -7,7 +7,7 @@ namespace Selftune.Core.Grading;
 
 /// <summary>Gradings in the store (<c>grading_results</c> with the full result as JSON, and <c>grading_failures</c>, one
 /// row per failing prompt), and the queries <c>status</c> and evolution read.</summary>
-public sealed class GradingStore
+internal sealed class GradingStore
 {
     /// <summary>Stores a result (replacing one with the same id) in one transaction.</summary>
     public void Save(SelftuneStore store, GradingResult result)

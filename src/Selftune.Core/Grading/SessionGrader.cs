@@ -13,7 +13,7 @@ namespace Selftune.Core.Grading;
 /// <summary>One expectation to grade.</summary>
 /// <param name="Text">What the session should show.</param>
 /// <param name="LlmOnly">True to skip the pre-gates (for expectations whose wording could match a gate by accident).</param>
-public sealed record Expectation(string Text, bool LlmOnly = false);
+internal sealed record Expectation(string Text, bool LlmOnly = false);
 
 /// <summary>What to grade.</summary>
 /// <param name="Skill">The skill (a plugin prefix may be left out).</param>
@@ -21,14 +21,14 @@ public sealed record Expectation(string Text, bool LlmOnly = false);
 /// <param name="Expectations">What the session should show, in order.</param>
 /// <param name="ExpectationsSource">Where they came from (<c>file:&lt;path&gt;</c>, <c>skill_md</c>, <c>generic</c>).</param>
 /// <param name="SkillDescription">The skill's description, when known (context for the grader).</param>
-public sealed record GradeRequest(string Skill, string SessionId, IReadOnlyList<Expectation> Expectations, string ExpectationsSource, string? SkillDescription = null);
+internal sealed record GradeRequest(string Skill, string SessionId, IReadOnlyList<Expectation> Expectations, string ExpectationsSource, string? SkillDescription = null);
 
 /// <summary>
 /// Grades a session's use of a skill: deterministic pre-gates first (<see cref="PreGates"/>), then one LLM call for the
 /// expectations left, which returns a verdict, evidence and score per expectation, claims, and failure feedback tied to
 /// the prompt that failed. Every part of the answer is kept in the <see cref="GradingResult"/>.
 /// </summary>
-public sealed partial class SessionGrader
+internal sealed partial class SessionGrader
 {
     /// <summary>Most expectations derived from a SKILL.md.</summary>
     public const int MaxDerivedExpectations = 5;

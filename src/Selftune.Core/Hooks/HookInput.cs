@@ -7,7 +7,7 @@ namespace Selftune.Core.Hooks;
 /// hold the hook. On Unix it polls and reads file descriptor 0 directly (no <see cref="Console"/>, no thread: both
 /// cost more start-up time than the rest of the hook); on Windows it reads on a helper thread.
 /// </summary>
-public static partial class HookInput
+internal static partial class HookInput
 {
     private const int PollIn = 0x1, EINTR = 4;
 

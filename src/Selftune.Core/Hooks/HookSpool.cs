@@ -13,7 +13,7 @@ namespace Selftune.Core.Hooks;
 /// the payload is not validated here: the drainer parses it and counts one that is not valid JSON as malformed.
 /// This type is on the hook's hot path: it uses no reflection and loads nothing it does not need.
 /// </summary>
-public static class HookSpool
+internal static class HookSpool
 {
     /// <summary>The most payload bytes the hook keeps. A larger payload is spooled cut at this size with its full size
     /// (<c>payload_bytes</c>), and the drain stores what it holds with a marker where it was cut (<see cref="TruncatedPayload"/>).</summary>

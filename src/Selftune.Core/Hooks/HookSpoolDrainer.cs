@@ -15,7 +15,7 @@ namespace Selftune.Core.Hooks;
 /// <param name="Platform">The platform whose ingestor reads it.</param>
 /// <param name="SessionId">The session, when the payload named it.</param>
 /// <param name="Path">The transcript's absolute path.</param>
-public sealed record HookTranscript(string Platform, string? SessionId, string Path);
+internal sealed record HookTranscript(string Platform, string? SessionId, string Path);
 
 /// <summary>What a drain of the hook spool did.</summary>
 /// <param name="Files">Spool files read.</param>
@@ -24,7 +24,7 @@ public sealed record HookTranscript(string Platform, string? SessionId, string P
 /// <c>unknown</c> with their spool file and line.</param>
 /// <param name="Transcripts">Transcripts the events named at the end of a turn or session.</param>
 /// <param name="ElapsedMs">Wall-clock duration (ms).</param>
-public sealed record HookDrainReport(int Files, long Events, IReadOnlyList<IngestCounters> Platforms, IReadOnlyList<HookTranscript> Transcripts, long ElapsedMs);
+internal sealed record HookDrainReport(int Files, long Events, IReadOnlyList<IngestCounters> Platforms, IReadOnlyList<HookTranscript> Transcripts, long ElapsedMs);
 
 /// <summary>
 /// Turns the hook spool (<see cref="HookSpool"/>) into store records through the plugins' <see cref="IHookHandler"/>s,
@@ -36,7 +36,7 @@ public sealed record HookDrainReport(int Files, long Events, IReadOnlyList<Inges
 /// <para>A line cut short by an interrupted append is counted as malformed and skipped; the reader resynchronises at
 /// the next newline, or at the next envelope when an older writer glued one to it.</para>
 /// </summary>
-public sealed class HookSpoolDrainer
+internal sealed class HookSpoolDrainer
 {
     /// <summary>How long a drain waits for another drain, or for a hook holding a spool file's lock (ms).</summary>
     public const int LockTimeoutMs = 30_000;

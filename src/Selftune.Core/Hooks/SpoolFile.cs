@@ -14,7 +14,7 @@ namespace Selftune.Core.Hooks;
 /// <para>An append cut short (a full disk, a kill) leaves a line without its newline; the next append then starts with
 /// one, so only the broken line is lost, and the reader counts it as malformed.</para>
 /// </summary>
-public static partial class SpoolFile
+internal static partial class SpoolFile
 {
     /// <summary>Lines up to this size are appended under a shared lock (concurrent <c>O_APPEND</c> writes of this size
     /// are not interleaved); longer lines take the exclusive lock.</summary>

@@ -11,7 +11,7 @@ namespace Selftune.Core.Hooks;
 /// value that was cut (a long prompt) is kept up to the cut with <see cref="Marker"/> appended; a property cut inside
 /// an object or array, and anything after the cut, is left out.
 /// </summary>
-public static class TruncatedPayload
+internal static class TruncatedPayload
 {
     /// <summary>Appended to the text that was cut; <c>{0}</c> is the payload's full size in bytes.</summary>
     public const string Marker = " [… cut by selftune: the hook payload was {0} bytes, over the limit]";

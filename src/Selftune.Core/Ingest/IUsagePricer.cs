@@ -1,7 +1,7 @@
 namespace Selftune.Core.Ingest;
 
 /// <summary>Prices token usage in USD.</summary>
-public interface IUsagePricer
+internal interface IUsagePricer
 {
     /// <summary>The cost of one model response in USD, or null when the model is not priced.</summary>
     /// <param name="model">Model id as logged.</param>

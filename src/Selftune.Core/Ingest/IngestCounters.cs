@@ -2,7 +2,7 @@ namespace Selftune.Core.Ingest;
 
 /// <summary>What was stored for one platform during a sync or hook drain. Counts are of records written, after
 /// de-duplication by id.</summary>
-public sealed class IngestCounters
+internal sealed class IngestCounters
 {
     /// <summary>The most malformed-record details kept (the count is always exact).</summary>
     public const int MaxMalformedDetails = 20;
@@ -65,7 +65,7 @@ public sealed class IngestCounters
 /// <param name="Path">File (or database).</param>
 /// <param name="Line">1-based line (row) number; 0 when not line-oriented.</param>
 /// <param name="Reason">What is wrong with it.</param>
-public sealed record MalformedRecord(string Path, long Line, string Reason);
+internal sealed record MalformedRecord(string Path, long Line, string Reason);
 
 /// <summary>Per-platform counters, created on first use.</summary>
 internal static class IngestCountersTable

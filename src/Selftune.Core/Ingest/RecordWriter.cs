@@ -13,7 +13,7 @@ namespace Selftune.Core.Ingest;
 /// text; same session, skill and kind), and a hook record is not stored when the transcript already has the event.
 /// The caller owns the transaction (<see cref="SelftuneStore.BeginTransaction"/>). Not thread-safe.
 /// </summary>
-public sealed class RecordWriter : IRecordSink, IDisposable
+internal sealed class RecordWriter : IRecordSink, IDisposable
 {
     private const string SessionSql = """
         INSERT INTO sessions (session_id, platform, capture_mode, parent_session_id, started_at, ended_at, cwd, git_branch, agent_version, models, status, source_path, updated_at)

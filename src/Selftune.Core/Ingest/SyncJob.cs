@@ -9,7 +9,7 @@ namespace Selftune.Core.Ingest;
 /// <summary>The identity of the installed plugins and this build (<see cref="SyncStamp.Installation"/> over the plugin
 /// folders), which the sync stamp compares.</summary>
 /// <param name="Identity">The identity.</param>
-public sealed record PluginInstallation(string Identity);
+internal sealed record PluginInstallation(string Identity);
 
 /// <summary><c>selftune sync</c> and the run's sync phase: tells from the last sync's stamp when nothing changed
 /// (<see cref="SyncStamp"/>); otherwise stores the spooled hook events, then reads every agent's new sessions.</summary>
@@ -21,7 +21,7 @@ public sealed record PluginInstallation(string Identity);
 /// <param name="context">The machine.</param>
 /// <param name="installation">The installed plugins' identity.</param>
 /// <param name="time">The clock.</param>
-public sealed class SyncJob(SyncService sync, HookSpoolDrainer drainer, IUsagePricer pricer, SelftuneConfig config, SelftuneHome home, PlatformContext context, PluginInstallation installation, TimeProvider time)
+internal sealed class SyncJob(SyncService sync, HookSpoolDrainer drainer, IUsagePricer pricer, SelftuneConfig config, SelftuneHome home, PlatformContext context, PluginInstallation installation, TimeProvider time)
 {
     /// <summary>Runs one sync into <paramref name="store"/>.</summary>
     /// <param name="store">The store.</param>

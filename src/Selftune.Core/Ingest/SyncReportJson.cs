@@ -8,7 +8,7 @@ namespace Selftune.Core.Ingest;
 /// <see cref="Json.Options"/> gives, which a test checks on a report with every field set. <c>sync</c> runs often, and when
 /// nothing changed the serializer's first use was a third of the command (bench/RESULTS.md).
 /// </summary>
-public static class SyncReportJson
+internal static class SyncReportJson
 {
     /// <summary>The report as compact JSON.</summary>
     public static string Write(SyncReport report) => Json.Write(w =>

@@ -16,7 +16,7 @@ namespace Selftune.Core.Ingest;
 /// <param name="Installation">The installation's identity (<see cref="SyncStamp.Installation"/>). When given, a sync of
 /// everything (no <paramref name="Since"/>, <paramref name="Platforms"/> or <paramref name="Paths"/>) records a
 /// <see cref="SyncStamp"/> if it ends clean, and removes the stamp otherwise.</param>
-public sealed record SyncOptions(bool Force = false, DateTimeOffset? Since = null, IReadOnlySet<string>? Platforms = null, Action<int, int>? Progress = null, IReadOnlySet<string>? Paths = null, string? Installation = null)
+internal sealed record SyncOptions(bool Force = false, DateTimeOffset? Since = null, IReadOnlySet<string>? Platforms = null, Action<int, int>? Progress = null, IReadOnlySet<string>? Paths = null, string? Installation = null)
 {
     /// <summary>True when the sync covers every platform and source.</summary>
     public bool Complete => Since is null && Platforms is null && Paths is null;
@@ -27,7 +27,7 @@ public sealed record SyncOptions(bool Force = false, DateTimeOffset? Since = nul
 /// <param name="ElapsedMs">Wall-clock duration (ms).</param>
 /// <param name="Platforms">Counters per platform, in ingestor order.</param>
 /// <param name="Hooks">What the hook spool drain before the sync stored, when one ran.</param>
-public sealed record SyncReport(DateTimeOffset StartedAt, long ElapsedMs, IReadOnlyList<IngestCounters> Platforms, Hooks.HookDrainReport? Hooks = null);
+internal sealed record SyncReport(DateTimeOffset StartedAt, long ElapsedMs, IReadOnlyList<IngestCounters> Platforms, Hooks.HookDrainReport? Hooks = null);
 
 /// <summary>
 /// Reads every installed ingestor's sources into the store, incrementally: a source whose size and modification
@@ -37,7 +37,7 @@ public sealed record SyncReport(DateTimeOffset StartedAt, long ElapsedMs, IReadO
 /// source's cursor is saved in the same transaction as its last records, so an interrupted sync resumes safely. A large
 /// first (or forced) sync is a bulk load: see <see cref="BulkLoad"/>.
 /// </summary>
-public sealed class SyncService
+internal sealed class SyncService
 {
     private const int BatchSize = 4096;
     private const int RecordsPerTransaction = 50_000;

@@ -22,7 +22,7 @@ namespace Selftune.Core.Ingest;
 /// collision can hide a change, and no cryptography library is loaded. Costs about what listing the files does
 /// (bench/RESULTS.md).
 /// </remarks>
-public static class SyncStamp
+internal static class SyncStamp
 {
     /// <summary>The per-platform part, gathered by a sync before it discovers.</summary>
     /// <param name="Platform">Platform id.</param>

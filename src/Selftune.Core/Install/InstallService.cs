@@ -10,14 +10,14 @@ namespace Selftune.Core.Install;
 /// <param name="Applied">True when the file was written (false in a dry run).</param>
 /// <param name="Diff">The change as a unified diff.</param>
 /// <param name="BackupPath">The copy taken before the write; null in a dry run or when the file did not exist.</param>
-public sealed record AppliedChange(string Path, string Summary, bool Applied, string Diff, string? BackupPath);
+internal sealed record AppliedChange(string Path, string Summary, bool Applied, string Diff, string? BackupPath);
 
 /// <summary>
 /// Applies the plans installers make (<see cref="IInstaller"/>): a change is written only when it changes the file,
 /// after a timestamped backup into the home's <c>backups/</c> folder, atomically, and only if the file still holds
 /// what the plan was made from (an agent that rewrote its settings meanwhile makes the plan stale, not lost).
 /// </summary>
-public sealed class InstallService
+internal sealed class InstallService
 {
     private readonly TimeProvider _time;
 

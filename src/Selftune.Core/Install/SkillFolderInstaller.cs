@@ -8,14 +8,14 @@ namespace Selftune.Core.Install;
 /// <param name="Action"><c>created</c>, <c>updated</c>, <c>unchanged</c>, <c>removed</c> or <c>absent</c> (nothing to remove);
 /// in a dry run, what would happen.</param>
 /// <param name="BackupPath">Where the folder it replaced or removed was copied first; null when there was none.</param>
-public sealed record SkillFolderChange(string Target, string Action, string? BackupPath);
+internal sealed record SkillFolderChange(string Target, string Action, string? BackupPath);
 
 /// <summary>
 /// Installs a skill folder (selftune's own <c>skill/</c>) into an agent's skills folder: a folder that already holds
 /// exactly those files is left alone; a different one is copied into the home's <c>backups/skills/</c> first and then
 /// swapped for the new one by renames, so the agent never reads a half-copied skill.
 /// </summary>
-public sealed class SkillFolderInstaller
+internal sealed class SkillFolderInstaller
 {
     private readonly TimeProvider _time;
 

@@ -3,7 +3,7 @@ using System.Text;
 namespace Selftune.Core.Install;
 
 /// <summary>A line diff in the unified format (<c>diff -u</c>), for showing a planned change to a person or an agent.</summary>
-public static class UnifiedDiff
+internal static class UnifiedDiff
 {
     /// <summary>Lines of unchanged context around each change.</summary>
     public const int Context = 3;

@@ -10,7 +10,7 @@ namespace Selftune.Core.Llm;
 /// The usage the agent reports is returned in <see cref="ChatResponse.Usage"/>, and its cost in USD (a
 /// <see cref="decimal"/>) under <see cref="CostProperty"/> in <see cref="ChatResponse.AdditionalProperties"/>.
 /// </summary>
-public sealed class AgentChatClient : IChatClient
+internal sealed class AgentChatClient : IChatClient
 {
     /// <summary>The additional-property key of the reported cost (USD, <see cref="decimal"/>).</summary>
     public const string CostProperty = "cost_usd";

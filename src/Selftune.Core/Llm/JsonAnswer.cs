@@ -9,7 +9,7 @@ namespace Selftune.Core.Llm;
 /// Names are snake_case (<see cref="Json.Options"/>), matched case-insensitively; trailing commas and comments are allowed;
 /// a candidate lacking a required constructor parameter or holding null where the type says non-null is rejected.
 /// </summary>
-public static class JsonAnswer
+internal static class JsonAnswer
 {
     private const int MaxSpans = 64;
 

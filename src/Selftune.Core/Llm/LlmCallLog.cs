@@ -3,7 +3,7 @@ using Selftune.Core.Store;
 namespace Selftune.Core.Llm;
 
 /// <summary>The <c>llm_calls</c> table: every LLM request selftune made, for cost accounting and <c>status</c>.</summary>
-public static class LlmCallLog
+internal static class LlmCallLog
 {
     /// <summary>Inserts one request.</summary>
     public static void Insert(SelftuneStore store, LlmCallRecord call) => store.Execute(
@@ -27,7 +27,7 @@ public static class LlmCallLog
 
 /// <summary>Records each LLM request into the store file, on its own short-lived connection (calls last seconds; a
 /// connection opens in about a millisecond), so a command may hold its own connection while it waits for the LLM.</summary>
-public sealed class StoreLlmCallRecorder : ILlmCallRecorder
+internal sealed class StoreLlmCallRecorder : ILlmCallRecorder
 {
     private readonly string _databasePath;
 

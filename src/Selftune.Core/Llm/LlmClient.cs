@@ -9,7 +9,7 @@ namespace Selftune.Core.Llm;
 /// every request with tokens, cost and duration (<see cref="LlmCallRecording"/>), and a per-attempt timeout with retries
 /// on transient failures (<see cref="LlmResilience"/>). Safe to use from several tasks at once.
 /// </summary>
-public sealed class LlmClient
+internal sealed class LlmClient
 {
     private readonly IChatClient? _chat;
     private LlmCallRecording? _recording;

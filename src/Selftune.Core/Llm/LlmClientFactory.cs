@@ -17,7 +17,7 @@ namespace Selftune.Core.Llm;
 /// <c>openai-compatible</c> (the official OpenAI package through Microsoft.Extensions.AI.OpenAI, against <c>llm.base_url</c>)
 /// or <c>offline</c>. The SDKs' own retries are switched off: <see cref="LlmResilience"/> is the one retry layer.
 /// </summary>
-public sealed class LlmClientFactory : ILlmClientFactory
+internal sealed class LlmClientFactory : ILlmClientFactory
 {
     /// <summary>The model asked of the Anthropic API when <c>llm.model</c> is unset.</summary>
     public const string DefaultAnthropicModel = "claude-haiku-4-5";

@@ -5,7 +5,7 @@ namespace Selftune.Core.Llm;
 /// <param name="System">Instructions (the system prompt).</param>
 /// <param name="User">The request itself.</param>
 /// <param name="MaxOutputTokens">Most tokens the answer may have; null for the backend's default.</param>
-public sealed record LlmRequest(string Purpose, string System, string User, int? MaxOutputTokens = null);
+internal sealed record LlmRequest(string Purpose, string System, string User, int? MaxOutputTokens = null);
 
 /// <summary>Totals of one <see cref="LlmClient"/> (one run).</summary>
 /// <param name="Calls">Requests made (each may have been retried; failed requests count).</param>
@@ -13,10 +13,10 @@ public sealed record LlmRequest(string Purpose, string System, string User, int?
 /// <param name="OutputTokens">Output tokens reported by the backend.</param>
 /// <param name="CostUsd">Cost in USD, where the backend reports it or the model is priced; 0 when unknown.</param>
 /// <param name="ElapsedMs">Wall-clock time spent in calls, in ms.</param>
-public sealed record LlmUsage(int Calls, long InputTokens, long OutputTokens, decimal CostUsd, long ElapsedMs);
+internal sealed record LlmUsage(int Calls, long InputTokens, long OutputTokens, decimal CostUsd, long ElapsedMs);
 
 /// <summary>The backend names <see cref="LlmClient.Backend"/> reports.</summary>
-public static class LlmBackends
+internal static class LlmBackends
 {
     /// <summary>The user's agent CLI; reported as <c>agent:&lt;platform&gt;</c>.</summary>
     public const string Agent = "agent";
@@ -29,7 +29,7 @@ public static class LlmBackends
 }
 
 /// <summary>Limits and retry settings of one <see cref="LlmClient"/>.</summary>
-public sealed record LlmClientOptions
+internal sealed record LlmClientOptions
 {
     /// <summary>The run the calls belong to (recorded with each call).</summary>
     public string RunId { get; init; } = "adhoc";
@@ -62,10 +62,10 @@ public sealed record LlmClientOptions
 /// <param name="Attempts">Attempts made (1 + retries).</param>
 /// <param name="ErrorCode">The error code when the request failed; null on success.</param>
 /// <param name="OccurredAt">When it started (UTC).</param>
-public sealed record LlmCallRecord(string RunId, string Purpose, string Backend, string? Model, long InputTokens, long OutputTokens, decimal? CostUsd, long DurationMs, int Attempts, string? ErrorCode, DateTimeOffset OccurredAt);
+internal sealed record LlmCallRecord(string RunId, string Purpose, string Backend, string? Model, long InputTokens, long OutputTokens, decimal? CostUsd, long DurationMs, int Attempts, string? ErrorCode, DateTimeOffset OccurredAt);
 
 /// <summary>Receives every LLM request an <see cref="LlmClient"/> made.</summary>
-public interface ILlmCallRecorder
+internal interface ILlmCallRecorder
 {
     /// <summary>Records one request.</summary>
     /// <exception cref="SelftuneException">The record could not be stored.</exception>
@@ -74,7 +74,7 @@ public interface ILlmCallRecorder
 
 /// <summary>Builds the <see cref="LlmClient"/> for the configured backend (config keys <c>llm.*</c>; the <c>--llm</c> and
 /// <c>--model</c> flags override <c>llm.backend</c> and <c>llm.model</c>).</summary>
-public interface ILlmClientFactory
+internal interface ILlmClientFactory
 {
     /// <summary>Creates the client for one run. Never throws for a missing backend: its calls throw
     /// <see cref="ErrorCodes.LlmUnavailable"/> with the reason and the command that fixes it.</summary>

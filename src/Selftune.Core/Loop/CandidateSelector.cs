@@ -8,7 +8,7 @@ namespace Selftune.Core.Loop;
 /// <param name="MinRealQueries">The fewest real prompts (positives in its eval set) a skill needs before it is touched,
 /// unless the user asked for it through an improvement signal.</param>
 /// <param name="Skill">Consider only this skill (<c>--skill</c>).</param>
-public sealed record SelectionRules(int MaxSkills, TimeSpan Cooldown, int MinRealQueries, string? Skill = null);
+internal sealed record SelectionRules(int MaxSkills, TimeSpan Cooldown, int MinRealQueries, string? Skill = null);
 
 /// <summary>
 /// Picks the skills a run evolves, by evidence. Each skill is scored: misses that are evidence (<see cref="Misses.MissFinder"/>:
@@ -19,7 +19,7 @@ public sealed record SelectionRules(int MaxSkills, TimeSpan Cooldown, int MinRea
 /// <c>review</c>: proposed for a person to confirm, never evolved blind. The rest are taken in score order up to
 /// <see cref="SelectionRules.MaxSkills"/>.
 /// </summary>
-public static class CandidateSelector
+internal static class CandidateSelector
 {
     /// <summary>Score per miss (capped at 50 misses).</summary>
     public const double MissWeight = 2;

@@ -15,10 +15,10 @@ namespace Selftune.Core.Loop;
 /// <param name="Candidates">Skills it picked for evolution.</param>
 /// <param name="Deployed">Proposals it deployed.</param>
 /// <param name="RolledBack">Deploys it rolled back.</param>
-public sealed record RunSummary(string RunId, DateTimeOffset StartedAt, DateTimeOffset? EndedAt, RunStatus Status, RunTrigger Trigger, bool DryRun, bool ReviewRequired, bool SampleData, int Candidates, int Deployed, int RolledBack);
+internal sealed record RunSummary(string RunId, DateTimeOffset StartedAt, DateTimeOffset? EndedAt, RunStatus Status, RunTrigger Trigger, bool DryRun, bool ReviewRequired, bool SampleData, int Candidates, int Deployed, int RolledBack);
 
 /// <summary>The <c>runs</c> table: each run is recorded when it starts and completed with its report when it ends.</summary>
-public static class RunHistory
+internal static class RunHistory
 {
     /// <summary>Records that <paramref name="report"/>'s run has started (status <see cref="RunStatus.Running"/>).</summary>
     public static void Start(SelftuneStore store, RunReport report, int pid, string hostname) => store.Execute(

@@ -9,7 +9,7 @@ namespace Selftune.Core.Loop;
 /// <param name="StartedAt">When it took the lock (UTC).</param>
 /// <param name="HeartbeatAt">When it last showed it was alive (UTC); the lock is stale when this is older than the bound.</param>
 /// <param name="RunId">The run it belongs to.</param>
-public sealed record RunLockHolder(int Pid, string Hostname, DateTimeOffset StartedAt, DateTimeOffset HeartbeatAt, string RunId);
+internal sealed record RunLockHolder(int Pid, string Hostname, DateTimeOffset StartedAt, DateTimeOffset HeartbeatAt, string RunId);
 
 /// <summary>
 /// Keeps two <c>selftune run</c>s from overlapping: <c>~/.selftune/run.lock</c> names the holder (pid, host, start,
@@ -18,7 +18,7 @@ public sealed record RunLockHolder(int Pid, string Hostname, DateTimeOffset Star
 /// older than a few seconds. Taking and releasing the lock happen under a short kernel lock on
 /// <c>run.lock.guard</c>, so two processes that find the same stale lock cannot both take it over.
 /// </summary>
-public sealed class RunLock : IDisposable
+internal sealed class RunLock : IDisposable
 {
     private static readonly TimeSpan GuardWait = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan UnreadableGrace = TimeSpan.FromSeconds(10);

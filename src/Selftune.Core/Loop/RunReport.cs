@@ -3,7 +3,7 @@ using Selftune.Core.Monitoring;
 namespace Selftune.Core.Loop;
 
 /// <summary>The phases of a run, in the order they run (JSON: their lower-case names).</summary>
-public enum RunPhaseName
+internal enum RunPhaseName
 {
     /// <summary>Read every agent's new sessions into the store.</summary>
     Sync,
@@ -22,7 +22,7 @@ public enum RunPhaseName
 }
 
 /// <summary>What the select phase decided for a skill (JSON: <c>evolve</c>, <c>review</c>, <c>skip</c>).</summary>
-public enum CandidateAction
+internal enum CandidateAction
 {
     /// <summary>This run evolves it.</summary>
     Evolve,
@@ -33,7 +33,7 @@ public enum CandidateAction
 }
 
 /// <summary>What the evolve phase did for a candidate (JSON: snake_case).</summary>
-public enum EvolutionOutcome
+internal enum EvolutionOutcome
 {
     /// <summary>A validated proposal was deployed.</summary>
     Deployed,
@@ -48,7 +48,7 @@ public enum EvolutionOutcome
 }
 
 /// <summary>Who started a run.</summary>
-public enum RunTrigger
+internal enum RunTrigger
 {
     /// <summary>A person or their agent typed <c>selftune run</c>.</summary>
     Manual,
@@ -61,7 +61,7 @@ public enum RunTrigger
 }
 
 /// <summary>How a run ended.</summary>
-public enum RunStatus
+internal enum RunStatus
 {
     /// <summary>Still going (or it crashed and no later run has noticed yet).</summary>
     Running,
@@ -76,7 +76,7 @@ public enum RunStatus
 }
 
 /// <summary>How a phase ended.</summary>
-public enum PhaseStatus
+internal enum PhaseStatus
 {
     /// <summary>It ran.</summary>
     Ok,
@@ -94,13 +94,13 @@ public enum PhaseStatus
 /// <param name="ElapsedMs">Wall-clock duration (ms).</param>
 /// <param name="Summary">What it did, or why it was skipped or failed, in one line.</param>
 /// <param name="NextCommand">The command that enables a skipped phase or fixes a failed one.</param>
-public sealed record RunPhase(RunPhaseName Name, PhaseStatus Status, long ElapsedMs, string Summary, string? NextCommand = null);
+internal sealed record RunPhase(RunPhaseName Name, PhaseStatus Status, long ElapsedMs, string Summary, string? NextCommand = null);
 
 /// <summary>Whose agent data a run used.</summary>
 /// <param name="Sample">True when the machine had no agent data and the run used selftune's bundled samples instead.</param>
 /// <param name="Home">The home whose agent data was read (the user's, or the sample copy).</param>
 /// <param name="Note">For a sample run: what that means and how to use real data.</param>
-public sealed record RunData(bool Sample, string Home, string? Note = null);
+internal sealed record RunData(bool Sample, string Home, string? Note = null);
 
 /// <summary>The evidence that makes a skill a candidate for evolution (or not).</summary>
 /// <param name="Triggers">Times the skill was triggered in the status window.</param>
@@ -117,7 +117,7 @@ public sealed record RunData(bool Sample, string Home, string? Note = null);
 /// <param name="ExplicitOnly">Real prompts on which the user had to invoke it by name because the agent did not pick it by
 /// itself (named misses; already counted in <paramref name="Misses"/>, shown apart).</param>
 /// <param name="LowConfidenceMisses">Misses found by lexical ranking alone and not yet reviewed: a lead, not evidence.</param>
-public sealed record CandidateEvidence(int Triggers, int Misses, int? MissesBefore, string Trend, int Signals, int GradingFailures, int RealQueries, DateTimeOffset? LastDeployAt, string? Health, bool Installed = true, int ReadsNotInvoked = 0, int ExplicitOnly = 0, int LowConfidenceMisses = 0);
+internal sealed record CandidateEvidence(int Triggers, int Misses, int? MissesBefore, string Trend, int Signals, int GradingFailures, int RealQueries, DateTimeOffset? LastDeployAt, string? Health, bool Installed = true, int ReadsNotInvoked = 0, int ExplicitOnly = 0, int LowConfidenceMisses = 0);
 
 /// <summary>A skill the run considered, and what it decided.</summary>
 /// <param name="Skill">The skill's name.</param>
@@ -126,7 +126,7 @@ public sealed record CandidateEvidence(int Triggers, int Misses, int? MissesBefo
 /// <param name="Reason">Why, in one line (the rule that decided it).</param>
 /// <param name="Priority">The evidence score candidates are ordered by (higher first).</param>
 /// <param name="Evidence">The evidence.</param>
-public sealed record SkillCandidate(string Skill, CandidateAction Action, string Reason, double Priority, CandidateEvidence Evidence);
+internal sealed record SkillCandidate(string Skill, CandidateAction Action, string Reason, double Priority, CandidateEvidence Evidence);
 
 /// <summary>What the evolve phase did for one candidate.</summary>
 /// <param name="Skill">The skill.</param>
@@ -137,7 +137,7 @@ public sealed record SkillCandidate(string Skill, CandidateAction Action, string
 /// <param name="PassRateAfter">The proposal's pass rate on the validation split (0–1).</param>
 /// <param name="LlmCalls">LLM calls spent.</param>
 /// <param name="CostUsd">Their cost (USD), when known.</param>
-public sealed record EvolutionResult(string Skill, EvolutionOutcome Outcome, string Reason, string? ProposalId = null, double? PassRateBefore = null, double? PassRateAfter = null, int LlmCalls = 0, decimal? CostUsd = null);
+internal sealed record EvolutionResult(string Skill, EvolutionOutcome Outcome, string Reason, string? ProposalId = null, double? PassRateBefore = null, double? PassRateAfter = null, int LlmCalls = 0, decimal? CostUsd = null);
 
 /// <summary>What the watch phase found for one recently deployed skill.</summary>
 /// <param name="Skill">The skill.</param>
@@ -145,7 +145,7 @@ public sealed record EvolutionResult(string Skill, EvolutionOutcome Outcome, str
 /// <param name="Reason">The measures compared, in one line.</param>
 /// <param name="RolledBack">True when the regression was rolled back.</param>
 /// <param name="ProposalId">The deployed proposal watched.</param>
-public sealed record WatchResult(string Skill, WatchVerdict Verdict, string Reason, bool RolledBack, string? ProposalId = null);
+internal sealed record WatchResult(string Skill, WatchVerdict Verdict, string Reason, bool RolledBack, string? ProposalId = null);
 
 /// <summary>The run's counts.</summary>
 /// <param name="Skills">Skills considered.</param>
@@ -158,7 +158,7 @@ public sealed record WatchResult(string Skill, WatchVerdict Verdict, string Reas
 /// <param name="SignalsConsumed">Improvement signals this run acted on.</param>
 /// <param name="LlmCalls">LLM calls spent.</param>
 /// <param name="CostUsd">Their cost (USD).</param>
-public sealed record RunTotals(int Skills, int Candidates, int Graded, int Deployed, int AwaitingReview, int Watched, int RolledBack, int SignalsConsumed, int LlmCalls, decimal CostUsd);
+internal sealed record RunTotals(int Skills, int Candidates, int Graded, int Deployed, int AwaitingReview, int Watched, int RolledBack, int SignalsConsumed, int LlmCalls, decimal CostUsd);
 
 /// <summary>
 /// The report of one <c>selftune run</c>: printed as JSON on stdout for agents and as phased text on stderr for
@@ -183,7 +183,7 @@ public sealed record RunTotals(int Skills, int Candidates, int Graded, int Deplo
 /// <param name="Totals">Counts.</param>
 /// <param name="RecoveredLock">The stale lock of a crashed run this run took over, if any.</param>
 /// <param name="NextCommand">What to do next, when there is something obvious.</param>
-public sealed record RunReport(
+internal sealed record RunReport(
     string RunId,
     DateTimeOffset StartedAt,
     DateTimeOffset? EndedAt,

@@ -4,7 +4,7 @@ using System.Text;
 namespace Selftune.Core.Loop;
 
 /// <summary>Renders a <see cref="RunReport"/> as the phased plain-text report people read on stderr (and that is stored with the run).</summary>
-public static class RunReportText
+internal static class RunReportText
 {
     /// <summary>Renders the report.</summary>
     public static string Render(RunReport report)

@@ -7,7 +7,7 @@ namespace Selftune.Core.Loop;
 /// <summary>Composes the services of selftune for another view of the machine (a sample run's home). The caller disposes
 /// the provider.</summary>
 /// <param name="context">The machine as that composition sees it.</param>
-public delegate IServiceProvider ComposeServices(PlatformContext context);
+internal delegate IServiceProvider ComposeServices(PlatformContext context);
 
 /// <summary>
 /// <c>selftune run</c>: one run of the loop. Takes the run lock (a crashed run's stale lock is taken over and that run
@@ -16,7 +16,7 @@ public delegate IServiceProvider ComposeServices(PlatformContext context);
 /// records the report: completed, failed (a phase failed) or cancelled (the token was cancelled; the current phase is
 /// abandoned and the lock released).
 /// </summary>
-public sealed class RunService
+internal sealed class RunService
 {
     /// <summary>The run lock's file name in the selftune home.</summary>
     public const string LockFile = "run.lock";

@@ -11,7 +11,7 @@ namespace Selftune.Core.Loop;
 /// <param name="Sample">Run on the bundled samples even when the machine has agent data.</param>
 /// <param name="MaxSkills">The most skills evolved (overrides <c>run.max_skills</c>), or null.</param>
 /// <param name="ReviewRequired">Validated proposals wait for approval (or when <c>run.review_required</c> says so).</param>
-public sealed record RunRequest(RunTrigger Trigger = RunTrigger.Manual, bool DryRun = false, string? Skill = null, bool Sample = false, int? MaxSkills = null, bool ReviewRequired = false);
+internal sealed record RunRequest(RunTrigger Trigger = RunTrigger.Manual, bool DryRun = false, string? Skill = null, bool Sample = false, int? MaxSkills = null, bool ReviewRequired = false);
 
 /// <summary>How one phase ended.</summary>
 /// <param name="Status">Ran, skipped or failed.</param>

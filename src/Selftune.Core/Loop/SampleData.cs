@@ -10,7 +10,7 @@ namespace Selftune.Core.Loop;
 /// so nothing of the user's is read or changed. The copy is kept between runs (a later run watches what an earlier
 /// one deployed there).
 /// </summary>
-public static class SampleData
+internal static class SampleData
 {
     /// <summary>The bundled samples beside the executable.</summary>
     public static string BundledHome => Path.Combine(AppContext.BaseDirectory, "samples", "home");

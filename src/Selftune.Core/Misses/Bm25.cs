@@ -9,7 +9,7 @@ namespace Selftune.Core.Misses;
 /// carries: skill, use, user, ...), and each word is stemmed by <see cref="Stem"/>. Words in other scripts pass through
 /// unstemmed, so a description in another language is indexed, just matched literally.
 /// </summary>
-public static class Tokens
+internal static class Tokens
 {
     /// <summary>Most tokens taken from one text (a 10,000-word prompt is ranked on its first words).</summary>
     public const int MaxTokens = 2000;
@@ -132,7 +132,7 @@ public static class Tokens
 /// Okapi BM25 (k1 = 1.2, b = 0.75) over a small set of documents, with an inverted index: scoring a query touches only
 /// the postings of its distinct terms. IDF is the non-negative Lucene form ln(1 + (N − df + 0.5)/(df + 0.5)).
 /// </summary>
-public sealed class Bm25Index
+internal sealed class Bm25Index
 {
     private const double K1 = 1.2;
     private const double B = 0.75;

@@ -7,7 +7,7 @@ namespace Selftune.Core.Misses;
 
 /// <summary>How we know a skill should have triggered for a prompt (in JSON: <c>named</c>, <c>read_not_invoked</c>,
 /// <c>discovered</c>, <c>confirmed</c>).</summary>
-public enum MissKind
+internal enum MissKind
 {
     /// <summary>The user named the skill (in the prompt, with its slash command, or by asking "why didn't you use X" right
     /// after it), so the description did not make the agent reach for it by itself.</summary>
@@ -32,7 +32,7 @@ public enum MissKind
 /// <param name="OccurredAt">When it was sent (UTC).</param>
 /// <param name="Text">What the user asked, wrappers stripped (a slash command's arguments).</param>
 /// <param name="Reason">How it was found, for a person.</param>
-public sealed record Miss(string Id, string Skill, MissKind Kind, double Confidence, string PromptId, string SessionId, DateTimeOffset OccurredAt, string Text, string Reason)
+internal sealed record Miss(string Id, string Skill, MissKind Kind, double Confidence, string PromptId, string SessionId, DateTimeOffset OccurredAt, string Text, string Reason)
 {
     /// <summary>True when the miss is evidence enough to learn from (eval-set positive, candidate selection, trigger rate):
     /// confidence of at least <see cref="MissFinder.EvidenceConfidence"/>. Lexical-only discoveries are not: they wait for

@@ -13,7 +13,7 @@ namespace Selftune.Core.Misses;
 /// <param name="Description">Its description on one line, when it has one.</param>
 /// <param name="Headings">The Markdown headings of its SKILL.md body.</param>
 /// <param name="DescriptionHash">16 hex digits of SHA-256 over name, newline, description: the judgement cache's key.</param>
-public sealed record SkillProfile(string Name, string? Description, IReadOnlyList<string> Headings, string DescriptionHash)
+internal sealed record SkillProfile(string Name, string? Description, IReadOnlyList<string> Headings, string DescriptionHash)
 {
     /// <summary>A profile from its parts (the hash is computed).</summary>
     public static SkillProfile Of(string name, string? description, IReadOnlyList<string> headings) =>
@@ -26,14 +26,14 @@ public sealed record SkillProfile(string Name, string? Description, IReadOnlyLis
 /// <param name="Index">The prompt's position in the ranked list.</param>
 /// <param name="Skills">Indexes into the profiles, best first.</param>
 /// <param name="Scores">Their BM25 scores.</param>
-public sealed record Shortlist(int Index, IReadOnlyList<int> Skills, IReadOnlyList<double> Scores);
+internal sealed record Shortlist(int Index, IReadOnlyList<int> Skills, IReadOnlyList<double> Scores);
 
 /// <summary>What to discover.</summary>
 /// <param name="Skill">Only misses of this skill (<c>--skill</c>), when given.</param>
 /// <param name="Since">Only prompts sent at or after this time (<c>--since</c>), when given.</param>
 /// <param name="RunId">The run (or ad-hoc command) recorded with what is found.</param>
 /// <param name="MaxCalls">Most LLM calls this discovery makes (the client's run budget applies as well).</param>
-public sealed record DiscoveryOptions(string? Skill = null, DateTimeOffset? Since = null, string RunId = "adhoc", int MaxCalls = int.MaxValue);
+internal sealed record DiscoveryOptions(string? Skill = null, DateTimeOffset? Since = null, string RunId = "adhoc", int MaxCalls = int.MaxValue);
 
 /// <summary>Counts of one discovery, bad input included.</summary>
 /// <param name="UnhandledPrompts">Actionable prompts no skill handled (distinct texts).</param>
@@ -49,7 +49,7 @@ public sealed record DiscoveryOptions(string? Skill = null, DateTimeOffset? Sinc
 /// <param name="LlmCalls">LLM calls made.</param>
 /// <param name="Found">Misses found (new or already known).</param>
 /// <param name="DiscardedAnswers">LLM answers naming a skill that was not offered for that prompt, or an unknown prompt id.</param>
-public sealed record DiscoveryCounts(int UnhandledPrompts, int Skills, int SkillsWithoutDescription, int DuplicateSkills, int UnreadableSkills, int ShortPrompts, int LongPrompts, int Shortlisted, int Cached, int Asked, int LlmCalls, int Found, int DiscardedAnswers);
+internal sealed record DiscoveryCounts(int UnhandledPrompts, int Skills, int SkillsWithoutDescription, int DuplicateSkills, int UnreadableSkills, int ShortPrompts, int LongPrompts, int Shortlisted, int Cached, int Asked, int LlmCalls, int Found, int DiscardedAnswers);
 
 /// <summary>The result of a discovery.</summary>
 /// <param name="Mode"><c>llm</c> or <c>offline</c> (lexical ranking alone: low-confidence misses).</param>
@@ -57,7 +57,7 @@ public sealed record DiscoveryCounts(int UnhandledPrompts, int Skills, int Skill
 /// <param name="Found">The discovered misses, best score first.</param>
 /// <param name="Notes">What a person should know (offline mode, the budget stopped it, ...).</param>
 /// <param name="ElapsedMs">Wall time (ms).</param>
-public sealed record DiscoveryReport(string Mode, DiscoveryCounts Counts, IReadOnlyList<Miss> Found, IReadOnlyList<string> Notes, long ElapsedMs);
+internal sealed record DiscoveryReport(string Mode, DiscoveryCounts Counts, IReadOnlyList<Miss> Found, IReadOnlyList<string> Notes, long ElapsedMs);
 
 /// <summary>
 /// Discovery of the misses nobody names. For every actionable prompt no skill handled (no invocation, not already a
@@ -77,7 +77,7 @@ public sealed record DiscoveryReport(string Mode, DiscoveryCounts Counts, IReadO
 /// A miss rejected by review is never found again for that prompt and skill. Thresholds were chosen on the labelled set in
 /// the tests (<c>tests/fixtures/misses/</c>; figures in <c>bench/RESULTS.md</c>).
 /// </summary>
-public sealed class MissDiscovery
+internal sealed class MissDiscovery
 {
     /// <summary>The <c>misses.method</c> of an LLM-found miss.</summary>
     public const string LlmMethod = "llm";

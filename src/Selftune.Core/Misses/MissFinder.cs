@@ -5,7 +5,7 @@ using Selftune.Core.Store;
 namespace Selftune.Core.Misses;
 
 /// <summary>Every miss of every skill in the store, and the prompts reviewed as not being misses.</summary>
-public sealed class MissSet
+internal sealed class MissSet
 {
     private readonly Dictionary<string, List<Miss>> _bySkill;
     private readonly Dictionary<string, HashSet<string>> _rejected;
@@ -46,7 +46,7 @@ public sealed class MissSet
 /// A prompt the agent answered with an implicit invocation of the skill without being told to is never a miss of it.
 /// Misses with confidence of at least <see cref="EvidenceConfidence"/> are evidence (<see cref="Miss.IsEvidence"/>).
 /// </summary>
-public static class MissFinder
+internal static class MissFinder
 {
     /// <summary>Confidence of a miss found by the LLM.</summary>
     public const double LlmConfidence = 0.8;

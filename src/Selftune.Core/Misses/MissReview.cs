@@ -9,7 +9,7 @@ namespace Selftune.Core.Misses;
 /// rejected (a named or read-not-invoked one too); confirming is for discovered misses, the others are already certain
 /// or can only be rejected.
 /// </summary>
-public static class MissReview
+internal static class MissReview
 {
     /// <summary>Confirms or rejects the miss <paramref name="id"/>.</summary>
     /// <param name="store">The store.</param>

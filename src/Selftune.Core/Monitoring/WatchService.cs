@@ -8,7 +8,7 @@ using Selftune.Core.Store;
 namespace Selftune.Core.Monitoring;
 
 /// <summary>What watch concluded about a deploy.</summary>
-public enum WatchVerdict
+internal enum WatchVerdict
 {
     /// <summary>No measure got worse by more than the threshold.</summary>
     Stable,
@@ -22,7 +22,7 @@ public enum WatchVerdict
 /// <param name="MinSessions">Sessions using the skill needed on each side of the deploy before judging it.</param>
 /// <param name="WindowSessions">Most recent sessions compared on each side.</param>
 /// <param name="Threshold">Largest tolerated change of a rate (0..1, absolute) before it counts as a regression.</param>
-public sealed record WatchOptions(int MinSessions = 3, int WindowSessions = 20, double Threshold = 0.10);
+internal sealed record WatchOptions(int MinSessions = 3, int WindowSessions = 20, double Threshold = 0.10);
 
 /// <summary>The live-traffic measures of a skill over a set of sessions. A turn is an actionable prompt and what the
 /// agent did until the next one.</summary>
@@ -37,7 +37,7 @@ public sealed record WatchOptions(int MinSessions = 3, int WindowSessions = 20, 
 /// <param name="ToolCalls">Tool calls in the turns the skill ran in.</param>
 /// <param name="ToolErrors">Of which failed.</param>
 /// <param name="ToolErrorRate"><paramref name="ToolErrors"/> / <paramref name="ToolCalls"/>; null without tool calls.</param>
-public sealed record WatchMeasures(int Sessions, int WantedTurns, int TriggeredTurns, double? TriggerRate, int FalseTriggers, double? FalseTriggerRate, int ToolCalls, int ToolErrors, double? ToolErrorRate);
+internal sealed record WatchMeasures(int Sessions, int WantedTurns, int TriggeredTurns, double? TriggerRate, int FalseTriggers, double? FalseTriggerRate, int ToolCalls, int ToolErrors, double? ToolErrorRate);
 
 /// <summary>The result of watching a deploy.</summary>
 /// <param name="Skill">The skill.</param>
@@ -51,7 +51,7 @@ public sealed record WatchMeasures(int Sessions, int WantedTurns, int TriggeredT
 /// <param name="Message">The verdict for a person.</param>
 /// <param name="RolledBack">The rollback done with <c>--auto-rollback</c>, when there was one.</param>
 /// <param name="NextCommand">What to do next, when anything.</param>
-public sealed record WatchReport(
+internal sealed record WatchReport(
     string Skill,
     string ProposalId,
     DateTimeOffset DeployedAt,
@@ -71,7 +71,7 @@ public sealed record WatchReport(
 /// session start). Sessions selftune's own replays created (cwd under a <c>selftune-replay-</c> folder) are ignored.
 /// Each check is stored in <c>watch_checks</c>; with auto-rollback a regression undoes the deploy.
 /// </summary>
-public sealed class WatchService
+internal sealed class WatchService
 {
     private readonly SkillDeployer _deployer;
     private readonly TimeProvider _time;

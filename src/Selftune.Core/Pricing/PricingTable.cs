@@ -10,7 +10,7 @@ namespace Selftune.Core.Pricing;
 /// <param name="CacheWrite1h">Prompt-cache writes to the 1-hour cache.</param>
 /// <param name="CacheRead">Prompt-cache reads.</param>
 /// <param name="Above200k">Prices of the tokens of a kind beyond the long-context threshold, when the model has them.</param>
-public sealed record ModelPrice(
+internal sealed record ModelPrice(
     decimal Input,
     decimal Output,
     decimal CacheWrite,
@@ -29,7 +29,7 @@ public sealed record ModelPrice(
 /// <para>Model lookup: the name as logged, then without a provider prefix (<c>anthropic/…</c>), then without a
 /// <c>-YYYYMMDD</c> date suffix, then the aliases, all case-insensitive. Unknown models are not priced (null).</para>
 /// </summary>
-public sealed class PricingTable : IUsagePricer
+internal sealed class PricingTable : IUsagePricer
 {
     /// <summary>The name of the user's override file in the selftune home.</summary>
     public const string OverrideFileName = "pricing.json";

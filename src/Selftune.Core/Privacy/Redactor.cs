@@ -13,7 +13,7 @@ namespace Selftune.Core.Privacy;
 /// its anchors occurs (at a word start where the pattern starts one), so ordinary text costs one scan, not sixteen
 /// regular expressions. Thread-safe.
 /// </summary>
-public sealed partial class Redactor
+internal sealed partial class Redactor
 {
     private static readonly Lazy<Rules> All = new(() => new Rules(
     [

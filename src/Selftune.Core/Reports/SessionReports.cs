@@ -10,7 +10,7 @@ namespace Selftune.Core.Reports;
 /// <param name="CacheRead">Prompt-cache read tokens.</param>
 /// <param name="CostUsd">Cost in USD of the priced responses.</param>
 /// <param name="UnpricedResponses">Responses of models the price table does not know (their cost is not included).</param>
-public sealed record TokenTotals(long Input, long Output, long CacheWrite, long CacheRead, decimal CostUsd, int UnpricedResponses)
+internal sealed record TokenTotals(long Input, long Output, long CacheWrite, long CacheRead, decimal CostUsd, int UnpricedResponses)
 {
     /// <summary>All tokens.</summary>
     public long Total => Input + Output + CacheWrite + CacheRead;
@@ -27,7 +27,7 @@ public sealed record TokenTotals(long Input, long Output, long CacheWrite, long 
 /// <param name="Name">Skill name.</param>
 /// <param name="Kind"><c>implicit</c>, <c>explicit</c> or <c>read</c>.</param>
 /// <param name="Count">How many times.</param>
-public sealed record SessionSkill(string Name, string Kind, int Count);
+internal sealed record SessionSkill(string Name, string Kind, int Count);
 
 /// <summary>One session in a list.</summary>
 /// <param name="SessionId">Its id.</param>
@@ -44,7 +44,7 @@ public sealed record SessionSkill(string Name, string Kind, int Count);
 /// <param name="Subagents">Sub-agent sessions it spawned.</param>
 /// <param name="Skills">Skills used (sub-agents included).</param>
 /// <param name="Tokens">Tokens and cost, sub-agents included.</param>
-public sealed record SessionSummary(
+internal sealed record SessionSummary(
     string SessionId,
     string Platform,
     string? Project,
@@ -62,7 +62,7 @@ public sealed record SessionSummary(
 
 /// <summary>The result of <c>selftune sessions</c>.</summary>
 /// <param name="Sessions">The sessions, newest first.</param>
-public sealed record SessionList(IReadOnlyList<SessionSummary> Sessions);
+internal sealed record SessionList(IReadOnlyList<SessionSummary> Sessions);
 
 /// <summary>The latest session in brief (<c>selftune last</c>).</summary>
 /// <param name="Session">The session.</param>
@@ -73,7 +73,7 @@ public sealed record SessionList(IReadOnlyList<SessionSummary> Sessions);
 /// <param name="Errors">Session errors (API errors, interruptions).</param>
 /// <param name="Recommendation">What to look at, for a person.</param>
 /// <param name="NextCommand">The command to run next, if any.</param>
-public sealed record LastSessionReport(
+internal sealed record LastSessionReport(
     SessionSummary Session,
     double? DurationSeconds,
     IReadOnlyList<PromptExample> Prompts,
@@ -88,13 +88,13 @@ public sealed record LastSessionReport(
 /// <param name="Since">Only sessions that ended at or after this time.</param>
 /// <param name="Skill">Only sessions that used this skill (any kind).</param>
 /// <param name="Limit">At most this many, newest first.</param>
-public sealed record SessionFilter(string? Project = null, DateTimeOffset? Since = null, string? Skill = null, int Limit = 20);
+internal sealed record SessionFilter(string? Project = null, DateTimeOffset? Since = null, string? Skill = null, int Limit = 20);
 
 /// <summary>
 /// Session lists and the latest session, from the store (read only). Only top-level sessions are listed; each
 /// carries its sub-agents' tool calls, skills, tokens and cost.
 /// </summary>
-public static class SessionReports
+internal static class SessionReports
 {
     /// <summary>Lists sessions, newest (by end) first.</summary>
     public static IReadOnlyList<SessionSummary> List(SelftuneStore store, SessionFilter filter)

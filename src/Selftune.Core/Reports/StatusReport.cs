@@ -7,7 +7,7 @@ using Selftune.Core.Store;
 namespace Selftune.Core.Reports;
 
 /// <summary>A skill's health label.</summary>
-public enum SkillHealth
+internal enum SkillHealth
 {
     /// <summary>At least <see cref="StatusReporter.MinimumChecks"/> checks and a trigger rate below 0.4.</summary>
     Critical,
@@ -29,14 +29,14 @@ public enum SkillHealth
 /// <param name="ReadsNotInvoked">SKILL.md reads without a use of the skill for the same prompt.</param>
 /// <param name="Misses">Misses of the skill that are evidence (<see cref="MissFinder"/>), by the prompt's time.</param>
 /// <param name="TriggerRate">Triggered prompts ÷ (triggered + missed prompts); null without either.</param>
-public sealed record SkillWindow(DateTimeOffset Start, DateTimeOffset End, int Triggers, int Explicit, int ReadsNotInvoked, int Misses, double? TriggerRate);
+internal sealed record SkillWindow(DateTimeOffset Start, DateTimeOffset End, int Triggers, int Explicit, int ReadsNotInvoked, int Misses, double? TriggerRate);
 
 /// <summary>A prompt shown as an example.</summary>
 /// <param name="PromptId">Its id.</param>
 /// <param name="SessionId">Its session.</param>
 /// <param name="OccurredAt">When.</param>
 /// <param name="Text">The (redacted) text, at most 160 characters.</param>
-public sealed record PromptExample(string PromptId, string SessionId, DateTimeOffset OccurredAt, string Text)
+internal sealed record PromptExample(string PromptId, string SessionId, DateTimeOffset OccurredAt, string Text)
 {
     /// <summary>An example from a stored prompt: the text on one line, cut to 160 characters.</summary>
     /// <param name="promptId">Prompt id.</param>
@@ -54,14 +54,14 @@ public sealed record PromptExample(string PromptId, string SessionId, DateTimeOf
 /// <param name="MissId">Its id (<c>selftune misses confirm|reject ID</c>).</param>
 /// <param name="Confidence">Its confidence (0–1).</param>
 /// <param name="Prompt">The prompt.</param>
-public sealed record MissExample(string MissId, double Confidence, PromptExample Prompt);
+internal sealed record MissExample(string MissId, double Confidence, PromptExample Prompt);
 
 /// <summary>A skill's misses of one kind.</summary>
 /// <param name="Kind">The kind.</param>
 /// <param name="Count">How many, all time.</param>
 /// <param name="Examples">The newest, at most 2.</param>
 /// <param name="LowConfidence">Of <paramref name="Count"/>, misses that are not evidence (lexical discovery, unreviewed).</param>
-public sealed record MissKindSummary(MissKind Kind, int Count, IReadOnlyList<MissExample> Examples, int LowConfidence = 0);
+internal sealed record MissKindSummary(MissKind Kind, int Count, IReadOnlyList<MissExample> Examples, int LowConfidence = 0);
 
 /// <summary>One skill's status.</summary>
 /// <param name="Name">Skill name as agents use it.</param>
@@ -82,7 +82,7 @@ public sealed record MissKindSummary(MissKind Kind, int Count, IReadOnlyList<Mis
 /// <param name="Problems">Install problems (invalid SKILL.md, shadowed by a same-named skill).</param>
 /// <param name="Grades">Its session gradings (<c>selftune grade</c>), when any.</param>
 /// <param name="MissesByKind">Every miss of the skill by kind (all confidences), with examples and their ids.</param>
-public sealed record SkillStatus(
+internal sealed record SkillStatus(
     string Name,
     bool Installed,
     string? Path,
@@ -108,7 +108,7 @@ public sealed record SkillStatus(
 /// <param name="SourcesFailed">Sources that could not be read.</param>
 /// <param name="Malformed">Malformed records skipped.</param>
 /// <param name="Problems">Problems (unreadable folders, vanished files).</param>
-public sealed record LastSync(DateTimeOffset StartedAt, long ElapsedMs, int SourcesRead, int SourcesFailed, int Malformed, IReadOnlyList<string> Problems);
+internal sealed record LastSync(DateTimeOffset StartedAt, long ElapsedMs, int SourcesRead, int SourcesFailed, int Malformed, IReadOnlyList<string> Problems);
 
 /// <summary>The health of selftune's own data.</summary>
 /// <param name="StorePath">The store file.</param>
@@ -118,12 +118,12 @@ public sealed record LastSync(DateTimeOffset StartedAt, long ElapsedMs, int Sour
 /// <param name="LastSessionAt">The end of the latest session.</param>
 /// <param name="LastSync">The latest sync, when there was one.</param>
 /// <param name="SkillProblems">Installed skills with problems.</param>
-public sealed record SystemHealth(string StorePath, long Sessions, long Prompts, long ActionablePrompts, DateTimeOffset? LastSessionAt, LastSync? LastSync, int SkillProblems);
+internal sealed record SystemHealth(string StorePath, long Sessions, long Prompts, long ActionablePrompts, DateTimeOffset? LastSessionAt, LastSync? LastSync, int SkillProblems);
 
 /// <summary>Actionable prompts no skill was used for (triggered or explicit; reading a SKILL.md is not a use).</summary>
 /// <param name="Count">How many, all time.</param>
 /// <param name="Examples">The newest, at most 5.</param>
-public sealed record UnmatchedPrompts(int Count, IReadOnlyList<PromptExample> Examples);
+internal sealed record UnmatchedPrompts(int Count, IReadOnlyList<PromptExample> Examples);
 
 /// <summary>The report of <c>selftune status</c>.</summary>
 /// <param name="AsOf">The end of the newest window.</param>
@@ -133,7 +133,7 @@ public sealed record UnmatchedPrompts(int Count, IReadOnlyList<PromptExample> Ex
 /// <param name="System">Data health.</param>
 /// <param name="MissRule">How a miss is defined, for a person.</param>
 /// <param name="NextCommand">What to run next.</param>
-public sealed record StatusReport(
+internal sealed record StatusReport(
     DateTimeOffset AsOf,
     int WindowDays,
     IReadOnlyList<SkillStatus> Skills,
@@ -156,7 +156,7 @@ public sealed record StatusReport(
 /// <item><b>Health</b>: see <see cref="SkillHealth"/>; checks = triggered + missed prompts.</item>
 /// </list>
 /// </summary>
-public static class StatusReporter
+internal static class StatusReporter
 {
     /// <summary>Window length (days).</summary>
     public const int WindowDays = 7;

@@ -7,7 +7,7 @@ namespace Selftune.Core.Reports;
 /// <see cref="Json.Options"/> gives, which a test checks on a report with every field set. <c>status</c> is what agents
 /// run most, and the serializer's first use was a third of it (bench/RESULTS.md).
 /// </summary>
-public static class StatusReportJson
+internal static class StatusReportJson
 {
     /// <summary>The report as compact JSON.</summary>
     public static string Write(StatusReport report) => Json.Write(w =>

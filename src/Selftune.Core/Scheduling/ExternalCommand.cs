@@ -7,7 +7,7 @@ namespace Selftune.Core.Scheduling;
 /// <param name="Executable">The tool's name, looked up on the context's <c>PATH</c>.</param>
 /// <param name="Arguments">Its arguments.</param>
 /// <param name="IgnoreFailure">True when a failure is expected and harmless (e.g. unloading an agent that is not loaded).</param>
-public sealed record ExternalCommand(string Executable, IReadOnlyList<string> Arguments, bool IgnoreFailure = false)
+internal sealed record ExternalCommand(string Executable, IReadOnlyList<string> Arguments, bool IgnoreFailure = false)
 {
     /// <summary>The command as a person would type it.</summary>
     public override string ToString() => string.Join(' ', new[] { Executable }.Concat(Arguments).Select(ShellCommand.Quote));

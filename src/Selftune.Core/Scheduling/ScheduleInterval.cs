@@ -8,7 +8,7 @@ namespace Selftune.Core.Scheduling;
 /// once a day. Only intervals that every scheduler expresses exactly are accepted, so cron, systemd and launchd
 /// run the job at the same times.
 /// </summary>
-public sealed partial record ScheduleInterval
+internal sealed partial record ScheduleInterval
 {
     private ScheduleInterval(int minutes, int hours, bool daily)
     {

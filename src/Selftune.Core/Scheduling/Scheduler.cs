@@ -6,7 +6,7 @@ using Selftune.Core.Configuration;
 namespace Selftune.Core.Scheduling;
 
 /// <summary>The system schedulers selftune can install a periodic run into.</summary>
-public enum SchedulerKind
+internal enum SchedulerKind
 {
     /// <summary>The user's crontab (a block between marker comments; every other line kept).</summary>
     Cron,
@@ -21,21 +21,21 @@ public enum SchedulerKind
 /// <param name="Interval">How often.</param>
 /// <param name="Environment">Variables the job needs (<c>PATH</c> so the agent CLI is found, <c>SELFTUNE_HOME</c>, …), in order.</param>
 /// <param name="LogPath">Where the job's output is appended (cron, launchd; systemd uses the journal).</param>
-public sealed record ScheduledJob(IReadOnlyList<string> Command, ScheduleInterval Interval, IReadOnlyList<KeyValuePair<string, string>> Environment, string LogPath);
+internal sealed record ScheduledJob(IReadOnlyList<string> Command, ScheduleInterval Interval, IReadOnlyList<KeyValuePair<string, string>> Environment, string LogPath);
 
 /// <summary>One thing an install or remove changes: a file, or the user's crontab.</summary>
 /// <param name="Target">The file's absolute path, or <see cref="Scheduler.CrontabTarget"/>.</param>
 /// <param name="Before">Its content now; null when it does not exist.</param>
 /// <param name="After">Its content afterwards; null to delete it.</param>
 /// <param name="Summary">What changes, for a person.</param>
-public sealed record ScheduleChange(string Target, string? Before, string? After, string Summary);
+internal sealed record ScheduleChange(string Target, string? Before, string? After, string Summary);
 
 /// <summary>What an install or remove will do; nothing has been done yet.</summary>
 /// <param name="Kind">The scheduler.</param>
 /// <param name="Changes">Files (or the crontab) to write or delete; empty when there is nothing to do.</param>
 /// <param name="Before">Commands run before the changes (e.g. stopping the timer being removed).</param>
 /// <param name="After">Commands run after the changes (e.g. reloading systemd and starting the timer).</param>
-public sealed record SchedulePlan(SchedulerKind Kind, IReadOnlyList<ScheduleChange> Changes, IReadOnlyList<ExternalCommand> Before, IReadOnlyList<ExternalCommand> After);
+internal sealed record SchedulePlan(SchedulerKind Kind, IReadOnlyList<ScheduleChange> Changes, IReadOnlyList<ExternalCommand> Before, IReadOnlyList<ExternalCommand> After);
 
 /// <summary>What applying a plan did.</summary>
 /// <param name="Kind">The scheduler.</param>
@@ -44,14 +44,14 @@ public sealed record SchedulePlan(SchedulerKind Kind, IReadOnlyList<ScheduleChan
 /// <param name="Backups">Backups taken of replaced content.</param>
 /// <param name="Activated">True when the scheduler was told (commands ran); false when its tool is not installed here.</param>
 /// <param name="Notes">Commands that failed harmlessly or could not run, for a person.</param>
-public sealed record ScheduleOutcome(SchedulerKind Kind, IReadOnlyList<string> Written, IReadOnlyList<string> Deleted, IReadOnlyList<string> Backups, bool Activated, IReadOnlyList<string> Notes);
+internal sealed record ScheduleOutcome(SchedulerKind Kind, IReadOnlyList<string> Written, IReadOnlyList<string> Deleted, IReadOnlyList<string> Backups, bool Activated, IReadOnlyList<string> Notes);
 
 /// <summary>What is installed in one scheduler.</summary>
 /// <param name="Kind">The scheduler.</param>
 /// <param name="Installed">True when selftune's entry is present.</param>
 /// <param name="Entries">Each installed target with selftune's content in it.</param>
 /// <param name="Problem">Why the scheduler could not be read, if it could not.</param>
-public sealed record ScheduleState(SchedulerKind Kind, bool Installed, IReadOnlyList<KeyValuePair<string, string>> Entries, string? Problem = null);
+internal sealed record ScheduleState(SchedulerKind Kind, bool Installed, IReadOnlyList<KeyValuePair<string, string>> Entries, string? Problem = null);
 
 /// <summary>
 /// Installs, removes and shows selftune's periodic run in cron, a systemd user timer or a launchd agent. Every
@@ -59,7 +59,7 @@ public sealed record ScheduleState(SchedulerKind Kind, bool Installed, IReadOnly
 /// whatever it replaces; a remove deletes exactly what an install wrote: the crontab block between its markers, and
 /// unit or plist files only when they carry selftune's marker.
 /// </summary>
-public sealed class Scheduler
+internal sealed class Scheduler
 {
     /// <summary>The <see cref="ScheduleChange.Target"/> that names the user's crontab (read with <c>crontab -l</c>, written with <c>crontab -</c>).</summary>
     public const string CrontabTarget = "crontab";

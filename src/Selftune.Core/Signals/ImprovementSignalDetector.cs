@@ -4,7 +4,7 @@ using Selftune.Core.Skills;
 namespace Selftune.Core.Signals;
 
 /// <summary>What a user's words say about a skill.</summary>
-public enum SignalType
+internal enum SignalType
 {
     /// <summary>The user corrected the agent for not using the skill ("why didn't you use the X skill?").</summary>
     Correction,
@@ -15,7 +15,7 @@ public enum SignalType
 /// <summary>One improvement signal in a prompt.</summary>
 /// <param name="SkillName">The installed skill's name, as installed.</param>
 /// <param name="Type">Correction or explicit request.</param>
-public sealed record ImprovementSignal(string SkillName, SignalType Type);
+internal sealed record ImprovementSignal(string SkillName, SignalType Type);
 
 /// <summary>
 /// Finds improvement signals in an actionable prompt: phrases in which the user names a skill the agent should have
@@ -24,7 +24,7 @@ public sealed record ImprovementSignal(string SkillName, SignalType Type);
 /// installed skill's name (case-insensitive; a <c>plugin:</c> prefix is ignored), so ordinary prose ("use the git
 /// command") is not mistaken for a signal. Negated requests ("don't use the X skill") are not signals.
 /// </summary>
-public sealed partial class ImprovementSignalDetector
+internal sealed partial class ImprovementSignalDetector
 {
     private const string Name = @"(?<skill>/?[A-Za-z0-9][\w:.\-]*)";
     private const string Determiner = @"(?:the\s+|your\s+|my\s+|our\s+|that\s+)?";

@@ -4,7 +4,7 @@ namespace Selftune.Core.Signals;
 
 /// <summary>Improvement signals no run has acted on yet (<c>improvement_signals.consumed = 0</c>): the loop boosts the
 /// skills they name, and marks them consumed once it has evolved that skill.</summary>
-public static class PendingSignals
+internal static class PendingSignals
 {
     /// <summary>Pending signals per skill name (case-insensitive).</summary>
     public static IReadOnlyDictionary<string, int> Count(SelftuneStore store)

@@ -12,7 +12,7 @@ namespace Selftune.Core.Skills;
 /// <param name="Sha256">Lower-case hex SHA-256 of <paramref name="Bytes"/>.</param>
 /// <param name="Name">The frontmatter <c>name</c>, or null when absent.</param>
 /// <param name="Description">The frontmatter <c>description</c> value, as YAML reads it.</param>
-public sealed record SkillFile(string Path, byte[] Bytes, string Sha256, string? Name, string Description)
+internal sealed record SkillFile(string Path, byte[] Bytes, string Sha256, string? Name, string Description)
 {
     /// <summary>Reads and parses a SKILL.md.</summary>
     /// <param name="path">The file.</param>
@@ -41,7 +41,7 @@ public sealed record SkillFile(string Path, byte[] Bytes, string Sha256, string?
 /// exactly and every other YAML event is unchanged. Frontmatter follows the Agent Skills specification: a
 /// <c>---</c> line at the very top (after an optional BOM), closed by a <c>---</c> or <c>...</c> line.
 /// </summary>
-public static class DescriptionEditor
+internal static class DescriptionEditor
 {
     private const int FoldWidth = 80;
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);

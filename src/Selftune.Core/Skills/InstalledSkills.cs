@@ -7,7 +7,7 @@ namespace Selftune.Core.Skills;
 /// a skill's SKILL.md.</summary>
 /// <param name="context">The machine.</param>
 /// <param name="installers">The loaded plugins' installers (their detections name the platforms' skill folders).</param>
-public sealed class InstalledSkills(PlatformContext context, IEnumerable<IInstaller> installers)
+internal sealed class InstalledSkills(PlatformContext context, IEnumerable<IInstaller> installers)
 {
     /// <summary>The skill roots searched, most specific first (<see cref="SkillCatalog.Roots"/>).</summary>
     public IReadOnlyList<string> Roots() => SkillCatalog.Roots(context, installers);

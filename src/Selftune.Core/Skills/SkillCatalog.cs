@@ -9,7 +9,7 @@ namespace Selftune.Core.Skills;
 /// <param name="Description">The description on one line; null when missing or unreadable.</param>
 /// <param name="Problems">Why the skill may not work as intended (spec warnings, or the read error), for a person.</param>
 /// <param name="ShadowedBy">The folder of an earlier skill of the same name that agents pick instead, if any.</param>
-public sealed record InstalledSkill(string Name, string Folder, string Root, string? Description, IReadOnlyList<string> Problems, string? ShadowedBy = null)
+internal sealed record InstalledSkill(string Name, string Folder, string Root, string? Description, IReadOnlyList<string> Problems, string? ShadowedBy = null)
 {
     /// <summary>The SKILL.md path.</summary>
     public string SkillFile => Path.Combine(Folder, "SKILL.md");
@@ -23,7 +23,7 @@ public sealed record InstalledSkill(string Name, string Folder, string Root, str
 /// skills share a name, the first found wins and the other is reported as shadowed. Unreadable folders and SKILL.md
 /// files are reported, never fatal.
 /// </summary>
-public static class SkillCatalog
+internal static class SkillCatalog
 {
     /// <summary>How many folder levels below a root are searched for SKILL.md files.</summary>
     public const int MaxDepth = 3;

@@ -5,7 +5,7 @@ using YamlDotNet.RepresentationModel;
 namespace Selftune.Core.Skills;
 
 /// <summary>A SKILL.md that cannot be read as a skill: no frontmatter, an unclosed one, or YAML that does not parse.</summary>
-public sealed class SkillDocumentException : SelftuneException
+internal sealed class SkillDocumentException : SelftuneException
 {
     /// <summary>Creates the error.</summary>
     /// <param name="path">The SKILL.md.</param>
@@ -34,7 +34,7 @@ public sealed class SkillDocumentException : SelftuneException
 /// invalid YAML, a frontmatter that is not a mapping: <see cref="SkillDocumentException"/> with file and line).
 /// Reading only; the evolution code edits descriptions byte-preservingly with its own editor.
 /// </summary>
-public sealed partial class SkillDocument
+internal sealed partial class SkillDocument
 {
     /// <summary>Longest name the spec allows.</summary>
     public const int MaxNameLength = 64;

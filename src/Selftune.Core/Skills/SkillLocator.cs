@@ -4,7 +4,7 @@ namespace Selftune.Core.Skills;
 
 /// <summary>Finds the SKILL.md of a skill named in the store: installed (<see cref="SkillCatalog"/>), else where the agents
 /// last said it lives (the <c>skill_path</c> of its invocations).</summary>
-public static class SkillLocator
+internal static class SkillLocator
 {
     /// <summary>Reads a SKILL.md given as the file or its folder.</summary>
     /// <exception cref="SelftuneException"><see cref="ErrorCodes.FileNotFound"/> when there is none; a

@@ -4,7 +4,7 @@ namespace Selftune.Core.Skills;
 /// How skill names compare across sources: agents prefix plugin skills with the plugin's name
 /// (<c>elixir:hex-docs-search</c>) while the skill's own frontmatter and folder say <c>hex-docs-search</c>.
 /// </summary>
-public static class SkillNames
+internal static class SkillNames
 {
     /// <summary>The name without a plugin prefix.</summary>
     public static string Bare(string name)
@@ -46,7 +46,7 @@ public static class SkillNames
 /// (<c>hex docs search</c>), case-insensitive, as a whole word. Names shorter than <see cref="MinimumLength"/>
 /// characters are never matched (too ambiguous).
 /// </summary>
-public sealed class SkillMention
+internal sealed class SkillMention
 {
     /// <summary>The shortest name that is matched.</summary>
     public const int MinimumLength = 3;

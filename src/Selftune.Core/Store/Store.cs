@@ -20,7 +20,7 @@ namespace Selftune.Core.Store;
 /// Parameters are named (<c>$name</c>) and bound from .NET values: null, string, byte[], bool (0/1), integers, double,
 /// decimal (as REAL).
 /// </remarks>
-public sealed class SelftuneStore : IDisposable
+internal sealed class SelftuneStore : IDisposable
 {
     /// <summary>How long a statement waits for another process's lock before failing (ms).</summary>
     public const int BusyTimeoutMs = 10_000;
@@ -366,7 +366,7 @@ public sealed class SelftuneStore : IDisposable
 }
 
 /// <summary>A write transaction on a <see cref="SelftuneStore"/> (see <see cref="SelftuneStore.BeginTransaction"/>).</summary>
-public sealed class StoreTransaction : IDisposable
+internal sealed class StoreTransaction : IDisposable
 {
     private readonly SelftuneStore _store;
     private readonly SqliteTransaction _transaction;
@@ -411,7 +411,7 @@ public sealed class StoreTransaction : IDisposable
 
 /// <summary>The current row of a query (<see cref="SelftuneStore.Query{T}"/>); valid only inside the map call.
 /// Typed getters throw <see cref="InvalidOperationException"/> on NULL: test <see cref="IsDBNull"/> first.</summary>
-public readonly struct StoreRow
+internal readonly struct StoreRow
 {
     private readonly SqliteDataReader _reader;
 

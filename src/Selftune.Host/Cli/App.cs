@@ -12,7 +12,7 @@ namespace Selftune.Host.Cli;
 /// What a command needs, composed lazily so <c>--help</c> and cheap commands load nothing they do not use:
 /// the home, the configuration (flags &gt; environment &gt; file &gt; defaults), the plugins and the service container.
 /// </summary>
-public sealed class App : IDisposable
+internal sealed class App : IDisposable
 {
     private readonly Dictionary<string, string?> _flags = new(StringComparer.Ordinal);
     private SelftuneConfig? _config;

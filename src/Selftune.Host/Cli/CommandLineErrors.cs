@@ -10,7 +10,7 @@ namespace Selftune.Host.Cli;
 /// (<c>selftune baseline --help</c> is an error, not the root help with exit code 0: an agent would take that for success);
 /// a refused value says what is accepted (<see cref="OptionRules"/>).
 /// </summary>
-public static class CommandLineErrors
+internal static class CommandLineErrors
 {
     /// <summary>The error of <paramref name="parse"/>, or null when the command line is valid.</summary>
     public static SelftuneException? Find(ParseResult parse)

@@ -5,7 +5,7 @@ using Selftune.Host.Commands;
 namespace Selftune.Host.Cli;
 
 /// <summary>The <c>selftune</c> command tree. Each feature's commands live in <c>Commands/</c> and are added here.</summary>
-public static class CommandTree
+internal static class CommandTree
 {
     /// <summary><c>--json</c>: machine-readable output (the default when stdout is not a terminal).</summary>
     public static readonly Option<bool> JsonOption = new("--json")

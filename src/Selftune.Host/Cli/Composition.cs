@@ -10,7 +10,7 @@ namespace Selftune.Host.Cli;
 /// The one composition of the <c>selftune</c> executable: the same registrations build the short commands' container
 /// (<see cref="App.Services"/>) and the Generic Host of long-lived processes (<c>run --loop</c>).
 /// </summary>
-public static class Composition
+internal static class Composition
 {
     /// <summary>Adds everything a command of <paramref name="app"/> may use: the core (<see cref="CoreServices.AddSelftuneCore"/>)
     /// for its machine, home and configuration, and the implementations of its loaded plugins.</summary>

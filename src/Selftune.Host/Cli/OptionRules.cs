@@ -13,7 +13,7 @@ namespace Selftune.Host.Cli;
 /// number from 1 to 10 (was -1).</c>). An option that overrides a setting accepts exactly what the setting accepts
 /// (<see cref="ConfigKey.Problem"/>).
 /// </summary>
-public static class OptionRules
+internal static class OptionRules
 {
     /// <summary>Accepts what the setting <paramref name="key"/> accepts (<c>--candidates</c> ↔ <c>evolve.candidates</c>).</summary>
     public static Option<int?> Like(this Option<int?> option, ConfigKey key) =>

@@ -9,7 +9,7 @@ namespace Selftune.Host.Cli;
 /// otherwise; progress and reports for people on stderr, never mixed into JSON; errors as
 /// <c>{"error":{"code","message","next_command"}}</c> on stderr in JSON mode.
 /// </summary>
-public sealed class Output
+internal sealed class Output
 {
     /// <summary>Creates the output for this process.</summary>
     /// <param name="json">True for JSON mode.</param>

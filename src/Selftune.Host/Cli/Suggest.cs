@@ -1,7 +1,7 @@
 namespace Selftune.Host.Cli;
 
 /// <summary>"Did you mean" for mistyped names (commands, settings): the known name closest in edit distance.</summary>
-public static class Suggest
+internal static class Suggest
 {
     /// <summary>The known name closest to <paramref name="typed"/> (at most a third of its letters different, or one
     /// that starts with it), or null.</summary>

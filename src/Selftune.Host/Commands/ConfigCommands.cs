@@ -7,7 +7,7 @@ using Spectre.Console;
 namespace Selftune.Host.Commands;
 
 /// <summary><c>selftune config list|get|set|unset</c>: read and change <c>config.json</c>.</summary>
-public static class ConfigCommands
+internal static class ConfigCommands
 {
     /// <summary>Creates the command group.</summary>
     public static Command Create(Func<App> app)

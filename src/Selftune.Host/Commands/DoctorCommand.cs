@@ -15,10 +15,10 @@ namespace Selftune.Host.Commands;
 /// <param name="Status"><c>ok</c>, <c>warn</c> or <c>fail</c>.</param>
 /// <param name="Message">What was found.</param>
 /// <param name="NextCommand">The command that fixes it, for anything not ok.</param>
-public sealed record HealthCheck(string Name, string Status, string Message, string? NextCommand = null);
+internal sealed record HealthCheck(string Name, string Status, string Message, string? NextCommand = null);
 
 /// <summary><c>selftune doctor</c>: checks the home, config, store and plugins; exits 0 only when nothing failed.</summary>
-public static class DoctorCommand
+internal static class DoctorCommand
 {
     /// <summary>Creates the command.</summary>
     public static Command Create(Func<App> app)

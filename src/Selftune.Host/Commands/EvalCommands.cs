@@ -11,7 +11,7 @@ using Spectre.Console;
 namespace Selftune.Host.Commands;
 
 /// <summary><c>selftune eval generate|list</c>: trigger eval sets built from the store.</summary>
-public static class EvalCommands
+internal static class EvalCommands
 {
     /// <summary>Creates the command group.</summary>
     public static Command Create(Func<App> app)

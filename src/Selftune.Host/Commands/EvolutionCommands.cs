@@ -15,7 +15,7 @@ namespace Selftune.Host.Commands;
 
 /// <summary><c>selftune evolve | watch | rollback | history</c>: improve a skill's description, prove it, deploy it,
 /// watch it and undo it.</summary>
-public static class EvolutionCommands
+internal static class EvolutionCommands
 {
     /// <summary>Creates the commands.</summary>
     public static IEnumerable<Command> Create(Func<App> app) => [Evolve(app), Watch(app), Rollback(app), History(app)];

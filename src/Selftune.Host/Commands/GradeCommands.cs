@@ -10,7 +10,7 @@ using Spectre.Console;
 namespace Selftune.Host.Commands;
 
 /// <summary><c>selftune grade --skill NAME [--session ID] [--expectations F]</c> and <c>selftune grade auto</c>.</summary>
-public static class GradeCommands
+internal static class GradeCommands
 {
     /// <summary>Creates the command.</summary>
     public static Command Create(Func<App> app)

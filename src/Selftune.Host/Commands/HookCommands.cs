@@ -10,7 +10,7 @@ using Selftune.Host.Hooks;
 namespace Selftune.Host.Commands;
 
 /// <summary><c>selftune hook</c> (run by agents; see <see cref="HookFastPath"/>) and the hidden <c>selftune hook-drain</c>.</summary>
-public static class HookCommands
+internal static class HookCommands
 {
     /// <summary>Creates <c>hook</c>. Agents' invocations never reach this tree (<see cref="Program.Main"/> routes them to
     /// the fast path first); it is here for <c>--help</c> and in-process runs, and does the same.</summary>
@@ -109,4 +109,4 @@ public static class HookCommands
 /// <summary>What <c>selftune hook-drain</c> did.</summary>
 /// <param name="Hooks">The drain of the spool.</param>
 /// <param name="Transcripts">The sync of the transcripts the events named; null when none was named.</param>
-public sealed record HookDrainResult(HookDrainReport Hooks, SyncReport? Transcripts);
+internal sealed record HookDrainResult(HookDrainReport Hooks, SyncReport? Transcripts);

@@ -9,7 +9,7 @@ namespace Selftune.Host.Commands;
 
 /// <summary><c>selftune doctor</c>'s checks of live capture: agents detected, hooks installed and pointing at this
 /// executable, selftune's skill where each agent reads user skills, last sync, hook spool backlog, hook error log.</summary>
-public static class HookHealth
+internal static class HookHealth
 {
     /// <summary>A spool older than this (hours) means drains are not running.</summary>
     public const int StaleSpoolHours = 24;

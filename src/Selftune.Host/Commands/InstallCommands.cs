@@ -14,7 +14,7 @@ namespace Selftune.Host.Commands;
 /// <param name="Platform">The agent platform.</param>
 /// <param name="Scope">User or project settings.</param>
 /// <param name="Changes">Files changed (or, in a dry run, that would change); empty when already as wanted.</param>
-public sealed record AgentInstall(string Platform, InstallScope Scope, IReadOnlyList<AppliedChange> Changes);
+internal sealed record AgentInstall(string Platform, InstallScope Scope, IReadOnlyList<AppliedChange> Changes);
 
 /// <summary>One agent as <c>selftune init</c> found it.</summary>
 /// <param name="Platform">The agent platform.</param>
@@ -23,17 +23,17 @@ public sealed record AgentInstall(string Platform, InstallScope Scope, IReadOnly
 /// <param name="SettingsPath">Its settings file, when it has one.</param>
 /// <param name="HooksInstalled">True when selftune's hooks are now installed for it.</param>
 /// <param name="Changes">What the install changed.</param>
-public sealed record InitAgent(string Platform, bool Detected, string Evidence, string? SettingsPath, bool HooksInstalled, IReadOnlyList<AppliedChange> Changes);
+internal sealed record InitAgent(string Platform, bool Detected, string Evidence, string? SettingsPath, bool HooksInstalled, IReadOnlyList<AppliedChange> Changes);
 
 /// <summary>selftune's own skill (<c>skill/</c>) in one agent skills folder.</summary>
 /// <param name="Platforms">The agents that read that folder.</param>
 /// <param name="Target">The skill's folder.</param>
 /// <param name="Action"><c>created</c>, <c>updated</c> (the previous one was backed up), <c>unchanged</c>, <c>removed</c> or <c>absent</c>.</param>
 /// <param name="BackupPath">The copy of the folder it replaced or removed, if any.</param>
-public sealed record AgentSkill(IReadOnlyList<string> Platforms, string Target, string Action, string? BackupPath);
+internal sealed record AgentSkill(IReadOnlyList<string> Platforms, string Target, string Action, string? BackupPath);
 
 /// <summary><c>selftune install</c>, <c>selftune uninstall</c> and <c>selftune init</c>: selftune's hooks in the agents' settings.</summary>
-public static class InstallCommands
+internal static class InstallCommands
 {
     /// <summary>The name of selftune's own skill, installed for the agents by <c>init</c>.</summary>
     public const string SelftuneSkill = "selftune";

@@ -8,7 +8,7 @@ using Spectre.Console;
 namespace Selftune.Host.Commands;
 
 /// <summary><c>selftune llm test</c>, and the <c>--llm</c>/<c>--model</c> flags every LLM-using command takes.</summary>
-public static class LlmCommands
+internal static class LlmCommands
 {
     /// <summary>Creates the command group.</summary>
     public static Command Create(Func<App> app)

@@ -11,7 +11,7 @@ namespace Selftune.Host.Commands;
 
 /// <summary><c>selftune misses [--skill S] [--since DATE] [--llm …]</c> and <c>selftune misses confirm|reject ID</c>: discover the
 /// misses nobody names, list every miss by kind, and settle discovered ones.</summary>
-public static class MissesCommands
+internal static class MissesCommands
 {
     /// <summary>Creates the command group.</summary>
     public static Command Create(Func<App> app)

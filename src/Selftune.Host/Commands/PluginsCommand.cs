@@ -6,7 +6,7 @@ using Spectre.Console;
 namespace Selftune.Host.Commands;
 
 /// <summary><c>selftune plugins</c>: what loaded, from where, with which capabilities, and why anything did not.</summary>
-public static class PluginsCommand
+internal static class PluginsCommand
 {
     /// <summary>Creates the command.</summary>
     public static Command Create(Func<App> app) => new Command("plugins", "List agent platform plugins: what loaded, from where, with which capabilities, and why any did not.")

@@ -9,7 +9,7 @@ namespace Selftune.Host.Commands;
 
 /// <summary><c>selftune proposals list|approve|reject</c>: the validated proposals waiting for a person (from
 /// <c>selftune run --review-required</c> or <c>selftune evolve --dry-run</c>).</summary>
-public static class ProposalsCommands
+internal static class ProposalsCommands
 {
     /// <summary>Creates the command group.</summary>
     public static Command Create(Func<App> app)

@@ -21,7 +21,7 @@ namespace Selftune.Host.Commands;
 /// (<see cref="RunLoop"/>): Ctrl+C or SIGTERM abandons the current phase, records the run as cancelled, releases the run
 /// lock and exits 0.
 /// </summary>
-public static class RunCommand
+internal static class RunCommand
 {
     private static readonly Option<bool> LoopOption = new("--loop") { Description = "Run again every --interval until stopped (Ctrl-C); each run prints one JSON line." };
 

@@ -7,7 +7,7 @@ using Spectre.Console;
 namespace Selftune.Host.Commands;
 
 /// <summary><c>selftune runs [show RUN_ID]</c>: past runs of the loop and their stored reports.</summary>
-public static class RunsCommand
+internal static class RunsCommand
 {
     /// <summary>Creates the command.</summary>
     public static Command Create(Func<App> app)

@@ -7,7 +7,7 @@ using Spectre.Console;
 namespace Selftune.Host.Commands;
 
 /// <summary><c>selftune schedule install|remove|show</c>: run <c>selftune run</c> unattended from cron, a systemd user timer or launchd.</summary>
-public static class ScheduleCommands
+internal static class ScheduleCommands
 {
     /// <summary>The default interval between scheduled runs.</summary>
     public const string DefaultInterval = "2h";

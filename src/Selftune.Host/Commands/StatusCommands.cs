@@ -9,7 +9,7 @@ using Spectre.Console;
 namespace Selftune.Host.Commands;
 
 /// <summary><c>selftune status</c>, <c>selftune last</c> and <c>selftune sessions</c>: what happened, from the store.</summary>
-public static class StatusCommands
+internal static class StatusCommands
 {
     /// <summary>Creates <c>status</c>.</summary>
     public static Command Status(Func<App> app) =>

@@ -8,7 +8,7 @@ using Spectre.Console;
 namespace Selftune.Host.Commands;
 
 /// <summary><c>selftune sync</c>: read every agent's saved sessions into the store, incrementally.</summary>
-public static class SyncCommands
+internal static class SyncCommands
 {
     /// <summary>Creates the command.</summary>
     public static Command Create(Func<App> app)

@@ -16,7 +16,7 @@ namespace Selftune.Host.Hooks;
 /// <c>selftune hook-drain --background</c> that stores the spooled events and ingests the transcript, and does not
 /// wait for it. Loads no command-line parser, container, plugin or database: the agent waits for this process.
 /// </summary>
-public static class HookFastPath
+internal static class HookFastPath
 {
     /// <summary>Environment variable bounding the hook's wait for its payload and the spool's lock (ms; default 5000).</summary>
     public const string TimeoutVariable = "SELFTUNE_HOOK_TIMEOUT_MS";

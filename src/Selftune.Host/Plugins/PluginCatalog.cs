@@ -6,7 +6,7 @@ using Selftune.Abstractions;
 namespace Selftune.Host.Plugins;
 
 /// <summary>Whether a plugin could be used.</summary>
-public enum PluginStatus
+internal enum PluginStatus
 {
     /// <summary>Loaded; its implementations are registered.</summary>
     Loaded,
@@ -27,7 +27,7 @@ public enum PluginStatus
 /// <param name="ContractMajor">The contract major it was built against, when known.</param>
 /// <param name="Version">The plugin assembly's version, when loaded.</param>
 /// <param name="Capabilities">Implemented interfaces with the platform each serves (e.g. <c>ingestor:claude_code</c>).</param>
-public sealed record PluginInfo(string Name, string Path, string Origin, PluginStatus Status, string? Reason, int? ContractMajor, string? Version, IReadOnlyList<string> Capabilities)
+internal sealed record PluginInfo(string Name, string Path, string Origin, PluginStatus Status, string? Reason, int? ContractMajor, string? Version, IReadOnlyList<string> Capabilities)
 {
     /// <summary>The implementation types, when loaded.</summary>
     [System.Text.Json.Serialization.JsonIgnore]
@@ -42,7 +42,7 @@ public sealed record PluginInfo(string Name, string Path, string Origin, PluginS
 /// selftune home's <c>plugins/</c> (user), each holding <c>&lt;Name&gt;.dll</c>. A plugin that fails to load, was built
 /// against another contract major, or implements nothing is reported with the reason and skipped; the rest load.
 /// </summary>
-public static class PluginCatalog
+internal static class PluginCatalog
 {
     private static readonly Type[] Contracts = [typeof(IIngestor), typeof(IHookHandler), typeof(IInstaller), typeof(IAgentRunner)];
 

@@ -9,7 +9,7 @@ namespace Selftune.Core.Tests.Support;
 /// <summary>The store fixture: a real store file in a temporary folder, filled through the real
 /// <see cref="RecordWriter"/> (redaction, source-truth rule and shipped prices) from records a test constructs. Times
 /// are relative to <see cref="T0"/>.</summary>
-public sealed class TestStore : IDisposable
+internal sealed class TestStore : IDisposable
 {
     public static readonly DateTimeOffset T0 = new(2026, 10, 1, 9, 0, 0, TimeSpan.Zero);
     public static readonly Provenance Transcript = new("agent", CaptureMode.Transcript, 1.0, "/logs/s.jsonl", 1);
