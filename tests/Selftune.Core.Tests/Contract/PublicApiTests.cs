@@ -33,6 +33,12 @@ public sealed class PublicApiTests
             $"If the change is intended, bump the contract version (src/Selftune.Abstractions/Selftune.Abstractions.csproj) and run the test with {ApproveVariable}=1.");
     }
 
+    /// <summary>Core is no public API: plugins see only the contract, and the host and tests reach Core through
+    /// <c>InternalsVisibleTo</c>. A public type here would be surface nobody versions.</summary>
+    [Fact]
+    public void CoreExportsNoType() =>
+        Assert.Empty(typeof(Selftune.Core.Store.SelftuneStore).Assembly.GetExportedTypes().Select(t => t.FullName));
+
     private static string ApprovedPath([CallerFilePath] string source = "") => Path.Combine(Path.GetDirectoryName(source)!, "Selftune.Abstractions.approved.txt");
 
     private static string Normalize(string text) => text.ReplaceLineEndings("\n").TrimEnd() + "\n";
