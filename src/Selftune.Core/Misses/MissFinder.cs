@@ -108,7 +108,9 @@ internal static class MissFinder
         var texts = index.Prompts.Select(p =>
         {
             var text = Selftune.Abstractions.PromptClassifier.StripWrappers(p.Text);
-            return (Prompt: p, Text: text, Lower: text.ToLowerInvariant(), Words: QueryText.Words(text).ToHashSet(StringComparer.Ordinal));
+            // A prompt's words are split out only for a skill whose every name part it holds (a regex over long prompts is
+            // the cost of status on a large store otherwise), and then once.
+            return (Prompt: p, Text: text, Lower: text.ToLowerInvariant(), Words: new Lazy<HashSet<string>>(() => QueryText.Words(text).ToHashSet(StringComparer.Ordinal), LazyThreadSafetyMode.None));
         }).ToList();
 
         var result = new Dictionary<string, List<Miss>>(StringComparer.Ordinal);
@@ -140,7 +142,7 @@ internal static class MissFinder
             var parts = QueryText.NameParts(name);
             foreach (var (p, text, lower, words) in texts)
             {
-                var named = mention.IsInLowerCase(lower) || (parts.Count > 1 && parts.All(words.Contains));
+                var named = mention.IsInLowerCase(lower) || (parts.Count > 1 && parts.All(part => lower.Contains(part, StringComparison.Ordinal)) && parts.All(words.Value.Contains));
                 if (named && !rejected[key].Contains(p.PromptId) && !correctionIds.Contains(p.PromptId) && !QueryText.IsSkillMaintenance(text, name))
                 {
                     Add(p, MissKind.Named, 1.0, implicitIds.Contains(p.PromptId) ? "the prompt names the skill; the agent used it only once told" : "the prompt names the skill and the agent did not use it");
