@@ -23,9 +23,6 @@ internal static class HookFastPath
 
     private const int DefaultTimeoutMs = 5000;
 
-    /// <summary>Where util-linux's <c>setsid</c> lives (absent on macOS and Windows: the drain then only detaches itself).</summary>
-    private static readonly string[] SetsidPaths = OperatingSystem.IsLinux() ? ["/usr/bin/setsid", "/bin/setsid"] : [];
-
     /// <summary>True when <paramref name="args"/> is a hook invocation (not a request for help).</summary>
     public static bool Handles(string[] args)
     {
@@ -132,7 +129,7 @@ internal static class HookFastPath
     private static void StartDrain()
     {
         var exe = Environment.ProcessPath ?? Path.Combine(AppContext.BaseDirectory, "selftune");
-        var setsid = SetsidPaths.FirstOrDefault(File.Exists);
+        var setsid = Setsid();
         var start = new ProcessStartInfo(setsid ?? exe)
         {
             UseShellExecute = false,
@@ -155,4 +152,11 @@ internal static class HookFastPath
         using var process = Process.Start(start);
         process?.StandardInput.Close();
     }
+
+    /// <summary>Where util-linux's <c>setsid</c> lives; null when absent (macOS, Windows: the drain then only detaches itself).</summary>
+    private static string? Setsid() =>
+        !OperatingSystem.IsLinux() ? null
+        : File.Exists("/usr/bin/setsid") ? "/usr/bin/setsid"
+        : File.Exists("/bin/setsid") ? "/bin/setsid"
+        : null;
 }
