@@ -119,7 +119,7 @@ internal static class DoctorCommand
         try
         {
             var fixedPaths = fix ? PrivateFiles.Fix(a.Home) : [];
-            var loose = PrivateFiles.Loose(a.Home);
+            var loose = fix ? [] : PrivateFiles.Loose(a.Home); // a fix that returned has made every loose path private
             return loose.Count == 0
                 ? new HealthCheck("permissions", "ok", fixedPaths.Count > 0 ? $"made {fixedPaths.Count} file(s) and folder(s) private to you" : "the home and its files are private to you (0700/0600)")
                 : new HealthCheck("permissions", "warn", $"other users can read {loose.Count} file(s) or folder(s) of the home (stored prompts among them), e.g. {loose[0]}", "selftune doctor --fix");
