@@ -16,21 +16,24 @@ internal static class AtomicFile
     /// <exception cref="IOException">The folder cannot be written; the original is untouched.</exception>
     public static void WriteAllText(string path, string content)
     {
+        var full = Resolve(path);
         var bytes = new System.Text.UTF8Encoding(false).GetBytes(content);
-        if (!content.StartsWith('\uFEFF') && StartsWithBom(Resolve(path)))
+        if (!content.StartsWith('\uFEFF') && StartsWithBom(full))
         {
             bytes = [.. Utf8Bom, .. bytes];
         }
 
-        WriteAllBytes(path, bytes);
+        Replace(full, bytes);
     }
 
     /// <summary>Writes <paramref name="bytes"/> to <paramref name="path"/> (or, for a symbolic link, to its final
     /// target) atomically, keeping the existing file's Unix permissions.</summary>
     /// <exception cref="IOException">The folder cannot be written; the original is untouched.</exception>
-    public static void WriteAllBytes(string path, byte[] bytes)
+    public static void WriteAllBytes(string path, byte[] bytes) => Replace(Resolve(path), bytes);
+
+    /// <summary>Replaces <paramref name="full"/> (already resolved, <see cref="Resolve"/>) atomically.</summary>
+    private static void Replace(string full, byte[] bytes)
     {
-        var full = Resolve(path);
         var dir = Path.GetDirectoryName(full)!;
         Directory.CreateDirectory(dir);
         var temp = Path.Combine(dir, $".{Path.GetFileName(full)}.selftune-{Environment.ProcessId}-{Guid.NewGuid():N}.tmp");
