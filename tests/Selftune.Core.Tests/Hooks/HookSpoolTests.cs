@@ -58,6 +58,19 @@ public sealed class HookSpoolTests : IDisposable
     }
 
     [Fact]
+    public void AnAppendAfterALineCutShortStartsOnAFreshLine()
+    {
+        var spool = HookSpool.FileFor(_temp.Home.SpoolPath, At);
+        var deadline = Environment.TickCount64 + 10_000;
+        SpoolFile.Append(spool, "a\n"u8, deadline);
+        File.AppendAllText(spool, "{\"cut"); // an append interrupted before its newline
+        SpoolFile.Append(spool, "b\n"u8, deadline);
+        SpoolFile.Append(spool, "c\n"u8, deadline);
+
+        Assert.Equal("a\n{\"cut\nb\nc\n", File.ReadAllText(spool));
+    }
+
+    [Fact]
     public async Task ConcurrentAppendsAndTakesLoseAndSplitNoLine()
     {
         var spool = HookSpool.FileFor(_temp.Home.SpoolPath, At);
