@@ -33,7 +33,4 @@ internal static class CodexLocations
     /// installed), <c>~/.agents/skills</c>.</summary>
     public static IReadOnlyList<string> SkillRoots(PlatformContext context) =>
         [Path.Combine(Home(context), "skills"), Path.Combine(context.UserHome, ProjectSkillFolder)];
-
-    private static bool SamePath(string a, string b) =>
-        string.Equals(Path.GetFullPath(a).TrimEnd(Path.DirectorySeparatorChar), Path.GetFullPath(b).TrimEnd(Path.DirectorySeparatorChar), StringComparison.Ordinal);
 }

@@ -113,28 +113,28 @@ public sealed class OpenClawAgentRunner : IAgentRunner
         {
             using var document = JsonDocument.Parse(stdout.AsMemory(first, last - first + 1));
             var root = document.RootElement;
-            var meta = Property(root, "meta");
-            var agentMeta = Property(meta, "agentMeta");
-            var usage = Property(agentMeta, "usage");
-            var text = string.Join("\n\n", Elements(Property(root, "payloads"))
-                .Select(p => Property(p, "text") is { ValueKind: JsonValueKind.String } t ? t.GetString() : null)
+            var meta = JsonFields.Child(root, "meta");
+            var agentMeta = JsonFields.Child(meta, "agentMeta");
+            var usage = JsonFields.Child(agentMeta, "usage");
+            var text = string.Join("\n\n", Elements(JsonFields.Child(root, "payloads"))
+                .Select(p => JsonFields.Text(p, "text"))
                 .Where(t => !string.IsNullOrEmpty(t)));
-            if (Property(meta, "aborted").ValueKind == JsonValueKind.True)
+            if (JsonFields.Bool(meta, "aborted"))
             {
                 throw new AgentRunnerException($"{Executable} aborted the run: {Tail(text.Length > 0 ? text : stderr)}", transient: true);
             }
 
             if (text.Length == 0)
             {
-                var error = Property(meta, "error");
+                var error = JsonFields.Child(meta, "error");
                 var reason = error.ValueKind == JsonValueKind.Undefined ? Tail(stderr) : Tail(error.GetRawText());
                 throw new AgentRunnerException($"{Executable} answered with no text: {reason}", IsTransient(reason));
             }
 
-            long? Tokens(params string[] names) => usage.ValueKind == JsonValueKind.Object && names.Any(n => Property(usage, n).ValueKind == JsonValueKind.Number)
-                ? names.Sum(n => Property(usage, n) is { ValueKind: JsonValueKind.Number } v && v.TryGetInt64(out var x) ? x : 0)
+            long? Tokens(params string[] names) => usage.ValueKind == JsonValueKind.Object && names.Any(n => JsonFields.Child(usage, n).ValueKind == JsonValueKind.Number)
+                ? names.Sum(n => JsonFields.Child(usage, n) is { ValueKind: JsonValueKind.Number } v && v.TryGetInt64(out var x) ? x : 0)
                 : null;
-            var model = Property(agentMeta, "model") is { ValueKind: JsonValueKind.String } m ? m.GetString() : null;
+            var model = JsonFields.Text(agentMeta, "model");
             return new AgentCompletion(text, model, Tokens("input", "cacheRead", "cacheWrite"), Tokens("output"), null);
         }
         catch (JsonException ex)
@@ -142,9 +142,6 @@ public sealed class OpenClawAgentRunner : IAgentRunner
             throw new AgentRunnerException($"{Executable} agent's JSON could not be read ({ex.Message}): {Tail(stdout)}", transient: false);
         }
     }
-
-    private static JsonElement Property(JsonElement element, string name) =>
-        element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var value) ? value : default;
 
     private static IEnumerable<JsonElement> Elements(JsonElement array) =>
         array.ValueKind == JsonValueKind.Array ? array.EnumerateArray() : [];

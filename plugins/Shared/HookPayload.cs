@@ -25,10 +25,10 @@ internal static class HookPayload
             return null;
         }
 
-        if (document.RootElement.ValueKind != JsonValueKind.Object)
+        if (document.RootElement.ValueKind is var kind && kind != JsonValueKind.Object)
         {
             document.Dispose();
-            sink.Malformed(source, 0, $"the payload is a JSON {document.RootElement.ValueKind.ToString().ToLowerInvariant()}, not an object; ignored.");
+            sink.Malformed(source, 0, $"the payload is a JSON {kind.ToString().ToLowerInvariant()}, not an object; ignored.");
             return null;
         }
 

@@ -132,6 +132,7 @@ public sealed class OpenClawHookTests : IDisposable
     [InlineData("""{"selftune_hook":"codex/1","session_id":"abc"}""")]
     [InlineData("""{"selftune_hook":"openclaw/1",""")]
     [InlineData("not json")]
+    [InlineData("[1]")]
     public void OnlyThisHooksPayloadIsRecognized(string payload)
     {
         Assert.False(_handler.Recognizes(payload));
