@@ -83,7 +83,7 @@ public sealed class LlmBackendTests : IDisposable
     {
         UseOpenAi();
         _env["OPENAI_API_KEY"] = "local-key";
-        _server.Reply(200, ChatCompletion("hello from llama", 12, 4));
+        _server.Reply(200, LoopbackHttpServer.ChatCompletion("hello from llama", 12, 4));
         var client = Factory().Create("run-4");
 
         Assert.Equal("hello from llama", await client.CompleteAsync(Request(), CancellationToken.None));
@@ -102,7 +102,7 @@ public sealed class LlmBackendTests : IDisposable
     {
         UseOpenAi();
         _flags[ConfigKeys.LlmTimeoutSeconds.Key] = "1";
-        _server.Reply(200, ChatCompletion("too late", 1, 1), delay: TimeSpan.FromSeconds(20)).Reply(200, ChatCompletion("in time", 1, 1));
+        _server.Reply(200, LoopbackHttpServer.ChatCompletion("too late", 1, 1), delay: TimeSpan.FromSeconds(20)).Reply(200, LoopbackHttpServer.ChatCompletion("in time", 1, 1));
         var client = Factory().Create("run-5");
 
         Assert.Equal("in time", await client.CompleteAsync(Request(), CancellationToken.None));
@@ -131,7 +131,7 @@ public sealed class LlmBackendTests : IDisposable
     public async Task JsonIsReadThroughFencesAndProse()
     {
         UseOpenAi();
-        _server.Reply(200, ChatCompletion("Sure! Here it is:\n```json\n{\"verdict\": \"yes\", \"score\": 0.8}\n```\nAnything else?", 5, 5));
+        _server.Reply(200, LoopbackHttpServer.ChatCompletion("Sure! Here it is:\n```json\n{\"verdict\": \"yes\", \"score\": 0.8}\n```\nAnything else?", 5, 5));
         var client = Factory().Create("run-7");
 
         var answer = await client.CompleteJsonAsync<JudgeAnswer>(Request(), CancellationToken.None);
@@ -143,7 +143,7 @@ public sealed class LlmBackendTests : IDisposable
     public async Task AnAnswerWithoutTheJsonIsABadAnswerQuotingIt()
     {
         UseOpenAi();
-        _server.Reply(200, ChatCompletion("I cannot answer that in JSON, sorry.", 5, 5));
+        _server.Reply(200, LoopbackHttpServer.ChatCompletion("I cannot answer that in JSON, sorry.", 5, 5));
         var client = Factory().Create("run-8");
 
         var error = await Assert.ThrowsAsync<SelftuneException>(() => client.CompleteJsonAsync<JudgeAnswer>(Request(), CancellationToken.None));
@@ -172,7 +172,7 @@ public sealed class LlmBackendTests : IDisposable
     {
         UseOpenAi();
         _flags[ConfigKeys.LlmMaxCalls.Key] = "2";
-        _server.Reply(200, ChatCompletion("ok", 10, 2));
+        _server.Reply(200, LoopbackHttpServer.ChatCompletion("ok", 10, 2));
         var client = Factory().Create("run-10");
         await client.CompleteAsync(Request(), CancellationToken.None);
         await client.CompleteAsync(Request(), CancellationToken.None);
@@ -190,7 +190,7 @@ public sealed class LlmBackendTests : IDisposable
     {
         UseOpenAi();
         _flags[ConfigKeys.LlmMaxTokens.Key] = "100";
-        _server.Reply(200, ChatCompletion("ok", 90, 20));
+        _server.Reply(200, LoopbackHttpServer.ChatCompletion("ok", 90, 20));
         var client = Factory().Create("run-11");
         await client.CompleteAsync(Request(), CancellationToken.None);
 
@@ -315,16 +315,6 @@ public sealed class LlmBackendTests : IDisposable
     });
 
     private static string AnthropicError(string type, string message) => JsonSerializer.Serialize(new { type = "error", error = new { type, message } });
-
-    private static string ChatCompletion(string text, int prompt, int completion) => JsonSerializer.Serialize(new
-    {
-        id = "chatcmpl-1",
-        @object = "chat.completion",
-        created = 1_700_000_000,
-        model = "llama3",
-        choices = new[] { new { index = 0, message = new { role = "assistant", content = text }, finish_reason = "stop" } },
-        usage = new { prompt_tokens = prompt, completion_tokens = completion, total_tokens = prompt + completion },
-    });
 
     private sealed record JudgeAnswer(string Verdict, double Score);
 }

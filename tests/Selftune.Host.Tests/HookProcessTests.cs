@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -67,7 +66,7 @@ public sealed class HookProcessTests : IDisposable
         Hook("UserPromptSubmit", new { session_id = "s2", hook_event_name = "UserPromptSubmit", prompt = "add a retry to the uploader" });
         Hook("Stop", new { session_id = "s2", hook_event_name = "Stop", transcript_path = Path.Combine(_cli.UserHome, ".claude", "projects", "-w", "s2.jsonl") });
 
-        WaitFor(() => File.Exists(Home.DatabasePath) && Count("SELECT count(*) FROM prompts WHERE session_id = 's2'") == 1, "the background drain");
+        SelftuneCli.WaitFor(() => File.Exists(Home.DatabasePath) && Count("SELECT count(*) FROM prompts WHERE session_id = 's2'") == 1, "the background drain");
     }
 
     /// <summary>A real session (fasthooks' hook log and the transcript of the same session): the prompts the hooks
@@ -95,7 +94,7 @@ public sealed class HookProcessTests : IDisposable
         File.Copy(Path.Combine(corpus, "sample_main_transcript.jsonl"), transcript);
         Hook("Stop", new { session_id = session, transcript_path = transcript, hook_event_name = "Stop", stop_hook_active = false });
 
-        WaitFor(() => Count("SELECT count(*) FROM prompts WHERE capture_mode = 'hook'") == 0, "the transcript to replace the hook prompts");
+        SelftuneCli.WaitFor(() => Count("SELECT count(*) FROM prompts WHERE capture_mode = 'hook'") == 0, "the transcript to replace the hook prompts");
         Assert.Equal(5L, Count($"SELECT count(*) FROM prompts WHERE session_id = '{session}' AND actionable = 1 AND capture_mode = 'transcript'"));
         Assert.True(Count("SELECT count(*) FROM token_usage") > 0);
         Assert.Equal(0L, Count("SELECT count(*) FROM token_usage WHERE cost_usd IS NULL")); // priced as a sync prices it
@@ -123,7 +122,7 @@ public sealed class HookProcessTests : IDisposable
 
         Assert.Equal(0, result.ExitCode);
         var log = Path.Combine(Home.LogsPath, "hook-errors.log");
-        WaitFor(() => File.Exists(log) && File.ReadAllText(log).Contains("hook-drain", StringComparison.Ordinal), "the drain failure in the log");
+        SelftuneCli.WaitFor(() => File.Exists(log) && File.ReadAllText(log).Contains("hook-drain", StringComparison.Ordinal), "the drain failure in the log");
         Assert.Contains("damaged", File.ReadAllText(log));
         Assert.Equal(1, Spooled());
     }
@@ -301,17 +300,6 @@ public sealed class HookProcessTests : IDisposable
         var dir = Path.Combine(_cli.UserHome, ".claude", "skills", name);
         Directory.CreateDirectory(dir);
         File.WriteAllText(Path.Combine(dir, "SKILL.md"), $"---\nname: {name}\ndescription: Test skill {name}.\n---\nBody.\n");
-    }
-
-    /// <summary>Waits for a background process's work, up to a generous bound (a wait, not a timing assertion).</summary>
-    private static void WaitFor(Func<bool> condition, string what)
-    {
-        var clock = Stopwatch.StartNew();
-        while (!condition())
-        {
-            Assert.True(clock.Elapsed < TimeSpan.FromMinutes(2), $"Gave up waiting for {what}.");
-            Thread.Sleep(100);
-        }
     }
 }
 

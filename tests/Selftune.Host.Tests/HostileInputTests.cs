@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using Selftune.Host.Tests.Support;
 
@@ -134,16 +133,7 @@ public sealed class HostileInputTests : IDisposable
 
     /// <summary>Runs <paramref name="command"/> as an agent would, with <c>selftune</c> replaced by <c>true</c> (only
     /// what the shell does with the line matters).</summary>
-    private void Sh(string command)
-    {
-        var info = new ProcessStartInfo("/bin/sh") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = _cli.Root };
-        info.ArgumentList.Add("-c");
-        info.ArgumentList.Add("selftune() { :; }; " + command);
-        using var process = Process.Start(info)!;
-        process.StandardOutput.ReadToEnd();
-        process.StandardError.ReadToEnd();
-        process.WaitForExit();
-    }
+    private void Sh(string command) => _cli.Shell("selftune() { :; }; " + command, string.Empty);
 
     public void Dispose() => _cli.Dispose();
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Selftune.AdapterKit;
@@ -195,7 +194,7 @@ public sealed class InstallProcessTests : IDisposable
         // A second round still ends where it began (the first round's records do not mislead it).
         Json(_cli.Run("install", "--agent", "claude_code"));
         Assert.Equal(0, _cli.Run("uninstall", "--keep-data").ExitCode);
-        Assert.Equal(before is null, !File.Exists(ClaudeSettingsPath));
+        Assert.Equal(before, File.Exists(ClaudeSettingsPath) ? File.ReadAllBytes(ClaudeSettingsPath) : null);
     }
 
     [Fact]
@@ -283,7 +282,7 @@ public sealed class InstallProcessTests : IDisposable
         var hook = _cli.Shell($"setsid sh -c {ShellCommand.Quote(stop["command"]!.GetValue<string>() + "; kill -KILL 0")}", payload);
 
         Assert.Equal(string.Empty, hook.Stdout);
-        WaitFor(() => File.Exists(Home.DatabasePath) && Count($"SELECT count(*) FROM prompts WHERE session_id = '{session}' AND actionable = 1 AND capture_mode = 'transcript'") == 5, "the turn to be stored");
+        SelftuneCli.WaitFor(() => File.Exists(Home.DatabasePath) && Count($"SELECT count(*) FROM prompts WHERE session_id = '{session}' AND actionable = 1 AND capture_mode = 'transcript'") == 5, "the turn to be stored");
     }
 
     /// <summary>Issue 20 #11: installed from a folder whose name holds <c>$</c>, spaces and a quote, the hook command is
@@ -292,7 +291,7 @@ public sealed class InstallProcessTests : IDisposable
     public void AnInstallPathWithDollarSpacesAndQuotesGivesAHookCommandTheShellRuns()
     {
         WriteSettings(UserSettings);
-        _cli.Program = CopyExecutableTo(Path.Combine(_cli.Root, "it's $HOME and `x`", "bin"));
+        _cli.UseCopyOfBuild(Path.Combine(_cli.Root, "it's $HOME and `x`", "bin"));
 
         Assert.Equal(0, _cli.Run("install", "--agent", "claude_code").ExitCode);
         var command = JsonNode.Parse(File.ReadAllText(ClaudeSettingsPath))!["hooks"]!["UserPromptSubmit"]![0]!["hooks"]![0]!["command"]!.GetValue<string>();
@@ -340,31 +339,6 @@ public sealed class InstallProcessTests : IDisposable
 
     public void Dispose() => _cli.Dispose();
 
-    /// <summary>Installs this build under <paramref name="folder"/> as a user would: the executable copied, the rest linked.</summary>
-    private static string CopyExecutableTo(string folder)
-    {
-        Directory.CreateDirectory(folder);
-        var build = Path.GetDirectoryName(SelftuneCli.Executable)!;
-        foreach (var entry in Directory.EnumerateFileSystemEntries(build))
-        {
-            var target = Path.Combine(folder, Path.GetFileName(entry));
-            if (entry == SelftuneCli.Executable)
-            {
-                File.Copy(entry, target); // keeps the execute permission
-            }
-            else if (Directory.Exists(entry))
-            {
-                Directory.CreateSymbolicLink(target, entry);
-            }
-            else
-            {
-                File.CreateSymbolicLink(target, entry);
-            }
-        }
-
-        return Path.Combine(folder, Path.GetFileName(SelftuneCli.Executable));
-    }
-
     private (string? Status, string? NextCommand) Check(string name)
     {
         var check = Json(_cli.Run("doctor")).RootElement.GetProperty("checks").EnumerateArray().Single(c => c.GetProperty("name").GetString() == name);
@@ -375,17 +349,6 @@ public sealed class InstallProcessTests : IDisposable
     {
         using var store = SelftuneStore.Open(Home.DatabasePath);
         return (long)store.Scalar(sql)!;
-    }
-
-    /// <summary>Waits for a background process's work, up to a generous bound (a wait, not a timing assertion).</summary>
-    private static void WaitFor(Func<bool> condition, string what)
-    {
-        var clock = Stopwatch.StartNew();
-        while (!condition())
-        {
-            Assert.True(clock.Elapsed < TimeSpan.FromMinutes(2), $"Gave up waiting for {what}.");
-            Thread.Sleep(100);
-        }
     }
 
     private void WriteSettings(string text)

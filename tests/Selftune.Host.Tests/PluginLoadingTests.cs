@@ -154,7 +154,7 @@ public sealed class PluginLoadingTests(SamplePluginBuilds builds) : IClassFixtur
         Assert.Single(Directory.EnumerateFiles(spool, "*.jsonl").SelectMany(File.ReadAllLines)); // spooled; no drain started
         var turnEnd = _cli.Shell(hooks["turn.done"], $$"""{"sample_agent":1,"session":"sample-session","log":"{{log}}"}""");
         Assert.Equal((0, string.Empty), (turnEnd.ExitCode, turnEnd.Stdout));
-        WaitFor(() => StoredPrompts("sample-0", "sample-1") == 2, "the background drain to store the sample agent's transcript");
+        SelftuneCli.WaitFor(() => StoredPrompts("sample-0", "sample-1") == 2, "the background drain to store the sample agent's transcript");
 
         var status = _cli.Run("status", "--json");
         Assert.Contains(status.Json.GetProperty("skills").EnumerateArray(), s => s.GetProperty("name").GetString() == "chart-maker");
@@ -224,17 +224,6 @@ public sealed class PluginLoadingTests(SamplePluginBuilds builds) : IClassFixtur
 
         using var store = SelftuneStore.Open(path);
         return (long)store.Scalar($"SELECT count(*) FROM prompts WHERE prompt_id IN ({string.Join(',', ids.Select(i => $"'{i}'"))})")!;
-    }
-
-    /// <summary>Waits for a background process's work, up to a generous bound (a wait, not a timing assertion).</summary>
-    private static void WaitFor(Func<bool> condition, string what)
-    {
-        var clock = Stopwatch.StartNew();
-        while (!condition())
-        {
-            Assert.True(clock.Elapsed < TimeSpan.FromMinutes(2), $"Gave up waiting for {what}.");
-            Thread.Sleep(100);
-        }
     }
 
     private void Install(string buildOutput, string name)

@@ -108,15 +108,19 @@ public sealed class SyncStatusTests : IDisposable
             mkfifo.WaitForExit();
         }
 
+        var read = new List<int>();
         foreach (var _ in new[] { "first", "stamped" })
         {
             var result = _cli.Run(["sync"], timeoutMs: 60_000);
             Assert.True(result.ExitCode == 0, result.ToString());
+            read.Add(ClaudeCounters(result.Json).GetProperty("sources_read").GetInt32());
         }
 
+        Assert.Equal(0, read[1]); // the second sync is told from the stamp
+
         using var store = SelftuneStore.Open(Path.Combine(_cli.SelftuneHome, "selftune.db"), readOnly: true);
-        var read = store.Query("SELECT path FROM source_cursors WHERE path LIKE $p", r => r.GetString(0), ("$p", p + "/%"));
-        Assert.Equal([Path.Combine(p, "x.jsonl")], read); // once, not through a link; the FIFO never opened
+        var cursors = store.Query("SELECT path FROM source_cursors WHERE path LIKE $p", r => r.GetString(0), ("$p", p + "/%"));
+        Assert.Equal([Path.Combine(p, "x.jsonl")], cursors); // once, not through a link; the FIFO never opened
     }
 
     [Fact]

@@ -185,10 +185,10 @@ public sealed class SkillDeployerTests
 
         deployer.Deploy(f.Trail, f.Validated("evo-1", "New description."));
 
-        Assert.NotNull(new FileInfo(f.SkillPath).LinkTarget);
+        Assert.Equal(target, new FileInfo(f.SkillPath).LinkTarget);
         Assert.Contains("New description.", File.ReadAllText(target), StringComparison.Ordinal);
         deployer.Rollback(f.Trail, "research", null, "test");
-        Assert.NotNull(new FileInfo(f.SkillPath).LinkTarget);
+        Assert.Equal(target, new FileInfo(f.SkillPath).LinkTarget);
         Assert.Equal(Original, File.ReadAllText(target));
     }
 }

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using System.Text.Json;
 
 namespace Selftune.Core.Tests.Support;
 
@@ -34,6 +35,20 @@ public sealed class LoopbackHttpServer : IDisposable
 
     /// <summary>The server's address, ending in '/'.</summary>
     public string BaseUrl { get; }
+
+    /// <summary>An OpenAI chat-completions response body whose answer is <paramref name="text"/>.</summary>
+    /// <param name="text">The assistant's text.</param>
+    /// <param name="prompt">Prompt tokens reported.</param>
+    /// <param name="completion">Completion tokens reported.</param>
+    public static string ChatCompletion(string text, int prompt = 100, int completion = 20) => JsonSerializer.Serialize(new
+    {
+        id = "chatcmpl-1",
+        @object = "chat.completion",
+        created = 1_700_000_000,
+        model = "llama3",
+        choices = new[] { new { index = 0, message = new { role = "assistant", content = text }, finish_reason = "stop" } },
+        usage = new { prompt_tokens = prompt, completion_tokens = completion, total_tokens = prompt + completion },
+    });
 
     /// <summary>Requests received, in order.</summary>
     public ConcurrentQueue<Received> Requests { get; } = new();

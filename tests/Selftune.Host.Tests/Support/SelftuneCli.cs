@@ -69,11 +69,12 @@ public sealed class SelftuneCli : IDisposable
 
     /// <summary>Runs a copy of the build output (the executable and its <c>plugins/</c>) kept in <see cref="Root"/>
     /// (<c>app/</c>), so another user can reach it even when the checkout sits under a folder only its owner may enter
-    /// (a clone in a 0700 temporary folder).</summary>
-    public void UseCopyOfBuild()
+    /// (a clone in a 0700 temporary folder); or kept in <paramref name="folder"/>, installed as a user would install it.</summary>
+    /// <param name="folder">Where the copy goes (default <c>app/</c> in <see cref="Root"/>).</param>
+    public void UseCopyOfBuild(string? folder = null)
     {
         var from = Path.GetDirectoryName(Executable)!;
-        var to = Path.Combine(Root, "app");
+        var to = folder ?? Path.Combine(Root, "app");
         foreach (var file in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories))
         {
             var target = Path.Combine(to, Path.GetRelativePath(from, file));
@@ -82,6 +83,19 @@ public sealed class SelftuneCli : IDisposable
         }
 
         Program = Path.Combine(to, Path.GetFileName(Executable));
+    }
+
+    /// <summary>Waits for a background process's work, up to a generous bound (a wait, not a timing assertion).</summary>
+    /// <param name="condition">What the work leaves when done.</param>
+    /// <param name="what">The work, for the failure message.</param>
+    public static void WaitFor(Func<bool> condition, string what)
+    {
+        var clock = Stopwatch.StartNew();
+        while (!condition())
+        {
+            Assert.True(clock.Elapsed < TimeSpan.FromMinutes(2), $"Gave up waiting for {what}.");
+            Thread.Sleep(100);
+        }
     }
 
     /// <summary>Writes an executable shell script named <paramref name="name"/> into <see cref="Bin"/> (a fake tool on <c>PATH</c>).</summary>
