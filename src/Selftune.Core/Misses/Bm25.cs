@@ -159,9 +159,6 @@ internal sealed class Bm25Index
         }
     }
 
-    /// <summary>Documents indexed.</summary>
-    public int Count => _lengths.Length;
-
     /// <summary>The BM25 score of every document for the query's distinct terms (0 where none matches), and how many
     /// distinct query terms each matched.</summary>
     public (double[] Scores, int[] Matched) Score(IEnumerable<string> queryTokens)

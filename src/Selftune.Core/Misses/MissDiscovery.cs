@@ -181,7 +181,19 @@ internal sealed class MissDiscovery
     /// <param name="llm">The LLM; null or the offline backend for lexical ranking alone.</param>
     /// <param name="ct">Cancellation.</param>
     /// <exception cref="SelftuneException"><see cref="ErrorCodes.NotFound"/> when <see cref="DiscoveryOptions.Skill"/> is not installed.</exception>
-    public async Task<DiscoveryReport> DiscoverAsync(SelftuneStore store, IReadOnlyList<InstalledSkill> installed, DiscoveryOptions options, LlmClient? llm, CancellationToken ct)
+    public Task<DiscoveryReport> DiscoverAsync(SelftuneStore store, IReadOnlyList<InstalledSkill> installed, DiscoveryOptions options, LlmClient? llm, CancellationToken ct) =>
+        DiscoverAsync(store, null, installed, options, llm, ct);
+
+    /// <summary>Discovers misses and stores them, with the store's trigger index when the caller has read it already
+    /// (discovery writes misses only, so the index stays valid for the caller's own <see cref="MissFinder"/> after it).</summary>
+    /// <param name="store">The store.</param>
+    /// <param name="index">The store's trigger index; null to read it.</param>
+    /// <param name="installed">The installed skills.</param>
+    /// <param name="options">What to discover.</param>
+    /// <param name="llm">The LLM; null or the offline backend for lexical ranking alone.</param>
+    /// <param name="ct">Cancellation.</param>
+    /// <exception cref="SelftuneException"><see cref="ErrorCodes.NotFound"/> when <see cref="DiscoveryOptions.Skill"/> is not installed.</exception>
+    internal async Task<DiscoveryReport> DiscoverAsync(SelftuneStore store, TriggerIndex? index, IReadOnlyList<InstalledSkill> installed, DiscoveryOptions options, LlmClient? llm, CancellationToken ct)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var notes = new List<string>();
@@ -195,7 +207,7 @@ internal sealed class MissDiscovery
             }
         }
 
-        var index = TriggerIndex.Load(store);
+        index ??= TriggerIndex.Load(store);
         var known = MissFinder.Find(store, index, profiles.Select(p => p.Name), null);
         var handled = index.Skills.Values.SelectMany(s => s.UsedPromptIds).ToHashSet(StringComparer.Ordinal);
         handled.UnionWith(known.All.Where(m => m.Kind is MissKind.Named or MissKind.Confirmed).Select(m => m.PromptId));

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Selftune.Core.Eval;
 using Selftune.Core.Grading;
 using Selftune.Core.Misses;
 using Selftune.Core.Skills;
@@ -184,19 +185,15 @@ internal static class StatusReporter
         var invocations = store.Query(
             "SELECT skill_name, kind, session_id, prompt_id, occurred_at, skill_path FROM skill_invocations",
             r => new Invocation(r.GetString(0), r.GetString(1), r.GetString(2), r.IsDBNull(3) ? null : r.GetString(3), r.GetInt64(4), r.IsDBNull(5) ? null : r.GetString(5)));
-        var prompts = store.Query(
-            "SELECT prompt_id, session_id, occurred_at, text FROM prompts WHERE actionable = 1",
-            r =>
-            {
-                var text = r.GetString(3);
-                return new Prompt(r.GetString(0), r.GetString(1), r.GetInt64(2), text);
-            });
+        // The actionable prompts come from the trigger index, which the miss finder needs as well: read once.
+        var index = TriggerIndex.Load(store);
+        var prompts = index.Prompts.Select(p => new Prompt(p.PromptId, p.SessionId, p.OccurredAt, p.Text)).ToList();
 
         var windowStarts = Enumerable.Range(0, Windows).Select(i => asOf.AddDays(-WindowDays * (Windows - i))).ToArray();
         var grades = new GradingStore().Summaries(store);
         var system = SystemHealthOf(store);
         var installed = installedSkills();
-        var misses = MissFinder.Find(store, installed.Where(s => s.ShadowedBy is null).Select(s => s.Name));
+        var misses = MissFinder.Find(store, index, installed.Where(s => s.ShadowedBy is null).Select(s => s.Name), null);
 
         // Skill names: those seen in sessions (as agents spell them), then installed skills never seen.
         var names = new List<string>();

@@ -37,7 +37,7 @@ internal sealed class SkillDocumentException : SelftuneException
 internal sealed partial class SkillDocument
 {
     /// <summary>Longest name the spec allows.</summary>
-    public const int MaxNameLength = 64;
+    public const int MaxNameLength = SkillNames.MaxLength;
 
     /// <summary>Longest description the spec allows.</summary>
     public const int MaxDescriptionLength = 1024;
@@ -163,7 +163,7 @@ internal sealed partial class SkillDocument
                 warnings.Add($"name is {skillName.Length} characters; the limit is {MaxNameLength}.");
             }
 
-            if (!NamePattern().IsMatch(skillName))
+            if (!SkillNames.FollowsNamingRule(skillName))
             {
                 warnings.Add($"name '{skillName}' breaks the naming rule (lower-case letters, digits and single hyphens).");
             }
@@ -198,9 +198,6 @@ internal sealed partial class SkillDocument
             .ToDictionary(c => ((YamlScalarNode)c.Key).Value!, c => Convert(c.Value), StringComparer.Ordinal),
         _ => null,
     };
-
-    [GeneratedRegex(@"^[a-z0-9]+(-[a-z0-9]+)*$")]
-    private static partial Regex NamePattern();
 
     [GeneratedRegex(@"\s+")]
     private static partial Regex Whitespace();

@@ -29,10 +29,14 @@ internal static class SkillNames
             : $"{ShellCommand.Quoted(name)} is not a valid skill name (1-{MaxLength} lower-case letters, digits and single hyphens, optionally after a plugin name and a colon), so no command is suggested for it";
     }
 
-    private static bool IsValidPart(string part) =>
-        part.Length is > 0 and <= MaxLength
+    /// <summary>True when <paramref name="part"/> follows the specification's naming rule, length aside: one or more
+    /// lower-case letters, digits and hyphens, no hyphen first or last and no two in a row.</summary>
+    internal static bool FollowsNamingRule(string part) =>
+        part.Length > 0
         && part.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '-')
         && part[0] != '-' && part[^1] != '-' && !part.Contains("--", StringComparison.Ordinal);
+
+    private static bool IsValidPart(string part) => part.Length <= MaxLength && FollowsNamingRule(part);
 
     /// <summary>True when two spellings name the same skill: equal (case-insensitive), or equal once a plugin prefix
     /// that only one of them carries is ignored.</summary>

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Selftune.Core;
+using Selftune.Core.Eval;
 using Selftune.Core.Llm;
 using Selftune.Core.Misses;
 using Selftune.Core.Skills;
@@ -41,10 +42,11 @@ internal static class MissesCommands
             var installed = a.Get<InstalledSkills>().All();
             var factory = a.Get<ILlmClientFactory>();
             var llm = factory.IsAvailable(out _) ? factory.Create(LlmCommands.RunId(a, "misses")) : null;
-            var report = await a.Get<MissDiscovery>().DiscoverAsync(store, installed, new DiscoveryOptions(only, from, llm is null ? "misses" : LlmCommands.RunId(a, "misses")), llm, ct).ConfigureAwait(false);
-            var all = MissFinder.Find(store, installed.Where(s => s.ShadowedBy is null).Select(s => s.Name), from);
+            var index = TriggerIndex.Load(store);
+            var report = await a.Get<MissDiscovery>().DiscoverAsync(store, index, installed, new DiscoveryOptions(only, from, llm is null ? "misses" : LlmCommands.RunId(a, "misses")), llm, ct).ConfigureAwait(false);
+            var all = MissFinder.Find(store, index, installed.Where(s => s.ShadowedBy is null).Select(s => s.Name), from);
             var skills = all.All.GroupBy(m => m.Skill)
-                .Where(g => only is null || Selftune.Core.Skills.SkillNames.Same(g.Key, only))
+                .Where(g => only is null || SkillNames.Same(g.Key, only))
                 .Select(g => new
                 {
                     skill = g.Key,
