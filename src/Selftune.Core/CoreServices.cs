@@ -69,15 +69,7 @@ internal static class CoreServices
         services.AddSingleton<IRunPhase, EvolvePhase>();
         services.AddSingleton<IRunPhase, WatchPhase>();
         services.AddSingleton<LoopRunner>();
-        services.AddSingleton(sp => new RunService(
-            sp.GetRequiredService<SelftuneHome>(),
-            sp.GetRequiredService<PlatformContext>(),
-            sp.GetRequiredService<SelftuneConfig>(),
-            sp.GetServices<IIngestor>(),
-            sp.GetServices<IInstaller>(),
-            sp.GetRequiredService<LoopRunner>(),
-            sp.GetRequiredService<ComposeServices>(),
-            sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<RunService>();
         return services;
     }
 }

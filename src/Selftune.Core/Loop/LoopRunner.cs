@@ -10,12 +10,15 @@ namespace Selftune.Core.Loop;
 internal sealed class LoopRunner(IEnumerable<IRunPhase> phases, ILlmClientFactory llm, SelftuneHome home, TimeProvider time)
 {
     /// <summary>Runs every phase into <paramref name="run"/>.</summary>
+    /// <param name="run">The run.</param>
+    /// <param name="open">This composition's store when the caller already has it open (the user's data), or null: the
+    /// runner opens it (the sample home's).</param>
+    /// <param name="ct">Stops the run.</param>
     /// <exception cref="OperationCanceledException"><paramref name="ct"/> was cancelled (the phases done so far stay in the run).</exception>
-    public async Task ExecuteAsync(RunState run, CancellationToken ct)
+    public async Task ExecuteAsync(RunState run, SelftuneStore? open, CancellationToken ct)
     {
-        home.EnsureExists();
-        using var store = SelftuneStore.Open(home.DatabasePath);
-        run.Store = store;
+        using var owned = open is null ? OpenStore() : null;
+        run.Store = open ?? owned!;
         var ready = llm.IsAvailable(out var reason);
         run.Llm = llm.Create(run.RunId);
         run.Heuristic = run.Llm.Backend == LlmBackends.Offline;
@@ -42,5 +45,11 @@ internal sealed class LoopRunner(IEnumerable<IRunPhase> phases, ILlmClientFactor
 
             run.Phases.Add(new RunPhase(phase.Name, outcome.Status, (long)time.GetElapsedTime(started).TotalMilliseconds, outcome.Summary, outcome.Next));
         }
+    }
+
+    private SelftuneStore OpenStore()
+    {
+        home.EnsureExists();
+        return SelftuneStore.Open(home.DatabasePath);
     }
 }

@@ -30,7 +30,7 @@ internal sealed class RunService
     private readonly ComposeServices _compose;
     private readonly TimeProvider _time;
 
-    internal RunService(SelftuneHome home, PlatformContext context, SelftuneConfig config, IEnumerable<IIngestor> ingestors, IEnumerable<IInstaller> installers, LoopRunner runner, ComposeServices compose, TimeProvider time)
+    public RunService(SelftuneHome home, PlatformContext context, SelftuneConfig config, IEnumerable<IIngestor> ingestors, IEnumerable<IInstaller> installers, LoopRunner runner, ComposeServices compose, TimeProvider time)
     {
         _home = home;
         _context = context;
@@ -41,9 +41,6 @@ internal sealed class RunService
         _compose = compose;
         _time = time;
     }
-
-    /// <summary>The run lock's path.</summary>
-    public string LockPath => Path.Combine(_home.Root, LockFile);
 
     /// <summary>Runs the loop once.</summary>
     /// <param name="request">What was asked.</param>
@@ -57,7 +54,7 @@ internal sealed class RunService
         var started = _time.GetUtcNow();
         var runId = $"run_{started.UtcDateTime:yyyyMMdd'T'HHmmss'Z'}_{Guid.NewGuid().ToString("N")[..6]}";
         _home.EnsureExists();
-        using var runLock = RunLock.Acquire(LockPath, runId, TimeSpan.FromMinutes(_config.GetInt(ConfigKeys.RunLockStaleMinutes.Key)), _time);
+        using var runLock = RunLock.Acquire(Path.Combine(_home.Root, LockFile), runId, TimeSpan.FromMinutes(_config.GetInt(ConfigKeys.RunLockStaleMinutes.Key)), _time);
         using var history = SelftuneStore.Open(_home.DatabasePath);
         if (runLock.Recovered is { } crashed)
         {
@@ -86,8 +83,9 @@ internal sealed class RunService
             var status = RunStatus.Completed;
             try
             {
+                // The user's data: the store already open for the history; the sample home's: the runner opens its own.
                 var runner = target is null ? _runner : (LoopRunner)target.GetService(typeof(LoopRunner))!;
-                await runner.ExecuteAsync(run, ct).ConfigureAwait(false);
+                await runner.ExecuteAsync(run, target is null ? history : null, ct).ConfigureAwait(false);
                 status = run.Phases.Any(x => x.Status == PhaseStatus.Failed) ? RunStatus.Failed : RunStatus.Completed;
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)

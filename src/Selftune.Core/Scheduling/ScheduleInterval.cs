@@ -17,6 +17,9 @@ internal sealed partial record ScheduleInterval
         Daily = daily;
     }
 
+    /// <summary>What <see cref="Parse"/> accepts, as error messages name it.</summary>
+    public const string Accepts = "minutes that divide an hour (5m, 10m, 15m, 20m, 30m), hours that divide a day (1h, 2h, 3h, 4h, 6h, 8h, 12h) or 1d";
+
     /// <summary>Every N minutes (0 when the interval is in hours or daily).</summary>
     public int Minutes { get; }
 
@@ -62,7 +65,7 @@ internal sealed partial record ScheduleInterval
 
         throw new SelftuneException(
             ErrorCodes.InvalidArgument,
-            $"--interval {ShellCommand.Quoted(text)} is not a schedule selftune can install. Use minutes that divide an hour (5m, 10m, 15m, 20m, 30m), hours that divide a day (1h, 2h, 3h, 4h, 6h, 8h, 12h) or 1d.",
+            $"--interval {ShellCommand.Quoted(text)} is not a schedule selftune can install. Use {Accepts}.",
             "selftune schedule install --interval 2h",
             exitCode: 2);
     }

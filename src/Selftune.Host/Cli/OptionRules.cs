@@ -53,7 +53,7 @@ internal static class OptionRules
             }
             catch (SelftuneException)
             {
-                return "minutes that divide an hour (5m, 10m, 15m, 20m, 30m), hours that divide a day (1h, 2h, 3h, 4h, 6h, 8h, 12h) or 1d";
+                return ScheduleInterval.Accepts;
             }
         });
 

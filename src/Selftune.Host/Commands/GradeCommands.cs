@@ -57,7 +57,7 @@ internal static class GradeCommands
             flags.Apply(a, p);
             using var store = a.OpenStore();
             var llm = a.Get<ILlmClientFactory>().Create(LlmCommands.RunId(a, "grade-auto"));
-            var (candidates, graded, skipped, stopped) = await a.Get<AutoGrader>().GradeUngradedAsync(store, Math.Max(0, p.GetValue(max)), llm, ct).ConfigureAwait(false);
+            var (candidates, graded, skipped, stopped) = await a.Get<AutoGrader>().GradeUngradedAsync(store, p.GetValue(max), llm, ct).ConfigureAwait(false);
             var summary = graded.Select(g => new { g.GradingId, g.SessionId, g.Skill, g.Summary.PassRate, g.Summary.Passed, g.Summary.Total, failures = g.FailureFeedback.Count }).ToList();
             a.Output.Result(new { candidates, graded = summary, skipped, stopped, llm = llm.Usage }, console =>
             {

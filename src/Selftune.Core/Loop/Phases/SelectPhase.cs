@@ -45,6 +45,7 @@ internal sealed class SelectPhase(GradingStore gradings, SelftuneConfig config, 
         foreach (var s in status.Skills)
         {
             var windows = s.Windows;
+            var real = evidence.GetValueOrDefault(SkillNames.Bare(s.Name));
             result[s.Name] = new CandidateEvidence(
                 s.Triggers,
                 s.Misses,
@@ -52,12 +53,12 @@ internal sealed class SelectPhase(GradingStore gradings, SelftuneConfig config, 
                 s.Trend,
                 signals.GetValueOrDefault(s.Name),
                 grades.TryGetValue(s.Name, out var g) ? g.OpenFailures : 0,
-                evidence.GetValueOrDefault(SkillNames.Bare(s.Name))?.RealPositives ?? 0,
+                real?.RealPositives ?? 0,
                 deploys.TryGetValue(s.Name, out var d) ? d : null,
                 RunReportText.Name(s.Health),
                 s.Installed,
                 s.ReadsNotInvoked,
-                evidence.GetValueOrDefault(SkillNames.Bare(s.Name))?.ExplicitPositives ?? 0,
+                real?.ExplicitPositives ?? 0,
                 s.MissesByKind?.Sum(k => k.LowConfidence) ?? 0);
         }
 
