@@ -15,6 +15,9 @@ internal static class Json
     /// <summary>Indented output (files meant to be read by a person too).</summary>
     public static JsonSerializerOptions Indented { get; } = Create(indented: true);
 
+    /// <summary>An enum value as selftune's JSON names it (snake_case, as <see cref="Options"/> writes enums).</summary>
+    public static string Name<T>(T value) where T : struct, Enum => JsonNamingPolicy.SnakeCaseLower.ConvertName(value.ToString());
+
     /// <summary>Writes compact JSON with <see cref="Utf8JsonWriter"/> in these conventions (the hand-written writers of
     /// the reports printed on every <c>sync</c> and <c>status</c>: the serializer's first use costs ~30–70 ms of a fresh
     /// process, the writer's ~10; each writer is pinned to the serializer's output by a test).</summary>

@@ -28,7 +28,7 @@ internal static class RunReportText
         {
             Line();
             var mark = phase.Status switch { PhaseStatus.Ok => "ok", PhaseStatus.Skipped => "skipped", PhaseStatus.Abandoned => "abandoned", _ => "FAILED" };
-            Line($"[{Name(phase.Name)}] {mark} ({phase.ElapsedMs} ms): {phase.Summary}");
+            Line($"[{Json.Name(phase.Name)}] {mark} ({phase.ElapsedMs} ms): {phase.Summary}");
             if (phase.NextCommand is { } next)
             {
                 Line($"  to enable: {next}");
@@ -40,7 +40,7 @@ internal static class RunReportText
                     foreach (var c in report.Candidates)
                     {
                         var e = c.Evidence;
-                        Line(string.Create(CultureInfo.InvariantCulture, $"  {(c.Action == CandidateAction.Evolve ? "*" : "-")} {c.Skill}: {Name(c.Action)} ({c.Reason}); priority {c.Priority:0}; triggers {e.Triggers}, misses {e.Misses}{(e.MissesBefore is { } b ? $" (before {b})" : string.Empty)}, invoked by name {e.ExplicitOnly}, trend {e.Trend}, reads not invoked {e.ReadsNotInvoked}, signals {e.Signals}, grading failures {e.GradingFailures}, real prompts {e.RealQueries}"));
+                        Line(string.Create(CultureInfo.InvariantCulture, $"  {(c.Action == CandidateAction.Evolve ? "*" : "-")} {c.Skill}: {Json.Name(c.Action)} ({c.Reason}); priority {c.Priority:0}; triggers {e.Triggers}, misses {e.Misses}{(e.MissesBefore is { } b ? $" (before {b})" : string.Empty)}, invoked by name {e.ExplicitOnly}, trend {e.Trend}, reads not invoked {e.ReadsNotInvoked}, signals {e.Signals}, grading failures {e.GradingFailures}, real prompts {e.RealQueries}"));
                     }
 
                     break;
@@ -48,14 +48,14 @@ internal static class RunReportText
                     foreach (var r in report.Evolutions)
                     {
                         var rates = r.PassRateBefore is { } before && r.PassRateAfter is { } after ? string.Create(CultureInfo.InvariantCulture, $"; pass rate {before:P0} -> {after:P0}") : string.Empty;
-                        Line($"  {r.Skill}: {Name(r.Outcome)}{rates}: {r.Reason}" + (r.ProposalId is { } id ? $" [{id}]" : string.Empty));
+                        Line($"  {r.Skill}: {Json.Name(r.Outcome)}{rates}: {r.Reason}" + (r.ProposalId is { } id ? $" [{id}]" : string.Empty));
                     }
 
                     break;
                 case RunPhaseName.Watch:
                     foreach (var w in report.Watches)
                     {
-                        Line($"  {w.Skill}: {Name(w.Verdict)}{(w.RolledBack ? ", rolled back" : string.Empty)}: {w.Reason}");
+                        Line($"  {w.Skill}: {Json.Name(w.Verdict)}{(w.RolledBack ? ", rolled back" : string.Empty)}: {w.Reason}");
                     }
 
                     break;
@@ -74,8 +74,5 @@ internal static class RunReportText
     }
 
     /// <summary>An enum value as the JSON names it (snake_case), with spaces for underscores: how people read it.</summary>
-    internal static string Label<T>(T value) where T : struct, Enum => Name(value).Replace('_', ' ');
-
-    /// <summary>An enum value as the JSON names it (snake_case).</summary>
-    internal static string Name<T>(T value) where T : struct, Enum => System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName(value.ToString());
+    internal static string Label<T>(T value) where T : struct, Enum => Json.Name(value).Replace('_', ' ');
 }

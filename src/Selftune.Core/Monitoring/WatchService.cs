@@ -136,7 +136,7 @@ internal sealed class WatchService
         store.Execute(
             "INSERT INTO watch_checks (skill_name, proposal_id, checked_at, verdict, evidence) VALUES ($s, $p, $at, $v, $e)",
             ("$s", skill), ("$p", deploy.ProposalId), ("$at", _time.GetUtcNow().ToUnixTimeMilliseconds()),
-            ("$v", JsonNamingPolicy.SnakeCaseLower.ConvertName(verdict.ToString())), ("$e", JsonSerializer.Serialize(report, Json.Options)));
+            ("$v", Json.Name(verdict)), ("$e", JsonSerializer.Serialize(report, Json.Options)));
         return report;
     }
 

@@ -91,7 +91,7 @@ internal static class StatusReportJson
         foreach (var group in byKind)
         {
             w.WriteStartObject();
-            w.WriteString("kind", System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName(group.Kind.ToString()));
+            w.WriteString("kind", Json.Name(group.Kind));
             w.WriteNumber("count", group.Count);
             w.WriteStartArray("examples");
             foreach (var e in group.Examples)

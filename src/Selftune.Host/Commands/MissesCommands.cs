@@ -52,7 +52,7 @@ internal static class MissesCommands
                     skill = g.Key,
                     total = g.Count(),
                     evidence = g.Count(m => m.IsEvidence),
-                    by_kind = g.GroupBy(m => m.Kind).OrderBy(k => k.Key).ToDictionary(k => System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName(k.Key.ToString()), k => k.Count()),
+                    by_kind = g.GroupBy(m => m.Kind).OrderBy(k => k.Key).ToDictionary(k => Json.Name(k.Key), k => k.Count()),
                     misses = g.Take(max).ToList(),
                 })
                 .OrderByDescending(s => s.evidence).ThenBy(s => s.skill, StringComparer.Ordinal)
@@ -73,7 +73,7 @@ internal static class MissesCommands
                     foreach (var m in s.misses)
                     {
                         var text = m.Text.ReplaceLineEndings(" ");
-                        console.MarkupLine($"  {m.Id} {System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName(m.Kind.ToString())} {m.Confidence.ToString("0.0", CultureInfo.InvariantCulture)} [grey]{Markup.Escape(text.Length > 100 ? text[..97] + "..." : text)}[/]");
+                        console.MarkupLine($"  {m.Id} {Json.Name(m.Kind)} {m.Confidence.ToString("0.0", CultureInfo.InvariantCulture)} [grey]{Markup.Escape(text.Length > 100 ? text[..97] + "..." : text)}[/]");
                     }
                 }
             });
