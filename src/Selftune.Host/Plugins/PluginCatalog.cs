@@ -1,6 +1,6 @@
 using System.Reflection;
 using System.Runtime.Loader;
-using McMaster.NETCore.Plugins;
+using McMaster.NETCore.Plugins.Loader;
 using Selftune.Abstractions;
 
 namespace Selftune.Host.Plugins;
@@ -92,9 +92,9 @@ internal static class PluginCatalog
         string loadContext;
         try
         {
-            var loader = Open(main);
-            assembly = loader.LoadDefaultAssembly();
-            loadContext = $"{loader.LoadContext.GetType().FullName} ({loader.LoadContext.Name})";
+            var context = Open(main);
+            assembly = context.LoadFromAssemblyPath(main);
+            loadContext = $"{context.GetType().FullName} ({context.Name})";
         }
         catch (Exception ex) when (ex is BadImageFormatException or FileLoadException or FileNotFoundException or IOException)
         {
@@ -152,18 +152,27 @@ internal static class PluginCatalog
         return new PluginInfo(name, main, origin, PluginStatus.Loaded, null, major, version, capabilities) { Types = implementations, LoadContext = loadContext };
     }
 
-    /// <summary>A McMaster <see cref="PluginLoader"/> for one plugin (one load context per plugin folder, never unloaded).
-    /// Every assembly the host has wins over a plugin's copy (<see cref="PluginConfig.PreferSharedTypes"/>, with the
-    /// contract's types named as shared), so contract types keep one identity. McMaster asks the host for the exact
-    /// version the plugin was built against, which fails when that is newer than the host's (a plugin built against
-    /// contract 1.3 on a 1.2 host: DotNetCorePlugins issue #242); the context's <see cref="AssemblyLoadContext.Resolving"/>
-    /// then answers with the host's copy whatever its version, and the contract-major check decides.</summary>
-    private static PluginLoader Open(string main)
+    /// <summary>A McMaster load context for one plugin (one per plugin folder, never unloaded), resolving the plugin's
+    /// dependencies from its deps.json. Every assembly the host has wins over a plugin's copy
+    /// (<see cref="AssemblyLoadContextBuilder.PreferDefaultLoadContext"/>, with the contract's assembly named as shared), so
+    /// contract types keep one identity. McMaster asks the host for the exact version the plugin was built against, which
+    /// fails when that is newer than the host's (a plugin built against contract 1.3 on a 1.2 host: DotNetCorePlugins
+    /// issue #242); the context's <see cref="AssemblyLoadContext.Resolving"/> then answers with the host's copy whatever
+    /// its version, and the contract-major check decides. Built with McMaster's builder rather than its
+    /// <c>PluginLoader</c>, which also reads the plugin's and the host's runtimeconfig.json for development-time probing
+    /// paths with the reflection-based JSON serializer: ~30 ms of JIT on every command that loads plugins (bench/RESULTS.md).</summary>
+    private static AssemblyLoadContext Open(string main)
     {
-        var loader = PluginLoader.CreateFromAssemblyFile(main, Contracts, config => config.PreferSharedTypes = true);
-        loader.LoadContext.Resolving += static (_, requested) =>
+        var builder = new AssemblyLoadContextBuilder().SetMainAssemblyPath(main).PreferDefaultLoadContext(true);
+        foreach (var contract in Contracts)
+        {
+            builder.PreferDefaultLoadContextAssembly(contract.Assembly.GetName());
+        }
+
+        var context = builder.Build();
+        context.Resolving += static (_, requested) =>
             AssemblyLoadContext.Default.Assemblies.FirstOrDefault(a => string.Equals(a.GetName().Name, requested.Name, StringComparison.OrdinalIgnoreCase));
-        return loader;
+        return context;
     }
 
     private static string PlatformOf(Type type)
