@@ -7,10 +7,15 @@ namespace Selftune.Plugin.Shared;
 /// A last line without its <c>\n</c> (a writer mid-append) is never returned, so <see cref="Offset"/> always stops just
 /// after the last complete line. Compiled into each JSONL-reading plugin as a linked source file (plugins reference
 /// only the contract, so they share source, not an assembly). The buffer is pooled: dispose the reader to return it
-/// (a reader not disposed only leaves its buffer to the garbage collector).
+/// (a reader not disposed only leaves its buffer to the garbage collector). A line longer than the buffer grows it by
+/// doubling; beyond <see cref="MaxPooledLength"/> (a tool's whole output on one line: tens of MB in the wild) buffers
+/// are not pooled, so the pool does not keep every size a long line passed through for the rest of the sync.
 /// </summary>
 internal sealed class JsonlLineReader : IDisposable
 {
+    /// <summary>The largest buffer taken from and returned to the shared pool (bytes).</summary>
+    private const int MaxPooledLength = 1 << 20;
+
     private readonly Stream _stream;
     private byte[] _buffer = ArrayPool<byte>.Shared.Rent(64 * 1024);
     private int _start;
@@ -72,9 +77,10 @@ internal sealed class JsonlLineReader : IDisposable
 
         if (_end == _buffer.Length)
         {
-            var bigger = ArrayPool<byte>.Shared.Rent(_buffer.Length * 2);
+            var length = _buffer.Length * 2;
+            var bigger = length <= MaxPooledLength ? ArrayPool<byte>.Shared.Rent(length) : GC.AllocateUninitializedArray<byte>(length);
             Buffer.BlockCopy(_buffer, 0, bigger, 0, _end);
-            ArrayPool<byte>.Shared.Return(_buffer);
+            Release(_buffer);
             _buffer = bigger;
         }
 
@@ -92,7 +98,15 @@ internal sealed class JsonlLineReader : IDisposable
     /// <summary>Returns the buffer to the pool; the reader cannot be used afterwards.</summary>
     public void Dispose()
     {
-        ArrayPool<byte>.Shared.Return(_buffer);
+        Release(_buffer);
         _buffer = [];
+    }
+
+    private static void Release(byte[] buffer)
+    {
+        if (buffer.Length is > 0 and <= MaxPooledLength)
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
 }

@@ -80,7 +80,7 @@ internal sealed class TriggerIndex
         var byId = prompts.ToDictionary(p => p.PromptId, StringComparer.Ordinal);
         var commands = store.Query(
             "SELECT prompt_id, session_id, occurred_at, text FROM prompts WHERE kind = 'command'",
-            r => (Id: r.GetString(0), Session: r.GetString(1), At: r.GetInt64(2), Args: CommandArguments(r.GetString(3))));
+            r => new CommandRow(r.GetString(0), r.GetString(1), r.GetInt64(2), CommandArguments(r.GetString(3))));
         foreach (var c in commands.Where(c => c.Args.Length >= Selftune.Abstractions.PromptClassifier.MinimumActionableLength))
         {
             byId[c.Id] = new PromptRow(c.Id, c.Session, c.At, c.Args, QueryText.Key(c.Args));
@@ -94,8 +94,8 @@ internal sealed class TriggerIndex
             FROM skill_invocations i LEFT JOIN prompts p ON p.prompt_id = i.prompt_id
             ORDER BY i.occurred_at, i.invocation_id
             """,
-            r => (Skill: r.GetString(0), Kind: r.GetString(1), Mode: r.GetString(2), PromptId: r.IsDBNull(3) ? null : r.GetString(3),
-                  Session: r.GetString(4), At: r.GetInt64(5), Actionable: r.IsDBNull(6) ? (long?)null : r.GetInt64(6)));
+            r => new InvocationRow(r.GetString(0), r.GetString(1), r.GetString(2), r.IsDBNull(3) ? null : r.GetString(3),
+                  r.GetString(4), r.GetInt64(5), r.IsDBNull(6) ? null : r.GetInt64(6)));
         foreach (var row in rows)
         {
             if (!skills.TryGetValue(row.Skill, out var triggers))
@@ -188,4 +188,10 @@ internal sealed class TriggerIndex
 
         return best;
     }
+
+    // Rows as classes: generic code over value tuples is compiled at run time on every status (ReadyToRun cannot
+    // precompile it across assemblies).
+    private sealed record CommandRow(string Id, string Session, long At, string Args);
+
+    private sealed record InvocationRow(string Skill, string Kind, string Mode, string? PromptId, string Session, long At, long? Actionable);
 }

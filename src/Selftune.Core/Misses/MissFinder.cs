@@ -89,10 +89,10 @@ internal static class MissFinder
 
         var corrections = store.Query(
             "SELECT s.skill_name, s.session_id, p.occurred_at, s.prompt_id FROM improvement_signals s JOIN prompts p ON p.prompt_id = s.prompt_id WHERE s.signal_type = 'correction'",
-            r => (Skill: r.GetString(0), Session: r.GetString(1), At: r.GetInt64(2), PromptId: r.GetString(3)));
+            r => new Correction(r.GetString(0), r.GetString(1), r.GetInt64(2), r.GetString(3)));
         var stored = store.Query(
             "SELECT miss_id, prompt_id, skill_name, method, confidence, status FROM misses",
-            r => (Id: r.GetString(0), PromptId: r.GetString(1), Skill: r.GetString(2), Method: r.GetString(3), Confidence: r.GetDouble(4), Status: r.GetString(5)));
+            r => new StoredMiss(r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetDouble(4), r.GetString(5)));
         foreach (var c in corrections)
         {
             Name(c.Skill);
@@ -110,7 +110,7 @@ internal static class MissFinder
             var text = Selftune.Abstractions.PromptClassifier.StripWrappers(p.Text);
             // A prompt's words are split out only for a skill whose every name part it holds (a regex over long prompts is
             // the cost of status on a large store otherwise), and then once.
-            return (Prompt: p, Text: text, Lower: text.ToLowerInvariant(), Words: new Lazy<HashSet<string>>(() => QueryText.Words(text).ToHashSet(StringComparer.Ordinal), LazyThreadSafetyMode.None));
+            return new PromptText(p, text, text.ToLowerInvariant(), new Lazy<HashSet<string>>(() => QueryText.Words(text).ToHashSet(StringComparer.Ordinal), LazyThreadSafetyMode.None));
         }).ToList();
 
         var result = new Dictionary<string, List<Miss>>(StringComparer.Ordinal);
@@ -190,4 +190,12 @@ internal static class MissFinder
 
         return new MissSet(result, rejected);
     }
+
+    // Rows as classes: generic code over value tuples is compiled at run time on every status (ReadyToRun cannot
+    // precompile it across assemblies).
+    private sealed record PromptText(PromptRow Prompt, string Text, string Lower, Lazy<HashSet<string>> Words);
+
+    private sealed record Correction(string Skill, string Session, long At, string PromptId);
+
+    private sealed record StoredMiss(string Id, string PromptId, string Skill, string Method, double Confidence, string Status);
 }

@@ -189,7 +189,12 @@ internal static class StatusReporter
         var index = TriggerIndex.Load(store);
         var prompts = index.Prompts.Select(p => new Prompt(p.PromptId, p.SessionId, p.OccurredAt, p.Text)).ToList();
 
-        var windowStarts = Enumerable.Range(0, Windows).Select(i => asOf.AddDays(-WindowDays * (Windows - i))).ToArray();
+        var windowStarts = new DateTimeOffset[Windows];
+        for (var i = 0; i < Windows; i++)
+        {
+            windowStarts[i] = asOf.AddDays(-WindowDays * (Windows - i));
+        }
+
         var grades = new GradingStore().Summaries(store);
         var system = SystemHealthOf(store);
         var installed = installedSkills();
@@ -216,7 +221,7 @@ internal static class StatusReporter
 
         var skills = names
             .Select(name => ForSkill(name, invocations, prompts, misses.For(name), installed, windowStarts, asOf) with { Grades = grades.FirstOrDefault(g => SkillNames.Same(g.Skill, name)) })
-            .OrderBy(s => s.Health)
+            .OrderBy(s => (int)s.Health)
             .ThenBy(s => s.Name, StringComparer.Ordinal)
             .ToList();
 
@@ -237,40 +242,56 @@ internal static class StatusReporter
     /// the caller, once they are found).</summary>
     private static SystemHealth SystemHealthOf(SelftuneStore store)
     {
+        // Rows as classes, loops over the JSON rather than LINQ over its value types: generic code over value types is
+        // compiled at run time on every status (ReadyToRun cannot precompile it across assemblies).
         var counts = store.Query(
             "SELECT (SELECT count(*) FROM sessions), (SELECT count(*) FROM prompts), (SELECT count(*) FROM prompts WHERE actionable = 1), (SELECT max(ended_at) FROM sessions)",
-            r => (r.GetInt64(0), r.GetInt64(1), r.GetInt64(2), r.IsDBNull(3) ? (long?)null : r.GetInt64(3)))[0];
-        var last = store.Query("SELECT started_at, elapsed_ms, report_json FROM sync_runs ORDER BY id DESC LIMIT 1", r => (r.GetInt64(0), r.GetInt64(1), r.GetString(2)));
+            r => new long?[] { r.GetInt64(0), r.GetInt64(1), r.GetInt64(2), r.IsDBNull(3) ? null : r.GetInt64(3) })[0];
+        var last = store.Query("SELECT started_at, elapsed_ms, report_json FROM sync_runs ORDER BY id DESC LIMIT 1", r => new SyncRun(r.GetInt64(0), r.GetInt64(1), r.GetString(2)));
         LastSync? lastSync = null;
         if (last.Count == 1)
         {
             // Read with a DOM, not the serializer: status runs often and reflection metadata costs tens of ms per process.
-            using var report = JsonDocument.Parse(last[0].Item3);
-            var platforms = report.RootElement.TryGetProperty("platforms", out var list) && list.ValueKind == JsonValueKind.Array ? list.EnumerateArray().ToList() : [];
-            int Sum(string name) => platforms.Sum(p => p.TryGetProperty(name, out var v) && v.TryGetInt32(out var n) ? n : 0);
-            lastSync = new LastSync(
-                DateTimeOffset.FromUnixTimeMilliseconds(last[0].Item1),
-                last[0].Item2,
-                Sum("sources_read"),
-                Sum("sources_failed"),
-                Sum("malformed"),
-                platforms.SelectMany(p => p.TryGetProperty("problems", out var problems) && problems.ValueKind == JsonValueKind.Array ? problems.EnumerateArray().Select(x => x.GetString() ?? string.Empty) : [])
-                    .Take(10)
-                    .ToList());
+            using var report = JsonDocument.Parse(last[0].ReportJson);
+            int read = 0, failed = 0, malformed = 0;
+            var problems = new List<string>();
+            if (report.RootElement.TryGetProperty("platforms", out var list) && list.ValueKind == JsonValueKind.Array)
+            {
+                foreach (var p in list.EnumerateArray())
+                {
+                    read += Int(p, "sources_read");
+                    failed += Int(p, "sources_failed");
+                    malformed += Int(p, "malformed");
+                    if (p.TryGetProperty("problems", out var found) && found.ValueKind == JsonValueKind.Array)
+                    {
+                        foreach (var x in found.EnumerateArray())
+                        {
+                            if (problems.Count < 10)
+                            {
+                                problems.Add(x.GetString() ?? string.Empty);
+                            }
+                        }
+                    }
+                }
+            }
+
+            lastSync = new LastSync(DateTimeOffset.FromUnixTimeMilliseconds(last[0].StartedAt), last[0].ElapsedMs, read, failed, malformed, problems);
         }
 
-        return new SystemHealth(store.Path, counts.Item1, counts.Item2, counts.Item3,
-            counts.Item4 is { } ms ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : null, lastSync, SkillProblems: 0);
+        return new SystemHealth(store.Path, counts[0]!.Value, counts[1]!.Value, counts[2]!.Value,
+            counts[3] is { } ms ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : null, lastSync, SkillProblems: 0);
+
+        static int Int(JsonElement e, string name) => e.TryGetProperty(name, out var v) && v.TryGetInt32(out var n) ? n : 0;
     }
 
     private static SkillStatus ForSkill(string name, List<Invocation> invocations, List<Prompt> prompts, IReadOnlyList<Miss> misses, IReadOnlyList<InstalledSkill> installed, DateTimeOffset[] windowStarts, DateTimeOffset asOf)
     {
         var mine = invocations.Where(i => SkillNames.Same(i.Skill, name)).ToList();
         var uses = mine.Where(i => i.Kind is "implicit" or "explicit").ToList();
-        var usedFor = uses.Select(i => (i.SessionId, i.PromptId)).ToHashSet();
+        var usedFor = uses.Select(i => i.SessionId + "\n" + i.PromptId).ToHashSet(StringComparer.Ordinal);
         var triggers = mine.Where(i => i.Kind == "implicit").ToList();
         var explicitUses = mine.Where(i => i.Kind == "explicit").ToList();
-        var readsNotInvoked = mine.Where(i => i.Kind == "read" && !usedFor.Contains((i.SessionId, i.PromptId))).ToList();
+        var readsNotInvoked = mine.Where(i => i.Kind == "read" && !usedFor.Contains(i.SessionId + "\n" + i.PromptId)).ToList();
         var missed = misses.Where(m => m.IsEvidence).Select(m => new Prompt(m.PromptId, m.SessionId, m.OccurredAt.ToUnixTimeMilliseconds(), m.Text)).ToList();
         var missedIds = missed.Select(m => m.Id).ToHashSet(StringComparer.Ordinal);
         var usedPrompts = uses.Where(i => i.PromptId is not null).Select(i => i.PromptId!).ToHashSet(StringComparer.Ordinal);
@@ -311,9 +332,24 @@ internal static class StatusReporter
             reason,
             missed.OrderByDescending(p => p.At).Take(3).Select(Example).ToList(),
             problems,
-            MissesByKind: misses.GroupBy(m => m.Kind).OrderBy(g => g.Key)
-                .Select(g => new MissKindSummary(g.Key, g.Count(), g.Take(2).Select(m => new MissExample(m.Id, m.Confidence, PromptExample.Of(m.PromptId, m.SessionId, m.OccurredAt.ToUnixTimeMilliseconds(), m.Text))).ToList(), g.Count(m => !m.IsEvidence)))
-                .ToList());
+            MissesByKind: ByKind(misses));
+    }
+
+    /// <summary>A skill's misses by kind, in the kinds' order (a loop over the kinds: LINQ grouping by an enum is
+    /// compiled at run time).</summary>
+    private static List<MissKindSummary> ByKind(IReadOnlyList<Miss> misses)
+    {
+        var result = new List<MissKindSummary>();
+        foreach (var kind in (MissKind[])Enum.GetValues(typeof(MissKind)))
+        {
+            var mine = misses.Where(m => m.Kind == kind).ToList();
+            if (mine.Count > 0)
+            {
+                result.Add(new MissKindSummary(kind, mine.Count, mine.Take(2).Select(m => new MissExample(m.Id, m.Confidence, PromptExample.Of(m.PromptId, m.SessionId, m.OccurredAt.ToUnixTimeMilliseconds(), m.Text))).ToList(), mine.Count(m => !m.IsEvidence)));
+            }
+        }
+
+        return result;
     }
 
     private static (SkillHealth, string) Health(bool installed, int triggers, int explicitUses, int reads, int triggered, int missed, double? rate, List<string> problems)
@@ -371,6 +407,8 @@ internal static class StatusReporter
         : null;
 
     private static PromptExample Example(Prompt p) => PromptExample.Of(p.Id, p.SessionId, p.At, p.Text);
+
+    private sealed record SyncRun(long StartedAt, long ElapsedMs, string ReportJson);
 
     private sealed record Invocation(string Skill, string Kind, string SessionId, string? PromptId, long At, string? Path);
 

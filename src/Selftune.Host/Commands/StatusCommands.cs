@@ -47,11 +47,11 @@ internal static class StatusCommands
     }
 
     /// <summary>Runs <c>status</c> (also what <c>selftune</c> alone does). The installed skills are found (which loads the
-    /// plugins, for their skill folders) on another thread while the store is read.</summary>
+    /// plugins, for their installers' skill folders; no service container) on another thread while the store is read.</summary>
     public static int RunStatus(App a)
     {
         var now = DateTimeOffset.UtcNow;
-        var installed = Task.Run(() => a.Get<InstalledSkills>().All());
+        var installed = Task.Run(() => new InstalledSkills(a.Context, a.Installers()).All());
         using var store = a.OpenStore();
         var report = StatusReporter.Build(store, () => installed.GetAwaiter().GetResult(), now);
         a.Output.ResultJson(StatusReportJson.Write(report), console => RenderStatus(console, report));
