@@ -78,7 +78,7 @@ internal sealed class GradingStore
             SELECT g.skill, g.session_id, g.graded_at, g.pass_rate, (SELECT count(*) FROM grading_failures f WHERE f.grading_id = g.grading_id)
             FROM grading_results g ORDER BY g.skill, g.graded_at DESC, g.rowid DESC
             """,
-            r => (Skill: r.GetString(0), Session: r.GetString(1), At: r.GetInt64(2), Rate: r.GetDouble(3), Failures: r.GetInt32(4)));
+            r => new GradingRow(r.GetString(0), r.GetString(1), r.GetInt64(2), r.GetDouble(3), r.GetInt32(4)));
         return rows.GroupBy(r => r.Skill, StringComparer.Ordinal).Select(g =>
         {
             var recent = g.Take(Math.Max(1, window)).ToList();
@@ -86,4 +86,8 @@ internal sealed class GradingStore
                 DateTimeOffset.FromUnixTimeMilliseconds(recent[0].At), recent[0].Session, recent.Sum(r => r.Failures));
         }).ToList();
     }
+
+    // A class, not a value tuple: generic code over value tuples is compiled at run time on every status (ReadyToRun
+    // cannot precompile it across assemblies).
+    private sealed record GradingRow(string Skill, string Session, long At, double Rate, int Failures);
 }

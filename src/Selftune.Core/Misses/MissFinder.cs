@@ -184,7 +184,7 @@ internal static class MissFinder
 
             if (found.Count > 0)
             {
-                result[key] = found.Values.OrderByDescending(m => m.OccurredAt).ThenBy(m => m.PromptId, StringComparer.Ordinal).ToList();
+                result[key] = found.Values.OrderByDescending(m => m.OccurredAt.UtcTicks).ThenBy(m => m.PromptId, StringComparer.Ordinal).ToList();
             }
         }
 
