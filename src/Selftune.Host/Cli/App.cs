@@ -82,8 +82,8 @@ internal sealed class App : IDisposable
     public string Installation => field ??= SyncStamp.Installation(PluginFolders.Select(f => f.Folder));
 
     /// <summary>The loaded plugins' installers, made without the service container: what <c>status</c> needs to find the
-    /// installed skills. Building the container (Scrutor's registrations and the provider's first resolution) costs
-    /// ~20 ms of JIT per process that a command reading the store does not otherwise pay (bench/RESULTS.md). Plugin
+    /// installed skills. Building the container (Scrutor's registrations and the provider's first resolution) compiles
+    /// ~50 methods at run time that a command reading the store does not otherwise need (bench/RESULTS.md, issue 19). Plugin
     /// types have a parameterless constructor (<see cref="PluginCatalog"/> makes one of each to read its platform).</summary>
     public IReadOnlyList<IInstaller> Installers() =>
         [.. PluginTypes.Where(typeof(IInstaller).IsAssignableFrom).Select(t => (IInstaller)Activator.CreateInstance(t)!)];
