@@ -318,7 +318,7 @@ internal sealed class ContentEvolutionService(EvalSetStore evalSets, GradingStor
         for (var i = 0; i < survivors.Count; i++)
         {
             var verdict = answer.Candidates?.FirstOrDefault(c => c.Id == i + 1);
-            scores[survivors[i].ProposalId] = verdict is null ? (0, "the judge gave no score") : (Math.Clamp(verdict.Score, 0, 1), verdict.Reason ?? string.Empty);
+            scores[survivors[i].ProposalId] = verdict is null ? (0, "the judge gave no score") : (Math.Clamp(verdict.Score ?? 0, 0, 1), verdict.Reason ?? string.Empty);
         }
 
         return (Math.Clamp(answer.Original?.Score ?? 0, 0, 1), scores);
@@ -348,7 +348,7 @@ internal sealed class ContentEvolutionService(EvalSetStore evalSets, GradingStor
 
     private sealed record QualityAnswer(QualityItem? Original, IReadOnlyList<QualityItem>? Candidates);
 
-    private sealed record QualityItem(int Id, double Score, string? Reason);
+    private sealed record QualityItem(int? Id, double? Score, string? Reason);
 
     /// <summary>The inputs of one run.</summary>
     private sealed record State(EvolveOptions Options, EvolveTarget Target, SkillFile Skill, EvalSet EvalSet, List<EvalEntry> Held, ExecutionEvidence Evidence, ContentGates Gates, EvolveTools Tools, string RunId)

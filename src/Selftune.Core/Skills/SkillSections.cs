@@ -235,7 +235,7 @@ internal static partial class SkillSections
         if (heading < 0)
         {
             throw Refusal(file, title + 1, $"it has no '## {RoutingHeading}' section",
-                $"evolve the whole body with --target body, or add a '## {RoutingHeading}' section with a table: {RoutingShape}", skill, target);
+                $"evolve the whole body with --target body, or add a '## {RoutingHeading}' section with a table: {RoutingShape}", skill, target, bodyInstead: true);
         }
 
         var end = lines.FindIndex(heading + 1, l => SectionEnd().IsMatch(l.Text.TrimEnd('\r')));
@@ -244,7 +244,7 @@ internal static partial class SkillSections
         if (first < 0)
         {
             throw Refusal(file, heading + 1, $"its '## {RoutingHeading}' section holds no table",
-                $"put a table in the shape {RoutingShape} under the heading, or evolve the whole body with --target body", skill, target);
+                $"put a table in the shape {RoutingShape} under the heading, or evolve the whole body with --target body", skill, target, bodyInstead: true);
         }
 
         var last = first;
@@ -257,7 +257,7 @@ internal static partial class SkillSections
         if (TableProblem(rows, first + 1) is { } problem)
         {
             throw Refusal(file, first + 1, $"its '## {RoutingHeading}' table is in another shape: {problem}",
-                $"rewrite it in the shape {RoutingShape}, or evolve the whole body with --target body", skill, target);
+                $"rewrite it in the shape {RoutingShape}, or evolve the whole body with --target body", skill, target, bodyInstead: true);
         }
 
         var tableEnd = last + 1 < lines.Count ? lines[last + 1].Start : text.Length;
@@ -318,9 +318,9 @@ internal static partial class SkillSections
         return t.Split('|').Select(c => c.Trim()).ToList();
     }
 
-    private static SelftuneException Refusal(SkillFile file, int line, string reason, string fix, string skill, EvolveTarget target) =>
+    private static SelftuneException Refusal(SkillFile file, int line, string reason, string fix, string skill, EvolveTarget target, bool bodyInstead = false) =>
         new(ErrorCodes.SkillInvalid, $"{file.Path}:{line}: cannot evolve the {Name(target)} of this SKILL.md: {reason}. Fix: {fix}.",
-            target == EvolveTarget.Routing && reason.Contains(RoutingHeading, StringComparison.Ordinal)
+            bodyInstead
                 ? ShellCommand.Line($"selftune evolve --skill {skill:skill} --target body")
                 : $"$EDITOR '{file.Path}'");
 
