@@ -194,8 +194,15 @@ public sealed partial class ContentEvolutionEndToEndTests : IDisposable
         Assert.False(none.Json.GetProperty("adds_value").GetBoolean());
         Assert.Equal(0.0, none.Json.GetProperty("lift").GetDouble());
         Assert.Contains("adds no value", none.Json.GetProperty("reason").GetString(), StringComparison.Ordinal);
-        using var store = SelftuneStore.Open(Path.Combine(_cli.SelftuneHome, "selftune.db"));
-        Assert.Equal([1L, 0L], store.Query("SELECT adds_value FROM skill_baselines ORDER BY id", r => r.GetInt64(0)));
+        using (var store = SelftuneStore.Open(Path.Combine(_cli.SelftuneHome, "selftune.db")))
+        {
+            Assert.Equal([1L, 0L], store.Query("SELECT adds_value FROM skill_baselines ORDER BY id", r => r.GetInt64(0)));
+        }
+
+        var status = _cli.Run("status", "--json");
+        Assert.True(status.ExitCode == 0, status.ToString());
+        var research = status.Json.GetProperty("skills").EnumerateArray().Single(s => s.GetProperty("name").GetString() == "research");
+        Assert.False(research.GetProperty("baseline").GetProperty("adds_value").GetBoolean());
     }
 
     private static object Candidate(string content) => new { content, rationale = "scripted" };

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using System.Text.Json;
 using Selftune.Abstractions;
 using Selftune.Core.Eval;
 using Selftune.Core.Grading;
@@ -289,8 +290,9 @@ internal sealed class ContentEvolutionService(EvalSetStore evalSets, GradingStor
         }
 
         user.AppendLine().AppendLine(CultureInfo.InvariantCulture, $"Write {s.Options.Candidates} different candidate(s), each at most {SkillSections.LengthLimit(original)} characters.");
-        var answer = await s.Tools.Llm.CompleteJsonAsync<ProposalsAnswer>(new LlmRequest($"evolve.{SkillSections.Value(s.Target)}.propose", ProposeSystem, user.ToString(), MaxOutputTokens: 8192), ct).ConfigureAwait(false);
-        var list = (answer.Candidates ?? []).Where(c => !string.IsNullOrWhiteSpace(c.Content)).Take(s.Options.Candidates).Select(c => (c.Content!, c.Rationale?.Trim())).ToList();
+        var answer = await s.Tools.Llm.CompleteJsonAsync<JsonElement>(new LlmRequest($"evolve.{SkillSections.Value(s.Target)}.propose", ProposeSystem, user.ToString(), MaxOutputTokens: 8192), ct).ConfigureAwait(false);
+        var list = Items(answer, "candidates").Select(c => (Content: Text(c, "content"), Rationale: Text(c, "rationale")?.Trim()))
+            .Where(c => !string.IsNullOrWhiteSpace(c.Content)).Take(s.Options.Candidates).Select(c => (c.Content!, c.Rationale)).ToList();
         return list.Count > 0 ? list : throw new SelftuneException(ErrorCodes.LlmBadAnswer, $"The {s.Tools.Llm.Backend} LLM proposed no {SkillSections.Name(s.Target)} candidate.", "selftune llm test");
     }
 
@@ -313,15 +315,17 @@ internal sealed class ContentEvolutionService(EvalSetStore evalSets, GradingStor
             user.AppendLine(CultureInfo.InvariantCulture, $"Candidate {i + 1}:").AppendLine("<<<").AppendLine(Cut(survivors[i].Content)).AppendLine(">>>");
         }
 
-        var answer = await s.Tools.Llm.CompleteJsonAsync<QualityAnswer>(new LlmRequest($"evolve.{SkillSections.Value(s.Target)}.quality", QualitySystem, user.ToString(), MaxOutputTokens: 256 + 128 * survivors.Count, Model: s.Gates.QualityModel), ct).ConfigureAwait(false);
+        var answer = await s.Tools.Llm.CompleteJsonAsync<JsonElement>(new LlmRequest($"evolve.{SkillSections.Value(s.Target)}.quality", QualitySystem, user.ToString(), MaxOutputTokens: 256 + 128 * survivors.Count, Model: s.Gates.QualityModel), ct).ConfigureAwait(false);
         var scores = new Dictionary<string, (double, string)>(StringComparer.Ordinal);
+        var verdicts = Items(answer, "candidates").ToList();
         for (var i = 0; i < survivors.Count; i++)
         {
-            var verdict = answer.Candidates?.FirstOrDefault(c => c.Id == i + 1);
-            scores[survivors[i].ProposalId] = verdict is null ? (0, "the judge gave no score") : (Math.Clamp(verdict.Score ?? 0, 0, 1), verdict.Reason ?? string.Empty);
+            var verdict = verdicts.FirstOrDefault(c => Number(c, "id") == i + 1);
+            scores[survivors[i].ProposalId] = verdict.ValueKind == JsonValueKind.Object ? (Math.Clamp(Number(verdict, "score") ?? 0, 0, 1), Text(verdict, "reason") ?? string.Empty) : (0, "the judge gave no score");
         }
 
-        return (Math.Clamp(answer.Original?.Score ?? 0, 0, 1), scores);
+        var original = answer.ValueKind == JsonValueKind.Object && answer.TryGetProperty("original", out var o) ? Number(o, "score") : null;
+        return (Math.Clamp(original ?? 0, 0, 1), scores);
     }
 
     private static async Task<(bool Approved, string Verdict)> ReviewAsync(IAgentRunner reviewer, State s, string original, ContentCandidate winner, CancellationToken ct)
@@ -342,13 +346,18 @@ internal sealed class ContentEvolutionService(EvalSetStore evalSets, GradingStor
 
     private static string Cut(string text) => text.Length <= MaxShown ? text.TrimEnd() : text[..MaxShown] + "\n…";
 
-    private sealed record ProposalsAnswer(IReadOnlyList<ProposalItem>? Candidates);
+    /// <summary>The objects of the array <paramref name="name"/> of an answer (none when it is missing or not an array).</summary>
+    private static IEnumerable<JsonElement> Items(JsonElement answer, string name) =>
+        answer.ValueKind == JsonValueKind.Object && answer.TryGetProperty(name, out var list) && list.ValueKind == JsonValueKind.Array
+            ? list.EnumerateArray().Where(e => e.ValueKind == JsonValueKind.Object)
+            : [];
 
-    private sealed record ProposalItem(string? Content, string? Rationale);
+    private static string? Text(JsonElement item, string name) => item.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
 
-    private sealed record QualityAnswer(QualityItem? Original, IReadOnlyList<QualityItem>? Candidates);
-
-    private sealed record QualityItem(int? Id, double? Score, string? Reason);
+    private static double? Number(JsonElement item, string name) =>
+        item.ValueKind == JsonValueKind.Object && item.TryGetProperty(name, out var v)
+            ? v.ValueKind == JsonValueKind.Number ? v.GetDouble() : v.ValueKind == JsonValueKind.String && double.TryParse(v.GetString(), NumberStyles.Float, CultureInfo.InvariantCulture, out var d) ? d : null
+            : null;
 
     /// <summary>The inputs of one run.</summary>
     private sealed record State(EvolveOptions Options, EvolveTarget Target, SkillFile Skill, EvalSet EvalSet, List<EvalEntry> Held, ExecutionEvidence Evidence, ContentGates Gates, EvolveTools Tools, string RunId)
