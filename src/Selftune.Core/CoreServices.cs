@@ -54,6 +54,7 @@ internal static class CoreServices
         services.AddSingleton<SkillEvolver>();
         services.AddSingleton<ContentEvolutionService>();
         services.AddSingleton<BaselineService>();
+        services.AddSingleton<UnitTestService>();
         services.AddSingleton<WatchService>();
         services.AddSingleton<SkillFolderInstaller>();
         return services.AddSelftuneLoop();

@@ -205,6 +205,54 @@ public sealed partial class ContentEvolutionEndToEndTests : IDisposable
         Assert.False(research.GetProperty("baseline").GetProperty("adds_value").GetBoolean());
     }
 
+    [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public void Unit_tests_are_drafted_stored_beside_the_eval_data_and_run_through_the_agent_with_the_skill_installed()
+    {
+        File.WriteAllText(Path.Combine(Path.GetDirectoryName(_skillPath)!, "template.md"), "report template\n");
+        _cli.Environment["PATH"] = FakeClaude() + Path.PathSeparator + "/usr/bin:/bin";
+
+        var run = _cli.Run("eval", "unit-test", "--skill", "research", "--skill-path", _skillPath, "--generate");
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Equal(2, run.Json.GetProperty("generated").GetInt32());
+        Assert.Equal(2, run.Json.GetProperty("passed").GetInt32());
+        Assert.Equal("claude", run.Json.GetProperty("agent").GetString());
+        var file = run.Json.GetProperty("file").GetString()!;
+        Assert.Equal(Path.Combine(_cli.SelftuneHome, "evals", "research", "unit-tests.json"), file);
+        Assert.Contains(_llm.Requests, r => r.System.Contains("test engineer", StringComparison.Ordinal) && r.User.Contains("compare npm packages", StringComparison.Ordinal));
+
+        // A test that expects a file the agent does not write fails, and the run says which assertion.
+        File.WriteAllText(file, File.ReadAllText(file).Replace("report.md", "missing.md", StringComparison.Ordinal));
+        var failing = _cli.Run("eval", "unit-test", "--skill", "research", "--skill-path", _skillPath);
+
+        Assert.Equal(1, failing.ExitCode);
+        var first = failing.Json.GetProperty("results")[0];
+        Assert.False(first.GetProperty("passed").GetBoolean());
+        Assert.Contains(first.GetProperty("assertions").EnumerateArray(), a => a.GetProperty("value").GetString() == "missing.md" && a.GetProperty("detail").GetString() == "not written");
+    }
+
+    /// <summary>A fake <c>claude</c>: with the research skill (and its template) staged in the workspace, a prompt naming
+    /// research invokes it and, when it asks for a report, writes <c>report.md</c>.</summary>
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    private string FakeClaude()
+    {
+        var folder = Directory.CreateDirectory(Path.Combine(_cli.Root, "fake-claude")).FullName;
+        var script = Path.Combine(folder, "claude");
+        File.WriteAllText(script, """
+            #!/bin/sh
+            query=$(cat)
+            echo '{"type":"system","subtype":"init","session_id":"s-1","tools":["Bash","Read","Skill","Write"]}'
+            if printf '%s' "$query" | grep -qi research && [ -f .claude/skills/research/template.md ]; then
+              echo '{"type":"assistant","message":{"id":"m2","type":"message","role":"assistant","content":[{"type":"tool_use","id":"t2","name":"Skill","input":{"skill":"research"}}]},"session_id":"s-1"}'
+              if printf '%s' "$query" | grep -qi report; then cp .claude/skills/research/template.md report.md; fi
+            fi
+            echo '{"type":"result","subtype":"success","is_error":false,"num_turns":2,"result":"Done.","session_id":"s-1","total_cost_usd":0.001,"usage":{"input_tokens":10,"output_tokens":5}}'
+            """.Replace("\r\n", "\n", StringComparison.Ordinal));
+        File.SetUnixFileMode(script, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        return folder;
+    }
+
     private static object Candidate(string content) => new { content, rationale = "scripted" };
 
     private string Respond(string system, string user)
@@ -212,6 +260,18 @@ public sealed partial class ContentEvolutionEndToEndTests : IDisposable
         if (system.Contains("You improve agent skills", StringComparison.Ordinal))
         {
             return JsonSerializer.Serialize(new { candidates = _proposals });
+        }
+
+        if (system.Contains("test engineer", StringComparison.Ordinal))
+        {
+            return JsonSerializer.Serialize(new
+            {
+                tests = new object[]
+                {
+                    new { query = "research npm packages for parsing and write a report", assertions = new object[] { new { type = "skill_invoked" }, new { type = "file_written", value = "report.md" } } },
+                    new { query = "fix the failing unit test in the auth module", assertions = new object[] { new { type = "skill_not_invoked" } } },
+                },
+            });
         }
 
         if (system.Contains("You review rewrites", StringComparison.Ordinal))

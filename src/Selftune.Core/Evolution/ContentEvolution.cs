@@ -324,8 +324,8 @@ internal sealed class ContentEvolutionService(EvalSetStore evalSets, GradingStor
             scores[survivors[i].ProposalId] = verdict.ValueKind == JsonValueKind.Object ? (Math.Clamp(Number(verdict, "score") ?? 0, 0, 1), Text(verdict, "reason") ?? string.Empty) : (0, "the judge gave no score");
         }
 
-        var original = answer.ValueKind == JsonValueKind.Object && answer.TryGetProperty("original", out var o) ? Number(o, "score") : null;
-        return (Math.Clamp(original ?? 0, 0, 1), scores);
+        var before = answer.ValueKind == JsonValueKind.Object && answer.TryGetProperty("original", out var o) ? Number(o, "score") : null;
+        return (Math.Clamp(before ?? 0, 0, 1), scores);
     }
 
     private static async Task<(bool Approved, string Verdict)> ReviewAsync(IAgentRunner reviewer, State s, string original, ContentCandidate winner, CancellationToken ct)
