@@ -79,19 +79,22 @@ public sealed partial class ContentEvolutionEndToEndTests : IDisposable
     {
         Assert.InRange(_skillMd.Length, 3900, 4300);
         var original = File.ReadAllBytes(_skillPath);
-        _proposals = [Candidate("# Research again\n" + GoodBody), Candidate(NarrowingBody), Candidate(GoodBody)];
+        _proposals = [Candidate("# Research again\n" + GoodBody), Candidate(NarrowingBody), Candidate(GoodBody), Candidate(GoodBody)];
 
-        var evolve = _cli.Run("evolve", "--skill", "research", "--skill-path", _skillPath, "--target", "body", "--validation", "judge");
+        var evolve = _cli.Run("evolve", "--skill", "research", "--skill-path", _skillPath, "--target", "body", "--validation", "judge", "--candidates", "4");
 
         Assert.True(evolve.ExitCode == 0, evolve.ToString());
         var result = evolve.Json;
         Assert.True(result.GetProperty("deployed").GetBoolean(), evolve.Stdout);
         var candidates = result.GetProperty("candidates").EnumerateArray().ToList();
-        Assert.Equal(["rejected", "rejected", "deployed"], candidates.Select(c => c.GetProperty("status").GetString()));
+        Assert.Equal(["rejected", "rejected", "deployed", "rejected"], candidates.Select(c => c.GetProperty("status").GetString()));
         Assert.Equal(["structure", "trigger"], candidates.Take(2).Select(c => c.GetProperty("gate").GetString()));
+        Assert.Equal(candidates[2].GetProperty("fingerprint").GetString(), candidates[3].GetProperty("fingerprint").GetString());
+        Assert.Equal("duplicate", candidates[3].GetProperty("gate").GetString());
         Assert.Contains("adds a '# ' title", candidates[0].GetProperty("checks_failed")[0].GetString(), StringComparison.Ordinal);
 
-        // 1 proposal call + 3 judge runs for the original + 3 for each of the two candidates past structure + 1 quality call.
+        // 1 proposal call + 3 judge runs for the original + 3 for each of the two distinct candidates past structure + 1 quality
+        // call; the fourth candidate is the third again (same fingerprint) and is not evaluated twice.
         Assert.Equal(11, _llm.Requests.Count);
         Assert.Equal(11, result.GetProperty("spend").GetProperty("calls").GetInt32());
         Assert.Equal(3, _llm.Requests.Count(r => r.System.Contains("routing decisions", StringComparison.Ordinal) && r.User.Contains("Search registries and repositories", StringComparison.Ordinal)));
@@ -229,7 +232,7 @@ public sealed partial class ContentEvolutionEndToEndTests : IDisposable
         Assert.Equal(1, failing.ExitCode);
         var first = failing.Json.GetProperty("results")[0];
         Assert.False(first.GetProperty("passed").GetBoolean());
-        Assert.Contains(first.GetProperty("assertions").EnumerateArray(), a => a.GetProperty("value").GetString() == "missing.md" && a.GetProperty("detail").GetString() == "not written");
+        Assert.Contains(first.GetProperty("assertions").EnumerateArray(), a => a.TryGetProperty("value", out var v) && v.GetString() == "missing.md" && a.GetProperty("detail").GetString() == "not written");
     }
 
     /// <summary>A fake <c>claude</c>: with the research skill (and its template) staged in the workspace, a prompt naming

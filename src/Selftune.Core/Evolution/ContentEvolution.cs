@@ -29,7 +29,9 @@ internal sealed record ContentGates(string? QualityModel, double QualityThreshol
 /// <param name="Content">The proposed text.</param>
 /// <param name="Rationale">The proposer's rationale.</param>
 /// <param name="Reason">Why this status, for a person.</param>
-internal sealed record ContentCandidate(string ProposalId, string Status, string? Gate, IReadOnlyList<string> ChecksFailed, Comparison? Trigger, double? Quality, string? QualityReason, string? Review, string Content, string? Rationale, string Reason);
+/// <param name="Fingerprint">SHA-256 of the whole SKILL.md with the candidate in place: a candidate equal to the original or
+/// to an earlier one is evaluated once (gate <c>duplicate</c>).</param>
+internal sealed record ContentCandidate(string ProposalId, string Status, string? Gate, IReadOnlyList<string> ChecksFailed, Comparison? Trigger, double? Quality, string? QualityReason, string? Review, string Content, string? Rationale, string Reason, string? Fingerprint = null);
 
 /// <summary>The result of <c>selftune evolve --target routing|body</c>.</summary>
 /// <param name="Skill">The skill.</param>
@@ -158,9 +160,13 @@ internal sealed class ContentEvolutionService(EvalSetStore evalSets, GradingStor
             trail.Record(options.Skill, id, AuditActions.Created, false, $"Proposed a new {SkillSections.Name(target)}.",
                 new { target = SkillSections.Value(target), evidence, proposer = tools.Llm.Backend, model = tools.Llm.Model, rationale }, time.GetUtcNow());
             var checks = SkillSections.Check(skill, target, options.Skill, content);
+            var fingerprint = checks.Count > 0 ? null : DescriptionEditor.Hash(SkillSections.Replace(skill, target, options.Skill, content));
+            var twin = candidates.FirstOrDefault(c => c.Fingerprint is not null && c.Fingerprint == fingerprint);
             candidates.Add(checks.Count > 0
                 ? Reject(trail, state, new ContentCandidate(id, AuditActions.Rejected, "structure", checks, null, null, null, null, content, rationale, "failed the structural gate: " + string.Join("; ", checks)))
-                : new ContentCandidate(id, AuditActions.Created, null, [], null, null, null, null, content, rationale, "passed the structural gate"));
+                : twin is not null
+                    ? Reject(trail, state, new ContentCandidate(id, AuditActions.Rejected, "duplicate", [], null, null, null, null, content, rationale, $"the same SKILL.md as {twin.ProposalId} (fingerprint {fingerprint![..12]}), evaluated once", fingerprint))
+                    : new ContentCandidate(id, AuditActions.Created, null, [], null, null, null, null, content, rationale, "passed the structural gate", fingerprint));
         }
 
         progress?.Report($"{candidates.Count(c => c.Gate is null)} of {candidates.Count} candidate(s) passed the structural gate.");
