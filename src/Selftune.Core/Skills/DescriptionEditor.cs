@@ -100,7 +100,7 @@ internal static class DescriptionEditor
     /// <exception cref="SelftuneException"><see cref="ErrorCodes.FileNotFound"/>; <see cref="ErrorCodes.UnsafeEdit"/> when the
     /// file changed since validation, has no frontmatter or has invalid YAML; <see cref="ErrorCodes.SkillInvalid"/> when
     /// the target part is gone.</exception>
-    public static (SkillFile Current, byte[] NewBytes) Plan(string path, string expectedSha256, string content, EvolveTarget target, string? skill)
+    public static (SkillFile Current, byte[] NewBytes) Plan(string path, string expectedSha256, string content, EvolveTarget target = EvolveTarget.Description, string? skill = null)
     {
         var current = SkillFile.Load(path);
         if (!string.Equals(current.Sha256, expectedSha256, StringComparison.OrdinalIgnoreCase))
