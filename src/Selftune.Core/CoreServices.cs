@@ -52,6 +52,9 @@ internal static class CoreServices
         services.AddSingleton<SkillDeployer>();
         services.AddSingleton<EvolutionService>();
         services.AddSingleton<SkillEvolver>();
+        services.AddSingleton<ContentEvolutionService>();
+        services.AddSingleton<BaselineService>();
+        services.AddSingleton<UnitTestService>();
         services.AddSingleton<WatchService>();
         services.AddSingleton<SkillFolderInstaller>();
         return services.AddSelftuneLoop();

@@ -51,8 +51,8 @@ public sealed class CommandLineValidationTests : IDisposable
     [Theory]
     [InlineData("Did you mean 'status'?", "staus", "--help")]
     [InlineData("Did you mean 'list'?", "eval", "lst", "--help")]
-    [InlineData("The commands are: sync", "baseline", "--help")]
-    [InlineData("The commands are: sync", "baseline")]
+    [InlineData("The commands are: sync", "zeppelin", "--help")]
+    [InlineData("The commands are: sync", "zeppelin")]
     [InlineData("Did you mean '--candidates'?", "evolve", "--skill", "pdf", "--candidatez", "2")]
     [InlineData("The commands of 'selftune config' are: list, get, set, unset.", "config")]
     public void AnUnknownCommandIsAnErrorWithTheClosestOneEvenWithHelp(string suggestion, params string[] args)

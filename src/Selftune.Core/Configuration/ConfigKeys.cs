@@ -53,6 +53,18 @@ internal static class ConfigKeys
     /// <summary>Wall-clock limit of one replay, in seconds.</summary>
     public static readonly ConfigKey EvolveReplayTimeoutSeconds = new("evolve.replay_timeout_seconds", "120", "Replay validation: seconds one agent run may take.") { Kind = ConfigKind.Integer, Minimum = 1, Maximum = 3600 };
 
+    /// <summary>Body and routing evolution: the model that judges a proposal's quality; unset = <c>llm.model</c>.</summary>
+    public static readonly ConfigKey EvolveQualityModel = new("evolve.quality_model", null, "Body/routing evolve: a second model that judges each proposal's quality (clarity, completeness, routing accuracy); unset = llm.model.");
+
+    /// <summary>Body and routing evolution: the quality score (0..1) a proposal needs.</summary>
+    public static readonly ConfigKey EvolveQualityThreshold = new("evolve.quality_threshold", "0.7", "Body/routing evolve: the quality score (0..1) the judge must give a proposal, above the original's, for it to pass.") { Kind = ConfigKind.Number, Minimum = 0, Maximum = 1 };
+
+    /// <summary>Body and routing evolution: ask the agent CLI to review the winner before deploy.</summary>
+    public static readonly ConfigKey EvolveReview = new("evolve.review", "false", "Body/routing evolve: a last gate where your agent CLI reviews the winner and answers APPROVE or REJECT (needs an installed agent).") { Kind = ConfigKind.Boolean };
+
+    /// <summary>Smallest lift over no skill that counts as adding value.</summary>
+    public static readonly ConfigKey BaselineMinLift = new("baseline.min_lift", "0.05", "Baseline: the smallest lift in eval pass rate over no skill (0..1) for a skill to count as adding value.") { Kind = ConfigKind.Number, Minimum = 0, Maximum = 1 };
+
     /// <summary>Sessions watch needs on each side of a deploy.</summary>
     public static readonly ConfigKey WatchMinSessions = new("watch.min_sessions", "3", "Watch: sessions using the skill needed after a deploy (and before it) before judging it.") { Kind = ConfigKind.Integer, Minimum = 1, Maximum = 10_000 };
 
@@ -104,6 +116,10 @@ internal static class ConfigKeys
         EvolveJudgeRuns,
         EvolveJudgeBatchSize,
         EvolveReplayTimeoutSeconds,
+        EvolveQualityModel,
+        EvolveQualityThreshold,
+        EvolveReview,
+        BaselineMinLift,
         WatchMinSessions,
         WatchWindowSessions,
         WatchThreshold,

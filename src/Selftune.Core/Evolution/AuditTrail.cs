@@ -33,6 +33,8 @@ internal static class AuditActions
 /// <param name="OriginalSha256">Hash of the SKILL.md bytes it was validated against.</param>
 /// <param name="Rationale">Why the proposer thinks it helps.</param>
 /// <param name="Status">Its latest state: one of <see cref="AuditActions"/> (never <see cref="AuditActions.DeployFailed"/>).</param>
+/// <param name="Target">What it rewrites: <c>description</c>, <c>routing</c> or <c>body</c> (<see cref="Skills.EvolveTarget"/>);
+/// <paramref name="OriginalDescription"/> and <paramref name="ProposedDescription"/> then hold that part's text.</param>
 internal sealed record Proposal(
     string ProposalId,
     string RunId,
@@ -45,7 +47,8 @@ internal sealed record Proposal(
     string ProposedDescription,
     string OriginalSha256,
     string? Rationale,
-    string Status);
+    string Status,
+    string Target = "description");
 
 /// <summary>One audit row.</summary>
 /// <param name="Id">Row id (increasing).</param>
@@ -85,12 +88,12 @@ internal sealed class AuditTrail
     /// <summary>Stores a new proposal.</summary>
     public void Add(Proposal p) => _store.Execute(
         """
-        INSERT INTO evolution_proposals (proposal_id, run_id, skill_name, skill_path, created_at, heuristic, aim, original_description, proposed_description, original_sha256, rationale, status)
-        VALUES ($id, $run, $skill, $path, $at, $h, $aim, $orig, $prop, $sha, $why, $status)
+        INSERT INTO evolution_proposals (proposal_id, run_id, skill_name, skill_path, created_at, heuristic, aim, original_description, proposed_description, original_sha256, rationale, status, target)
+        VALUES ($id, $run, $skill, $path, $at, $h, $aim, $orig, $prop, $sha, $why, $status, $target)
         """,
         ("$id", p.ProposalId), ("$run", p.RunId), ("$skill", p.SkillName), ("$path", p.SkillPath), ("$at", p.CreatedAt.ToUnixTimeMilliseconds()),
         ("$h", p.Heuristic ? 1 : 0), ("$aim", p.Aim), ("$orig", p.OriginalDescription), ("$prop", p.ProposedDescription), ("$sha", p.OriginalSha256),
-        ("$why", p.Rationale), ("$status", p.Status));
+        ("$why", p.Rationale), ("$status", p.Status), ("$target", p.Target));
 
     /// <summary>Appends an audit row and, for a proposal's state change, updates its status.</summary>
     /// <param name="skill">The skill.</param>
@@ -173,9 +176,9 @@ internal sealed class AuditTrail
         ("$since", since.ToUnixTimeMilliseconds()));
 
     private const string ProposalSelect =
-        "SELECT proposal_id, run_id, skill_name, skill_path, created_at, heuristic, aim, original_description, proposed_description, original_sha256, rationale, status FROM evolution_proposals";
+        "SELECT proposal_id, run_id, skill_name, skill_path, created_at, heuristic, aim, original_description, proposed_description, original_sha256, rationale, status, target FROM evolution_proposals";
 
     private static Proposal ReadProposal(StoreRow r) => new(
         r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(4)), r.GetInt64(5) == 1,
-        r.GetString(6), r.GetString(7), r.GetString(8), r.GetString(9), r.IsDBNull(10) ? null : r.GetString(10), r.GetString(11));
+        r.GetString(6), r.GetString(7), r.GetString(8), r.GetString(9), r.IsDBNull(10) ? null : r.GetString(10), r.GetString(11), r.GetString(12));
 }

@@ -265,7 +265,12 @@ internal sealed class EvolutionService
             $"Deployed {winner.ProposalId}: {winner.Validation!.Reason}.", ShellCommand.Line($"selftune watch --skill {options.Skill:skill}"));
     }
 
-    private static (ITriggerValidator Validator, string Note) Choose(ValidationSettings settings, EvolveTools tools)
+    /// <summary>The trigger validator for <paramref name="settings"/> and why it was chosen.</summary>
+    /// <param name="settings">What was asked.</param>
+    /// <param name="tools">The LLM and the replay runner.</param>
+    /// <param name="showBody">A judge also sees the SKILL.md's body (body and routing evolution).</param>
+    /// <exception cref="SelftuneException"><see cref="ErrorCodes.InvalidArgument"/> for replay without a runner that can replay.</exception>
+    internal static (ITriggerValidator Validator, string Note) Choose(ValidationSettings settings, EvolveTools tools, bool showBody = false)
     {
         if (tools.Heuristic)
         {
@@ -275,16 +280,17 @@ internal sealed class EvolutionService
         ITriggerValidator Replay() => new ReplayValidator(tools.ReplayRunner!, tools.UserSkillRoots, tools.ReplayJournal, settings.ReplayTimeout ?? TimeSpan.FromMinutes(2));
         return settings.Requested switch
         {
-            ValidationMode.Judge => (Judge(settings, tools), "judge, as asked"),
+            ValidationMode.Judge => (Judge(settings, tools, showBody), "judge, as asked"),
             ValidationMode.Replay when tools.ReplayRunner is null => throw new SelftuneException(ErrorCodes.InvalidArgument,
                 "--validation replay needs an installed agent whose runner can replay (its CLI on PATH; see selftune plugins); none is available.", "selftune evolve --validation judge", exitCode: 2),
             ValidationMode.Replay => (Replay(), $"replay through {tools.ReplayRunner!.Executable}, as asked"),
             _ when tools.ReplayRunner is not null => (Replay(), $"auto: replay through {tools.ReplayRunner.Executable} (its runner supports replay)"),
-            _ => (Judge(settings, tools), "auto: judge (no available agent runner can replay)"),
+            _ => (Judge(settings, tools, showBody), "auto: judge (no available agent runner can replay)"),
         };
     }
 
-    private static JudgeValidator Judge(ValidationSettings settings, EvolveTools tools) => new(tools.Llm, settings.JudgeRuns, settings.JudgeBatchSize);
+    /// <summary>The judge for <paramref name="settings"/>.</summary>
+    internal static JudgeValidator Judge(ValidationSettings settings, EvolveTools tools, bool showBody = false) => new(tools.Llm, settings.JudgeRuns, settings.JudgeBatchSize, showBody);
 
     /// <summary>The state of one evolve run.</summary>
     private sealed class Run(EvolutionService service, SelftuneStore store, EvolveOptions options, EvolveTools tools, string runId, SkillFile skill, EvalSet evalSet, List<EvalEntry> held, IProgress<string>? progress)

@@ -22,8 +22,9 @@ internal sealed record DeployResult(string ProposalId, string SkillPath, string 
 internal sealed record RollbackResult(string Skill, string SkillPath, IReadOnlyList<string> Undone, string RestoredSha256, string Source, string BackupOfCurrent, string Reason);
 
 /// <summary>
-/// Writes SKILL.md files, the only place evolution touches them: a deploy replaces only the description (see
-/// <see cref="DescriptionEditor"/>) after a timestamped backup, atomically; a rollback restores the exact earlier bytes
+/// Writes SKILL.md files, the only place evolution touches them: a deploy replaces only the proposal's target — the
+/// description (see <see cref="DescriptionEditor"/>), the routing table or the body (see <see cref="SkillSections"/>) —
+/// after a timestamped backup, atomically; a rollback restores the exact earlier bytes
 /// from the backup (or, when it is gone or altered, from the bytes kept in the store). Every write is a
 /// <see cref="SkillVersion"/> and an audit row.
 /// </summary>
@@ -59,7 +60,8 @@ internal sealed class SkillDeployer
             throw new SelftuneException(ErrorCodes.InvalidArgument, $"Proposal {proposal.ProposalId} is '{proposal.Status}'; only a validated proposal can be deployed.", ShellCommand.Line($"selftune history --skill {proposal.SkillName:skill}"));
         }
 
-        var (current, newBytes) = DescriptionEditor.Plan(proposal.SkillPath, proposal.OriginalSha256, proposal.ProposedDescription);
+        var target = SkillSections.Parse(proposal.Target);
+        var (current, newBytes) = DescriptionEditor.Plan(proposal.SkillPath, proposal.OriginalSha256, proposal.ProposedDescription, target, proposal.SkillName);
         AtomicFile.RefuseReadOnly(current.Path, force, ShellCommand.Line($"selftune proposals approve {proposal.ProposalId} --force"));
         var now = _time.GetUtcNow();
         string backup;
@@ -77,8 +79,10 @@ internal sealed class SkillDeployer
         var result = new DeployResult(proposal.ProposalId, current.Path, backup, current.Sha256, DescriptionEditor.Hash(newBytes));
         trail.AddVersion(proposal.SkillName, current.Path, proposal.ProposalId, AuditActions.Deployed, now, current.Bytes, newBytes, backup);
         trail.Record(proposal.SkillName, proposal.ProposalId, AuditActions.Deployed, proposal.Heuristic,
-            $"Deployed the new description to {current.Path} (backup {backup}).",
-            new { result.SkillPath, result.BackupPath, result.BeforeSha256, result.AfterSha256, DescriptionBefore = current.Description, DescriptionAfter = proposal.ProposedDescription },
+            $"Deployed the new {SkillSections.Name(target)} to {current.Path} (backup {backup}).",
+            target == EvolveTarget.Description
+                ? new { result.SkillPath, result.BackupPath, result.BeforeSha256, result.AfterSha256, DescriptionBefore = current.Description, DescriptionAfter = proposal.ProposedDescription }
+                : new { result.SkillPath, result.BackupPath, result.BeforeSha256, result.AfterSha256, Target = proposal.Target, Before = proposal.OriginalDescription, After = proposal.ProposedDescription },
             now);
         return result;
     }

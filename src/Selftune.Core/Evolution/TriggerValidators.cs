@@ -28,7 +28,9 @@ internal interface ITriggerValidator
 /// The LLM as judge: shown the skill's name and a description, it answers YES or NO for a numbered batch of queries
 /// ("would an agent use this skill for it?"). Each batch is asked <c>runs</c> times, each time in a different
 /// (seeded) order so position bias does not repeat; a query triggers when more than half of the runs say YES.
-/// Calls per description: ceil(entries / batch size) × runs.
+/// Calls per description: ceil(entries / batch size) × runs. For body and routing evolution it is also shown the
+/// skill's body (what the agent follows once it used the skill, which can send a request elsewhere), so a body change
+/// that would make the skill take or drop requests shows in its votes.
 /// </summary>
 internal sealed partial class JudgeValidator : ITriggerValidator
 {
@@ -44,14 +46,17 @@ internal sealed partial class JudgeValidator : ITriggerValidator
     private readonly LlmClient _llm;
     private readonly int _runs;
     private readonly int _batchSize;
+    private readonly bool _showBody;
 
     /// <summary>Creates the judge.</summary>
     /// <param name="llm">The LLM (its budget bounds the calls).</param>
     /// <param name="runs">Votes per query (odd numbers avoid ties; ties count as NO).</param>
     /// <param name="batchSize">Queries per call.</param>
-    public JudgeValidator(LlmClient llm, int runs, int batchSize)
+    /// <param name="showBody">Show the judge the SKILL.md's body (the markdown after the frontmatter) too.</param>
+    public JudgeValidator(LlmClient llm, int runs, int batchSize, bool showBody = false)
     {
         _llm = llm;
+        _showBody = showBody;
         _runs = Math.Max(1, runs);
         _batchSize = Math.Max(1, batchSize);
     }
@@ -64,6 +69,7 @@ internal sealed partial class JudgeValidator : ITriggerValidator
     public async Task<IReadOnlyList<bool>> TriggersAsync(SkillFile skill, string description, IReadOnlyList<EvalEntry> entries, Func<IReadOnlyList<bool>, bool>? giveUp, CancellationToken ct)
     {
         var yes = new int[entries.Count];
+        var body = _showBody ? SkillDocument.Parse(skill.Path, DescriptionEditor.Decode(skill.Bytes, skill.Path)).Body.Trim() : null;
         for (var start = 0; start < entries.Count; start += _batchSize)
         {
             var batch = Enumerable.Range(start, Math.Min(_batchSize, entries.Count - start)).ToList();
@@ -83,8 +89,13 @@ internal sealed partial class JudgeValidator : ITriggerValidator
         {
             var user = new StringBuilder()
                 .Append("Skill name: ").AppendLine(name)
-                .AppendLine("Skill description:").AppendLine("<<<").AppendLine(text).AppendLine(">>>").AppendLine()
-                .AppendLine("User requests:");
+                .AppendLine("Skill description:").AppendLine("<<<").AppendLine(text).AppendLine(">>>").AppendLine();
+            if (body is not null)
+            {
+                user.AppendLine("Skill body (the agent follows it once it uses the skill; it may send requests elsewhere):").AppendLine("[[[").AppendLine(body).AppendLine("]]]").AppendLine();
+            }
+
+            user.AppendLine("User requests:");
             for (var i = 0; i < order.Count; i++)
             {
                 user.Append(CultureInfo.InvariantCulture, $"{i + 1}. ").AppendLine(OneLine(entries[order[i]].Query));

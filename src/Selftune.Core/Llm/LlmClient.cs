@@ -85,7 +85,7 @@ internal sealed class LlmClient
         var messages = new List<ChatMessage> { new(ChatRole.System, request.System), new(ChatRole.User, request.User) };
         var options = new ChatOptions
         {
-            ModelId = Model,
+            ModelId = request.Model ?? Model,
             MaxOutputTokens = request.MaxOutputTokens,
             AdditionalProperties = new AdditionalPropertiesDictionary { [LlmCall.Key] = new LlmCall(request.Purpose) },
         };

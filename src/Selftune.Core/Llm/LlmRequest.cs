@@ -5,7 +5,8 @@ namespace Selftune.Core.Llm;
 /// <param name="System">Instructions (the system prompt).</param>
 /// <param name="User">The request itself.</param>
 /// <param name="MaxOutputTokens">Most tokens the answer may have; null for the backend's default.</param>
-internal sealed record LlmRequest(string Purpose, string System, string User, int? MaxOutputTokens = null);
+/// <param name="Model">A model other than the client's for this request (e.g. a second model as quality judge); null: the client's.</param>
+internal sealed record LlmRequest(string Purpose, string System, string User, int? MaxOutputTokens = null, string? Model = null);
 
 /// <summary>Totals of one <see cref="LlmClient"/> (one run).</summary>
 /// <param name="Calls">Requests made (each may have been retried; failed requests count).</param>

@@ -82,6 +82,7 @@ internal sealed record MissKindSummary(MissKind Kind, int Count, IReadOnlyList<M
 /// <param name="MissedExamples">Up to 3 missed prompts (evidence), newest first.</param>
 /// <param name="Problems">Install problems (invalid SKILL.md, shadowed by a same-named skill).</param>
 /// <param name="Grades">Its session gradings (<c>selftune grade</c>), when any.</param>
+/// <param name="Baseline">Its latest lift over no skill (<c>selftune baseline</c>), when measured; <c>adds_value</c> false names a skill that adds nothing.</param>
 /// <param name="MissesByKind">Every miss of the skill by kind (all confidences), with examples and their ids.</param>
 internal sealed record SkillStatus(
     string Name,
@@ -100,7 +101,8 @@ internal sealed record SkillStatus(
     IReadOnlyList<PromptExample> MissedExamples,
     IReadOnlyList<string> Problems,
     SkillGradeSummary? Grades = null,
-    IReadOnlyList<MissKindSummary>? MissesByKind = null);
+    IReadOnlyList<MissKindSummary>? MissesByKind = null,
+    Evolution.StoredBaseline? Baseline = null);
 
 /// <summary>What the last sync reported.</summary>
 /// <param name="StartedAt">When it ran.</param>
@@ -196,6 +198,7 @@ internal static class StatusReporter
         }
 
         var grades = new GradingStore().Summaries(store);
+        var baselines = Evolution.BaselineService.Latest(store);
         var system = SystemHealthOf(store);
         var installed = installedSkills();
         var misses = MissFinder.Find(store, index, installed.Where(s => s.ShadowedBy is null).Select(s => s.Name), null);
@@ -220,7 +223,7 @@ internal static class StatusReporter
         }
 
         var skills = names
-            .Select(name => ForSkill(name, invocations, prompts, misses.For(name), installed, windowStarts, asOf) with { Grades = grades.FirstOrDefault(g => SkillNames.Same(g.Skill, name)) })
+            .Select(name => ForSkill(name, invocations, prompts, misses.For(name), installed, windowStarts, asOf) with { Grades = grades.FirstOrDefault(g => SkillNames.Same(g.Skill, name)), Baseline = baselines.Values.FirstOrDefault(b => SkillNames.Same(b.Skill, name)) })
             .OrderBy(s => (int)s.Health)
             .ThenBy(s => s.Name, StringComparer.Ordinal)
             .ToList();

@@ -82,6 +82,15 @@ internal static class StatusReportJson
             WriteMissesByKind(w, byKind);
         }
 
+        if (s.Baseline is { } b)
+        {
+            w.WriteStartObject("baseline");
+            w.WriteString("measured_at", b.MeasuredAt);
+            w.WriteNumber("lift", b.Lift);
+            w.WriteBoolean("adds_value", b.AddsValue);
+            w.WriteEndObject();
+        }
+
         w.WriteEndObject();
     }
 

@@ -89,15 +89,18 @@ internal static class DescriptionEditor
         throw new SelftuneException(ErrorCodes.UnsafeEdit, $"The new description for '{file.Path}' cannot be written as YAML that reads back exactly; nothing was written.");
     }
 
-    /// <summary>Checks that <paramref name="path"/> still holds exactly the bytes a proposal was validated against and
-    /// returns it with the description replaced. Nothing is written.</summary>
+    /// <summary>Loads the SKILL.md at <paramref name="path"/>, checks it still holds exactly the bytes a proposal was
+    /// validated against, and returns it with <paramref name="target"/> replaced by <paramref name="content"/>. Nothing is written.</summary>
     /// <param name="path">The SKILL.md.</param>
     /// <param name="expectedSha256">The hash recorded when the proposal was validated.</param>
-    /// <param name="newDescription">The new description.</param>
+    /// <param name="content">The new description, routing table or body.</param>
+    /// <param name="target">Which part it replaces.</param>
+    /// <param name="skill">The skill's name (for the next command of an error); null: the frontmatter's.</param>
     /// <returns>The file as read now, and its new bytes.</returns>
-    /// <exception cref="SelftuneException"><see cref="ErrorCodes.FileNotFound"/>, or <see cref="ErrorCodes.UnsafeEdit"/> when the
-    /// file changed since validation, has no frontmatter or has invalid YAML.</exception>
-    public static (SkillFile Current, byte[] NewBytes) Plan(string path, string expectedSha256, string newDescription)
+    /// <exception cref="SelftuneException"><see cref="ErrorCodes.FileNotFound"/>; <see cref="ErrorCodes.UnsafeEdit"/> when the
+    /// file changed since validation, has no frontmatter or has invalid YAML; <see cref="ErrorCodes.SkillInvalid"/> when
+    /// the target part is gone.</exception>
+    public static (SkillFile Current, byte[] NewBytes) Plan(string path, string expectedSha256, string content, EvolveTarget target = EvolveTarget.Description, string? skill = null)
     {
         var current = SkillFile.Load(path);
         if (!string.Equals(current.Sha256, expectedSha256, StringComparison.OrdinalIgnoreCase))
@@ -108,7 +111,7 @@ internal static class DescriptionEditor
                 current.Name is { } skillName ? ShellCommand.Line($"selftune evolve --skill {skillName:skill} --skill-path {current.Path}") : null);
         }
 
-        return (current, Replace(current, newDescription));
+        return (current, target == EvolveTarget.Description ? Replace(current, content) : SkillSections.Replace(current, target, skill ?? current.Name ?? string.Empty, content));
     }
 
     /// <summary>Decodes UTF-8 strictly, keeping a BOM as a character so re-encoding yields the same bytes.</summary>

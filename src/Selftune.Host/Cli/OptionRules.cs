@@ -31,6 +31,13 @@ internal static class OptionRules
         return option.Check(text => key.Problem(text) is null ? null : key.Accepts);
     }
 
+    /// <summary>Accepts one of <paramref name="values"/> (offered to shell completion).</summary>
+    public static Option<string?> OneOf(this Option<string?> option, params string[] values)
+    {
+        option.CompletionSources.Add(values);
+        return option.Check(text => values.Contains(text, StringComparer.Ordinal) ? null : string.Join(", ", values[..^1]) + " or " + values[^1]);
+    }
+
     /// <summary>Accepts whole numbers from <paramref name="minimum"/> up (to <paramref name="maximum"/> when given).</summary>
     public static Option<int> Between(this Option<int> option, int minimum, int maximum = int.MaxValue) =>
         option.Check(text => int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) && n >= minimum && n <= maximum

@@ -10,7 +10,7 @@ using Spectre.Console;
 
 namespace Selftune.Host.Commands;
 
-/// <summary><c>selftune eval generate|list</c>: trigger eval sets built from the store.</summary>
+/// <summary><c>selftune eval generate|list|unit-test</c>: trigger eval sets built from the store, and unit tests run through the agent.</summary>
 internal static class EvalCommands
 {
     /// <summary>Creates the command group.</summary>
@@ -19,7 +19,39 @@ internal static class EvalCommands
         var eval = new Command("eval", "Trigger eval sets: real prompts that did and did not trigger a skill, split into train and held-out validation parts.");
         eval.Subcommands.Add(Generate(app));
         eval.Subcommands.Add(List(app));
+        eval.Subcommands.Add(UnitTest(app));
         return eval;
+    }
+
+    private static Command UnitTest(Func<App> app)
+    {
+        var skill = new Option<string>("--skill") { Description = "The skill.", Required = true };
+        var skillPath = new Option<string?>("--skill-path") { Description = "The skill's folder or SKILL.md, when it is not installed where the agents look." };
+        var generate = new Option<bool>("--generate") { Description = "Draft the tests with the LLM first (from the SKILL.md and the eval set's positives), replacing the file's tests." };
+        var command = new Command("unit-test", "Run a skill's unit tests through the real agent CLI with the skill installed: assertions on whether it used the skill and which files it wrote (exit 1 when one fails).")
+        {
+            skill, skillPath, generate,
+        };
+        var llmFlags = LlmCommands.AddFlags(command);
+        return command.Runs(app, async (a, p, ct) =>
+        {
+            llmFlags.Apply(a, p);
+            using var store = a.OpenStore();
+            var llm = p.GetValue(generate) ? a.Get<ILlmClientFactory>().Create(LlmCommands.RunId(a, "unit-test")) : null;
+            var run = await a.Get<UnitTestService>().RunAsync(store, p.GetValue(skill)!, p.GetValue(skillPath), p.GetValue(generate), llm, ct).ConfigureAwait(false);
+            a.Output.Result(run, console =>
+            {
+                var table = new Table().AddColumns("test", "passed", "assertions");
+                foreach (var r in run.Results)
+                {
+                    table.AddRow(Markup.Escape(r.Id), r.Passed ? "[green]yes[/]" : "[red]no[/]", Markup.Escape(r.Error ?? string.Join("; ", r.Assertions.Select(x => $"{x.Type} {x.Value}: {x.Detail}"))));
+                }
+
+                console.Write(table);
+                console.MarkupLine($"{run.Passed} of {run.Total} passed through {Markup.Escape(run.Agent)} ({Markup.Escape(run.File)})");
+            });
+            return run.Passed == run.Total ? 0 : 1;
+        });
     }
 
     private static Command Generate(Func<App> app)

@@ -18,7 +18,9 @@ namespace Selftune.Host.Commands;
 internal static class EvolutionCommands
 {
     /// <summary>Creates the commands.</summary>
-    public static IEnumerable<Command> Create(Func<App> app) => [Evolve(app), Watch(app), Rollback(app), History(app)];
+    public static IEnumerable<Command> Create(Func<App> app) => [Evolve(app), Baseline(app), Improve(app), Watch(app), Rollback(app), History(app)];
+
+    private static Option<string?> TargetOption(string name, string description) => new Option<string?>(name) { Description = description }.OneOf("description", "routing", "body");
 
     private static Option<string> SkillOption() => new("--skill") { Description = "The skill's name.", Required = true };
 
@@ -29,9 +31,10 @@ internal static class EvolutionCommands
         var dryRun = new Option<bool>("--dry-run") { Description = "Propose and validate, but do not deploy." };
         var candidates = new Option<int?>("--candidates") { Description = "Candidate descriptions to propose, 1-10 (evolve.candidates, default 3)." }.Like(ConfigKeys.EvolveCandidates);
         var validation = new Option<string?>("--validation") { Description = "auto (replay when the agent's runner can, else judge), judge or replay (evolve.validation)." }.Like(ConfigKeys.EvolveValidation);
-        var command = new Command("evolve", "Propose better descriptions for a skill's missed prompts, prove them on held-out real prompts, and deploy the winner.")
+        var target = TargetOption("--target", "What to rewrite: description (default; whether the skill fires), routing (the '## Workflow Routing' table) or body (everything below the '# Title'); routing and body pass structure, trigger, quality (evolve.quality_threshold) and optional review (evolve.review) gates.");
+        var command = new Command("evolve", "Propose a better description, routing table or body for a skill from its sessions, prove it on held-out real prompts, and deploy the winner.")
         {
-            skill, skillPath, dryRun, candidates, validation,
+            skill, skillPath, target, dryRun, candidates, validation,
         };
         var llm = LlmCommands.AddFlags(command);
         return command.Runs(app, async (a, p, ct) =>
@@ -39,18 +42,76 @@ internal static class EvolutionCommands
             llm.Apply(a, p);
             a.Flag(ConfigKeys.EvolveCandidates.Key, p.GetValue(candidates)?.ToString(CultureInfo.InvariantCulture));
             a.Flag(ConfigKeys.EvolveValidation.Key, p.GetValue(validation));
+            return await EvolveAsync(a, p.GetValue(skill)!, p.GetValue(skillPath), SkillSections.Parse(p.GetValue(target)), p.GetValue(dryRun), "evolve", ct).ConfigureAwait(false);
+        });
+    }
+
+    private static async Task<int> EvolveAsync(App a, string name, string? skillPath, EvolveTarget target, bool dryRun, string command, CancellationToken ct)
+    {
+        using var store = a.OpenStore();
+        var factory = a.Get<ILlmClientFactory>();
+        var client = factory.Create(LlmCommands.RunId(a, command));
+        if (client.Backend != LlmBackends.Offline && !factory.IsAvailable(out var reason))
+        {
+            throw new SelftuneException(ErrorCodes.LlmUnavailable, $"Evolve needs an LLM: {reason.TrimEnd('.')}. Or try the description loop without one (heuristic proposals, lexical validation) with --llm offline.", ShellCommand.Line($"selftune evolve --skill {name:skill} --llm offline"));
+        }
+
+        if (target == EvolveTarget.Description)
+        {
+            var result = await a.Get<SkillEvolver>().EvolveAsync(store, name, skillPath, dryRun, client, Progress(a), ct).ConfigureAwait(false);
+            a.Output.Result(result, console => Render(console, result));
+            return 0;
+        }
+
+        var content = await a.Get<SkillEvolver>().EvolveContentAsync(store, name, skillPath, target, dryRun, client, Progress(a), ct).ConfigureAwait(false);
+        a.Output.Result(content, console => Render(console, content));
+        return 0;
+    }
+
+    private static Command Improve(Func<App> app)
+    {
+        var skill = SkillOption();
+        var skillPath = new Option<string?>("--skill-path") { Description = "The skill's SKILL.md or folder (default: the installed skill of that name)." };
+        var scope = TargetOption("--scope", "What to improve: description (default), routing or body; each runs evolve with that target and its gates.");
+        var dryRun = new Option<bool>("--dry-run") { Description = "Propose and validate, but do not deploy." };
+        var command = new Command("improve", "Improve a skill: pick the evolve loop for the scope (description, routing table or body) and run it.") { skill, skillPath, scope, dryRun };
+        var llm = LlmCommands.AddFlags(command);
+        return command.Runs(app, async (a, p, ct) =>
+        {
+            llm.Apply(a, p);
+            return await EvolveAsync(a, p.GetValue(skill)!, p.GetValue(skillPath), SkillSections.Parse(p.GetValue(scope)), p.GetValue(dryRun), "improve", ct).ConfigureAwait(false);
+        });
+    }
+
+    private static Command Baseline(Func<App> app)
+    {
+        var skill = SkillOption();
+        var skillPath = new Option<string?>("--skill-path") { Description = "The skill's SKILL.md or folder (default: the installed skill of that name)." };
+        var command = new Command("baseline", "Measure a skill's lift over no skill on its eval set (LLM judge) and store it; exit 1 when it adds no value (baseline.min_lift).") { skill, skillPath };
+        var llm = LlmCommands.AddFlags(command);
+        return command.Runs(app, async (a, p, ct) =>
+        {
+            llm.Apply(a, p);
             var name = p.GetValue(skill)!;
             using var store = a.OpenStore();
             var factory = a.Get<ILlmClientFactory>();
-            var client = factory.Create(LlmCommands.RunId(a, "evolve"));
+            var client = factory.Create(LlmCommands.RunId(a, "baseline"));
             if (client.Backend != LlmBackends.Offline && !factory.IsAvailable(out var reason))
             {
-                throw new SelftuneException(ErrorCodes.LlmUnavailable, $"Evolve needs an LLM: {reason.TrimEnd('.')}. Or try the loop without one (heuristic proposals, lexical validation) with --llm offline.", ShellCommand.Line($"selftune evolve --skill {name:skill} --llm offline"));
+                throw new SelftuneException(ErrorCodes.LlmUnavailable, $"A baseline needs an LLM: {reason.TrimEnd('.')}.", "selftune llm test");
             }
 
-            var result = await a.Get<SkillEvolver>().EvolveAsync(store, name, p.GetValue(skillPath), p.GetValue(dryRun), client, Progress(a), ct).ConfigureAwait(false);
-            a.Output.Result(result, console => Render(console, result));
-            return 0;
+            var result = await a.Get<BaselineService>().RunAsync(store, name, p.GetValue(skillPath), client, ct).ConfigureAwait(false);
+            a.Output.Result(result, console =>
+            {
+                console.MarkupLine($"with the skill {result.WithSkillPassRate:0.00}, without {result.NoSkillPassRate:0.00} on {result.Entries} eval entries ({Markup.Escape(result.EvalSetId)}, {Markup.Escape(result.Method)})");
+                console.MarkupLine($"{(result.AddsValue ? "[green]adds value[/]" : "[red]adds no value[/]")}: {Markup.Escape(result.Reason)}");
+                if (result.NextCommand is { } next)
+                {
+                    console.MarkupLine($"next: [bold]{Markup.Escape(next)}[/]");
+                }
+            });
+            return result.AddsValue ? 0 : 1;
         });
     }
 
@@ -130,6 +191,29 @@ internal static class EvolutionCommands
         console.MarkupLine($"{(r.Deployed ? "[green]deployed[/]" : "[yellow]not deployed[/]")}: {Markup.Escape(r.Reason)}");
         console.MarkupLine($"LLM: {r.Spend.Calls} call(s), {r.Spend.InputTokens + r.Spend.OutputTokens} tokens, ${r.Spend.CostUsd.ToString("0.####", CultureInfo.InvariantCulture)}" +
             (r.Spend.ReplayRuns > 0 ? $"; replay: {r.Spend.ReplayRuns} agent run(s), ${r.Spend.ReplayCostUsd.ToString("0.####", CultureInfo.InvariantCulture)}" : string.Empty));
+        if (r.NextCommand is { } next)
+        {
+            console.MarkupLine($"next: [bold]{Markup.Escape(next)}[/]");
+        }
+    }
+
+    private static void Render(IAnsiConsole console, ContentEvolveResult r)
+    {
+        if (r.ValidationMethod is not null)
+        {
+            console.MarkupLine($"{Markup.Escape(r.Target)}: trigger gate [bold]{Markup.Escape(r.ValidationMethod)}[/] ({Markup.Escape(r.ValidationNote ?? string.Empty)}) on {r.ValidationEntries} held-out entries; original pass rate {r.OriginalTrigger?.PassRate ?? 0:0.00}, quality {r.OriginalQuality?.ToString("0.00", CultureInfo.InvariantCulture) ?? "-"} (threshold {r.QualityThreshold:0.00})");
+        }
+
+        var table = new Table().AddColumns("proposal", "status", "gate failed", "trigger", "quality", "why");
+        foreach (var c in r.Candidates)
+        {
+            table.AddRow(Markup.Escape(c.ProposalId), Markup.Escape(c.Status), Markup.Escape(c.Gate ?? "-"),
+                c.Trigger is { } t ? $"{t.Before:0.00} → {t.After:0.00}" : "-", c.Quality?.ToString("0.00", CultureInfo.InvariantCulture) ?? "-", Markup.Escape(c.Reason));
+        }
+
+        console.Write(table);
+        console.MarkupLine($"{(r.Deployed ? "[green]deployed[/]" : "[yellow]not deployed[/]")}: {Markup.Escape(r.Reason)}");
+        console.MarkupLine($"LLM: {r.Spend.Calls} call(s), {r.Spend.InputTokens + r.Spend.OutputTokens} tokens, ${r.Spend.CostUsd.ToString("0.####", CultureInfo.InvariantCulture)}");
         if (r.NextCommand is { } next)
         {
             console.MarkupLine($"next: [bold]{Markup.Escape(next)}[/]");

@@ -83,6 +83,11 @@ internal static class StatusCommands
             }
 
             console.Write(table);
+            foreach (var s in report.Skills.Where(s => s.Baseline is { AddsValue: false }))
+            {
+                console.MarkupLine($"[bold]{Markup.Escape(s.Name)}[/]: [red]adds no value over no skill[/] (lift {s.Baseline!.Lift.ToString("+0.00;-0.00", CultureInfo.InvariantCulture)}, {s.Baseline.MeasuredAt:yyyy-MM-dd}); improve it: {Markup.Escape(ShellCommand.Line($"selftune evolve --skill {s.Name:skill} --target body") ?? "selftune evolve --target body")}");
+            }
+
             foreach (var s in report.Skills.Where(s => s.Health is SkillHealth.Critical or SkillHealth.Warning))
             {
                 console.MarkupLine($"[bold]{Markup.Escape(s.Name)}[/]: {Markup.Escape(s.HealthReason)}");
