@@ -62,10 +62,7 @@ internal static class EvolutionCommands
         return command.Runs(app, (a, p) =>
         {
             using var store = a.OpenStore();
-            var options = new WatchOptions(
-                (int)a.Config.GetInt(ConfigKeys.WatchMinSessions.Key),
-                (int)a.Config.GetInt(ConfigKeys.WatchWindowSessions.Key),
-                a.Config.GetDouble(ConfigKeys.WatchThreshold.Key));
+            var options = WatchOptions.From(a.Config);
             var report = a.Get<WatchService>().Watch(store, p.GetValue(skill)!, options, p.GetValue(autoRollback));
             a.Output.Result(report, console => Render(console, report));
             return report.Verdict == WatchVerdict.Regressed ? 1 : 0;
@@ -138,10 +135,13 @@ internal static class EvolutionCommands
 
     private static void Render(IAnsiConsole console, WatchReport r)
     {
-        var table = new Table().AddColumns("", "sessions", "trigger rate", "false-trigger rate", "tool error rate");
+        var table = new Table().AddColumns("", "sessions", "trigger rate", "false-trigger rate", "tool error rate", "graded pass rate", "tokens/session", "turns/session", "duration/session", "tool errors/session");
         foreach (var (label, m) in new[] { ("before", r.Before), ("after", r.After) })
         {
-            table.AddRow(label, $"{m.Sessions}", Rate(m.TriggerRate, m.TriggeredTurns, m.WantedTurns), Rate(m.FalseTriggerRate, m.FalseTriggers, m.TriggeredTurns), Rate(m.ToolErrorRate, m.ToolErrors, m.ToolCalls));
+            var e = m.Efficiency;
+            table.AddRow(label, $"{m.Sessions}", Rate(m.TriggerRate, m.TriggeredTurns, m.WantedTurns), Rate(m.FalseTriggerRate, m.FalseTriggers, m.TriggeredTurns), Rate(m.ToolErrorRate, m.ToolErrors, m.ToolCalls),
+                m.GradePassRate is { } g ? $"{g:0.00} ({m.GradedSessions} graded)" : "-",
+                e is null ? "-" : $"{e.Tokens:0}", e is null ? "-" : $"{e.Turns:0.#}", e?.DurationMs is { } d ? TimeSpan.FromMilliseconds(d).ToString(@"h\:mm\:ss", CultureInfo.InvariantCulture) : "-", e is null ? "-" : $"{e.ToolErrors:0.##}");
         }
 
         console.Write(table);

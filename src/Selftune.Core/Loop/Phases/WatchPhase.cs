@@ -16,7 +16,7 @@ internal sealed class WatchPhase(WatchService watcher, SelftuneConfig config, Ti
         var fresh = run.Evolutions.Where(e => e.Outcome == EvolutionOutcome.Deployed).Select(e => e.Skill).ToHashSet(StringComparer.OrdinalIgnoreCase);
         var since = time.GetUtcNow().AddDays(-config.GetDouble(ConfigKeys.RunWatchDays.Key));
         var recent = new AuditTrail(run.Store).DeployedSince(since).Where(s => run.Request.Skill is null || string.Equals(s, run.Request.Skill, StringComparison.OrdinalIgnoreCase)).ToList();
-        var options = new WatchOptions((int)config.GetInt(ConfigKeys.WatchMinSessions.Key), (int)config.GetInt(ConfigKeys.WatchWindowSessions.Key), config.GetDouble(ConfigKeys.WatchThreshold.Key));
+        var options = WatchOptions.From(config);
         foreach (var skill in recent.Where(s => !fresh.Contains(s)))
         {
             ct.ThrowIfCancellationRequested();
