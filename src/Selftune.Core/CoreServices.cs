@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Selftune.Abstractions;
+using Selftune.Core.Authoring;
 using Selftune.Core.Configuration;
 using Selftune.Core.Eval;
 using Selftune.Core.Evolution;
@@ -53,6 +54,9 @@ internal static class CoreServices
         services.AddSingleton<EvolutionService>();
         services.AddSingleton<SkillEvolver>();
         services.AddSingleton<WatchService>();
+        services.AddSingleton<CanaryService>();
+        services.AddSingleton<SkillVerifier>();
+        services.AddSingleton<SkillPublisher>();
         services.AddSingleton<SkillFolderInstaller>();
         return services.AddSelftuneLoop();
     }

@@ -130,8 +130,8 @@ internal sealed class WatchService
         var before = Measure(store, skill, missed, sessions.Where(s => s.Started < deployedAt).TakeLast(options.WindowSessions).Select(s => s.Id).ToList());
         var after = Measure(store, skill, missed, sessions.Where(s => s.Started >= deployedAt).TakeLast(options.WindowSessions).Select(s => s.Id).ToList());
 
-        var regressions = new List<string>();
         WatchVerdict verdict;
+        IReadOnlyList<string> regressions = [];
         string message;
         if (after.Sessions < options.MinSessions || before.Sessions < options.MinSessions)
         {
@@ -140,22 +140,7 @@ internal sealed class WatchService
         }
         else
         {
-            Compare("trigger rate on turns that wanted the skill", before.TriggerRate, after.TriggerRate, higherIsBetter: true, options.Threshold, regressions);
-            Compare("false-trigger rate", before.FalseTriggerRate, after.FalseTriggerRate, higherIsBetter: false, options.Threshold, regressions);
-            Compare("tool error rate in the skill's turns", before.ToolErrorRate, after.ToolErrorRate, higherIsBetter: false, options.Threshold, regressions);
-            if (before.GradedSessions >= options.MinGradedSessions && after.GradedSessions >= options.MinGradedSessions)
-            {
-                Compare("graded pass rate", before.GradePassRate, after.GradePassRate, higherIsBetter: true, options.GradeThreshold, regressions);
-            }
-
-            if (before.Efficiency is { } be && after.Efficiency is { } ae)
-            {
-                CompareCost("tokens per session", be.Tokens, ae.Tokens, options.EfficiencyThreshold, regressions);
-                CompareCost("turns per session", be.Turns, ae.Turns, options.EfficiencyThreshold, regressions);
-                CompareCost("duration per session (ms)", be.DurationMs, ae.DurationMs, options.EfficiencyThreshold, regressions);
-                CompareCost("tool errors per session", be.ToolErrors, ae.ToolErrors, options.EfficiencyThreshold, regressions);
-            }
-
+            regressions = Regressions(before, after, options);
             verdict = regressions.Count > 0 ? WatchVerdict.Regressed : WatchVerdict.Stable;
             message = verdict == WatchVerdict.Regressed
                 ? $"Regressed since deploy {deploy.ProposalId}: {string.Join("; ", regressions)}."
@@ -180,6 +165,49 @@ internal sealed class WatchService
             ("$s", skill), ("$p", deploy.ProposalId), ("$at", _time.GetUtcNow().ToUnixTimeMilliseconds()),
             ("$v", Json.Name(verdict)), ("$e", JsonSerializer.Serialize(report, Json.Options)));
         return report;
+    }
+
+    /// <summary>What got worse from <paramref name="before"/> to <paramref name="after"/> by more than its threshold, one
+    /// sentence each: trigger, false-trigger and tool error rates (<see cref="WatchOptions.Threshold"/>), the graded pass rate
+    /// when both sides have enough gradings, and the per-session efficiency means.</summary>
+    internal static IReadOnlyList<string> Regressions(WatchMeasures before, WatchMeasures after, WatchOptions options)
+    {
+        var regressions = new List<string>();
+        Compare("trigger rate on turns that wanted the skill", before.TriggerRate, after.TriggerRate, higherIsBetter: true, options.Threshold, regressions);
+        Compare("false-trigger rate", before.FalseTriggerRate, after.FalseTriggerRate, higherIsBetter: false, options.Threshold, regressions);
+        Compare("tool error rate in the skill's turns", before.ToolErrorRate, after.ToolErrorRate, higherIsBetter: false, options.Threshold, regressions);
+        if (before.GradedSessions >= options.MinGradedSessions && after.GradedSessions >= options.MinGradedSessions)
+        {
+            Compare("graded pass rate", before.GradePassRate, after.GradePassRate, higherIsBetter: true, options.GradeThreshold, regressions);
+        }
+
+        if (before.Efficiency is { } be && after.Efficiency is { } ae)
+        {
+            CompareCost("tokens per session", be.Tokens, ae.Tokens, options.EfficiencyThreshold, regressions);
+            CompareCost("turns per session", be.Turns, ae.Turns, options.EfficiencyThreshold, regressions);
+            CompareCost("duration per session (ms)", be.DurationMs, ae.DurationMs, options.EfficiencyThreshold, regressions);
+            CompareCost("tool errors per session", be.ToolErrors, ae.ToolErrors, options.EfficiencyThreshold, regressions);
+        }
+
+        return regressions;
+    }
+
+    /// <summary>The sessions in which <paramref name="skill"/> came into play (it ran, was read, or one of its evidence
+    /// misses), oldest first, with their start (Unix ms) and working directory; selftune's own replays left out.</summary>
+    internal static IReadOnlyList<(string Id, long Started, string? Cwd)> Sessions(SelftuneStore store, string skill)
+    {
+        var misses = MissFinder.Find(store, [skill]).For(skill).Where(m => m.IsEvidence).ToList();
+        var sessions = RelevantSessions(store, skill, misses);
+        var cwds = store.Query("SELECT session_id, cwd FROM sessions WHERE cwd IS NOT NULL", r => (r.GetString(0), r.GetString(1)))
+            .ToDictionary(x => x.Item1, x => x.Item2, StringComparer.Ordinal);
+        return sessions.Select(s => (s.Id, s.Started, cwds.GetValueOrDefault(s.Id))).ToList();
+    }
+
+    /// <summary>The measures of <paramref name="skill"/> over <paramref name="sessionIds"/>.</summary>
+    internal static WatchMeasures Measure(SelftuneStore store, string skill, IReadOnlyList<string> sessionIds)
+    {
+        var missed = MissFinder.Find(store, [skill]).For(skill).Where(m => m.IsEvidence).Select(m => m.PromptId).ToHashSet(StringComparer.Ordinal);
+        return Measure(store, skill, missed, sessionIds);
     }
 
     private static void Compare(string what, double? before, double? after, bool higherIsBetter, double threshold, List<string> regressions)

@@ -29,9 +29,11 @@ internal static class EvolutionCommands
         var dryRun = new Option<bool>("--dry-run") { Description = "Propose and validate, but do not deploy." };
         var candidates = new Option<int?>("--candidates") { Description = "Candidate descriptions to propose, 1-10 (evolve.candidates, default 3)." }.Like(ConfigKeys.EvolveCandidates);
         var validation = new Option<string?>("--validation") { Description = "auto (replay when the agent's runner can, else judge), judge or replay (evolve.validation)." }.Like(ConfigKeys.EvolveValidation);
+        var canary = new Option<bool>("--canary") { Description = "Deploy the winner first to the project skill folder of --canary-repos (default: the working directory), watched against the user scope; see selftune canary." };
+        var canaryRepos = new Option<string?>("--canary-repos") { Description = "Comma-separated repository folders for --canary." };
         var command = new Command("evolve", "Propose better descriptions for a skill's missed prompts, prove them on held-out real prompts, and deploy the winner.")
         {
-            skill, skillPath, dryRun, candidates, validation,
+            skill, skillPath, dryRun, candidates, validation, canary, canaryRepos,
         };
         var llm = LlmCommands.AddFlags(command);
         return command.Runs(app, async (a, p, ct) =>
@@ -48,7 +50,21 @@ internal static class EvolutionCommands
                 throw new SelftuneException(ErrorCodes.LlmUnavailable, $"Evolve needs an LLM: {reason.TrimEnd('.')}. Or try the loop without one (heuristic proposals, lexical validation) with --llm offline.", ShellCommand.Line($"selftune evolve --skill {name:skill} --llm offline"));
             }
 
-            var result = await a.Get<SkillEvolver>().EvolveAsync(store, name, p.GetValue(skillPath), p.GetValue(dryRun), client, Progress(a), ct).ConfigureAwait(false);
+            var toCanary = p.GetValue(canary) && !p.GetValue(dryRun);
+            var result = await a.Get<SkillEvolver>().EvolveAsync(store, name, p.GetValue(skillPath), p.GetValue(dryRun) || toCanary, client, Progress(a), ct).ConfigureAwait(false);
+            if (toCanary && result.WinnerId is { } winner)
+            {
+                var repos = (p.GetValue(canaryRepos) ?? ".").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                    .Select(r => Path.GetFullPath(a.Context.Expand(r), a.Context.WorkingDirectory)).ToList();
+                var started = a.Get<CanaryService>().Start(store, winner, repos, WatchOptions.From(a.Config));
+                a.Output.Result(new EvolveCanaryResult(result, started), console =>
+                {
+                    Render(console, result);
+                    console.MarkupLine($"[green]canary[/]: {Markup.Escape(winner)} written to {Markup.Escape(string.Join(", ", started.Paths))}; the user's SKILL.md is unchanged. next: [bold]{Markup.Escape(started.NextCommand ?? string.Empty)}[/]");
+                });
+                return 0;
+            }
+
             a.Output.Result(result, console => Render(console, result));
             return 0;
         });
@@ -179,6 +195,11 @@ internal static class EvolutionCommands
         console.MarkupLine($"Deploys in effect: {Markup.Escape(h.ActiveDeploys.Count == 0 ? "none" : string.Join(", ", h.ActiveDeploys))}." +
             (h.EditedSinceLastWrite ? " [yellow]The SKILL.md was edited since selftune last wrote it.[/]" : string.Empty));
     }
+
+    /// <summary>What <c>evolve --canary</c> prints: the evolve result (validated, not deployed) and the canary started.</summary>
+    /// <param name="Evolve">The evolve result.</param>
+    /// <param name="Canary">The canary.</param>
+    private sealed record EvolveCanaryResult(EvolveResult Evolve, CanaryReport Canary);
 
     /// <summary>Reports progress lines synchronously, in order.</summary>
     private sealed class LineProgress(Action<string> write) : IProgress<string>

@@ -5,8 +5,9 @@ using Selftune.Core.Monitoring;
 namespace Selftune.Core.Loop.Phases;
 
 /// <summary>Watches the skills deployed in the last <c>run.watch_days</c> and rolls back a regression — never one deployed
-/// in this run, which has no sessions after its deploy yet.</summary>
-internal sealed class WatchPhase(WatchService watcher, SelftuneConfig config, TimeProvider time) : IRunPhase
+/// in this run, which has no sessions after its deploy yet — and decides canaries (<see cref="CanaryService.Decide"/>:
+/// healthy ones promoted, regressed ones aborted; a dry run only checks them).</summary>
+internal sealed class WatchPhase(WatchService watcher, CanaryService canaries, SelftuneConfig config, TimeProvider time) : IRunPhase
 {
     public RunPhaseName Name => RunPhaseName.Watch;
 
@@ -22,6 +23,15 @@ internal sealed class WatchPhase(WatchService watcher, SelftuneConfig config, Ti
             ct.ThrowIfCancellationRequested();
             var watch = watcher.Watch(run.Store, skill, options, autoRollback: !run.Request.DryRun);
             run.Watches.Add(new WatchResult(skill, watch.Verdict, watch.Message, watch.RolledBack is not null, watch.ProposalId));
+        }
+
+        var canaryReports = run.Request.DryRun
+            ? canaries.Status(run.Store, run.Request.Skill, options).Where(c => c.Status == CanaryStatus.Watching)
+            : canaries.Decide(run.Store, options);
+        foreach (var c in canaryReports.Where(c => c.Status != CanaryStatus.Watching || c.Verdict is WatchVerdict.Stable or WatchVerdict.Regressed))
+        {
+            var verdict = c.Status switch { CanaryStatus.Aborted => WatchVerdict.Regressed, CanaryStatus.Promoted => WatchVerdict.Stable, _ => c.Verdict!.Value };
+            run.Watches.Add(new WatchResult(c.Skill, verdict, "canary: " + c.Message, c.Status == CanaryStatus.Aborted, c.ProposalId));
         }
 
         var deferred = fresh.Count > 0 ? $"; deployed in this run, judged by a later run once new sessions exist: {string.Join(", ", fresh)}" : string.Empty;
