@@ -103,7 +103,7 @@ public sealed class WatchServiceTests
         Assert.Equal(1.0, report.After.FalseTriggerRate);
         Assert.Equal(0.0, report.Before.FalseTriggerRate);
         Assert.True(report.After.ToolErrorRate > 0.6);
-        Assert.Equal(2, report.Regressions.Count(r => r.Contains("rate rose", StringComparison.Ordinal)));
+        Assert.Equal(2, report.Regressions.Count(r => r.Contains("rate", StringComparison.Ordinal) && r.Contains("rose", StringComparison.Ordinal)));
         Assert.Contains("tool errors per session rose from 1 to 2 (+100%)", report.Regressions); // the efficiency watch sees it too
         Assert.Null(report.RolledBack);
         Assert.Equal("selftune rollback --skill research", report.NextCommand);
