@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Selftune.Abstractions;
+using Selftune.Core.Authoring;
 using Selftune.Core.Configuration;
 using Selftune.Core.Eval;
 using Selftune.Core.Evolution;
@@ -56,6 +57,9 @@ internal static class CoreServices
         services.AddSingleton<BaselineService>();
         services.AddSingleton<UnitTestService>();
         services.AddSingleton<WatchService>();
+        services.AddSingleton<CanaryService>();
+        services.AddSingleton<SkillVerifier>();
+        services.AddSingleton<SkillPublisher>();
         services.AddSingleton<SkillFolderInstaller>();
         return services.AddSelftuneLoop();
     }

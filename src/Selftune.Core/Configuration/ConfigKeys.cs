@@ -74,6 +74,15 @@ internal static class ConfigKeys
     /// <summary>Largest tolerated worsening of a watched rate.</summary>
     public static readonly ConfigKey WatchThreshold = new("watch.threshold", "0.10", "Watch: largest tolerated worsening (absolute, 0..1) of the trigger, false-trigger or tool error rate before a deploy counts as regressed.") { Kind = ConfigKind.Number, Minimum = 0, Maximum = 1 };
 
+    /// <summary>Largest tolerated fall of the graded pass rate after a deploy (default 0.10, absolute).</summary>
+    public static readonly ConfigKey WatchGradeThreshold = new("watch.grade_threshold", "0.10", "Watch: largest tolerated fall (absolute, 0..1) of the graded pass rate after a deploy, against the baseline graded before it.") { Kind = ConfigKind.Number, Minimum = 0, Maximum = 1 };
+
+    /// <summary>Graded sessions needed on each side of a deploy before pass rates are compared (default 2).</summary>
+    public static readonly ConfigKey WatchMinGradedSessions = new("watch.min_graded_sessions", "2", "Watch: graded sessions needed before and after a deploy before their pass rates are compared.") { Kind = ConfigKind.Integer, Minimum = 1, Maximum = 10_000 };
+
+    /// <summary>Largest tolerated relative rise of per-session tokens, turns, duration or tool errors (default 0.25).</summary>
+    public static readonly ConfigKey WatchEfficiencyThreshold = new("watch.efficiency_threshold", "0.25", "Watch: largest tolerated relative rise (0.25 = 25%) of tokens, turns, duration or tool errors per session in which the skill ran.") { Kind = ConfigKind.Number, Minimum = 0, Maximum = 100 };
+
     /// <summary>The most skills one <c>selftune run</c> evolves.</summary>
     public static readonly ConfigKey RunMaxSkills = new("run.max_skills", "3", "selftune run: the most skills evolved in one run (--max-skills overrides it).") { Kind = ConfigKind.Integer, Minimum = 1, Maximum = 100 };
 
@@ -123,6 +132,9 @@ internal static class ConfigKeys
         WatchMinSessions,
         WatchWindowSessions,
         WatchThreshold,
+        WatchGradeThreshold,
+        WatchMinGradedSessions,
+        WatchEfficiencyThreshold,
         RunMaxSkills,
         RunCooldownHours,
         RunMinRealQueries,

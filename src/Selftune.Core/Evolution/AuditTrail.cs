@@ -18,6 +18,10 @@ internal static class AuditActions
     public const string DeployFailed = "deploy_failed";
     /// <summary>A deploy was undone (by a person or by watch).</summary>
     public const string RolledBack = "rolled_back";
+    /// <summary>A step, not a state change: a validated proposal was copied into canary project skill folders.</summary>
+    public const string CanaryDeployed = "canary_deployed";
+    /// <summary>A step, not a state change: the canary copies were removed (promoted or aborted).</summary>
+    public const string CanaryRemoved = "canary_removed";
 }
 
 /// <summary>One candidate description.</summary>
@@ -110,7 +114,7 @@ internal sealed class AuditTrail
             ("$s", skill), ("$p", proposalId), ("$a", action), ("$at", at.ToUnixTimeMilliseconds()), ("$h", heuristic ? 1 : 0),
             ("$m", heuristic && !message.StartsWith("[heuristic]", StringComparison.Ordinal) ? "[heuristic] " + message : message),
             ("$e", evidence is null ? null : JsonSerializer.Serialize(evidence, Json.Options)));
-        if (proposalId is not null && action != AuditActions.DeployFailed)
+        if (proposalId is not null && action is not (AuditActions.DeployFailed or AuditActions.CanaryDeployed or AuditActions.CanaryRemoved))
         {
             _store.Execute("UPDATE evolution_proposals SET status = $a WHERE proposal_id = $p", ("$a", action), ("$p", proposalId));
         }

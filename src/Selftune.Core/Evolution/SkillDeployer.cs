@@ -87,6 +87,105 @@ internal sealed class SkillDeployer
         return result;
     }
 
+    /// <summary>Deploys a validated proposal to canary scopes: a copy of the skill folder with the proposed SKILL.md in each
+    /// of <paramref name="targetFolders"/> (project skill folders), which must not exist. The user's SKILL.md is not
+    /// touched and the proposal stays validated; one <see cref="AuditActions.CanaryDeployed"/> row lists what was written.</summary>
+    /// <param name="trail">The audit trail.</param>
+    /// <param name="proposal">The proposal (status <see cref="AuditActions.Validated"/>).</param>
+    /// <param name="targetFolders">The skill folders to create (absolute).</param>
+    /// <returns>The SKILL.md files written.</returns>
+    /// <exception cref="SelftuneException"><see cref="ErrorCodes.InvalidArgument"/> when the proposal is not validated or
+    /// a target exists (nothing is written); <see cref="ErrorCodes.UnsafeEdit"/> when the user's SKILL.md changed since
+    /// validation or a write fails (what was written is removed again).</exception>
+    public IReadOnlyList<string> DeployCanary(AuditTrail trail, Proposal proposal, IReadOnlyList<string> targetFolders)
+    {
+        if (proposal.Status != AuditActions.Validated)
+        {
+            throw new SelftuneException(ErrorCodes.InvalidArgument, $"Proposal {proposal.ProposalId} is '{proposal.Status}'; only a validated proposal can go to a canary.", ShellCommand.Line($"selftune history --skill {proposal.SkillName:skill}"));
+        }
+
+        if (targetFolders.FirstOrDefault(Path.Exists) is { } taken)
+        {
+            throw new SelftuneException(ErrorCodes.InvalidArgument, $"'{taken}' exists already: that repository has its own copy of the skill, so a canary there would replace it. Nothing was written; choose other repositories with --canary-repos.", ShellCommand.Line($"selftune canary status --skill {proposal.SkillName:skill}"));
+        }
+
+        var (current, newBytes) = DescriptionEditor.Plan(proposal.SkillPath, proposal.OriginalSha256, proposal.ProposedDescription);
+        var source = Path.GetDirectoryName(current.Path)!;
+        var files = Directory.EnumerateFiles(source, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = FileAttributes.ReparsePoint })
+            .Select(f => Path.GetRelativePath(source, f)).Where(r => !r.Split(Path.DirectorySeparatorChar).Any(p => p.StartsWith('.'))).ToList();
+        var written = new List<string>();
+        try
+        {
+            foreach (var target in targetFolders)
+            {
+                written.Add(target);
+                foreach (var relative in files)
+                {
+                    var to = Path.Combine(target, relative);
+                    Directory.CreateDirectory(Path.GetDirectoryName(to)!);
+                    AtomicFile.WriteAllBytes(to, Path.GetFullPath(Path.Combine(source, relative)) == current.Path ? newBytes : File.ReadAllBytes(Path.Combine(source, relative)));
+                }
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            written.ForEach(f => Directory.Delete(f, recursive: true));
+            throw new SelftuneException(ErrorCodes.UnsafeEdit, $"Could not write the canary copy ({ex.Message}); nothing is left behind.", "selftune doctor", inner: ex);
+        }
+
+        var paths = targetFolders.Select(t => Path.Combine(t, "SKILL.md")).ToList();
+        trail.Record(proposal.SkillName, proposal.ProposalId, AuditActions.CanaryDeployed, proposal.Heuristic,
+            $"Canary: wrote the new description to {string.Join(", ", paths)} (the user's {current.Path} is unchanged).",
+            new { Paths = paths, Sha256 = DescriptionEditor.Hash(newBytes), DescriptionAfter = proposal.ProposedDescription }, _time.GetUtcNow());
+        return paths;
+    }
+
+    /// <summary>Removes canary copies <see cref="DeployCanary"/> wrote: each file is deleted only when its bytes are still
+    /// the ones in the user's skill folder or the proposed SKILL.md; an edited file is kept (and named), so nothing
+    /// anyone wrote is lost. One <see cref="AuditActions.CanaryRemoved"/> row.</summary>
+    /// <param name="trail">The audit trail.</param>
+    /// <param name="proposal">The proposal the canary carried.</param>
+    /// <param name="skillFiles">The canary SKILL.md files.</param>
+    /// <param name="reason">Why (promoted, aborted and the verdict).</param>
+    /// <returns>The files kept because they were edited.</returns>
+    public IReadOnlyList<string> RemoveCanary(AuditTrail trail, Proposal proposal, IReadOnlyList<string> skillFiles, string reason)
+    {
+        var source = Path.GetDirectoryName(proposal.SkillPath)!;
+        var proposedHash = trail.Entries(proposal.SkillName).LastOrDefault(e => e.ProposalId == proposal.ProposalId && e.Action == AuditActions.CanaryDeployed)?.Evidence is { } ev && ev.TryGetProperty("sha256", out var h) ? h.GetString() : null;
+        var kept = new List<string>();
+        foreach (var folder in skillFiles.Select(Path.GetDirectoryName).OfType<string>().Where(Directory.Exists))
+        {
+            foreach (var file in Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories))
+            {
+                var relative = Path.GetRelativePath(folder, file);
+                var original = Path.Combine(source, relative);
+                var hash = DescriptionEditor.Hash(File.ReadAllBytes(file));
+                var ours = (relative == "SKILL.md" && hash == proposedHash) || (relative != "SKILL.md" && File.Exists(original) && DescriptionEditor.Hash(File.ReadAllBytes(original)) == hash);
+                if (ours)
+                {
+                    File.Delete(file);
+                }
+                else
+                {
+                    kept.Add(file);
+                }
+            }
+
+            foreach (var dir in Directory.EnumerateDirectories(folder, "*", SearchOption.AllDirectories).Append(folder).OrderByDescending(d => d.Length))
+            {
+                if (!Directory.EnumerateFileSystemEntries(dir).Any())
+                {
+                    Directory.Delete(dir);
+                }
+            }
+        }
+
+        trail.Record(proposal.SkillName, proposal.ProposalId, AuditActions.CanaryRemoved, proposal.Heuristic,
+            $"Canary removed ({reason}) from {string.Join(", ", skillFiles)}" + (kept.Count > 0 ? $"; kept edited file(s) {string.Join(", ", kept)}." : "."),
+            new { Paths = skillFiles, Kept = kept, Reason = reason }, _time.GetUtcNow());
+        return kept;
+    }
+
     /// <summary>The deploys of <paramref name="skill"/> still in effect, oldest first (deployed and not rolled back).</summary>
     public static IReadOnlyList<SkillVersion> ActiveDeploys(AuditTrail trail, string skill)
     {

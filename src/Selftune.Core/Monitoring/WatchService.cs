@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Selftune.Core.Eval;
+using Selftune.Core.Configuration;
 using Selftune.Core.Evolution;
 using Selftune.Core.Misses;
 using Selftune.Core.Skills;
@@ -22,7 +22,30 @@ internal enum WatchVerdict
 /// <param name="MinSessions">Sessions using the skill needed on each side of the deploy before judging it.</param>
 /// <param name="WindowSessions">Most recent sessions compared on each side.</param>
 /// <param name="Threshold">Largest tolerated change of a rate (0..1, absolute) before it counts as a regression.</param>
-internal sealed record WatchOptions(int MinSessions = 3, int WindowSessions = 20, double Threshold = 0.10);
+/// <param name="GradeThreshold">Largest tolerated fall of the graded pass rate (0..1, absolute) from the baseline graded
+/// before the deploy.</param>
+/// <param name="MinGradedSessions">Graded sessions needed on each side before the pass rates are compared.</param>
+/// <param name="EfficiencyThreshold">Largest tolerated relative rise (0.25 = 25 %) of a per-session efficiency mean
+/// (tokens, turns, duration, tool errors) of the sessions in which the skill ran.</param>
+internal sealed record WatchOptions(int MinSessions = 3, int WindowSessions = 20, double Threshold = 0.10, double GradeThreshold = 0.10, int MinGradedSessions = 2, double EfficiencyThreshold = 0.25)
+{
+    /// <summary>The thresholds set in <paramref name="config"/> (<c>watch.*</c> keys).</summary>
+    public static WatchOptions From(SelftuneConfig config) => new(
+        (int)config.GetInt(ConfigKeys.WatchMinSessions.Key),
+        (int)config.GetInt(ConfigKeys.WatchWindowSessions.Key),
+        config.GetDouble(ConfigKeys.WatchThreshold.Key),
+        config.GetDouble(ConfigKeys.WatchGradeThreshold.Key),
+        (int)config.GetInt(ConfigKeys.WatchMinGradedSessions.Key),
+        config.GetDouble(ConfigKeys.WatchEfficiencyThreshold.Key));
+}
+
+/// <summary>Per-session means over the sessions in which the skill ran (triggered or invoked by name).</summary>
+/// <param name="Sessions">Sessions in which the skill ran.</param>
+/// <param name="Tokens">Mean tokens per session (input + output + cache write + cache read, the session's own model calls).</param>
+/// <param name="Turns">Mean actionable prompts per session.</param>
+/// <param name="DurationMs">Mean session duration in milliseconds (sessions with a start and an end only); null when none has both.</param>
+/// <param name="ToolErrors">Mean failed tool calls per session.</param>
+internal sealed record EfficiencyMeasures(int Sessions, double Tokens, double Turns, double? DurationMs, double ToolErrors);
 
 /// <summary>The live-traffic measures of a skill over a set of sessions. A turn is an actionable prompt and what the
 /// agent did until the next one.</summary>
@@ -37,7 +60,11 @@ internal sealed record WatchOptions(int MinSessions = 3, int WindowSessions = 20
 /// <param name="ToolCalls">Tool calls in the turns the skill ran in.</param>
 /// <param name="ToolErrors">Of which failed.</param>
 /// <param name="ToolErrorRate"><paramref name="ToolErrors"/> / <paramref name="ToolCalls"/>; null without tool calls.</param>
-internal sealed record WatchMeasures(int Sessions, int WantedTurns, int TriggeredTurns, double? TriggerRate, int FalseTriggers, double? FalseTriggerRate, int ToolCalls, int ToolErrors, double? ToolErrorRate);
+/// <param name="GradedSessions">Sessions with a grading of the skill (<c>selftune grade</c>); the latest grading of each counts.</param>
+/// <param name="GradePassRate">Mean pass rate (0..1) of those gradings; null when none. Before the deploy this is the baseline.</param>
+/// <param name="Efficiency">Per-session cost of the sessions in which the skill ran; null when it ran in none.</param>
+internal sealed record WatchMeasures(int Sessions, int WantedTurns, int TriggeredTurns, double? TriggerRate, int FalseTriggers, double? FalseTriggerRate, int ToolCalls, int ToolErrors, double? ToolErrorRate,
+    int GradedSessions = 0, double? GradePassRate = null, EfficiencyMeasures? Efficiency = null);
 
 /// <summary>The result of watching a deploy.</summary>
 /// <param name="Skill">The skill.</param>
@@ -66,7 +93,9 @@ internal sealed record WatchReport(
 
 /// <summary>
 /// Compares a skill's live traffic after its latest deploy with the same measures before it — trigger rate on turns
-/// that wanted the skill, false-trigger rate, tool error rate in the turns it ran — once enough sessions exist on both
+/// that wanted the skill, false-trigger rate, tool error rate in the turns it ran, the graded pass rate against the
+/// baseline graded before the deploy, and the efficiency (tokens, turns, duration, tool errors per session) of the
+/// sessions in which it ran — once enough sessions exist on both
 /// sides (a session is on the side of the deploy it <em>started</em> on, because agents read skill descriptions at
 /// session start). Sessions selftune's own replays created (cwd under a <c>selftune-replay-</c> folder) are ignored.
 /// Each check is stored in <c>watch_checks</c>; with auto-rollback a regression undoes the deploy.
@@ -101,8 +130,8 @@ internal sealed class WatchService
         var before = Measure(store, skill, missed, sessions.Where(s => s.Started < deployedAt).TakeLast(options.WindowSessions).Select(s => s.Id).ToList());
         var after = Measure(store, skill, missed, sessions.Where(s => s.Started >= deployedAt).TakeLast(options.WindowSessions).Select(s => s.Id).ToList());
 
-        var regressions = new List<string>();
         WatchVerdict verdict;
+        IReadOnlyList<string> regressions = [];
         string message;
         if (after.Sessions < options.MinSessions || before.Sessions < options.MinSessions)
         {
@@ -111,9 +140,7 @@ internal sealed class WatchService
         }
         else
         {
-            Compare("trigger rate on turns that wanted the skill", before.TriggerRate, after.TriggerRate, higherIsBetter: true, options.Threshold, regressions);
-            Compare("false-trigger rate", before.FalseTriggerRate, after.FalseTriggerRate, higherIsBetter: false, options.Threshold, regressions);
-            Compare("tool error rate in the skill's turns", before.ToolErrorRate, after.ToolErrorRate, higherIsBetter: false, options.Threshold, regressions);
+            regressions = Regressions(before, after, options);
             verdict = regressions.Count > 0 ? WatchVerdict.Regressed : WatchVerdict.Stable;
             message = verdict == WatchVerdict.Regressed
                 ? $"Regressed since deploy {deploy.ProposalId}: {string.Join("; ", regressions)}."
@@ -140,6 +167,49 @@ internal sealed class WatchService
         return report;
     }
 
+    /// <summary>What got worse from <paramref name="before"/> to <paramref name="after"/> by more than its threshold, one
+    /// sentence each: trigger, false-trigger and tool error rates (<see cref="WatchOptions.Threshold"/>), the graded pass rate
+    /// when both sides have enough gradings, and the per-session efficiency means.</summary>
+    internal static IReadOnlyList<string> Regressions(WatchMeasures before, WatchMeasures after, WatchOptions options)
+    {
+        var regressions = new List<string>();
+        Compare("trigger rate on turns that wanted the skill", before.TriggerRate, after.TriggerRate, higherIsBetter: true, options.Threshold, regressions);
+        Compare("false-trigger rate", before.FalseTriggerRate, after.FalseTriggerRate, higherIsBetter: false, options.Threshold, regressions);
+        Compare("tool error rate in the skill's turns", before.ToolErrorRate, after.ToolErrorRate, higherIsBetter: false, options.Threshold, regressions);
+        if (before.GradedSessions >= options.MinGradedSessions && after.GradedSessions >= options.MinGradedSessions)
+        {
+            Compare("graded pass rate", before.GradePassRate, after.GradePassRate, higherIsBetter: true, options.GradeThreshold, regressions);
+        }
+
+        if (before.Efficiency is { } be && after.Efficiency is { } ae)
+        {
+            CompareCost("tokens per session", be.Tokens, ae.Tokens, options.EfficiencyThreshold, regressions);
+            CompareCost("turns per session", be.Turns, ae.Turns, options.EfficiencyThreshold, regressions);
+            CompareCost("duration per session (ms)", be.DurationMs, ae.DurationMs, options.EfficiencyThreshold, regressions);
+            CompareCost("tool errors per session", be.ToolErrors, ae.ToolErrors, options.EfficiencyThreshold, regressions);
+        }
+
+        return regressions;
+    }
+
+    /// <summary>The sessions in which <paramref name="skill"/> came into play (it ran, was read, or one of its evidence
+    /// misses), oldest first, with their start (Unix ms) and working directory; selftune's own replays left out.</summary>
+    internal static IReadOnlyList<(string Id, long Started, string? Cwd)> Sessions(SelftuneStore store, string skill)
+    {
+        var misses = MissFinder.Find(store, [skill]).For(skill).Where(m => m.IsEvidence).ToList();
+        var sessions = RelevantSessions(store, skill, misses);
+        var cwds = store.Query("SELECT session_id, cwd FROM sessions WHERE cwd IS NOT NULL", r => (r.GetString(0), r.GetString(1)))
+            .ToDictionary(x => x.Item1, x => x.Item2, StringComparer.Ordinal);
+        return sessions.Select(s => (s.Id, s.Started, cwds.GetValueOrDefault(s.Id))).ToList();
+    }
+
+    /// <summary>The measures of <paramref name="skill"/> over <paramref name="sessionIds"/>.</summary>
+    internal static WatchMeasures Measure(SelftuneStore store, string skill, IReadOnlyList<string> sessionIds)
+    {
+        var missed = MissFinder.Find(store, [skill]).For(skill).Where(m => m.IsEvidence).Select(m => m.PromptId).ToHashSet(StringComparer.Ordinal);
+        return Measure(store, skill, missed, sessionIds);
+    }
+
     private static void Compare(string what, double? before, double? after, bool higherIsBetter, double threshold, List<string> regressions)
     {
         if (before is not { } b || after is not { } a)
@@ -151,6 +221,22 @@ internal sealed class WatchService
         if (worse > threshold + 1e-9)
         {
             regressions.Add($"{what} {(higherIsBetter ? "fell" : "rose")} from {b:0.00} to {a:0.00}");
+        }
+    }
+
+    /// <summary>A cost (lower is better) regressed when it rose by more than <paramref name="threshold"/> of its value
+    /// before, and by at least one whole unit (so 0 → 0.3 tool errors per session is noise, 0 → 1 is not).</summary>
+    private static void CompareCost(string what, double? before, double? after, double threshold, List<string> regressions)
+    {
+        if (before is not { } b || after is not { } a)
+        {
+            return;
+        }
+
+        if (a - b >= 1 && a > b * (1 + threshold) + 1e-9)
+        {
+            var rise = b > 0 ? $" (+{(a - b) / b:0%})" : string.Empty;
+            regressions.Add($"{what} rose from {b:0.#} to {a:0.#}{rise}");
         }
     }
 
@@ -252,8 +338,48 @@ internal sealed class WatchService
         var wanted = turns.Values.Count(t => t.Triggered || t.Explicit || t.Read || t.Missed);
         var triggered = turns.Values.Count(t => t.Triggered);
         var falseTriggers = turns.Values.Count(t => t.Triggered && (t.Interrupted || t.OtherExplicit));
+        var grades = store.Query(
+            $"""
+            SELECT g.pass_rate FROM grading_results g
+            WHERE g.session_id IN ({ids}) AND (g.skill = $skill OR substr(g.skill, -length($skill) - 1) = ':' || $skill)
+              AND g.graded_at = (SELECT max(h.graded_at) FROM grading_results h WHERE h.session_id = g.session_id AND h.skill = g.skill)
+            GROUP BY g.session_id
+            """,
+            r => r.GetDouble(0), parameters);
         return new WatchMeasures(
-            sessionIds.Count, wanted, triggered, Rate(triggered, wanted), falseTriggers, Rate(falseTriggers, triggered), toolCalls, toolErrors, Rate(toolErrors, toolCalls));
+            sessionIds.Count, wanted, triggered, Rate(triggered, wanted), falseTriggers, Rate(falseTriggers, triggered), toolCalls, toolErrors, Rate(toolErrors, toolCalls),
+            grades.Count, grades.Count == 0 ? null : Math.Round(grades.Average(), 4), Efficiency(store, skill, sessionIds));
+    }
+
+    private static EfficiencyMeasures? Efficiency(SelftuneStore store, string skill, IReadOnlyList<string> sessionIds)
+    {
+        var ids = string.Join(',', sessionIds.Select((_, i) => $"$s{i}"));
+        var parameters = sessionIds.Select((id, i) => ($"$s{i}", (object?)id)).Append(("$skill", skill)).ToArray();
+        var rows = store.Query(
+            $"""
+            SELECT s.session_id,
+                   (SELECT coalesce(sum(u.input_tokens + u.output_tokens + u.cache_write_tokens + u.cache_read_tokens), 0) FROM token_usage u WHERE u.session_id = s.session_id),
+                   (SELECT count(*) FROM prompts p WHERE p.session_id = s.session_id AND p.actionable = 1),
+                   CASE WHEN s.started_at IS NOT NULL AND s.ended_at IS NOT NULL THEN s.ended_at - s.started_at END,
+                   (SELECT count(*) FROM tool_calls t WHERE t.session_id = s.session_id AND t.is_error = 1)
+            FROM sessions s
+            WHERE s.session_id IN ({ids})
+              AND EXISTS (SELECT 1 FROM skill_invocations i WHERE i.session_id = s.session_id AND i.kind IN ('implicit', 'explicit')
+                          AND (i.skill_name = $skill OR substr(i.skill_name, -length($skill) - 1) = ':' || $skill))
+            """,
+            r => (Tokens: r.GetInt64(1), Turns: r.GetInt64(2), Duration: r.IsDBNull(3) ? (long?)null : r.GetInt64(3), Errors: r.GetInt64(4)), parameters);
+        if (rows.Count == 0)
+        {
+            return null;
+        }
+
+        var durations = rows.Where(r => r.Duration is not null).Select(r => (double)r.Duration!.Value).ToList();
+        return new EfficiencyMeasures(
+            rows.Count,
+            Math.Round(rows.Average(r => (double)r.Tokens), 1),
+            Math.Round(rows.Average(r => (double)r.Turns), 2),
+            durations.Count == 0 ? null : Math.Round(durations.Average()),
+            Math.Round(rows.Average(r => (double)r.Errors), 2));
     }
 
     private static double? Rate(int part, int whole) => whole == 0 ? null : Math.Round((double)part / whole, 4);

@@ -41,6 +41,8 @@ internal static class CommandTree
         root.Subcommands.Add(RunsCommand.Create(app));
         root.Subcommands.Add(ProposalsCommands.Create(app));
         root.Subcommands.Add(ScheduleCommands.Create(app));
+        AuthoringCommands.Create(app).ToList().ForEach(root.Subcommands.Add);
+        root.Subcommands.Add(CanaryCommands.Create(app));
         root.Runs(app, (a, _) => StatusCommands.RunStatus(a));
         return root;
     }

@@ -32,9 +32,11 @@ internal static class EvolutionCommands
         var candidates = new Option<int?>("--candidates") { Description = "Candidate descriptions to propose, 1-10 (evolve.candidates, default 3)." }.Like(ConfigKeys.EvolveCandidates);
         var validation = new Option<string?>("--validation") { Description = "auto (replay when the agent's runner can, else judge), judge or replay (evolve.validation)." }.Like(ConfigKeys.EvolveValidation);
         var target = TargetOption("--target", "What to rewrite: description (default; whether the skill fires), routing (the '## Workflow Routing' table) or body (everything below the '# Title'); routing and body pass structure, trigger, quality (evolve.quality_threshold) and optional review (evolve.review) gates.");
+        var canary = new Option<bool>("--canary") { Description = "Deploy the winner first to the project skill folder of --canary-repos (default: the working directory), watched against the user scope; see selftune canary. Description target only." };
+        var canaryRepos = new Option<string?>("--canary-repos") { Description = "Comma-separated repository folders for --canary." };
         var command = new Command("evolve", "Propose a better description, routing table or body for a skill from its sessions, prove it on held-out real prompts, and deploy the winner.")
         {
-            skill, skillPath, target, dryRun, candidates, validation,
+            skill, skillPath, target, dryRun, candidates, validation, canary, canaryRepos,
         };
         var llm = LlmCommands.AddFlags(command);
         return command.Runs(app, async (a, p, ct) =>
@@ -42,12 +44,20 @@ internal static class EvolutionCommands
             llm.Apply(a, p);
             a.Flag(ConfigKeys.EvolveCandidates.Key, p.GetValue(candidates)?.ToString(CultureInfo.InvariantCulture));
             a.Flag(ConfigKeys.EvolveValidation.Key, p.GetValue(validation));
-            return await EvolveAsync(a, p.GetValue(skill)!, p.GetValue(skillPath), SkillSections.Parse(p.GetValue(target)), p.GetValue(dryRun), "evolve", ct).ConfigureAwait(false);
+            var canaryTo = p.GetValue(canary) && !p.GetValue(dryRun)
+                ? (p.GetValue(canaryRepos) ?? ".").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(r => Path.GetFullPath(a.Context.Expand(r), a.Context.WorkingDirectory)).ToList()
+                : null;
+            return await EvolveAsync(a, p.GetValue(skill)!, p.GetValue(skillPath), SkillSections.Parse(p.GetValue(target)), p.GetValue(dryRun), "evolve", ct, canaryTo).ConfigureAwait(false);
         });
     }
 
-    private static async Task<int> EvolveAsync(App a, string name, string? skillPath, EvolveTarget target, bool dryRun, string command, CancellationToken ct)
+    private static async Task<int> EvolveAsync(App a, string name, string? skillPath, EvolveTarget target, bool dryRun, string command, CancellationToken ct, IReadOnlyList<string>? canaryRepos = null)
     {
+        if (canaryRepos is not null && target != EvolveTarget.Description)
+        {
+            throw new SelftuneException(ErrorCodes.InvalidArgument, "--canary deploys description proposals only.", ShellCommand.Line($"selftune evolve --skill {name:skill} --canary"));
+        }
+
         using var store = a.OpenStore();
         var factory = a.Get<ILlmClientFactory>();
         var client = factory.Create(LlmCommands.RunId(a, command));
@@ -58,7 +68,18 @@ internal static class EvolutionCommands
 
         if (target == EvolveTarget.Description)
         {
-            var result = await a.Get<SkillEvolver>().EvolveAsync(store, name, skillPath, dryRun, client, Progress(a), ct).ConfigureAwait(false);
+            var result = await a.Get<SkillEvolver>().EvolveAsync(store, name, skillPath, dryRun || canaryRepos is not null, client, Progress(a), ct).ConfigureAwait(false);
+            if (canaryRepos is not null && result.WinnerId is { } winner)
+            {
+                var started = a.Get<CanaryService>().Start(store, winner, canaryRepos, WatchOptions.From(a.Config));
+                a.Output.Result(new EvolveCanaryResult(result, started), console =>
+                {
+                    Render(console, result);
+                    console.MarkupLine($"[green]canary[/]: {Markup.Escape(winner)} written to {Markup.Escape(string.Join(", ", started.Paths))}; the user's SKILL.md is unchanged. next: [bold]{Markup.Escape(started.NextCommand ?? string.Empty)}[/]");
+                });
+                return 0;
+            }
+
             a.Output.Result(result, console => Render(console, result));
             return 0;
         }
@@ -123,10 +144,7 @@ internal static class EvolutionCommands
         return command.Runs(app, (a, p) =>
         {
             using var store = a.OpenStore();
-            var options = new WatchOptions(
-                (int)a.Config.GetInt(ConfigKeys.WatchMinSessions.Key),
-                (int)a.Config.GetInt(ConfigKeys.WatchWindowSessions.Key),
-                a.Config.GetDouble(ConfigKeys.WatchThreshold.Key));
+            var options = WatchOptions.From(a.Config);
             var report = a.Get<WatchService>().Watch(store, p.GetValue(skill)!, options, p.GetValue(autoRollback));
             a.Output.Result(report, console => Render(console, report));
             return report.Verdict == WatchVerdict.Regressed ? 1 : 0;
@@ -222,10 +240,13 @@ internal static class EvolutionCommands
 
     private static void Render(IAnsiConsole console, WatchReport r)
     {
-        var table = new Table().AddColumns("", "sessions", "trigger rate", "false-trigger rate", "tool error rate");
+        var table = new Table().AddColumns("", "sessions", "trigger rate", "false-trigger rate", "tool error rate", "graded pass rate", "tokens/session", "turns/session", "duration/session", "tool errors/session");
         foreach (var (label, m) in new[] { ("before", r.Before), ("after", r.After) })
         {
-            table.AddRow(label, $"{m.Sessions}", Rate(m.TriggerRate, m.TriggeredTurns, m.WantedTurns), Rate(m.FalseTriggerRate, m.FalseTriggers, m.TriggeredTurns), Rate(m.ToolErrorRate, m.ToolErrors, m.ToolCalls));
+            var e = m.Efficiency;
+            table.AddRow(label, $"{m.Sessions}", Rate(m.TriggerRate, m.TriggeredTurns, m.WantedTurns), Rate(m.FalseTriggerRate, m.FalseTriggers, m.TriggeredTurns), Rate(m.ToolErrorRate, m.ToolErrors, m.ToolCalls),
+                m.GradePassRate is { } g ? $"{g:0.00} ({m.GradedSessions} graded)" : "-",
+                e is null ? "-" : $"{e.Tokens:0}", e is null ? "-" : $"{e.Turns:0.#}", e?.DurationMs is { } d ? TimeSpan.FromMilliseconds(d).ToString(@"h\:mm\:ss", CultureInfo.InvariantCulture) : "-", e is null ? "-" : $"{e.ToolErrors:0.##}");
         }
 
         console.Write(table);
@@ -263,6 +284,11 @@ internal static class EvolutionCommands
         console.MarkupLine($"Deploys in effect: {Markup.Escape(h.ActiveDeploys.Count == 0 ? "none" : string.Join(", ", h.ActiveDeploys))}." +
             (h.EditedSinceLastWrite ? " [yellow]The SKILL.md was edited since selftune last wrote it.[/]" : string.Empty));
     }
+
+    /// <summary>What <c>evolve --canary</c> prints: the evolve result (validated, not deployed) and the canary started.</summary>
+    /// <param name="Evolve">The evolve result.</param>
+    /// <param name="Canary">The canary.</param>
+    private sealed record EvolveCanaryResult(EvolveResult Evolve, CanaryReport Canary);
 
     /// <summary>Reports progress lines synchronously, in order.</summary>
     private sealed class LineProgress(Action<string> write) : IProgress<string>
