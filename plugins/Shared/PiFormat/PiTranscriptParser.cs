@@ -3,15 +3,20 @@ using System.Text.RegularExpressions;
 using Selftune.Abstractions;
 using Selftune.Plugin.Shared;
 
-namespace Selftune.Plugin.OpenClaw;
+namespace Selftune.Plugin.Shared.PiFormat;
 
-/// <summary>Turns the lines of one transcript into canonical records, carrying <see cref="TranscriptState"/> along.</summary>
-internal sealed class TranscriptParser(string path, TranscriptState state, IRecordSink sink, DateTime fallbackTime)
+/// <summary>Turns the lines of one Pi-format transcript into canonical records, carrying <see cref="PiTranscriptState"/>
+/// along; <c>platform</c> names the agent in every record's provenance.</summary>
+internal sealed class PiTranscriptParser(string platform, string path, PiTranscriptState state, IRecordSink sink, DateTime fallbackTime)
 {
+    /// <summary>Confidence given to a skill invocation inferred from a <c>read</c> of its SKILL.md (the read is how Pi and
+    /// OpenClaw load a skill, but the model may also read a SKILL.md to inspect or edit it).</summary>
+    public const double SkillReadConfidence = 0.8;
+
     private static readonly string[] PathArguments = ["path", "file_path", "filePath", "file"];
     private static readonly string[] DetailArguments = ["path", "file_path", "filePath", "file", "command", "cmd", "url", "query", "pattern"];
 
-    /// <summary>Reads one line (its number is <see cref="TranscriptState.Line"/> + 1).</summary>
+    /// <summary>Reads one line (its number is <see cref="PiTranscriptState.Line"/> + 1).</summary>
     public void Read(ReadOnlyMemory<byte> bytes)
     {
         var line = ++state.Line;
@@ -132,7 +137,7 @@ internal sealed class TranscriptParser(string path, TranscriptState state, IReco
         if ((JsonFields.Text(root, "parentSession") ?? JsonFields.Text(root, "branchedFrom")) is { Length: > 0 } parent)
         {
             // A path to the parent's file; Pi names files <time>_<sessionId>.jsonl.
-            var stem = OpenClawIngestor.SessionIdFromFileName(parent.Replace('\\', '/').Split('/')[^1]);
+            var stem = PiTranscriptFiles.SessionIdFromFileName(parent.Replace('\\', '/').Split('/')[^1]);
             state.Parent = stem[(stem.LastIndexOf('_') + 1)..];
         }
 
@@ -162,7 +167,7 @@ internal sealed class TranscriptParser(string path, TranscriptState state, IReco
     private void User(JsonElement message, string key, DateTimeOffset at, long line)
     {
         var interSession = message.TryGetProperty("provenance", out var p) && p.ValueKind == JsonValueKind.Object && JsonFields.Text(p, "kind") == "inter_session";
-        var read = UserMessage.Read(Text(message), interSession);
+        var read = PiUserMessage.Read(Text(message), interSession);
         sink.Prompt(new PromptRecord(key, state.Session, at, read.Text, read.Kind, Provenance(line)));
         state.Prompt = read.Kind == PromptKind.User ? key : null;
         if (read.ExplicitSkill is { } skill)
@@ -229,7 +234,7 @@ internal sealed class TranscriptParser(string path, TranscriptState state, IReco
             {
                 sink.SkillInvocation(new SkillInvocationRecord(
                     $"{state.Session}:{id}:skill", state.Session, at, parts[^2], InvocationKind.Implicit,
-                    Provenance(line, OpenClawIngestor.SkillReadConfidence), PromptId: state.Prompt, SkillPath: Absolute(file), ToolUseId: id));
+                    Provenance(line, SkillReadConfidence), PromptId: state.Prompt, SkillPath: Absolute(file), ToolUseId: id));
             }
         }
     }
@@ -282,7 +287,7 @@ internal sealed class TranscriptParser(string path, TranscriptState state, IReco
     }
 
     private Provenance Provenance(long line, double confidence = 1.0) =>
-        new(Platforms.OpenClaw, CaptureMode.Transcript, confidence, path, line);
+        new(platform, CaptureMode.Transcript, confidence, path, line);
 
     private DateTimeOffset Time(JsonElement root)
     {

@@ -2,14 +2,14 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Selftune.Abstractions;
 
-namespace Selftune.Plugin.OpenClaw;
+namespace Selftune.Plugin.Shared.PiFormat;
 
 /// <summary>
 /// What a transcript read so far says about its session, kept between incremental reads in
 /// <see cref="SourceCursor.State"/> as a small JSON object (a few hundred bytes: ids, times and at most
 /// <see cref="MaxModels"/> model ids).
 /// </summary>
-internal sealed class TranscriptState
+internal sealed class PiTranscriptState
 {
     /// <summary>Model ids kept in <see cref="Models"/>, at most.</summary>
     public const int MaxModels = 16;
@@ -54,7 +54,7 @@ internal sealed class TranscriptState
     public CompletionStatus Status { get; set; }
 
     /// <summary>Reads a saved state; null when there is none or it cannot be read (the caller then starts over).</summary>
-    public static TranscriptState? Parse(string? json)
+    public static PiTranscriptState? Parse(string? json)
     {
         if (string.IsNullOrEmpty(json))
         {
@@ -63,7 +63,7 @@ internal sealed class TranscriptState
 
         try
         {
-            return JsonSerializer.Deserialize<TranscriptState>(json, Options) is { Session.Length: > 0 } state ? state : null;
+            return JsonSerializer.Deserialize<PiTranscriptState>(json, Options) is { Session.Length: > 0 } state ? state : null;
         }
         catch (JsonException)
         {
