@@ -19,8 +19,9 @@ namespace Selftune.Plugin.Cline;
 /// <item><c>say:"error"</c>, <c>say:"error_retry"</c>, <c>say:"diff_error"</c>, <c>ask:"api_req_failed"</c> and
 /// <c>ask:"mistake_limit_reached"</c> are errors; <c>say:"completion_result"</c> marks the task completed.</item>
 /// </list>
-/// From <c>api_conversation_history.json</c> (Anthropic-style messages): the model (<c>modelInfo.modelId</c>) when the UI
-/// file names none, and native <c>tool_result</c> blocks with <c>is_error: true</c> (the failed tool calls).
+/// From <c>api_conversation_history.json</c> (Anthropic-style messages) only the model (<c>modelInfo.modelId</c>, the last
+/// one) is taken, for UI files that name none (before late 2025): its tool calls and results repeat the UI file's, and
+/// classic Cline returns tool results as text, so a failed tool shows only as the UI's <c>error</c> messages.
 /// </summary>
 internal static class ClineTaskReader
 {
@@ -174,22 +175,6 @@ internal static class ClineTaskReader
             if (JsonFields.Text(JsonFields.Child(message, "modelInfo"), "modelId") is { Length: > 0 } model)
             {
                 state.Model = model;
-            }
-
-            var at = JsonFields.Number(message, "ts") is { } ts ? DateTimeOffset.FromUnixTimeMilliseconds(ts) : (DateTimeOffset?)null;
-            if (JsonFields.Child(message, "content") is not { ValueKind: JsonValueKind.Array } content)
-            {
-                continue;
-            }
-
-            foreach (var block in content.EnumerateArray())
-            {
-                if (JsonFields.Text(block, "type") == "tool_result" && JsonFields.Child(block, "is_error").ValueKind == JsonValueKind.True
-                    && JsonFields.Text(block, "tool_use_id") is { Length: > 0 } id && at is { } when)
-                {
-                    sink.ToolCall(new ToolCallRecord($"{state.Session}:{id}", state.Session, when, JsonFields.Text(block, "name") ?? "unknown",
-                        new Provenance(ClinePaths.Platform, CaptureMode.Transcript, 1, path, line), IsError: true));
-                }
             }
         }
 
