@@ -17,7 +17,9 @@ namespace Selftune.Plugin.Cline;
 /// <c>useSkill</c> tool (its <c>path</c> is the skill's name) is the agent invoking a skill (implicit, confidence 1), and a
 /// <c>readFile</c> of a <c>SKILL.md</c> is a read of that skill;</item>
 /// <item><c>say:"error"</c>, <c>say:"error_retry"</c>, <c>say:"diff_error"</c>, <c>ask:"api_req_failed"</c> and
-/// <c>ask:"mistake_limit_reached"</c> are errors; <c>say:"completion_result"</c> marks the task completed.</item>
+/// <c>ask:"mistake_limit_reached"</c> are errors; <c>say:"completion_result"</c> marks the task completed;</item>
+/// <item>a <c>command_output</c> after a command running <c>git commit|merge|cherry-pick|revert</c> that names the new
+/// commit links it to the task (<see cref="CommitRecord"/>).</item>
 /// </list>
 /// From <c>api_conversation_history.json</c> (Anthropic-style messages) only the model (<c>modelInfo.modelId</c>, the last
 /// one) is taken, for UI files that name none (before late 2025): its tool calls and results repeat the UI file's, and
@@ -93,6 +95,15 @@ internal static class ClineTaskReader
                         break;
                     case "command":
                         sink.ToolCall(new ToolCallRecord(key, state.Session, at, "execute_command", provenance, PromptId: state.Prompt, Detail: FirstLine(text)));
+                        state.GitCommand = GitCommits.Runs(text) ? (key, text) : null;
+                        break;
+                    case "command_output" when say is not null:
+                        if (state.GitCommand is var (commandKey, command) && GitCommits.Parse(command, text) is { } commit)
+                        {
+                            sink.Commit(new CommitRecord(state.Session, commit.Sha, at, commit.Command, provenance, commit.Branch, Title: commit.Title, ToolUseId: commandKey));
+                            state.GitCommand = null;
+                        }
+
                         break;
                     case "completion_result" when say is not null:
                         state.Status = CompletionStatus.Completed;
@@ -211,6 +222,9 @@ internal static class ClineTaskReader
         public string? Prompt { get; set; }
 
         public CompletionStatus Status { get; set; }
+
+        /// <summary>The last command, when it runs git commit|merge|cherry-pick|revert: (its tool call id, the command).</summary>
+        public (string Key, string Command)? GitCommand { get; set; }
 
         public void See(DateTimeOffset at)
         {

@@ -45,7 +45,8 @@ public sealed class ClineIngestorTests : IDisposable
 
         // ui_messages.json, counted by hand: 1 task + 1 user_feedback; 4 api_req_started with tokensIn 1200+2000+500+2500,
         // tokensOut 300+500+50+400, cost 0.0123+0.02+0.001+0.018 USD; tools readFile (a SKILL.md), useSkill (slides) and
-        // one command; 1 error message and 1 request cancelled by the user; completion_result last.
+        // two commands (the second a git commit, [main 4f1c2ab]); 1 error message and 1 request cancelled by the user;
+        // completion_result last.
         var session = Assert.Single(sink.Sessions);
         Assert.Equal((Samples.TaskId, CompletionStatus.Completed), (session.SessionId, session.Status));
         Assert.Equal(["claude-sonnet-4-5"], session.Models);
@@ -54,7 +55,9 @@ public sealed class ClineIngestorTests : IDisposable
         Assert.Equal((6200L, 1250L, 100L, 3100L), (sink.UsageRecords.Sum(u => u.InputTokens), sink.UsageRecords.Sum(u => u.OutputTokens),
             sink.UsageRecords.Sum(u => u.CacheWriteTokens), sink.UsageRecords.Sum(u => u.CacheReadTokens)));
         Assert.Equal(0.0513m, sink.UsageRecords.Sum(u => u.CostUsd));
-        Assert.Equal(["readFile", "useSkill", "execute_command"], sink.ToolCalls.Select(t => t.Name));
+        Assert.Equal(["readFile", "useSkill", "execute_command", "execute_command"], sink.ToolCalls.Select(t => t.Name));
+        var commit = Assert.Single(sink.Commits);
+        Assert.Equal((Samples.TaskId, "4f1c2ab", "main", "Add the deck", $"{Samples.TaskId}:1760000011500"), (commit.SessionId, commit.Sha, commit.Branch, commit.Title, commit.ToolUseId));
         Assert.Equal("npx marp notes.md -o deck.pdf", sink.ToolCalls[2].Detail);
         Assert.Equal([("slides", InvocationKind.Read), ("slides", InvocationKind.Implicit)], sink.Invocations.Select(i => (i.SkillName, i.Kind)));
         Assert.All(sink.Invocations, i => Assert.Equal($"{Samples.TaskId}:1760000000000", i.PromptId));

@@ -102,6 +102,31 @@ public sealed class PiIngestorTests : IDisposable
         Assert.Equal(2, sink.Prompts.Count(p => p.IsActionable));
     }
 
+    [Fact]
+    public void AGitCommitInABashResultIsLinkedToTheSessionEvenAcrossReads()
+    {
+        var path = Path.Combine(_home, Samples.Small);
+        var source = _ingestor.Discover(Context(), (_, _) => { }).Single(s => s.Path == path);
+        var cursor = _ingestor.Ingest(source, null, new RecordingSink(), CancellationToken.None).Cursor;
+        File.AppendAllText(path, """
+            {"type":"message","id":"c1","parentId":"2c19d326","timestamp":"2026-05-12T01:03:00.000Z","message":{"role":"assistant","content":[{"type":"toolCall","id":"call_9","name":"bash","arguments":{"command":"git add hello.py && git commit -m 'Say hello'"}}],"model":"pi-fixture-model"}}
+
+            """.Replace("\r\n", "\n", StringComparison.Ordinal));
+        var first = new RecordingSink();
+        cursor = _ingestor.Ingest(source, cursor, first, CancellationToken.None).Cursor;
+        File.AppendAllText(path, """
+            {"type":"message","id":"c2","parentId":"c1","timestamp":"2026-05-12T01:03:01.000Z","message":{"role":"toolResult","toolCallId":"call_9","toolName":"bash","content":[{"type":"text","text":"[master 0c0ffee] Say hello\n 1 file changed, 1 insertion(+)"}],"isError":false}}
+
+            """.Replace("\r\n", "\n", StringComparison.Ordinal));
+        var second = new RecordingSink();
+        _ingestor.Ingest(source, cursor, second, CancellationToken.None);
+
+        Assert.Empty(first.Commits);
+        var commit = Assert.Single(second.Commits);
+        Assert.Equal(("019e19b4-eb48-746a-aa6b-8dfcfa37954b", "0c0ffee", "master", "Say hello", "/tmp/as-agent-fixture/project", "call_9"),
+            (commit.SessionId, commit.Sha, commit.Branch, commit.Title, commit.Repository, commit.ToolUseId));
+    }
+
     public void Dispose()
     {
         try

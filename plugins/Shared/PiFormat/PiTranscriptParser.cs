@@ -225,6 +225,10 @@ internal sealed class PiTranscriptParser(string platform, string path, PiTranscr
         var name = JsonFields.Text(block, "name") ?? "unknown";
         var args = block.TryGetProperty("arguments", out var a) || block.TryGetProperty("input", out a) ? a : default;
         sink.ToolCall(new ToolCallRecord(id, state.Session, at, name, Provenance(line), PromptId: state.Prompt, Detail: Detail(args)));
+        if (JsonFields.Text(args, "command") is { } command && GitCommits.Runs(command) && state.GitCommands.Count < PiTranscriptState.MaxGitCommands)
+        {
+            state.GitCommands[id] = command; // until its result arrives, possibly in a later read
+        }
 
         if (name.Equals("read", StringComparison.OrdinalIgnoreCase) || name.Equals("read_file", StringComparison.OrdinalIgnoreCase))
         {
@@ -248,9 +252,15 @@ internal sealed class PiTranscriptParser(string platform, string path, PiTranscr
             || details.ValueKind == JsonValueKind.Object
                && (JsonFields.Text(details, "status") == "error"
                    || details.TryGetProperty("exitCode", out var code) && code.ValueKind == JsonValueKind.Number && code.TryGetInt64(out var n) && n != 0);
+        var callId = JsonFields.Text(message, "toolCallId");
+        if (callId is not null && state.GitCommands.Remove(callId, out var command) && GitCommits.Parse(command, Text(message)) is { } commit)
+        {
+            sink.Commit(new CommitRecord(state.Session, commit.Sha, at, commit.Command, Provenance(line), commit.Branch, state.Cwd, commit.Title, callId));
+        }
+
         if (failed)
         {
-            var id = JsonFields.Text(message, "toolCallId") ?? key;
+            var id = callId ?? key;
             sink.ToolCall(new ToolCallRecord(id, state.Session, at, JsonFields.Text(message, "toolName") ?? "unknown", Provenance(line), IsError: true, PromptId: state.Prompt));
         }
     }

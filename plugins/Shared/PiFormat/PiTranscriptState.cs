@@ -14,6 +14,9 @@ internal sealed class PiTranscriptState
     /// <summary>Model ids kept in <see cref="Models"/>, at most.</summary>
     public const int MaxModels = 16;
 
+    /// <summary>Shell commands awaiting their result kept in <see cref="GitCommands"/>, at most.</summary>
+    public const int MaxGitCommands = 8;
+
     private static readonly JsonSerializerOptions Options = new() { DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
 
     /// <summary>The session id (the header's <c>id</c>, else the file name's).</summary>
@@ -49,6 +52,9 @@ internal sealed class PiTranscriptState
 
     /// <summary>Id of the actionable prompt of the current turn, or null when the turn began with a non-actionable message.</summary>
     public string? Prompt { get; set; }
+
+    /// <summary>Tool calls whose shell command runs <c>git commit|merge|cherry-pick|revert</c>, by id, until their result is read.</summary>
+    public Dictionary<string, string> GitCommands { get; set; } = [];
 
     /// <summary>How the last finished response ended.</summary>
     public CompletionStatus Status { get; set; }
