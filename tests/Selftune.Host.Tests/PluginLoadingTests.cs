@@ -177,7 +177,7 @@ public sealed class PluginLoadingTests(SamplePluginBuilds builds) : IClassFixtur
         Assert.Equal(2, sample.GetProperty("contract_major").GetInt32());
         Assert.Contains("contract 2.x", sample.GetProperty("reason").GetString());
         var bundled = result.Json.GetProperty("plugins").EnumerateArray().Where(p => p.GetProperty("origin").GetString() == "bundled").ToList();
-        Assert.Equal(4, bundled.Count);
+        Assert.Equal(6, bundled.Count);
         Assert.All(bundled, p => Assert.Equal("loaded", p.GetProperty("status").GetString()));
     }
 

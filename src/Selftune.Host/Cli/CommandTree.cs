@@ -41,6 +41,10 @@ internal static class CommandTree
         root.Subcommands.Add(RunsCommand.Create(app));
         root.Subcommands.Add(ProposalsCommands.Create(app));
         root.Subcommands.Add(ScheduleCommands.Create(app));
+        root.Subcommands.Add(ArchiveCommands.Export(app));
+        root.Subcommands.Add(ArchiveCommands.Recover(app));
+        root.Subcommands.Add(SkillsCommands.Create(app));
+        root.Subcommands.Add(ContributeCommand.Create(app));
         root.Runs(app, (a, _) => StatusCommands.RunStatus(a));
         return root;
     }
