@@ -75,11 +75,35 @@ public sealed class ExportRecoverTests : IDisposable
 
     public void Dispose() => _cli.Dispose();
 
-    /// <summary>The status without what changes between two runs (the time it was made).</summary>
+    /// <summary>The status without what moves with the clock between two runs: <c>as_of</c> and the windows' <c>start</c> and
+    /// <c>end</c>, which count back from now.</summary>
     private static string Stable(string json)
     {
-        var node = System.Text.Json.Nodes.JsonNode.Parse(json)!.AsObject();
-        node.Remove("generated_at");
+        var node = System.Text.Json.Nodes.JsonNode.Parse(json)!;
+        Strip(node);
         return node.ToJsonString();
+
+        static void Strip(System.Text.Json.Nodes.JsonNode? node)
+        {
+            if (node is System.Text.Json.Nodes.JsonObject o)
+            {
+                foreach (var key in new[] { "as_of", "start", "end" })
+                {
+                    o.Remove(key);
+                }
+
+                foreach (var (_, child) in o.ToList())
+                {
+                    Strip(child);
+                }
+            }
+            else if (node is System.Text.Json.Nodes.JsonArray a)
+            {
+                foreach (var child in a)
+                {
+                    Strip(child);
+                }
+            }
+        }
     }
 }

@@ -253,7 +253,7 @@ internal static class StoreArchive
                 }
 
                 var values = row.EnumerateObject().ToList();
-                if (values.FirstOrDefault(v => !columns.Contains(v.Name)) is { Name: { } unknown })
+                if (values.Select(v => v.Name).FirstOrDefault(name => !columns.Contains(name)) is { } unknown)
                 {
                     skip(path, line, $"column '{unknown}' is unknown to this selftune's '{table}' (schema {store.SchemaVersion}): the row comes from a newer one; skipped");
                     continue;
