@@ -1,4 +1,5 @@
 using Selftune.Abstractions;
+using Selftune.Plugin.Shared;
 
 namespace Selftune.Plugin.Claude;
 
@@ -35,6 +36,9 @@ internal sealed class TranscriptInterpreter
     private readonly string? _agentId;
     private readonly string? _nestedParent;
     private readonly Dictionary<string, string> _toolNames = new(StringComparer.Ordinal);
+
+    // Shell commands that run git commit|merge|cherry-pick|revert, by tool use id, until their result arrives (within one read).
+    private readonly Dictionary<string, string> _gitCommands = new(StringComparer.Ordinal);
     private PendingUsage? _usage;
     private DateTimeOffset? _lastTime;
 
@@ -233,6 +237,11 @@ internal sealed class TranscriptInterpreter
     {
         foreach (var result in line.ToolResults)
         {
+            if (_gitCommands.Remove(result.ToolUseId, out var command) && GitCommits.Parse(command, result.Output) is { } commit)
+            {
+                _sink.Commit(new CommitRecord(c.SessionId, commit.Sha, at, commit.Command, Provenance(lineNumber), commit.Branch, c.Cwd, commit.Title, result.ToolUseId));
+            }
+
             if (result.IsError)
             {
                 var name = _toolNames.GetValueOrDefault(result.ToolUseId, "unknown");
@@ -334,6 +343,11 @@ internal sealed class TranscriptInterpreter
             var tool = line.ToolUses[i];
             var id = tool.Id ?? $"{line.Uuid ?? "L" + lineNumber}:{i}";
             Remember(id, tool.Name);
+            if (tool.Name == "Bash" && GitCommits.Runs(tool.Detail) && _gitCommands.Count < MaxRememberedTools)
+            {
+                _gitCommands[id] = tool.Detail!;
+            }
+
             _sink.ToolCall(new ToolCallRecord(id, c.SessionId, at, tool.Name, Provenance(lineNumber), PromptId: c.TurnPromptId, Detail: tool.Detail));
             if (tool.Name == "Skill" && tool.Skill is { Length: > 0 } skill)
             {

@@ -14,7 +14,8 @@ internal sealed record ToolUse(string? Id, string Name, string? Skill, string? F
 /// <summary>A <c>tool_result</c> block of a user message.</summary>
 /// <param name="ToolUseId">The call it answers.</param>
 /// <param name="IsError">The block's <c>is_error</c>.</param>
-internal readonly record struct ToolResult(string ToolUseId, bool IsError);
+/// <param name="Output">The block's text when it may report a new git commit (it starts with <c>[</c> or <c>Updating </c>); else null.</param>
+internal readonly record struct ToolResult(string ToolUseId, bool IsError, string? Output = null);
 
 /// <summary>
 /// The fields of one transcript line that selftune uses, read with a single forward pass of
@@ -260,7 +261,7 @@ internal sealed class TranscriptLine
             }
 
             string? type = null, text = null, id = null, toolName = null, toolUseId = null;
-            string? skill = null, filePath = null, detail = null;
+            string? skill = null, filePath = null, detail = null, output = null;
             var isError = false;
             var first = true;
             while (json.NextProperty(out var name, ref first))
@@ -274,6 +275,7 @@ internal sealed class TranscriptLine
                     case 5 when name.SequenceEqual("input"u8): ReadInput(ref json, out skill, out filePath, out detail); break;
                     case 8 when name.SequenceEqual("is_error"u8): isError = json.ReadTrue(); break;
                     case 11 when name.SequenceEqual("tool_use_id"u8): toolUseId = json.ReadString(); break;
+                    case 7 when name.SequenceEqual("content"u8): output = CommitOutput(ref json); break;
                     default: json.SkipValue(); break;
                 }
             }
@@ -292,7 +294,7 @@ internal sealed class TranscriptLine
                     ToolUses.Add(new ToolUse(id, toolName, skill, filePath, detail));
                     break;
                 case "tool_result" when toolUseId is not null:
-                    ToolResults.Add(new ToolResult(toolUseId, isError));
+                    ToolResults.Add(new ToolResult(toolUseId, isError, output));
                     break;
             }
         }
@@ -301,6 +303,18 @@ internal sealed class TranscriptLine
         {
             Text = _text.ToString();
         }
+    }
+
+    /// <summary>A tool result's text when it may report a new git commit (it starts with <c>[</c>, as <c>[main 1a2b3c4] …</c>,
+    /// or with <c>Updating </c>, as a fast-forward merge); otherwise the value is skipped undecoded and null returned.</summary>
+    private static string? CommitOutput(ref JsonScanner json)
+    {
+        if (!json.TryReadRawString(out var raw, out var escaped) || !(raw.StartsWith("["u8) || raw.StartsWith("Updating "u8)))
+        {
+            return null;
+        }
+
+        return JsonScanner.Decode(raw, escaped);
     }
 
     private static void ReadInput(ref JsonScanner json, out string? skill, out string? filePath, out string? detail)

@@ -1,6 +1,6 @@
-using System.Text.RegularExpressions;
 using Selftune.Abstractions;
 using Selftune.Plugin.Shared;
+using Selftune.Plugin.Shared.PiFormat;
 
 namespace Selftune.Plugin.OpenClaw;
 
@@ -32,11 +32,7 @@ namespace Selftune.Plugin.OpenClaw;
 public sealed class OpenClawIngestor : IIngestor
 {
     /// <summary>Confidence given to a skill invocation inferred from a <c>read</c> of its SKILL.md.</summary>
-    public const double SkillReadConfidence = 0.8;
-
-    // <stem>.jsonl, optionally followed by .reset.<time> or .deleted.<time>.
-    private static readonly Regex TranscriptName = new(
-        "^(?<stem>.+)\\.jsonl(?:\\.(?:reset|deleted)\\.[^/\\\\]+)?$", RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
+    public const double SkillReadConfidence = PiTranscriptParser.SkillReadConfidence;
 
     /// <inheritdoc />
     public string Platform => Platforms.OpenClaw;
@@ -67,7 +63,7 @@ public sealed class OpenClawIngestor : IIngestor
 
                 foreach (var file in List(sessions, problems, dirs: false))
                 {
-                    if (!IsTranscript(Path.GetFileName(file)))
+                    if (!PiTranscriptFiles.IsTranscript(Path.GetFileName(file)))
                     {
                         continue;
                     }
@@ -94,52 +90,8 @@ public sealed class OpenClawIngestor : IIngestor
     }
 
     /// <inheritdoc />
-    public IngestResult Ingest(SourceFile source, SourceCursor? from, IRecordSink sink, CancellationToken cancellationToken)
-    {
-        var state = from is { Offset: > 0 } ? TranscriptState.Parse(from.State) : null;
-        var offset = state is null ? 0 : from!.Offset;
-        state ??= new TranscriptState { Session = SessionIdFromFileName(source.Path) };
-
-        using var stream = new FileStream(source.Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1, FileOptions.SequentialScan);
-        var length = stream.Length;
-        var lastWrite = File.GetLastWriteTimeUtc(source.Path);
-        if (length < offset)
-        {
-            // Rewritten in place (a repair or a context cleaner): read it again; ids are stable, so nothing doubles.
-            offset = 0;
-            state = new TranscriptState { Session = SessionIdFromFileName(source.Path) };
-        }
-
-        using var reader = new JsonlLineReader(stream, offset);
-        var transcript = new TranscriptParser(source.Path, state, sink, source.LastWriteUtc);
-        long lines = 0;
-        while (reader.TryReadLine(out var line))
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            lines++;
-            transcript.Read(line);
-        }
-
-        if (lines > 0)
-        {
-            transcript.EmitSession();
-        }
-
-        return new IngestResult(new SourceCursor(reader.Offset, length, lastWrite, state.Serialize()), lines);
-    }
-
-    /// <summary>True for a transcript file name: <c>*.jsonl</c>, <c>*.jsonl.reset.*</c>, <c>*.jsonl.deleted.*</c>, but not a
-    /// <c>*.trajectory.jsonl</c> trace.</summary>
-    internal static bool IsTranscript(string fileName) =>
-        TranscriptName.Match(fileName) is { Success: true } m && !m.Groups["stem"].Value.EndsWith(".trajectory", StringComparison.Ordinal);
-
-    /// <summary>The session id a transcript's file name implies (<c>&lt;id&gt;.jsonl[.reset.…]</c>), for files whose header
-    /// is missing.</summary>
-    internal static string SessionIdFromFileName(string path)
-    {
-        var name = Path.GetFileName(path);
-        return TranscriptName.Match(name) is { Success: true } m ? m.Groups["stem"].Value : name;
-    }
+    public IngestResult Ingest(SourceFile source, SourceCursor? from, IRecordSink sink, CancellationToken cancellationToken) =>
+        PiTranscriptFiles.Ingest(Platforms.OpenClaw, source, from, sink, PiTranscriptFiles.SessionIdFromFileName, cancellationToken);
 
     private static IEnumerable<string> List(string dir, Action<string, string> problems, bool dirs)
     {

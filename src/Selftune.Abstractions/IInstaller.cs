@@ -29,7 +29,12 @@ public enum InstallScope
 /// <param name="OriginalContent">The file's current text; null when it does not exist.</param>
 /// <param name="NewContent">The text to write; null to delete the file.</param>
 /// <param name="Summary">What changes, for a person ("add 4 hook entries").</param>
-public sealed record FileChange(string Path, string? OriginalContent, string? NewContent, string Summary);
+public sealed record FileChange(string Path, string? OriginalContent, string? NewContent, string Summary)
+{
+    /// <summary>True when the file is a script the agent runs (e.g. Cline's hook files): the core writes it with the
+    /// owner's execute permission on Unix. Added in contract 1.3; the default is false.</summary>
+    public bool Executable { get; init; }
+}
 
 /// <summary>The result of planning an install or uninstall: nothing is written yet.</summary>
 /// <param name="Changes">Files to change; empty when there is nothing to do (already installed / nothing of ours).</param>

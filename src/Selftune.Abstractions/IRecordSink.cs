@@ -19,6 +19,11 @@ public interface IRecordSink
     void Usage(TokenUsageRecord usage);
     /// <summary>Adds a session error.</summary>
     void Error(ErrorRecord error);
+    /// <summary>Adds a git commit made in the session (contract 1.3; the default ignores it, for sinks built against 1.2).</summary>
+    void Commit(CommitRecord commit)
+    {
+    }
+
     /// <summary>Reports an input record that could not be used: skipped and counted, never fatal.</summary>
     /// <param name="path">The file (or database) it is in.</param>
     /// <param name="line">1-based line (or row) number; 0 when not line-oriented.</param>

@@ -16,6 +16,8 @@ namespace Selftune.Abstractions;
 /// <see cref="IIngestor.EnvironmentVariables"/> and <see cref="IInstaller.EnvironmentVariables"/> (what locates the
 /// agent's data), <see cref="TurnEndFlag"/> in the hook commands an installer writes (which events end a turn), and
 /// <see cref="IAgentRunner.Preference"/> (which agent answers as the LLM when none is configured).</item>
+/// <item>1.3: <see cref="FileChange.Executable"/> (an agent whose hooks are executable files, e.g. Cline) and
+/// <see cref="IRecordSink.Commit"/> with <see cref="CommitRecord"/> (a git commit seen in a session's tool output).</item>
 /// </list>
 /// </remarks>
 public static class PluginContract

@@ -179,3 +179,25 @@ public sealed record TokenUsageRecord(
 /// <param name="Message">The message, uncut: the store redacts it, then keeps its first 500 characters.</param>
 /// <param name="Provenance">Where it came from.</param>
 public sealed record ErrorRecord(string ErrorId, string SessionId, DateTimeOffset OccurredAt, string Kind, string Message, Provenance Provenance);
+
+/// <summary>A git commit the agent made in a session (<c>git commit</c>, <c>merge</c>, <c>cherry-pick</c> or <c>revert</c> whose
+/// output names the new commit), linking the commit to the session and the skills it used. Added in contract 1.3.</summary>
+/// <param name="SessionId">The session.</param>
+/// <param name="Sha">The commit's (abbreviated) hash as git printed it.</param>
+/// <param name="OccurredAt">When the tool call returned (UTC).</param>
+/// <param name="Command">The git subcommand: <c>commit</c>, <c>merge</c>, <c>cherry-pick</c> or <c>revert</c>.</param>
+/// <param name="Provenance">Where it came from.</param>
+/// <param name="Branch">The branch git printed (<c>[main 1a2b3c4] …</c>), when it did.</param>
+/// <param name="Repository">The repository's folder (the tool call's or session's working directory), when known.</param>
+/// <param name="Title">The commit's subject line, when git printed it.</param>
+/// <param name="ToolUseId">The tool call whose output showed it.</param>
+public sealed record CommitRecord(
+    string SessionId,
+    string Sha,
+    DateTimeOffset OccurredAt,
+    string Command,
+    Provenance Provenance,
+    string? Branch = null,
+    string? Repository = null,
+    string? Title = null,
+    string? ToolUseId = null);

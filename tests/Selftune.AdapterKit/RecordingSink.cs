@@ -20,6 +20,9 @@ public sealed class RecordingSink : IRecordSink
     /// <summary>Malformed input reports: (path, line, reason).</summary>
     public List<(string Path, long Line, string Reason)> MalformedLines { get; } = [];
 
+    /// <summary>Git commits received.</summary>
+    public List<CommitRecord> Commits { get; } = [];
+
     /// <inheritdoc />
     public void Session(SessionRecord session) => Sessions.Add(session);
     /// <inheritdoc />
@@ -33,6 +36,9 @@ public sealed class RecordingSink : IRecordSink
     /// <inheritdoc />
     public void Error(ErrorRecord error) => Errors.Add(error);
     /// <inheritdoc />
+    public void Commit(CommitRecord commit) => Commits.Add(commit);
+
+    /// <inheritdoc />
     public void Malformed(string path, long line, string reason) => MalformedLines.Add((path, line, reason));
 
     /// <summary>Distinct ids of every record kind, for comparing two ingests.</summary>
@@ -45,6 +51,7 @@ public sealed class RecordingSink : IRecordSink
         keys.UnionWith(ToolCalls.Select(t => $"tool:{t.SessionId}:{t.ToolUseId}:{t.IsError}"));
         keys.UnionWith(UsageRecords.Select(u => $"usage:{u.MessageId}:{u.RequestId}:{u.InputTokens}:{u.OutputTokens}:{u.CacheWriteTokens}:{u.CacheReadTokens}"));
         keys.UnionWith(Errors.Select(e => $"error:{e.SessionId}:{e.ErrorId}"));
+        keys.UnionWith(Commits.Select(c => $"commit:{c.SessionId}:{c.Sha}"));
         return keys;
     }
 }

@@ -78,7 +78,7 @@ public sealed class SamplePluginBuilds : IDisposable
 }
 
 /// <summary>A plugin written outside the solution for a fifth agent loads from the user's plugins folder through McMaster's
-/// loader and gets what the four bundled agents get: sync, install, live hooks with the turn-end drain, skill folders;
+/// loader and gets what the six bundled agents get: sync, install, live hooks with the turn-end drain, skill folders;
 /// one built against a newer contract minor loads too; one built against another major, or a broken assembly, is reported
 /// and skipped while the rest runs.</summary>
 public sealed class PluginLoadingTests(SamplePluginBuilds builds) : IClassFixture<SamplePluginBuilds>, IDisposable
@@ -98,7 +98,7 @@ public sealed class PluginLoadingTests(SamplePluginBuilds builds) : IClassFixtur
         Assert.StartsWith("user", sample.GetProperty("origin").GetString());
         Assert.Equal(["hooks:sample_agent", "ingestor:sample_agent", "installer:sample_agent"], sample.GetProperty("capabilities").EnumerateArray().Select(c => c.GetString()!).Order(StringComparer.Ordinal));
         var all = plugins.Json.GetProperty("plugins").EnumerateArray().ToList();
-        Assert.Equal(5, all.Count(p => p.GetProperty("status").GetString() == "loaded"));
+        Assert.Equal(7, all.Count(p => p.GetProperty("status").GetString() == "loaded"));
         Assert.All(all, p => Assert.StartsWith("McMaster.NETCore.Plugins.", p.GetProperty("load_context").GetString()));
 
         var sync = _cli.Run("sync", "--json");
@@ -177,7 +177,7 @@ public sealed class PluginLoadingTests(SamplePluginBuilds builds) : IClassFixtur
         Assert.Equal(2, sample.GetProperty("contract_major").GetInt32());
         Assert.Contains("contract 2.x", sample.GetProperty("reason").GetString());
         var bundled = result.Json.GetProperty("plugins").EnumerateArray().Where(p => p.GetProperty("origin").GetString() == "bundled").ToList();
-        Assert.Equal(4, bundled.Count);
+        Assert.Equal(6, bundled.Count);
         Assert.All(bundled, p => Assert.Equal("loaded", p.GetProperty("status").GetString()));
     }
 

@@ -84,6 +84,21 @@ public sealed class SkillUsageTests : IDisposable
         Assert.Equal((InvocationKind.Explicit, skill), (use.Kind, use.SkillPath));
     }
 
+    [Fact]
+    public void AGitCommitInABashResultIsLinkedToTheSession()
+    {
+        const string result = """{"type":"user","uuid":"u9","sessionId":"s1","timestamp":"2026-01-01T00:00:09Z","message":{"role":"user","content":[{"tool_use_id":"toolu_g","type":"tool_result","content":"[feature/notes 9abc123] Add release notes\n 1 file changed","is_error":false}]}}""";
+        var sink = Ingest(new TranscriptBuilder("s1")
+            .User("commit the release notes")
+            .ToolUse("toolu_g", "Bash", new JsonObject { ["command"] = "git add NOTES.md && git commit -m \"Add release notes\"" })
+            .Raw(result)
+            .ToolUse("toolu_l", "Bash", new JsonObject { ["command"] = "git log -1" }, "msg_2")
+            .Raw(result.Replace("toolu_g", "toolu_l", StringComparison.Ordinal)));
+
+        var commit = Assert.Single(sink.Commits);
+        Assert.Equal(("s1", "9abc123", "feature/notes", "Add release notes", "commit", "toolu_g"), (commit.SessionId, commit.Sha, commit.Branch, commit.Title, commit.Command, commit.ToolUseId));
+    }
+
     public void Dispose() => Directory.Delete(_home, recursive: true);
 
     private RecordingSink Ingest(TranscriptBuilder transcript)

@@ -271,6 +271,7 @@ internal sealed class HookSpoolDrainer
         public void ToolCall(ToolCallRecord call) => writer.ToolCall(call);
         public void Usage(TokenUsageRecord usage) => writer.Usage(usage);
         public void Error(ErrorRecord error) => writer.Error(error);
+        public void Commit(CommitRecord commit) => writer.Commit(commit);
         public void Malformed(string path, long payloadLine, string reason) => counters.AddMalformed(file, line, reason);
     }
 }

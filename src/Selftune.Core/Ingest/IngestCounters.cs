@@ -35,6 +35,8 @@ internal sealed class IngestCounters
     public int UsageRecords { get; set; }
     /// <summary>Session errors.</summary>
     public int Errors { get; set; }
+    /// <summary>Git commits linked to sessions (new or updated).</summary>
+    public int Commits { get; set; }
     /// <summary>Improvement signals found in actionable prompts (corrections, explicit requests for a skill).</summary>
     public int ImprovementSignals { get; set; }
     /// <summary>Secrets replaced by the redactor.</summary>

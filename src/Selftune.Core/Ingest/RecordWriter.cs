@@ -90,6 +90,15 @@ internal sealed class RecordWriter : IRecordSink, IDisposable
     private const string ErrorSql =
         "INSERT INTO session_errors (session_id, error_id, platform, occurred_at, kind, message) VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT DO NOTHING";
 
+    private const string CommitSql = """
+        INSERT INTO commits (session_id, sha, platform, occurred_at, command, branch, repository, title, tool_use_id, capture_mode)
+        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+        ON CONFLICT(session_id, sha) DO UPDATE SET
+          branch = coalesce(excluded.branch, commits.branch), repository = coalesce(excluded.repository, commits.repository),
+          title = coalesce(excluded.title, commits.title), tool_use_id = coalesce(excluded.tool_use_id, commits.tool_use_id),
+          capture_mode = CASE WHEN excluded.capture_mode = 'transcript' THEN 'transcript' ELSE commits.capture_mode END
+        """;
+
     private const string InsertSignalSql =
         "INSERT INTO improvement_signals (session_id, text_hash, skill_name, signal_type, prompt_id, platform, occurred_at, capture_mode) " +
         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT DO NOTHING";
@@ -254,6 +263,19 @@ internal sealed class RecordWriter : IRecordSink, IDisposable
         c.Errors += Statement(ErrorSql)
             .Bind(1, e.SessionId).Bind(2, e.ErrorId).Bind(3, e.Provenance.Platform).Bind(4, e.OccurredAt.ToUnixTimeMilliseconds()).Bind(5, e.Kind).Bind(6, message)
             .Execute();
+    }
+
+    /// <inheritdoc />
+    /// <remarks>One row per (session, sha): a hook's record and the transcript's of the same commit merge (the subject is
+    /// redacted like every text).</remarks>
+    public void Commit(CommitRecord commit)
+    {
+        var c = Counters(commit.Provenance);
+        var title = commit.Title is null ? null : Cut(Redact(commit.Title, c), MaxDetail);
+        c.Commits += Statement(CommitSql)
+            .Bind(1, commit.SessionId).Bind(2, commit.Sha).Bind(3, commit.Provenance.Platform).Bind(4, commit.OccurredAt.ToUnixTimeMilliseconds())
+            .Bind(5, commit.Command).Bind(6, commit.Branch).Bind(7, commit.Repository).Bind(8, title).Bind(9, commit.ToolUseId).Bind(10, Mode(commit.Provenance))
+            .Execute() > 0 ? 1 : 0;
     }
 
     /// <inheritdoc />

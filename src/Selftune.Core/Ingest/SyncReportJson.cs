@@ -57,6 +57,7 @@ internal static class SyncReportJson
             w.WriteNumber("tool_errors", c.ToolErrors);
             w.WriteNumber("usage_records", c.UsageRecords);
             w.WriteNumber("errors", c.Errors);
+            w.WriteNumber("commits", c.Commits);
             w.WriteNumber("improvement_signals", c.ImprovementSignals);
             w.WriteNumber("redactions", c.Redactions);
             w.WriteNumber("superseded", c.Superseded);

@@ -371,6 +371,7 @@ internal sealed class SyncService
             case ToolCallRecord t: writer.ToolCall(t); break;
             case TokenUsageRecord u: writer.Usage(u); break;
             case ErrorRecord e: writer.Error(e); break;
+            case CommitRecord commit: writer.Commit(commit); break;
         }
     }
 
@@ -399,6 +400,7 @@ internal sealed class SyncService
         public void ToolCall(ToolCallRecord call) => Add(call);
         public void Usage(TokenUsageRecord usage) => Add(usage);
         public void Error(ErrorRecord error) => Add(error);
+        public void Commit(CommitRecord commit) => Add(commit);
         public void Malformed(string path, long line, string reason) => Add(new Malformed(platform, new MalformedRecord(path, line, reason)));
 
         public void Add(object item)

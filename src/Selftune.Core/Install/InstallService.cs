@@ -72,6 +72,10 @@ internal sealed class InstallService
                 else
                 {
                     AtomicFile.WriteAllText(change.Path, change.NewContent);
+                    if (change.Executable && !OperatingSystem.IsWindows())
+                    {
+                        File.SetUnixFileMode(change.Path, File.GetUnixFileMode(change.Path) | UnixFileMode.UserExecute);
+                    }
                 }
 
                 result.Add(new AppliedChange(change.Path, change.Summary, true, diff, backup));

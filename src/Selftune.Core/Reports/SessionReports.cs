@@ -58,7 +58,20 @@ internal sealed record SessionSummary(
     int ToolErrors,
     int Subagents,
     IReadOnlyList<SessionSkill> Skills,
-    TokenTotals Tokens);
+    TokenTotals Tokens)
+{
+    /// <summary>Git commits made in the session (sub-agents included), oldest first.</summary>
+    public IReadOnlyList<SessionCommit> Commits { get; init; } = [];
+}
+
+/// <summary>A git commit made in a session (<c>commits</c> table).</summary>
+/// <param name="Sha">The hash as git printed it.</param>
+/// <param name="Command"><c>commit</c>, <c>merge</c>, <c>cherry-pick</c> or <c>revert</c>.</param>
+/// <param name="Branch">The branch, when git printed it.</param>
+/// <param name="Repository">The repository folder, when known.</param>
+/// <param name="Title">The subject line (redacted), when git printed it.</param>
+/// <param name="OccurredAt">When the tool call returned.</param>
+internal sealed record SessionCommit(string Sha, string Command, string? Branch, string? Repository, string? Title, DateTimeOffset OccurredAt);
 
 /// <summary>The result of <c>selftune sessions</c>.</summary>
 /// <param name="Sessions">The sessions, newest first.</param>
@@ -146,6 +159,15 @@ internal static class SessionReports
             }
         }
 
+        var commits = new Dictionary<string, List<SessionCommit>>(StringComparer.Ordinal);
+        foreach (var (session, commit) in store.Query(
+            "SELECT session_id, sha, command, branch, repository, title, occurred_at FROM commits ORDER BY occurred_at, sha",
+            r => (r.GetString(0), new SessionCommit(r.GetString(1), r.GetString(2), r.IsDBNull(3) ? null : r.GetString(3), r.IsDBNull(4) ? null : r.GetString(4),
+                r.IsDBNull(5) ? null : r.GetString(5), DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(6))))))
+        {
+            Merge(commits, Root(top, session), [commit], (a, b) => [.. a, .. b]);
+        }
+
         var subagents = sessions.Where(s => s.Parent is not null).GroupBy(s => Root(top, s.Id)).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
         return candidates
             .Where(s => filter.Skill is null || (skills.TryGetValue(s.Id, out var used) && used.Exists(k => SkillNames.Same(k.Name, filter.Skill))))
@@ -155,7 +177,10 @@ internal static class SessionReports
             .Select(s => new SessionSummary(
                 s.Id, s.Platform, s.Cwd, s.Branch, Time(s.Started), Time(s.Ended), s.Status, Models(s.Models),
                 actionable.GetValueOrDefault(s.Id), tools.GetValueOrDefault(s.Id).Calls, tools.GetValueOrDefault(s.Id).Errors,
-                subagents.GetValueOrDefault(s.Id), skills.GetValueOrDefault(s.Id) ?? [], tokens.GetValueOrDefault(s.Id) ?? TokenTotals.Zero))
+                subagents.GetValueOrDefault(s.Id), skills.GetValueOrDefault(s.Id) ?? [], tokens.GetValueOrDefault(s.Id) ?? TokenTotals.Zero)
+            {
+                Commits = commits.GetValueOrDefault(s.Id) ?? [],
+            })
             .ToList();
     }
 

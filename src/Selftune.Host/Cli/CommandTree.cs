@@ -43,6 +43,10 @@ internal static class CommandTree
         root.Subcommands.Add(ScheduleCommands.Create(app));
         AuthoringCommands.Create(app).ToList().ForEach(root.Subcommands.Add);
         root.Subcommands.Add(CanaryCommands.Create(app));
+        root.Subcommands.Add(ArchiveCommands.Export(app));
+        root.Subcommands.Add(ArchiveCommands.Recover(app));
+        root.Subcommands.Add(SkillsCommands.Create(app));
+        root.Subcommands.Add(ContributeCommand.Create(app));
         root.Runs(app, (a, _) => StatusCommands.RunStatus(a));
         return root;
     }

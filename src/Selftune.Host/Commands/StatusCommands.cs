@@ -129,6 +129,11 @@ internal static class StatusCommands
         console.MarkupLine($"{s.ActionablePrompts} prompts, {s.ToolCalls} tool calls ({s.ToolErrors} failed), {last.Errors} session errors, {s.Subagents} sub-agents");
         console.MarkupLine($"tokens {s.Tokens.Total:N0} (in {s.Tokens.Input:N0}, out {s.Tokens.Output:N0}, cache write {s.Tokens.CacheWrite:N0}, cache read {s.Tokens.CacheRead:N0}), cost ${s.Tokens.CostUsd:0.0000}");
         console.MarkupLine("skills: " + (s.Skills.Count == 0 ? "none" : Markup.Escape(string.Join(", ", s.Skills.Select(k => $"{k.Name} ({k.Kind} ×{k.Count})")))));
+        foreach (var c in s.Commits)
+        {
+            console.MarkupLine($"commit: {Markup.Escape(c.Sha)} {Markup.Escape(c.Command)}{(c.Branch is { } on ? $" on {Markup.Escape(on)}" : string.Empty)} {Markup.Escape(c.Title ?? string.Empty)}");
+        }
+
         if (last.TopTools.Count > 0)
         {
             console.MarkupLine("tools: " + Markup.Escape(string.Join(", ", last.TopTools.Select(t => $"{t.Key} ×{t.Value}"))));

@@ -1,7 +1,7 @@
 using System.Text.RegularExpressions;
 using Selftune.Abstractions;
 
-namespace Selftune.Plugin.OpenClaw;
+namespace Selftune.Plugin.Shared.PiFormat;
 
 /// <summary>What a user-role message of an OpenClaw / Pi transcript says.</summary>
 /// <param name="Text">The prompt as the person typed it: channel envelopes removed and, for an explicit skill command,
@@ -9,7 +9,7 @@ namespace Selftune.Plugin.OpenClaw;
 /// <param name="Kind">Its kind (<see cref="PromptClassifier"/> plus the platform's own conventions).</param>
 /// <param name="ExplicitSkill">The skill the user named with a skill command, when there was one.</param>
 /// <param name="ExplicitSkillPath">The SKILL.md path Pi recorded for that skill, when it did.</param>
-internal sealed record UserMessage(string Text, PromptKind Kind, string? ExplicitSkill = null, string? ExplicitSkillPath = null)
+internal sealed record PiUserMessage(string Text, PromptKind Kind, string? ExplicitSkill = null, string? ExplicitSkillPath = null)
 {
     // Pi's `/skill:name args` expands to `<skill name="…" location="…/SKILL.md">…body…</skill>\n\nargs`
     // (pi-mono coding-agent agent-session.ts, _expandSkillCommand).
@@ -34,11 +34,11 @@ internal sealed record UserMessage(string Text, PromptKind Kind, string? Explici
     /// <summary>Reads a user message's text.</summary>
     /// <param name="text">The text blocks of the message, joined.</param>
     /// <param name="interSession">True when OpenClaw marked the message as sent by another session (<c>provenance.kind = inter_session</c>).</param>
-    public static UserMessage Read(string text, bool interSession)
+    public static PiUserMessage Read(string text, bool interSession)
     {
         if (interSession)
         {
-            return new UserMessage(text, PromptKind.Notification);
+            return new PiUserMessage(text, PromptKind.Notification);
         }
 
         var body = StripEnvelope(text.Trim());
@@ -46,19 +46,19 @@ internal sealed record UserMessage(string Text, PromptKind Kind, string? Explici
         {
             var args = pi.Groups["args"].Value.Trim();
             return args.Length == 0
-                ? new UserMessage(body, PromptKind.SkillBody, pi.Groups["name"].Value, pi.Groups["location"].Value)
-                : new UserMessage(args, Classify(args), pi.Groups["name"].Value, pi.Groups["location"].Value);
+                ? new PiUserMessage(body, PromptKind.SkillBody, pi.Groups["name"].Value, pi.Groups["location"].Value)
+                : new PiUserMessage(args, Classify(args), pi.Groups["name"].Value, pi.Groups["location"].Value);
         }
 
         if (OpenClawSkillCommand.Match(body) is { Success: true } command)
         {
             var args = command.Groups["args"].Value.Trim();
             return args.Length == 0
-                ? new UserMessage(body, PromptKind.Command, command.Groups["name"].Value)
-                : new UserMessage(args, Classify(args), command.Groups["name"].Value);
+                ? new PiUserMessage(body, PromptKind.Command, command.Groups["name"].Value)
+                : new PiUserMessage(args, Classify(args), command.Groups["name"].Value);
         }
 
-        return new UserMessage(body, Classify(body));
+        return new PiUserMessage(body, Classify(body));
     }
 
     /// <summary>Removes the channel envelope OpenClaw puts before a message that arrived through a chat channel.</summary>

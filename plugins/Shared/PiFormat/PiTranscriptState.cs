@@ -2,17 +2,20 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Selftune.Abstractions;
 
-namespace Selftune.Plugin.OpenClaw;
+namespace Selftune.Plugin.Shared.PiFormat;
 
 /// <summary>
 /// What a transcript read so far says about its session, kept between incremental reads in
 /// <see cref="SourceCursor.State"/> as a small JSON object (a few hundred bytes: ids, times and at most
 /// <see cref="MaxModels"/> model ids).
 /// </summary>
-internal sealed class TranscriptState
+internal sealed class PiTranscriptState
 {
     /// <summary>Model ids kept in <see cref="Models"/>, at most.</summary>
     public const int MaxModels = 16;
+
+    /// <summary>Shell commands awaiting their result kept in <see cref="GitCommands"/>, at most.</summary>
+    public const int MaxGitCommands = 8;
 
     private static readonly JsonSerializerOptions Options = new() { DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
 
@@ -50,11 +53,14 @@ internal sealed class TranscriptState
     /// <summary>Id of the actionable prompt of the current turn, or null when the turn began with a non-actionable message.</summary>
     public string? Prompt { get; set; }
 
+    /// <summary>Tool calls whose shell command runs <c>git commit|merge|cherry-pick|revert</c>, by id, until their result is read.</summary>
+    public Dictionary<string, string> GitCommands { get; set; } = [];
+
     /// <summary>How the last finished response ended.</summary>
     public CompletionStatus Status { get; set; }
 
     /// <summary>Reads a saved state; null when there is none or it cannot be read (the caller then starts over).</summary>
-    public static TranscriptState? Parse(string? json)
+    public static PiTranscriptState? Parse(string? json)
     {
         if (string.IsNullOrEmpty(json))
         {
@@ -63,7 +69,7 @@ internal sealed class TranscriptState
 
         try
         {
-            return JsonSerializer.Deserialize<TranscriptState>(json, Options) is { Session.Length: > 0 } state ? state : null;
+            return JsonSerializer.Deserialize<PiTranscriptState>(json, Options) is { Session.Length: > 0 } state ? state : null;
         }
         catch (JsonException)
         {

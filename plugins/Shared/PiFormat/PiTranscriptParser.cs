@@ -3,15 +3,20 @@ using System.Text.RegularExpressions;
 using Selftune.Abstractions;
 using Selftune.Plugin.Shared;
 
-namespace Selftune.Plugin.OpenClaw;
+namespace Selftune.Plugin.Shared.PiFormat;
 
-/// <summary>Turns the lines of one transcript into canonical records, carrying <see cref="TranscriptState"/> along.</summary>
-internal sealed class TranscriptParser(string path, TranscriptState state, IRecordSink sink, DateTime fallbackTime)
+/// <summary>Turns the lines of one Pi-format transcript into canonical records, carrying <see cref="PiTranscriptState"/>
+/// along; <c>platform</c> names the agent in every record's provenance.</summary>
+internal sealed class PiTranscriptParser(string platform, string path, PiTranscriptState state, IRecordSink sink, DateTime fallbackTime)
 {
+    /// <summary>Confidence given to a skill invocation inferred from a <c>read</c> of its SKILL.md (the read is how Pi and
+    /// OpenClaw load a skill, but the model may also read a SKILL.md to inspect or edit it).</summary>
+    public const double SkillReadConfidence = 0.8;
+
     private static readonly string[] PathArguments = ["path", "file_path", "filePath", "file"];
     private static readonly string[] DetailArguments = ["path", "file_path", "filePath", "file", "command", "cmd", "url", "query", "pattern"];
 
-    /// <summary>Reads one line (its number is <see cref="TranscriptState.Line"/> + 1).</summary>
+    /// <summary>Reads one line (its number is <see cref="PiTranscriptState.Line"/> + 1).</summary>
     public void Read(ReadOnlyMemory<byte> bytes)
     {
         var line = ++state.Line;
@@ -132,7 +137,7 @@ internal sealed class TranscriptParser(string path, TranscriptState state, IReco
         if ((JsonFields.Text(root, "parentSession") ?? JsonFields.Text(root, "branchedFrom")) is { Length: > 0 } parent)
         {
             // A path to the parent's file; Pi names files <time>_<sessionId>.jsonl.
-            var stem = OpenClawIngestor.SessionIdFromFileName(parent.Replace('\\', '/').Split('/')[^1]);
+            var stem = PiTranscriptFiles.SessionIdFromFileName(parent.Replace('\\', '/').Split('/')[^1]);
             state.Parent = stem[(stem.LastIndexOf('_') + 1)..];
         }
 
@@ -162,7 +167,7 @@ internal sealed class TranscriptParser(string path, TranscriptState state, IReco
     private void User(JsonElement message, string key, DateTimeOffset at, long line)
     {
         var interSession = message.TryGetProperty("provenance", out var p) && p.ValueKind == JsonValueKind.Object && JsonFields.Text(p, "kind") == "inter_session";
-        var read = UserMessage.Read(Text(message), interSession);
+        var read = PiUserMessage.Read(Text(message), interSession);
         sink.Prompt(new PromptRecord(key, state.Session, at, read.Text, read.Kind, Provenance(line)));
         state.Prompt = read.Kind == PromptKind.User ? key : null;
         if (read.ExplicitSkill is { } skill)
@@ -220,6 +225,10 @@ internal sealed class TranscriptParser(string path, TranscriptState state, IReco
         var name = JsonFields.Text(block, "name") ?? "unknown";
         var args = block.TryGetProperty("arguments", out var a) || block.TryGetProperty("input", out a) ? a : default;
         sink.ToolCall(new ToolCallRecord(id, state.Session, at, name, Provenance(line), PromptId: state.Prompt, Detail: Detail(args)));
+        if (JsonFields.Text(args, "command") is { } command && GitCommits.Runs(command) && state.GitCommands.Count < PiTranscriptState.MaxGitCommands)
+        {
+            state.GitCommands[id] = command; // until its result arrives, possibly in a later read
+        }
 
         if (name.Equals("read", StringComparison.OrdinalIgnoreCase) || name.Equals("read_file", StringComparison.OrdinalIgnoreCase))
         {
@@ -229,7 +238,7 @@ internal sealed class TranscriptParser(string path, TranscriptState state, IReco
             {
                 sink.SkillInvocation(new SkillInvocationRecord(
                     $"{state.Session}:{id}:skill", state.Session, at, parts[^2], InvocationKind.Implicit,
-                    Provenance(line, OpenClawIngestor.SkillReadConfidence), PromptId: state.Prompt, SkillPath: Absolute(file), ToolUseId: id));
+                    Provenance(line, SkillReadConfidence), PromptId: state.Prompt, SkillPath: Absolute(file), ToolUseId: id));
             }
         }
     }
@@ -243,9 +252,15 @@ internal sealed class TranscriptParser(string path, TranscriptState state, IReco
             || details.ValueKind == JsonValueKind.Object
                && (JsonFields.Text(details, "status") == "error"
                    || details.TryGetProperty("exitCode", out var code) && code.ValueKind == JsonValueKind.Number && code.TryGetInt64(out var n) && n != 0);
+        var callId = JsonFields.Text(message, "toolCallId");
+        if (callId is not null && state.GitCommands.Remove(callId, out var command) && GitCommits.Parse(command, Text(message)) is { } commit)
+        {
+            sink.Commit(new CommitRecord(state.Session, commit.Sha, at, commit.Command, Provenance(line), commit.Branch, state.Cwd, commit.Title, callId));
+        }
+
         if (failed)
         {
-            var id = JsonFields.Text(message, "toolCallId") ?? key;
+            var id = callId ?? key;
             sink.ToolCall(new ToolCallRecord(id, state.Session, at, JsonFields.Text(message, "toolName") ?? "unknown", Provenance(line), IsError: true, PromptId: state.Prompt));
         }
     }
@@ -282,7 +297,7 @@ internal sealed class TranscriptParser(string path, TranscriptState state, IReco
     }
 
     private Provenance Provenance(long line, double confidence = 1.0) =>
-        new(Platforms.OpenClaw, CaptureMode.Transcript, confidence, path, line);
+        new(platform, CaptureMode.Transcript, confidence, path, line);
 
     private DateTimeOffset Time(JsonElement root)
     {
