@@ -16,6 +16,7 @@ using Selftune.Core.Monitoring;
 using Selftune.Core.Pricing;
 using Selftune.Core.Signals;
 using Selftune.Core.Skills;
+using Selftune.Core.Team;
 
 namespace Selftune.Core;
 
@@ -54,6 +55,8 @@ internal static class CoreServices
         services.AddSingleton<SkillEvolver>();
         services.AddSingleton<WatchService>();
         services.AddSingleton<SkillFolderInstaller>();
+        services.AddSingleton<TeamPush>();
+        services.AddSingleton<TeamService>();
         return services.AddSelftuneLoop();
     }
 
