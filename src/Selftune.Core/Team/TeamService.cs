@@ -49,6 +49,22 @@ internal sealed class TeamService
         return await _push.PushAsync(store, database, Me, share, dryRun, ct).ConfigureAwait(false);
     }
 
+    /// <summary>Runs <paramref name="work"/> on the team's pooled evidence (<see cref="TeamEvidence"/>: a scratch copy of the
+    /// local store plus the other machines' sessions, prompts, skill invocations and misses), for <c>eval generate --team</c>
+    /// and <c>evolve --team</c>. The local store is not written.</summary>
+    /// <param name="local">This machine's store.</param>
+    /// <param name="work">What reads the pooled store.</param>
+    /// <param name="ct">Cancellation.</param>
+    /// <returns>The work's result, the other machines pooled and their prompts added.</returns>
+    /// <exception cref="SelftuneException">No team database set; the database's errors.</exception>
+    public async Task<(T Result, int Machines, int Prompts)> WithPooledEvidenceAsync<T>(SelftuneStore local, Func<SelftuneStore, Task<T>> work, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(work);
+        await using var database = await OpenAsync(null, ct).ConfigureAwait(false);
+        using var pooled = await TeamEvidence.PoolAsync(local, database, Me, ct).ConfigureAwait(false);
+        return (await work(pooled.Store).ConfigureAwait(false), pooled.Machines, pooled.Prompts);
+    }
+
     /// <summary>The push at the end of <c>selftune run</c>: only when <c>team.push</c> is on and a database is set.</summary>
     /// <returns>The push, or null when it is off.</returns>
     /// <exception cref="SelftuneException">As <see cref="PushAsync"/>.</exception>

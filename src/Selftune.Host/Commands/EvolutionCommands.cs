@@ -3,11 +3,13 @@ using System.Globalization;
 using Selftune.Abstractions;
 using Selftune.Core;
 using Selftune.Core.Configuration;
+using Selftune.Core.Eval;
 using Selftune.Core.Evolution;
 using Selftune.Core.Llm;
 using Selftune.Core.Monitoring;
 using Selftune.Core.Skills;
 using Selftune.Core.Store;
+using Selftune.Core.Team;
 using Selftune.Host.Cli;
 using Spectre.Console;
 
@@ -29,9 +31,10 @@ internal static class EvolutionCommands
         var dryRun = new Option<bool>("--dry-run") { Description = "Propose and validate, but do not deploy." };
         var candidates = new Option<int?>("--candidates") { Description = "Candidate descriptions to propose, 1-10 (evolve.candidates, default 3)." }.Like(ConfigKeys.EvolveCandidates);
         var validation = new Option<string?>("--validation") { Description = "auto (replay when the agent's runner can, else judge), judge or replay (evolve.validation)." }.Like(ConfigKeys.EvolveValidation);
+        var team = new Option<bool>("--team") { Description = "First build the skill's eval set from the pooled evidence of every machine in the team database (as `eval generate --team`), then evolve from it; the deploy is pushed with the next `team push`." };
         var command = new Command("evolve", "Propose better descriptions for a skill's missed prompts, prove them on held-out real prompts, and deploy the winner.")
         {
-            skill, skillPath, dryRun, candidates, validation,
+            skill, skillPath, dryRun, candidates, validation, team,
         };
         var llm = LlmCommands.AddFlags(command);
         return command.Runs(app, async (a, p, ct) =>
@@ -46,6 +49,14 @@ internal static class EvolutionCommands
             if (client.Backend != LlmBackends.Offline && !factory.IsAvailable(out var reason))
             {
                 throw new SelftuneException(ErrorCodes.LlmUnavailable, $"Evolve needs an LLM: {reason.TrimEnd('.')}. Or try the loop without one (heuristic proposals, lexical validation) with --llm offline.", ShellCommand.Line($"selftune evolve --skill {name:skill} --llm offline"));
+            }
+
+            if (p.GetValue(team))
+            {
+                var document = a.Get<InstalledSkills>().Find(name, p.GetValue(skillPath), store);
+                var options = new EvalGenerateOptions(name);
+                var (pooled, _, _) = await a.Get<TeamService>().WithPooledEvidenceAsync(store, evidence => Task.FromResult(a.Get<EvalSetGenerator>().Generate(evidence, options, document)), ct).ConfigureAwait(false);
+                a.Get<EvalSetStore>().Save(store, pooled.Set);
             }
 
             var result = await a.Get<SkillEvolver>().EvolveAsync(store, name, p.GetValue(skillPath), p.GetValue(dryRun), client, Progress(a), ct).ConfigureAwait(false);
