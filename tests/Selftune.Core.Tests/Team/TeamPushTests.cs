@@ -102,7 +102,7 @@ public sealed class TeamPushTests : IClassFixture<PostgresCluster>
         var dry = await _push.PushAsync(a.Store, db, Alice, sharePrompts: false, dryRun: true, default);
         Assert.Equal(2, dry.Tables.Single(t => t.Table == "prompts").Sent);
         Assert.Null(dry.Tables.Single(t => t.Table == "prompts").Changed);
-        Assert.Empty((await ServerTotals(db, Alice.MachineId)).Where(t => t.Value > 0));
+        Assert.DoesNotContain(await ServerTotals(db, Alice.MachineId), t => t.Value > 0);
 
         await _push.PushAsync(a.Store, db, Alice, sharePrompts: false, dryRun: false, default);
         var rows = await Rows(connection, "SELECT text, text_length, text_hash FROM prompts ORDER BY prompt_id", r => (Text: r.IsDBNull(0) ? null : r.GetString(0), Length: r.GetInt64(1), Hash: r.GetString(2)));
