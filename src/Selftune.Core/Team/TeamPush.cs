@@ -35,7 +35,8 @@ internal sealed record TeamPushReport(string? Database, string MachineId, string
 /// superseded, are dropped on the server too), in one transaction: no half-pushed session.</item>
 /// <item>Idempotent: rows go by binary COPY into a temporary table, then <c>INSERT ... ON CONFLICT (machine_id, key) DO UPDATE
 /// ... WHERE IS DISTINCT FROM</c>: a re-push of unchanged rows changes no row.</item>
-/// <item>Misses, gradings, evolution audit and runs follow their own watermarks (found/decided time, rowid, id, end time).</item>
+/// <item>Misses, outcomes, gradings, evolution audit and runs follow their own watermarks (found/decided time, classification
+/// time, rowid, id, end time).</item>
 /// </list>
 /// </summary>
 internal sealed class TeamPush

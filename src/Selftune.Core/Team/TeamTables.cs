@@ -37,6 +37,8 @@ internal static class TeamTables
             $"SELECT platform, message_id, request_id, session_id, occurred_at, model, input_tokens, output_tokens, cache_write_tokens, cache_write_1h_tokens, cache_read_tokens, cost_usd FROM token_usage WHERE {InBatch}"),
         Watermarked("misses", ["miss_id"], "miss_id t, prompt_id t, skill_name t, method t, confidence d, score d, status t, found_at b, decided_at b",
             "miss_id, prompt_id, skill_name, method, confidence, score, status, found_at, decided_at", "misses", "max(found_at, coalesce(decided_at, 0))", "miss_id"),
+        Watermarked("outcomes", ["session_id"], "session_id t, outcome t, confidence d, evidence t, method t, model t, lines_added b, lines_removed b, commits b, classified_at b",
+            "session_id, outcome, confidence, {text:evidence}, method, model, lines_added, lines_removed, commits, classified_at", "session_outcomes", "classified_at", "session_id"),
         Watermarked("gradings", ["grading_id"], "grading_id t, session_id t, skill t, graded_at b, passed b, failed b, total b, pass_rate d, mean_score d, backend t, model t, result_json t",
             "grading_id, session_id, skill, graded_at, passed, failed, total, pass_rate, mean_score, backend, model, {text:result_json}", "grading_results", "rowid", "''"),
         Watermarked("evolution_audit", ["audit_id"], "audit_id b, skill_name t, proposal_id t, action t, occurred_at b, heuristic b, message t, evidence t",

@@ -12,7 +12,7 @@ public sealed class TeamPushTests : IClassFixture<PostgresCluster>
 {
     private static readonly MachineIdentity Alice = new("a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1", "alice", "laptop-a");
     private static readonly MachineIdentity Bob = new("b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2", "bob", "laptop-b");
-    private static readonly string[] Tables = ["sessions", "prompts", "skill_invocations", "tool_errors", "token_usage", "misses", "gradings", "evolution_audit", "runs"];
+    private static readonly string[] Tables = ["sessions", "prompts", "skill_invocations", "tool_errors", "token_usage", "misses", "outcomes", "gradings", "evolution_audit", "runs"];
     private readonly PostgresCluster _pg;
     private readonly TeamPush _push = new(new FakeTimeProvider(TestStore.T0));
 
@@ -179,6 +179,7 @@ public sealed class TeamPushTests : IClassFixture<PostgresCluster>
             });
             home.Store.Execute("INSERT INTO misses (miss_id, prompt_id, skill_name, method, confidence, score, status, found_at) VALUES (@id, @p, 'slides', 'llm', 0.9, 3.5, 'open', @t)",
                 ("@id", $"m-{s}"), ("@p", ids[0]), ("@t", TestStore.T0.AddMinutes(minute).ToUnixTimeMilliseconds()));
+            home.Store.Execute("INSERT INTO session_outcomes (session_id, outcome, confidence, evidence, method, classified_at) VALUES (@s, 'success', 0.8, '[]', 'rules', 7)", ("@s", s));
             home.Store.Execute("INSERT INTO grading_results (grading_id, session_id, skill, graded_at, passed, failed, total, pass_rate, mean_score, result_json) VALUES (@id, @s, 'slides', 1, 1, 0, 1, 1.0, 1.0, '{}')",
                 ("@id", $"g-{s}"), ("@s", s));
         }
@@ -196,6 +197,7 @@ public sealed class TeamPushTests : IClassFixture<PostgresCluster>
         ["tool_errors"] = (long)store.Scalar("SELECT count(*) FROM tool_calls WHERE is_error = 1")!,
         ["token_usage"] = (long)store.Scalar("SELECT count(*) FROM token_usage")!,
         ["misses"] = (long)store.Scalar("SELECT count(*) FROM misses")!,
+        ["outcomes"] = (long)store.Scalar("SELECT count(*) FROM session_outcomes")!,
         ["gradings"] = (long)store.Scalar("SELECT count(*) FROM grading_results")!,
         ["evolution_audit"] = (long)store.Scalar("SELECT count(*) FROM evolution_audit")!,
         ["runs"] = (long)store.Scalar("SELECT count(*) FROM runs")!,

@@ -175,3 +175,20 @@ CREATE TABLE runs (
     report_json     text,           -- NULL when the machine does not share prompt text
     PRIMARY KEY (machine_id, run_id)
 );
+
+-- What each session achieved (the local session_outcomes, issue 13).
+CREATE TABLE outcomes (
+    machine_id    text NOT NULL,
+    user_name     text NOT NULL,
+    session_id    text NOT NULL,
+    outcome       text NOT NULL,    -- success | partial | blocked | failed | unknown
+    confidence    double precision NOT NULL,
+    evidence      text,             -- NULL when the machine does not share prompt text
+    method        text NOT NULL,
+    model         text,
+    lines_added   bigint,
+    lines_removed bigint,
+    commits       bigint,
+    classified_at bigint NOT NULL,
+    PRIMARY KEY (machine_id, session_id)
+);
