@@ -112,7 +112,6 @@ internal sealed class TeamEvidence : IDisposable
     {
         var path = Store.Path;
         Store.Dispose();
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         Delete(path);
     }
 }

@@ -165,7 +165,7 @@ internal static class TeamViews
         FROM misses m
         LEFT JOIN prompts p ON p.machine_id = m.machine_id AND p.prompt_id = m.prompt_id
         LEFT JOIN machines mm ON mm.machine_id = m.machine_id
-        WHERE (lower(m.skill_name) = lower($1) OR lower(m.skill_name) LIKE '%:' || lower($1)) AND m.status <> 'rejected'
+        WHERE (lower(m.skill_name) = lower($1) OR right(lower(m.skill_name), length($1) + 1) = ':' || lower($1)) AND m.status <> 'rejected'
         ORDER BY m.confidence DESC, p.occurred_at DESC NULLS LAST, m.machine_id, m.miss_id
         LIMIT $2
         """, r => new TeamMiss(r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetString(4), r.GetString(5), r.GetDouble(6), r.GetString(7),
