@@ -51,9 +51,13 @@ first, report = [], None
 for _ in range(runs):
     fresh("team")
     t, o = run(["team", "push", "--database", conn("team"), "--json"]); first.append(t); report = json.loads(o)["push"]
-unchanged = [run(["team", "push", "--database", conn("team"), "--json"])[0] for _ in range(runs)]
-status = [run(["status", "--json"])[0] for _ in range(runs)]
+mean = lambda xs: sum(xs) / len(xs)
 print("first push: " + ", ".join(f"{t['table']} {t['sent']}" for t in report["tables"]) + f"; {report['batches']} batches, elapsed_ms {report['elapsed_ms']}")
+print(f"team push, first (fresh database): mean {mean(first)*1000:.0f} ms, min {min(first)*1000:.0f} ms (whole process, {runs} runs)", flush=True)
+unchanged = [run(["team", "push", "--database", conn("team"), "--json"])[0] for _ in range(runs)]
+print(f"team push, unchanged:              mean {mean(unchanged)*1000:.0f} ms, min {min(unchanged)*1000:.0f} ms", flush=True)
+status = [run(["status", "--json"])[0] for _ in range(runs)]
+print(f"selftune status (peer):            mean {mean(status)*1000:.0f} ms, min {min(status)*1000:.0f} ms", flush=True)
 # Four more machines: copies of the home, each with its own machine id.
 for i in range(1, 5):
     home = f"{data}/machine-{i}"
@@ -62,10 +66,6 @@ for i in range(1, 5):
     run(["team", "push", "--database", conn("team"), "--json"], env=dict(os.environ, SELFTUNE_HOME=home))
 team = [run(["team", "status", "--database", conn("team"), "--json"])[0] for _ in range(runs)]
 machines = len(json.loads(run(["team", "status", "--database", conn("team"), "--json"])[1])["machines"])
-mean = lambda xs: sum(xs) / len(xs)
-print(f"team push, first (fresh database): mean {mean(first)*1000:.0f} ms, min {min(first)*1000:.0f} ms (whole process, {runs} runs)")
-print(f"team push, unchanged:              mean {mean(unchanged)*1000:.0f} ms, min {min(unchanged)*1000:.0f} ms")
 print(f"team status over {machines} machines:     mean {mean(team)*1000:.0f} ms, min {min(team)*1000:.0f} ms")
-print(f"selftune status (peer):            mean {mean(status)*1000:.0f} ms, min {min(status)*1000:.0f} ms")
 print(f"ratios to status: first push {mean(first)/mean(status):.1f}, unchanged push {mean(unchanged)/mean(status):.2f}, team status {mean(team)/mean(status):.2f}")
 PY

@@ -16,6 +16,10 @@ internal sealed class TeamDatabase : IAsyncDisposable
     /// <summary>Advisory lock key held while migrating, so two machines' first pushes do not migrate at once.</summary>
     private const long MigrationLock = 0x5E1F7E4E;
 
+    /// <summary>Seconds one statement may take unless the connection string sets <c>Command Timeout</c> (Npgsql's 30 s is
+    /// short for a first push's batch on a busy server).</summary>
+    public const int DefaultCommandTimeoutSeconds = 300;
+
     private static readonly Lazy<(int Version, string Name, string Resource)[]> AllMigrations = new(LoadMigrations);
     private readonly NpgsqlDataSource _source;
 
@@ -59,6 +63,11 @@ internal sealed class TeamDatabase : IAsyncDisposable
         }
 
         builder.ApplicationName ??= "selftune";
+        if (!connectionString.Contains("Command Timeout", StringComparison.OrdinalIgnoreCase) && !connectionString.Contains("CommandTimeout", StringComparison.OrdinalIgnoreCase))
+        {
+            builder.CommandTimeout = DefaultCommandTimeoutSeconds;
+        }
+
         var display = string.Create(CultureInfo.InvariantCulture, $"{builder.Host ?? "localhost"}:{builder.Port}/{builder.Database ?? builder.Username}");
         var database = new TeamDatabase(NpgsqlDataSource.Create(builder), display);
         try
@@ -121,11 +130,10 @@ internal sealed class TeamDatabase : IAsyncDisposable
                 "selftune team status", inner: ex);
         }
 
-        var broken = ex is PostgresException || ex.InnerException is IOException || ex is NpgsqlException { InnerException: EndOfStreamException or IOException or ObjectDisposedException };
-        return broken && doing != "connecting"
+        return doing != "connecting"
             ? new SelftuneException(ErrorCodes.TeamConnectionLost,
-                $"The connection to the team database {Display} was lost while {doing} ({ex.Message.TrimEnd('.')}). Every batch is its own transaction: nothing was half-written and the local store is untouched. Run the push again to finish it.",
-                "selftune team push", inner: ex)
+                $"The connection to the team database {Display} was lost or timed out while {doing} ({ex.Message.TrimEnd('.')}). Each push batch is its own transaction, so nothing was half-written, and the local store is untouched. Run the command again to finish.",
+                doing == "pushing" ? "selftune team push" : "selftune team status", inner: ex)
             : new SelftuneException(ErrorCodes.TeamUnreachable,
                 $"Cannot reach the team database {Display} ({(ex.InnerException ?? ex).Message.TrimEnd('.')}). Check that the server is running and that team.database names its host and port; the local store is untouched.",
                 "selftune config get team.database", inner: ex);
