@@ -132,7 +132,7 @@ internal sealed class TeamDatabase : IAsyncDisposable
 
         return doing != "connecting"
             ? new SelftuneException(ErrorCodes.TeamConnectionLost,
-                $"The connection to the team database {Display} was lost or timed out while {doing} ({ex.Message.TrimEnd('.')}). Each push batch is its own transaction, so nothing was half-written, and the local store is untouched. Run the command again to finish.",
+                $"The connection to the team database {Display} was lost or timed out while {doing} ({string.Join(": ", new[] { ex.Message, ex.InnerException?.Message }.OfType<string>().Select(m => m.TrimEnd('.')))}). Each push batch is its own transaction, so nothing was half-written, and the local store is untouched. Run the command again to finish.",
                 doing == "pushing" ? "selftune team push" : "selftune team status", inner: ex)
             : new SelftuneException(ErrorCodes.TeamUnreachable,
                 $"Cannot reach the team database {Display} ({(ex.InnerException ?? ex).Message.TrimEnd('.')}). Check that the server is running and that team.database names its host and port; the local store is untouched.",

@@ -83,13 +83,6 @@ internal sealed class TeamPush
             {
                 connection = await database.ConnectAsync(ct).ConfigureAwait(false);
                 marks = await ReadWatermarks(connection, me, sharePrompts, dryRun, ct).ConfigureAwait(false);
-                if (!dryRun)
-                {
-                    foreach (var table in TeamTables.All)
-                    {
-                        await Run(connection, $"CREATE TEMP TABLE IF NOT EXISTS tmp_{table.Name} (LIKE {table.Name}) ON COMMIT DELETE ROWS", ct).ConfigureAwait(false);
-                    }
-                }
             }
 
             var write = dryRun ? null : connection;
@@ -286,6 +279,8 @@ internal sealed class TeamPush
     /// <summary>COPYs <paramref name="rows"/> into the table's temporary twin and upserts them; returns the rows inserted or changed.</summary>
     private static async Task<int> Upsert(NpgsqlConnection db, TeamTable table, MachineIdentity me, List<object?[]> rows, CancellationToken ct)
     {
+        // Made on first use by this connection (an unchanged push makes none); emptied at every commit.
+        await Run(db, $"CREATE TEMP TABLE IF NOT EXISTS tmp_{table.Name} (LIKE {table.Name}) ON COMMIT DELETE ROWS", ct).ConfigureAwait(false);
         if (rows.Count == 0)
         {
             return 0;
@@ -294,6 +289,7 @@ internal sealed class TeamPush
         var names = string.Join(", ", table.Columns.Select(c => c.Name));
         await using (var copy = await db.BeginBinaryImportAsync($"COPY tmp_{table.Name} (machine_id, user_name, {names}) FROM STDIN (FORMAT BINARY)", ct).ConfigureAwait(false))
         {
+            copy.Timeout = TimeSpan.FromSeconds(db.CommandTimeout);
             foreach (var row in rows)
             {
                 await copy.StartRowAsync(ct).ConfigureAwait(false);
