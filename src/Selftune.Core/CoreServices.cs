@@ -17,6 +17,7 @@ using Selftune.Core.Monitoring;
 using Selftune.Core.Pricing;
 using Selftune.Core.Signals;
 using Selftune.Core.Skills;
+using Selftune.Core.Team;
 
 namespace Selftune.Core;
 
@@ -61,6 +62,8 @@ internal static class CoreServices
         services.AddSingleton<SkillVerifier>();
         services.AddSingleton<SkillPublisher>();
         services.AddSingleton<SkillFolderInstaller>();
+        services.AddSingleton<TeamPush>();
+        services.AddSingleton<TeamService>();
         return services.AddSelftuneLoop();
     }
 

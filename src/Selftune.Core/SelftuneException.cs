@@ -64,6 +64,14 @@ internal static class ErrorCodes
     public const string UnsafeEdit = "UNSAFE_EDIT";
     /// <summary>Another run holds the lock.</summary>
     public const string Locked = "LOCKED";
+    /// <summary>The team database cannot be reached (down, wrong host or port, no such database).</summary>
+    public const string TeamUnreachable = "TEAM_UNREACHABLE";
+    /// <summary>The team database refused the login (user or password).</summary>
+    public const string TeamAuth = "TEAM_AUTH";
+    /// <summary>The connection to the team database broke during a push; run it again to finish.</summary>
+    public const string TeamConnectionLost = "TEAM_CONNECTION_LOST";
+    /// <summary>The team database's schema was written by a newer selftune.</summary>
+    public const string TeamSchemaTooNew = "TEAM_SCHEMA_TOO_NEW";
     /// <summary>An unexpected failure (a bug): the message says what to report.</summary>
     public const string Internal = "INTERNAL_ERROR";
 }

@@ -107,6 +107,15 @@ internal static class ConfigKeys
     /// <summary>Minimum minutes between two runs started by improvement signals.</summary>
     public static readonly ConfigKey RunSignalIntervalMinutes = new("run.signal_interval_minutes", "30", "Minutes between two background runs started by a session that ended with pending improvement signals (0 turns them off).") { Kind = ConfigKind.Integer, Minimum = 0, Maximum = 10_080 };
 
+    /// <summary>The team's PostgreSQL store (an Npgsql connection string); unset = no team.</summary>
+    public static readonly ConfigKey TeamDatabase = new("team.database", null, "The team's PostgreSQL (Npgsql connection string, e.g. Host=db;Database=selftune;Username=me; password in ~/.pgpass or PGPASSWORD); `selftune team push` sends this machine's records there. Unset = no team.");
+
+    /// <summary>Push to the team database at the end of every <c>selftune run</c>.</summary>
+    public static readonly ConfigKey TeamPush = new("team.push", "false", "Push this machine's records to team.database at the end of every `selftune run` (nothing is pushed unless this is on or you run `selftune team push`).") { Kind = ConfigKind.Boolean };
+
+    /// <summary>Send prompt text to the team database, or only its hash and length.</summary>
+    public static readonly ConfigKey TeamSharePrompts = new("team.share_prompts", "true", "Send prompt text (redacted as stored), tool error details, grading and run reports and evolution evidence to the team database; false = prompt hashes and lengths only.") { Kind = ConfigKind.Boolean };
+
     /// <summary>All declared keys.</summary>
     public static IReadOnlyList<ConfigKey> All { get; } =
     [
@@ -143,6 +152,9 @@ internal static class ConfigKeys
         RunReviewRequired,
         RunLockStaleMinutes,
         RunSignalIntervalMinutes,
+        TeamDatabase,
+        TeamPush,
+        TeamSharePrompts,
     ];
 
     /// <summary>The declared key called <paramref name="key"/>, or null.</summary>

@@ -47,6 +47,7 @@ internal static class CommandTree
         root.Subcommands.Add(ArchiveCommands.Recover(app));
         root.Subcommands.Add(SkillsCommands.Create(app));
         root.Subcommands.Add(ContributeCommand.Create(app));
+        root.Subcommands.Add(TeamCommands.Create(app));
         root.Runs(app, (a, _) => StatusCommands.RunStatus(a));
         return root;
     }

@@ -5,6 +5,8 @@ using Selftune.Core;
 using Selftune.Core.Eval;
 using Selftune.Core.Llm;
 using Selftune.Core.Skills;
+using Selftune.Core.Store;
+using Selftune.Core.Team;
 using Selftune.Host.Cli;
 using Spectre.Console;
 
@@ -62,9 +64,10 @@ internal static class EvalCommands
         var max = new Option<int>("--max") { Description = "Most positives and most negatives taken (1-10000).", DefaultValueFactory = _ => 50 }.Between(1, 10_000);
         var output = new Option<string?>("--output") { Description = "Also write the set as JSON to this file." };
         var skillPath = new Option<string?>("--skill-path") { Description = "The skill's folder or SKILL.md, when it is not installed where the agents look." };
+        var team = new Option<bool>("--team") { Description = "Pool the evidence of every machine in the team database (team.database): their triggers, misses and shared prompts join this machine's." };
         var command = new Command("generate", "Build a skill's trigger eval set from the store (real prompts; --synthetic for cold start), save it, and optionally export it.")
         {
-            skill, synthetic, seed, max, output, skillPath,
+            skill, synthetic, seed, max, output, skillPath, team,
         };
         var flags = LlmCommands.AddFlags(command);
         return command.Runs(app, async (a, p, ct) =>
@@ -74,17 +77,20 @@ internal static class EvalCommands
             var options = new EvalGenerateOptions(name, p.GetValue(seed), p.GetValue(max), p.GetValue(synthetic));
             using var store = a.OpenStore();
             var document = a.Get<InstalledSkills>().Find(name, p.GetValue(skillPath), store);
-            LlmClient? llm = null;
+            var llm = options.Synthetic ? a.Get<ILlmClientFactory>().Create(LlmCommands.RunId(a, "eval-generate")) : null;
+            Task<EvalGeneration> Generate(SelftuneStore evidence) => llm is null
+                ? Task.FromResult(a.Get<EvalSetGenerator>().Generate(evidence, options, document))
+                : a.Get<EvalSetGenerator>().GenerateAsync(evidence, options, document, a.Get<InstalledSkills>().All(), llm, ct);
+            object? pooled = null;
             EvalGeneration generation;
-            if (options.Synthetic)
+            if (p.GetValue(team))
             {
-                llm = a.Get<ILlmClientFactory>().Create(LlmCommands.RunId(a, "eval-generate"));
-                var siblings = a.Get<InstalledSkills>().All();
-                generation = await a.Get<EvalSetGenerator>().GenerateAsync(store, options, document, siblings, llm, ct).ConfigureAwait(false);
+                var (made, machines, prompts) = await a.Get<TeamService>().WithPooledEvidenceAsync(store, Generate, ct).ConfigureAwait(false);
+                (generation, pooled) = (made, new { other_machines = machines, prompts_added = prompts });
             }
             else
             {
-                generation = a.Get<EvalSetGenerator>().Generate(store, options, document);
+                generation = await Generate(store).ConfigureAwait(false);
             }
 
             a.Get<EvalSetStore>().Save(store, generation.Set);
@@ -95,7 +101,7 @@ internal static class EvalCommands
                 AtomicFile.WriteAllText(written, JsonSerializer.Serialize(generation.Set, Json.Indented) + "\n");
             }
 
-            var result = new { eval_set = generation.Set, counts = generation.Counts, notes = generation.Notes, skill_md = document?.Path, output = written, llm = llm?.Usage };
+            var result = new { eval_set = generation.Set, counts = generation.Counts, notes = generation.Notes, skill_md = document?.Path, output = written, llm = llm?.Usage, team = pooled };
             a.Output.Result(result, console =>
             {
                 var c = generation.Counts;

@@ -3,11 +3,13 @@ using System.Globalization;
 using Selftune.Abstractions;
 using Selftune.Core;
 using Selftune.Core.Configuration;
+using Selftune.Core.Eval;
 using Selftune.Core.Evolution;
 using Selftune.Core.Llm;
 using Selftune.Core.Monitoring;
 using Selftune.Core.Skills;
 using Selftune.Core.Store;
+using Selftune.Core.Team;
 using Selftune.Host.Cli;
 using Spectre.Console;
 
@@ -34,9 +36,10 @@ internal static class EvolutionCommands
         var target = TargetOption("--target", "What to rewrite: description (default; whether the skill fires), routing (the '## Workflow Routing' table) or body (everything below the '# Title'); routing and body pass structure, trigger, quality (evolve.quality_threshold) and optional review (evolve.review) gates.");
         var canary = new Option<bool>("--canary") { Description = "Deploy the winner first to the project skill folder of --canary-repos (default: the working directory), watched against the user scope; see selftune canary. Description target only." };
         var canaryRepos = new Option<string?>("--canary-repos") { Description = "Comma-separated repository folders for --canary." };
+        var team = new Option<bool>("--team") { Description = "First build the skill's eval set from the pooled evidence of every machine in the team database (as `eval generate --team`), then evolve from it; the deploy is pushed with the next `team push`." };
         var command = new Command("evolve", "Propose a better description, routing table or body for a skill from its sessions, prove it on held-out real prompts, and deploy the winner.")
         {
-            skill, skillPath, target, dryRun, candidates, validation, canary, canaryRepos,
+            skill, skillPath, target, dryRun, candidates, validation, canary, canaryRepos, team,
         };
         var llm = LlmCommands.AddFlags(command);
         return command.Runs(app, async (a, p, ct) =>
@@ -47,11 +50,11 @@ internal static class EvolutionCommands
             var canaryTo = p.GetValue(canary) && !p.GetValue(dryRun)
                 ? (p.GetValue(canaryRepos) ?? ".").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(r => Path.GetFullPath(a.Context.Expand(r), a.Context.WorkingDirectory)).ToList()
                 : null;
-            return await EvolveAsync(a, p.GetValue(skill)!, p.GetValue(skillPath), SkillSections.Parse(p.GetValue(target)), p.GetValue(dryRun), "evolve", ct, canaryTo).ConfigureAwait(false);
+            return await EvolveAsync(a, p.GetValue(skill)!, p.GetValue(skillPath), SkillSections.Parse(p.GetValue(target)), p.GetValue(dryRun), "evolve", ct, canaryTo, p.GetValue(team)).ConfigureAwait(false);
         });
     }
 
-    private static async Task<int> EvolveAsync(App a, string name, string? skillPath, EvolveTarget target, bool dryRun, string command, CancellationToken ct, IReadOnlyList<string>? canaryRepos = null)
+    private static async Task<int> EvolveAsync(App a, string name, string? skillPath, EvolveTarget target, bool dryRun, string command, CancellationToken ct, IReadOnlyList<string>? canaryRepos = null, bool team = false)
     {
         if (canaryRepos is not null && target != EvolveTarget.Description)
         {
@@ -64,6 +67,14 @@ internal static class EvolutionCommands
         if (client.Backend != LlmBackends.Offline && !factory.IsAvailable(out var reason))
         {
             throw new SelftuneException(ErrorCodes.LlmUnavailable, $"Evolve needs an LLM: {reason.TrimEnd('.')}. Or try the description loop without one (heuristic proposals, lexical validation) with --llm offline.", ShellCommand.Line($"selftune evolve --skill {name:skill} --llm offline"));
+        }
+
+        if (team)
+        {
+            var document = a.Get<InstalledSkills>().Find(name, skillPath, store);
+            var options = new EvalGenerateOptions(name);
+            var (pooled, _, _) = await a.Get<TeamService>().WithPooledEvidenceAsync(store, evidence => Task.FromResult(a.Get<EvalSetGenerator>().Generate(evidence, options, document)), ct).ConfigureAwait(false);
+            a.Get<EvalSetStore>().Save(store, pooled.Set);
         }
 
         if (target == EvolveTarget.Description)
