@@ -1,12 +1,12 @@
 using System.Diagnostics;
 using Selftune.Abstractions;
 using Selftune.Core.Configuration;
-using Selftune.Core.Hooks;
 
-namespace Selftune.Host.Hooks;
+namespace Selftune.Core.Hooks;
 
 /// <summary>
-/// <c>selftune hook &lt;event&gt; [--platform p] [payload]</c>: what an agent runs on each hook event. It reads the
+/// <c>selftune-hook &lt;event&gt; [--platform p] [payload]</c> (the NativeAOT executable) or its managed fallback
+/// <c>selftune hook &lt;event&gt; …</c>: what an agent runs on each hook event; both run this code. It reads the
 /// payload from stdin (keeping at most <see cref="HookSpool.MaxPayloadBytes"/>, within <see cref="TimeoutVariable"/> ms;
 /// a closed stdin is no payload, told at once),
 /// appends it to the hook spool as one line (<see cref="HookSpool"/>) and exits 0, whatever happens: a failure (no
@@ -15,6 +15,8 @@ namespace Selftune.Host.Hooks;
 /// <see cref="PluginContract.TurnEndFlag"/>) it starts a detached
 /// <c>selftune hook-drain --background</c> that stores the spooled events and ingests the transcript, and does not
 /// wait for it. Loads no command-line parser, container, plugin or database: the agent waits for this process.
+/// <para>Everything in <c>Hooks/FastPath/</c> compiles into both <c>selftune</c> and the native <c>selftune-hook</c>
+/// (<c>src/Selftune.Hook</c>): base class library only, no reflection, NativeAOT-safe.</para>
 /// </summary>
 internal static class HookFastPath
 {
@@ -22,6 +24,9 @@ internal static class HookFastPath
     public const string TimeoutVariable = "SELFTUNE_HOOK_TIMEOUT_MS";
 
     private const int DefaultTimeoutMs = 5000;
+
+    /// <summary>File name (without extension) of the native hook executable, shipped beside <c>selftune</c>.</summary>
+    public const string NativeExecutableName = "selftune-hook";
 
     /// <summary>True when <paramref name="args"/> is a hook invocation (not a request for help).</summary>
     public static bool Handles(string[] args)
@@ -43,14 +48,16 @@ internal static class HookFastPath
     }
 
     /// <summary>Runs the hook. Always returns 0.</summary>
-    /// <param name="args">The command line, starting with <c>hook</c>.</param>
-    public static int Run(string[] args)
+    /// <param name="args">The hook's arguments: <c>&lt;event&gt; [--platform p] [--turn-end] [payload]</c> (after
+    /// <c>hook</c> for <c>selftune hook</c>; all of them for <c>selftune-hook</c>).</param>
+    public static int Run(ReadOnlySpan<string> args)
     {
+        PrivateFiles.RestrictNewFiles();
         var receivedAt = DateTimeOffset.UtcNow;
         var deadline = Environment.TickCount64 + Timeout();
         string? eventName = null, platform = null, argvPayload = null;
         var turnEnd = false;
-        for (var i = 1; i < args.Length; i++)
+        for (var i = 0; i < args.Length; i++)
         {
             var arg = args[i];
             if (arg == "--platform" && i + 1 < args.Length)
@@ -83,16 +90,18 @@ internal static class HookFastPath
         var home = ResolveHome();
         if (home is null)
         {
-            Console.Error.WriteLine($"selftune {context}: no home folder (set HOME or {SelftuneHome.EnvironmentVariable}); the event was not recorded.");
+            Console.Error.WriteLine($"selftune {context}: no home folder (set HOME or {HomeLayout.EnvironmentVariable}); the event was not recorded.");
             return 0;
         }
+
+        var logs = Path.Combine(home, HomeLayout.LogsFolder);
 
         try
         {
             long received = 0;
             var payload = argvPayload is null && HookInput.StdinIsRedirected ? HookInput.ReadStdin(HookSpool.MaxPayloadBytes, deadline, out received) : [];
             var envelope = HookSpool.Envelope(receivedAt, eventName, platform, argvPayload, payload, received > payload.Length ? received : null);
-            SpoolFile.Append(HookSpool.FileFor(home.SpoolPath, receivedAt), envelope, deadline);
+            SpoolFile.Append(HookSpool.FileFor(Path.Combine(home, HomeLayout.SpoolFolder), receivedAt), envelope, deadline);
             if (turnEnd)
             {
                 StartDrain();
@@ -102,33 +111,38 @@ internal static class HookFastPath
         catch (Exception ex)
 #pragma warning restore CA1031
         {
-            if (!HookSpool.LogError(home, receivedAt, context, $"{ex.GetType().Name}: {ex.Message}"))
+            if (!HookSpool.LogError(logs, receivedAt, context, $"{ex.GetType().Name}: {ex.Message}"))
             {
-                Console.Error.WriteLine($"selftune {context}: {ex.Message} (and {HookSpool.ErrorLogPath(home)} cannot be written)");
+                Console.Error.WriteLine($"selftune {context}: {ex.Message} (and {HookSpool.ErrorLogPath(logs)} cannot be written)");
             }
         }
 
         return 0;
     }
 
-    private static SelftuneHome? ResolveHome()
+    /// <summary>The home's folder (see <see cref="HomeLayout.Root"/>), or null when neither it nor the user's home is known.</summary>
+    private static string? ResolveHome()
     {
         var user = Environment.GetEnvironmentVariable("HOME") is { Length: > 0 } h ? h : Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
-        return string.IsNullOrEmpty(user) && string.IsNullOrEmpty(Environment.GetEnvironmentVariable(SelftuneHome.EnvironmentVariable))
+        return string.IsNullOrEmpty(user) && string.IsNullOrEmpty(Environment.GetEnvironmentVariable(HomeLayout.EnvironmentVariable))
             ? null
-            : SelftuneHome.Resolve(Environment.GetEnvironmentVariable, user);
+            : HomeLayout.Root(Environment.GetEnvironmentVariable, user);
     }
 
     private static int Timeout() =>
         int.TryParse(Environment.GetEnvironmentVariable(TimeoutVariable), out var ms) && ms > 0 ? ms : DefaultTimeoutMs;
 
-    /// <summary>Starts <c>selftune hook-drain --background</c> without waiting. Where <c>setsid</c> exists it starts the drain
+    /// <summary>Starts <c>selftune hook-drain --background</c> without waiting: this executable when it is <c>selftune</c>
+    /// (or <c>dotnet selftune.dll</c>), else the <c>selftune</c> beside the native hook. Where <c>setsid</c> exists it starts the drain
     /// in a session of its own before the drain's runtime has even loaded, so an agent that kills its process group as soon
     /// as the hook returns (a headless run exiting) does not take the drain with it; the drain also detaches itself. Its
     /// standard streams are pipes this process closes on exit, never the agent's.</summary>
     private static void StartDrain()
     {
-        var exe = Environment.ProcessPath ?? Path.Combine(AppContext.BaseDirectory, "selftune");
+        var self = Environment.ProcessPath;
+        var exe = self is not null && Path.GetFileNameWithoutExtension(self) is "selftune" or "dotnet"
+            ? self
+            : Path.Combine(AppContext.BaseDirectory, OperatingSystem.IsWindows() ? "selftune.exe" : "selftune");
         var setsid = Setsid();
         var start = new ProcessStartInfo(setsid ?? exe)
         {
