@@ -9,10 +9,23 @@ using Selftune.Host.Tests.Support;
 
 namespace Selftune.Host.Tests;
 
-/// <summary>The hook command run as Claude Code runs it: payload on stdin, a temporary home, the real executable.</summary>
-public sealed class HookProcessTests : IDisposable
+/// <summary>The managed hook, <c>selftune hook &lt;event&gt;</c> (the fallback where the native hook was not built).</summary>
+public sealed class ManagedHookProcessTests : HookProcessTests;
+
+/// <summary>The native hook, <c>selftune-hook &lt;event&gt;</c>, as installers write it.</summary>
+public sealed class NativeHookProcessTests : HookProcessTests
+{
+    public NativeHookProcessTests() => Cli.HookProgram = SelftuneCli.NativeHook;
+}
+
+/// <summary>The hook command run as Claude Code runs it: payload on stdin, a temporary home, the real executables; every
+/// test runs on both hook executables (the subclasses above).</summary>
+public abstract class HookProcessTests : IDisposable
 {
     private readonly SelftuneCli _cli = new();
+
+    /// <summary>The CLI and hook under test.</summary>
+    protected SelftuneCli Cli => _cli;
 
     private SelftuneHome Home => new(_cli.SelftuneHome);
 
@@ -41,7 +54,7 @@ public sealed class HookProcessTests : IDisposable
     [Fact]
     public async Task TwentyHooksStartedAtOnceAllLand()
     {
-        var processes = Enumerable.Range(0, 20).Select(_ => _cli.Start(["hook", "UserPromptSubmit", "--platform", "claude_code"])).ToList();
+        var processes = Enumerable.Range(0, 20).Select(_ => _cli.StartHook(["UserPromptSubmit", "--platform", "claude_code"])).ToList();
         for (var i = 0; i < processes.Count; i++)
         {
             await processes[i].StandardInput.WriteAsync(Payload(new { session_id = "s20", hook_event_name = "UserPromptSubmit", prompt = $"concurrent prompt number {i}" }));
@@ -103,7 +116,7 @@ public sealed class HookProcessTests : IDisposable
     [Fact]
     public void AMalformedPayloadExitsZeroSilentlyAndIsLogged()
     {
-        var result = _cli.Run(["hook", "UserPromptSubmit", "--platform", "claude_code"], "{\"session_id\": \"s3\", \"prompt\": ");
+        var result = _cli.RunHook(["UserPromptSubmit", "--platform", "claude_code"], "{\"session_id\": \"s3\", \"prompt\": ");
 
         Assert.Equal((0, string.Empty), (result.ExitCode, result.Stdout));
         using var drain = JsonDocument.Parse(_cli.Run("hook-drain").Stdout);
@@ -131,7 +144,7 @@ public sealed class HookProcessTests : IDisposable
     public async Task AnAgentThatNeverClosesStdinIsNotWaitedForBeyondTheBound()
     {
         _cli.Environment["SELFTUNE_HOOK_TIMEOUT_MS"] = "300";
-        using var process = _cli.Start(["hook", "UserPromptSubmit", "--platform", "claude_code"]);
+        using var process = _cli.StartHook(["UserPromptSubmit", "--platform", "claude_code"]);
         await process.StandardInput.WriteAsync("{\"session_id\":");
         await process.StandardInput.FlushAsync();
 
@@ -171,7 +184,7 @@ public sealed class HookProcessTests : IDisposable
     {
         // Issue 20 #3: no spool file yet, 9 KB prompts (over the 4 KB shared-lock size), 50 hooks at once.
         _cli.Environment["SELFTUNE_HOOK_TIMEOUT_MS"] = "120000"; // a loaded machine must not turn into a lock timeout
-        var processes = Enumerable.Range(0, 50).Select(_ => _cli.Start(["hook", "UserPromptSubmit", "--platform", "claude_code"])).ToList();
+        var processes = Enumerable.Range(0, 50).Select(_ => _cli.StartHook(["UserPromptSubmit", "--platform", "claude_code"])).ToList();
         await Task.WhenAll(processes.Select(async (process, i) =>
         {
             await process.StandardInput.WriteAsync(Payload(new { session_id = "s50", hook_event_name = "UserPromptSubmit", prompt = $"large prompt {i} " + new string('p', 9 * 1024) }));
@@ -214,15 +227,16 @@ public sealed class HookProcessTests : IDisposable
     {
         // Issue 20 #4 on a real full disk: the spool on an 8 MB tmpfs filled to 12 KB short of full, a 20 KB prompt,
         // space freed, a second prompt; all within one private mount namespace (unshare -m), then drained there.
+        var hook = _cli.HookProgram is { } native ? $"'{native}'" : "\"$0\" hook";
         var script = $"""
             set -e
             S='{Home.SpoolPath}'
             mkdir -p "$S" && mount -t tmpfs -o size=8m selftune-test "$S"
             dd if=/dev/zero of="$S/fill" bs=4k 2>/dev/null || true
             truncate -s -12K "$S/fill"
-            "$0" hook UserPromptSubmit --platform claude_code < '{WritePayload("big", new string('b', 20 * 1024))}'
+            {hook} UserPromptSubmit --platform claude_code < '{WritePayload("big", new string('b', 20 * 1024))}'
             rm "$S/fill"
-            "$0" hook UserPromptSubmit --platform claude_code < '{WritePayload("next", "the prompt after the full disk")}'
+            {hook} UserPromptSubmit --platform claude_code < '{WritePayload("next", "the prompt after the full disk")}'
             "$0" hook-drain > '{Path.Combine(_cli.Root, "drain.json")}'
             """;
         _cli.Wrapper = ["unshare", "-m", "sh", "-c", script];
@@ -242,7 +256,7 @@ public sealed class HookProcessTests : IDisposable
         _cli.Environment["SELFTUNE_HOOK_TIMEOUT_MS"] = "600000";
         _cli.Wrapper = ["sh", "-c", "exec \"$0\" \"$@\" <&-"];
 
-        var result = _cli.Run(["hook", "UserPromptSubmit", "--platform", "claude_code"]);
+        var result = _cli.RunHook(["UserPromptSubmit", "--platform", "claude_code"], null);
 
         Assert.Equal((0, string.Empty), (result.ExitCode, result.Stdout));
         Assert.Contains("\"event\":\"UserPromptSubmit\"", File.ReadAllText(HookSpool.FileFor(Home.SpoolPath, DateTimeOffset.UtcNow)), StringComparison.Ordinal);
