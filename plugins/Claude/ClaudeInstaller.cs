@@ -23,11 +23,14 @@ public sealed class ClaudeInstaller : IInstaller
     /// <summary>The hooks selftune installs: event, tool matcher (null: every occurrence), and whether Claude Code may
     /// run it in the background (<c>async</c>: only where the hook answers nothing and the session goes on). <c>Stop</c>
     /// is not async: <c>claude -p</c> cancels background hooks once its result is out and fires no <c>SessionEnd</c>, so a
-    /// headless turn would never be stored live; the hook only spools and starts a detached drain (~30 ms).</summary>
+    /// headless turn would never be stored live; the hook only spools and starts a detached drain. <c>PreToolUse</c> of the
+    /// tools that write files is not async either: the hook's in-turn guards read a <c>SKILL.md</c> edit before it happens
+    /// (a note for the agent, or a block while selftune watches a skill it deployed), and say nothing about other files.</summary>
     public static IReadOnlyList<(string Event, string? Matcher, bool Async)> Hooks { get; } =
     [
         ("UserPromptSubmit", null, false),
         ("PostToolUse", "Skill|Read", true),
+        ("PreToolUse", "Write|Edit|MultiEdit", false),
         ("Stop", null, false),
         ("SessionEnd", null, false),
         ("SessionStart", null, false),

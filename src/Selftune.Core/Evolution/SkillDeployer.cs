@@ -1,5 +1,7 @@
 using Selftune.Core.Configuration;
+using Selftune.Core.Hooks;
 using Selftune.Core.Skills;
+using Selftune.Core.Store;
 
 namespace Selftune.Core.Evolution;
 
@@ -80,8 +82,14 @@ internal sealed class SkillDeployer
             $"Deployed the new description to {current.Path} (backup {backup}).",
             new { result.SkillPath, result.BackupPath, result.BeforeSha256, result.AfterSha256, DescriptionBefore = current.Description, DescriptionAfter = proposal.ProposedDescription },
             now);
+        RefreshHookState(trail.Store);
         return result;
     }
+
+    /// <summary>Rewrites the in-turn hooks' state (<see cref="HookState"/>): which deployed SKILL.md files are watched.
+    /// Called after every deploy and rollback, whichever command made it, and by <see cref="Monitoring.WatchService"/>.</summary>
+    /// <param name="store">The store.</param>
+    public void RefreshHookState(SelftuneStore store) => HookState.Refresh(store, _home, _time.GetUtcNow());
 
     /// <summary>The deploys of <paramref name="skill"/> still in effect, oldest first (deployed and not rolled back).</summary>
     public static IReadOnlyList<SkillVersion> ActiveDeploys(AuditTrail trail, string skill)
@@ -160,6 +168,7 @@ internal sealed class SkillDeployer
             trail.Record(skill, v.ProposalId, AuditActions.RolledBack, heuristic, $"Rolled back: {reason}. Restored {path} from the {source.Replace('_', ' ')}.", result, now);
         }
 
+        RefreshHookState(trail.Store);
         return result;
     }
 

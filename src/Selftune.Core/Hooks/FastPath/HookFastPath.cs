@@ -11,7 +11,8 @@ namespace Selftune.Core.Hooks;
 /// a closed stdin is no payload, told at once),
 /// appends it to the hook spool as one line (<see cref="HookSpool"/>) and exits 0, whatever happens: a failure (no
 /// home, full disk, timeout) is appended to <c>logs/hook-errors.log</c> instead, and nothing is
-/// written to stdout. At the end of a turn or a session (the installer marked the event's command with
+/// written to stdout but what the in-turn hooks (<see cref="InTurnHooks"/>: nudges and SKILL.md guards) tell the
+/// agent; the evolution guard alone exits 2. At the end of a turn or a session (the installer marked the event's command with
 /// <see cref="PluginContract.TurnEndFlag"/>) it starts a detached
 /// <c>selftune hook-drain --background</c> that stores the spooled events and ingests the transcript, and does not
 /// wait for it. Loads no command-line parser, container, plugin or database: the agent waits for this process.
@@ -47,7 +48,7 @@ internal static class HookFastPath
         return true;
     }
 
-    /// <summary>Runs the hook. Always returns 0.</summary>
+    /// <summary>Runs the hook. Returns 0, whatever happens, but when the evolution guard blocks an edit (<see cref="InTurnHooks.BlockExitCode"/>).</summary>
     /// <param name="args">The hook's arguments: <c>&lt;event&gt; [--platform p] [--turn-end] [payload]</c> (after
     /// <c>hook</c> for <c>selftune hook</c>; all of them for <c>selftune-hook</c>).</param>
     public static int Run(ReadOnlySpan<string> args)
@@ -56,7 +57,7 @@ internal static class HookFastPath
         var receivedAt = DateTimeOffset.UtcNow;
         var deadline = Environment.TickCount64 + Timeout();
         string? eventName = null, platform = null, argvPayload = null;
-        var turnEnd = false;
+        bool turnEnd = false, noGuard = false;
         for (var i = 0; i < args.Length; i++)
         {
             var arg = args[i];
@@ -71,6 +72,10 @@ internal static class HookFastPath
             else if (arg == PluginContract.TurnEndFlag)
             {
                 turnEnd = true;
+            }
+            else if (arg == InTurnHooks.NoGuardFlag)
+            {
+                noGuard = true;
             }
             else if (arg.StartsWith("--", StringComparison.Ordinal))
             {
@@ -96,10 +101,13 @@ internal static class HookFastPath
 
         var logs = Path.Combine(home, HomeLayout.LogsFolder);
 
+        byte[] payload = [];
+        var whole = false;
         try
         {
             long received = 0;
-            var payload = argvPayload is null && HookInput.StdinIsRedirected ? HookInput.ReadStdin(HookSpool.MaxPayloadBytes, deadline, out received) : [];
+            payload = argvPayload is null && HookInput.StdinIsRedirected ? HookInput.ReadStdin(HookSpool.MaxPayloadBytes, deadline, out received) : [];
+            whole = received <= payload.Length;
             var envelope = HookSpool.Envelope(receivedAt, eventName, platform, argvPayload, payload, received > payload.Length ? received : null);
             SpoolFile.Append(HookSpool.FileFor(Path.Combine(home, HomeLayout.SpoolFolder), receivedAt), envelope, deadline);
             if (turnEnd)
@@ -117,7 +125,24 @@ internal static class HookFastPath
             }
         }
 
-        return 0;
+        return whole && InTurnHooks.Applies(eventName, payload) ? InTurn(home, logs, receivedAt, context, eventName, payload, noGuard) : 0;
+    }
+
+    /// <summary>Runs <see cref="InTurnHooks"/> after the event was spooled; any failure is logged and lets the agent go on (0).</summary>
+    private static int InTurn(string home, string logs, DateTimeOffset receivedAt, string context, string? eventName, byte[] payload, bool noGuard)
+    {
+        try
+        {
+            using var stdout = Console.OpenStandardOutput();
+            return InTurnHooks.Run(home, eventName, payload, noGuard, stdout, Console.Error);
+        }
+#pragma warning disable CA1031 // Fail-open: an in-turn hook that cannot decide lets the agent's action through.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            HookSpool.LogError(logs, receivedAt, context, $"in-turn hooks skipped ({ex.GetType().Name}: {ex.Message}); the agent went on");
+            return 0;
+        }
     }
 
     /// <summary>The home's folder (see <see cref="HomeLayout.Root"/>), or null when neither it nor the user's home is known.</summary>
