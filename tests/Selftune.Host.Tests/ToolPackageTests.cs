@@ -20,7 +20,10 @@ public sealed class ToolPackageTests : IDisposable
         var tools = Path.Combine(_cli.Root, "tools");
         Dotnet("pack", Path.Combine(Repository.Root, "src", "Selftune.Host"), "-c", "Release", "-o", packages, "-nodeReuse:false", "--disable-build-servers");
         Assert.Contains(Directory.EnumerateFiles(packages, "*.nupkg"), p => Path.GetFileName(p).StartsWith("selftune.linux-x64.", StringComparison.Ordinal));
-        Dotnet("tool", "install", "--tool-path", tools, "--add-source", packages, "--ignore-failed-sources", "selftune");
+        // Only the packed folder as a source: a package of the same name on a public feed must not be installed instead.
+        var config = Path.Combine(_cli.Root, "nuget.config");
+        File.WriteAllText(config, $"""<?xml version="1.0" encoding="utf-8"?><configuration><packageSources><clear /><add key="packed" value="{packages}" /></packageSources></configuration>""");
+        Dotnet("tool", "install", "--tool-path", tools, "--configfile", config, "selftune");
         _cli.Program = Path.Combine(tools, "selftune");
 
         var version = _cli.Run("--version");
