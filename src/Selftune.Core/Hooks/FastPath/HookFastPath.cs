@@ -190,6 +190,10 @@ internal static class HookFastPath
         start.ArgumentList.Add("--background");
         using var process = Process.Start(start);
         process?.StandardInput.Close();
+        if (process is not null && setsid is not null)
+        {
+            SpoolFile.WaitForOwnSession(process.Id, Environment.TickCount64 + 2000);
+        }
     }
 
     /// <summary>Where util-linux's <c>setsid</c> lives; null when absent (macOS, Windows: the drain then only detaches itself).</summary>
