@@ -10,8 +10,9 @@ namespace Selftune.Plugin.Claude;
 /// Settings shape (code.claude.com/docs/en/hooks): <c>{"hooks":{"&lt;Event&gt;":[{"matcher"?,"hooks":[{"type":"command","command",…}]}]}}</c>.
 /// <para>The file is edited as text (<see cref="HookSettings"/>): every user setting and every other hook keeps its
 /// bytes; selftune adds one group of its own per event, written in the file's indentation style. An entry is selftune's
-/// when its command runs an executable with the same name as the installed one followed by <c>hook</c>, so an install
-/// from another path replaces the old entries instead of adding a second set. Uninstall removes those entries, and the
+/// when its command runs selftune's hook (<see cref="SelftuneHookCommand"/>: the native <c>selftune-hook</c> or
+/// <c>selftune hook</c>, from any path), so an install from another path or an upgrade replaces the old entries instead
+/// of adding a second set. Uninstall removes those entries, and the
 /// groups, event lists and <c>hooks</c> object that only held them.</para>
 /// </summary>
 public sealed class ClaudeInstaller : IInstaller
@@ -22,11 +23,14 @@ public sealed class ClaudeInstaller : IInstaller
     /// <summary>The hooks selftune installs: event, tool matcher (null: every occurrence), and whether Claude Code may
     /// run it in the background (<c>async</c>: only where the hook answers nothing and the session goes on). <c>Stop</c>
     /// is not async: <c>claude -p</c> cancels background hooks once its result is out and fires no <c>SessionEnd</c>, so a
-    /// headless turn would never be stored live; the hook only spools and starts a detached drain (~30 ms).</summary>
+    /// headless turn would never be stored live; the hook only spools and starts a detached drain. <c>PreToolUse</c> of the
+    /// tools that write files is not async either: the hook's in-turn guards read a <c>SKILL.md</c> edit before it happens
+    /// (a note for the agent, or a block while selftune watches a skill it deployed), and say nothing about other files.</summary>
     public static IReadOnlyList<(string Event, string? Matcher, bool Async)> Hooks { get; } =
     [
         ("UserPromptSubmit", null, false),
         ("PostToolUse", "Skill|Read", true),
+        ("PreToolUse", "Write|Edit|MultiEdit", false),
         ("Stop", null, false),
         ("SessionEnd", null, false),
         ("SessionStart", null, false),
@@ -64,8 +68,7 @@ public sealed class ClaudeInstaller : IInstaller
     {
         var path = SettingsPath(context, scope);
         var original = Read(path);
-        var exe = ExecutableName(hookCommand);
-        var edit = HookSettings.Install(original, path, [.. Hooks.Select(h => Entry(hookCommand, h))], c => IsOurs(c, exe), lenient: false);
+        var edit = HookSettings.Install(original, path, [.. Hooks.Select(h => Entry(hookCommand, h))], c => SelftuneHookCommand.IsOurs(c, hookCommand), lenient: false);
         var summary = edit.Added.Count > 0 ? $"add selftune hooks for {string.Join(", ", edit.Added)}" : "replace selftune hooks installed from another location";
         return edit.Text == original ? new InstallPlan([]) : new InstallPlan([new FileChange(path, original, edit.Text, summary)]);
     }
@@ -80,8 +83,7 @@ public sealed class ClaudeInstaller : IInstaller
             return new InstallPlan([]);
         }
 
-        var exe = ExecutableName(hookCommand);
-        var text = HookSettings.Uninstall(original, path, c => IsOurs(c, exe), lenient: false);
+        var text = HookSettings.Uninstall(original, path, c => SelftuneHookCommand.IsOurs(c, hookCommand), lenient: false);
         return text == original ? new InstallPlan([]) : new InstallPlan([new FileChange(path, original, text, "remove selftune's hook entries")]);
     }
 
@@ -93,13 +95,6 @@ public sealed class ClaudeInstaller : IInstaller
     /// <summary>The command selftune installs for <paramref name="eventName"/>.</summary>
     public static string CommandFor(string hookCommand, string eventName) =>
         $"{hookCommand} {eventName} --platform {Platforms.ClaudeCode}" + (TurnEndEvents.Contains(eventName) ? " " + PluginContract.TurnEndFlag : string.Empty);
-
-    private static bool IsOurs(string command, string exe)
-    {
-        var (program, rest) = SplitCommand(command);
-        return ExecutableStem(program).Equals(exe, StringComparison.OrdinalIgnoreCase)
-            && (rest == "hook" || rest.StartsWith("hook ", StringComparison.Ordinal));
-    }
 
     private static HookEntry Entry(string hookCommand, (string Event, string? Matcher, bool Async) hook)
     {
@@ -127,49 +122,5 @@ public sealed class ClaudeInstaller : IInstaller
         {
             throw new InstallerException($"Cannot read '{path}': {ex.Message}. The file was left as it is.", path);
         }
-    }
-
-    private static string ExecutableName(string hookCommand) => ExecutableStem(SplitCommand(hookCommand).Program);
-
-    private static string ExecutableStem(string program) => Path.GetFileNameWithoutExtension(program.Replace('\\', '/').Split('/')[^1]);
-
-    /// <summary>Splits a POSIX shell command line (Claude Code runs hook commands through the shell) into its first word,
-    /// unquoted (<c>'…'</c>; <c>"…"</c> with <c>\"</c>, <c>\\</c>, <c>\$</c>, <c>\`</c>; <c>\x</c> outside quotes; adjacent
-    /// parts joined), and the rest (trimmed).</summary>
-    private static (string Program, string Arguments) SplitCommand(string command)
-    {
-        var s = command.TrimStart();
-        var word = new System.Text.StringBuilder();
-        var i = 0;
-        for (; i < s.Length && !char.IsWhiteSpace(s[i]); i++)
-        {
-            switch (s[i])
-            {
-                case '\'' when s.IndexOf('\'', i + 1) is var close and > 0:
-                    word.Append(s, i + 1, close - i - 1);
-                    i = close;
-                    break;
-                case '"':
-                    for (i++; i < s.Length && s[i] != '"'; i++)
-                    {
-                        if (s[i] == '\\' && i + 1 < s.Length && s[i + 1] is '"' or '\\' or '$' or '`')
-                        {
-                            i++;
-                        }
-
-                        word.Append(s[i]);
-                    }
-
-                    break;
-                case '\\' when i + 1 < s.Length:
-                    word.Append(s[++i]);
-                    break;
-                default:
-                    word.Append(s[i]);
-                    break;
-            }
-        }
-
-        return (word.ToString(), s[Math.Min(i, s.Length)..].Trim());
     }
 }

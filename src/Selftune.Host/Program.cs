@@ -2,9 +2,9 @@ using System.CommandLine;
 using Selftune.Abstractions;
 using Selftune.Core;
 using Selftune.Core.Configuration;
+using Selftune.Core.Hooks;
 using Selftune.Host.Cli;
 using Selftune.Host.Commands;
-using Selftune.Host.Hooks;
 
 namespace Selftune.Host;
 
@@ -18,8 +18,13 @@ internal static class Program
     /// <remarks>Everything the process creates is private to the user, whatever the umask (<see cref="PrivateFiles"/>).</remarks>
     public static int Main(string[] args)
     {
+        if (HookFastPath.Handles(args))
+        {
+            return HookFastPath.Run(args.AsSpan(1));
+        }
+
         PrivateFiles.RestrictNewFiles();
-        return HookFastPath.Handles(args) ? HookFastPath.Run(args) : RunCli(args);
+        return RunCli(args);
     }
 
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]

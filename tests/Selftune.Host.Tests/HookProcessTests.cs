@@ -9,10 +9,23 @@ using Selftune.Host.Tests.Support;
 
 namespace Selftune.Host.Tests;
 
-/// <summary>The hook command run as Claude Code runs it: payload on stdin, a temporary home, the real executable.</summary>
-public sealed class HookProcessTests : IDisposable
+/// <summary>The managed hook, <c>selftune hook &lt;event&gt;</c> (the fallback where the native hook was not built).</summary>
+public sealed class ManagedHookProcessTests : HookProcessTests;
+
+/// <summary>The native hook, <c>selftune-hook &lt;event&gt;</c>, as installers write it.</summary>
+public sealed class NativeHookProcessTests : HookProcessTests
+{
+    public NativeHookProcessTests() => Cli.HookProgram = SelftuneCli.NativeHook;
+}
+
+/// <summary>The hook command run as Claude Code runs it: payload on stdin, a temporary home, the real executables; every
+/// test runs on both hook executables (the subclasses above).</summary>
+public abstract class HookProcessTests : IDisposable
 {
     private readonly SelftuneCli _cli = new();
+
+    /// <summary>The CLI and hook under test.</summary>
+    protected SelftuneCli Cli => _cli;
 
     private SelftuneHome Home => new(_cli.SelftuneHome);
 
@@ -41,7 +54,7 @@ public sealed class HookProcessTests : IDisposable
     [Fact]
     public async Task TwentyHooksStartedAtOnceAllLand()
     {
-        var processes = Enumerable.Range(0, 20).Select(_ => _cli.Start(["hook", "UserPromptSubmit", "--platform", "claude_code"])).ToList();
+        var processes = Enumerable.Range(0, 20).Select(_ => _cli.StartHook(["UserPromptSubmit", "--platform", "claude_code"])).ToList();
         for (var i = 0; i < processes.Count; i++)
         {
             await processes[i].StandardInput.WriteAsync(Payload(new { session_id = "s20", hook_event_name = "UserPromptSubmit", prompt = $"concurrent prompt number {i}" }));
@@ -103,7 +116,7 @@ public sealed class HookProcessTests : IDisposable
     [Fact]
     public void AMalformedPayloadExitsZeroSilentlyAndIsLogged()
     {
-        var result = _cli.Run(["hook", "UserPromptSubmit", "--platform", "claude_code"], "{\"session_id\": \"s3\", \"prompt\": ");
+        var result = _cli.RunHook(["UserPromptSubmit", "--platform", "claude_code"], "{\"session_id\": \"s3\", \"prompt\": ");
 
         Assert.Equal((0, string.Empty), (result.ExitCode, result.Stdout));
         using var drain = JsonDocument.Parse(_cli.Run("hook-drain").Stdout);
@@ -131,7 +144,7 @@ public sealed class HookProcessTests : IDisposable
     public async Task AnAgentThatNeverClosesStdinIsNotWaitedForBeyondTheBound()
     {
         _cli.Environment["SELFTUNE_HOOK_TIMEOUT_MS"] = "300";
-        using var process = _cli.Start(["hook", "UserPromptSubmit", "--platform", "claude_code"]);
+        using var process = _cli.StartHook(["UserPromptSubmit", "--platform", "claude_code"]);
         await process.StandardInput.WriteAsync("{\"session_id\":");
         await process.StandardInput.FlushAsync();
 
@@ -171,7 +184,7 @@ public sealed class HookProcessTests : IDisposable
     {
         // Issue 20 #3: no spool file yet, 9 KB prompts (over the 4 KB shared-lock size), 50 hooks at once.
         _cli.Environment["SELFTUNE_HOOK_TIMEOUT_MS"] = "120000"; // a loaded machine must not turn into a lock timeout
-        var processes = Enumerable.Range(0, 50).Select(_ => _cli.Start(["hook", "UserPromptSubmit", "--platform", "claude_code"])).ToList();
+        var processes = Enumerable.Range(0, 50).Select(_ => _cli.StartHook(["UserPromptSubmit", "--platform", "claude_code"])).ToList();
         await Task.WhenAll(processes.Select(async (process, i) =>
         {
             await process.StandardInput.WriteAsync(Payload(new { session_id = "s50", hook_event_name = "UserPromptSubmit", prompt = $"large prompt {i} " + new string('p', 9 * 1024) }));
@@ -214,15 +227,16 @@ public sealed class HookProcessTests : IDisposable
     {
         // Issue 20 #4 on a real full disk: the spool on an 8 MB tmpfs filled to 12 KB short of full, a 20 KB prompt,
         // space freed, a second prompt; all within one private mount namespace (unshare -m), then drained there.
+        var hook = _cli.HookProgram is { } native ? $"'{native}'" : "\"$0\" hook";
         var script = $"""
             set -e
             S='{Home.SpoolPath}'
             mkdir -p "$S" && mount -t tmpfs -o size=8m selftune-test "$S"
             dd if=/dev/zero of="$S/fill" bs=4k 2>/dev/null || true
             truncate -s -12K "$S/fill"
-            "$0" hook UserPromptSubmit --platform claude_code < '{WritePayload("big", new string('b', 20 * 1024))}'
+            {hook} UserPromptSubmit --platform claude_code < '{WritePayload("big", new string('b', 20 * 1024))}'
             rm "$S/fill"
-            "$0" hook UserPromptSubmit --platform claude_code < '{WritePayload("next", "the prompt after the full disk")}'
+            {hook} UserPromptSubmit --platform claude_code < '{WritePayload("next", "the prompt after the full disk")}'
             "$0" hook-drain > '{Path.Combine(_cli.Root, "drain.json")}'
             """;
         _cli.Wrapper = ["unshare", "-m", "sh", "-c", script];
@@ -242,7 +256,7 @@ public sealed class HookProcessTests : IDisposable
         _cli.Environment["SELFTUNE_HOOK_TIMEOUT_MS"] = "600000";
         _cli.Wrapper = ["sh", "-c", "exec \"$0\" \"$@\" <&-"];
 
-        var result = _cli.Run(["hook", "UserPromptSubmit", "--platform", "claude_code"]);
+        var result = _cli.RunHook(["UserPromptSubmit", "--platform", "claude_code"], null);
 
         Assert.Equal((0, string.Empty), (result.ExitCode, result.Stdout));
         Assert.Contains("\"event\":\"UserPromptSubmit\"", File.ReadAllText(HookSpool.FileFor(Home.SpoolPath, DateTimeOffset.UtcNow)), StringComparison.Ordinal);
@@ -263,12 +277,88 @@ public sealed class HookProcessTests : IDisposable
         Assert.InRange(stored.Length, (4 * 1024 * 1024) - 200, 4 * 1024 * 1024);
     }
 
+    [Fact]
+    public void TheEvolutionGuardBlocksOnlyAnEditOfADeployedSkillStillWatched()
+    {
+        var watched = InstallSkill("pdf-tools");
+        var other = InstallSkill("slides");
+        WriteHookState($$"""{"version":1,"skill_change_guard":false,"watched":[{"skill":"pdf-tools","path":{{JsonSerializer.Serialize(watched)}},"deployed_at":"2026-12-01T10:00:00Z"}],"unmatched_sessions":{},"failing_skills":[],"pending_proposals":0}""");
+
+        var blocked = PreToolUse("g1", "Edit", watched);
+        var relative = PreToolUse("g1", "Write", Path.GetRelativePath(_cli.UserHome, watched), cwd: _cli.UserHome);
+        var otherSkill = PreToolUse("g1", "Edit", other);
+        var notASkill = PreToolUse("g1", "Edit", Path.Combine(Path.GetDirectoryName(watched)!, "notes.md"));
+        var unguarded = PreToolUse("g1", "Edit", watched, "--no-guard");
+
+        Assert.Equal((2, string.Empty), (blocked.ExitCode, blocked.Stdout));
+        Assert.Contains("selftune watch --skill pdf-tools", blocked.Stderr, StringComparison.Ordinal);
+        Assert.Contains("selftune rollback --skill pdf-tools", blocked.Stderr, StringComparison.Ordinal);
+        Assert.Equal(2, relative.ExitCode);
+        Assert.Equal((0, string.Empty, string.Empty), (otherSkill.ExitCode, otherSkill.Stdout, otherSkill.Stderr));
+        Assert.Equal((0, string.Empty), (notASkill.ExitCode, notASkill.Stdout));
+        Assert.Equal((0, string.Empty), (unguarded.ExitCode, unguarded.Stdout));
+        Assert.Equal(5, Spooled()); // blocked or not, every event is recorded
+    }
+
+    [Fact]
+    public void TheSkillChangeGuardTellsTheAgentOncePerSkillPerSession()
+    {
+        var skill = InstallSkill("pdf-tools");
+        WriteHookState("""{"version":1,"skill_change_guard":true,"watched":[],"unmatched_sessions":{},"failing_skills":[],"pending_proposals":0}""");
+
+        var first = PreToolUse("c1", "Write", skill);
+        var again = PreToolUse("c1", "Edit", skill);
+        var otherSession = PreToolUse("c2", "Edit", skill);
+
+        Assert.Equal(0, first.ExitCode);
+        using (var output = JsonDocument.Parse(first.Stdout))
+        {
+            var specific = output.RootElement.GetProperty("hookSpecificOutput");
+            Assert.Equal("PreToolUse", specific.GetProperty("hookEventName").GetString());
+            Assert.Contains("selftune history --skill pdf-tools", specific.GetProperty("additionalContext").GetString(), StringComparison.Ordinal);
+        }
+
+        Assert.Equal((0, string.Empty), (again.ExitCode, again.Stdout));
+        Assert.Contains("pdf-tools", otherSession.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void PromptsGetOneNudgePerRuleOncePerSession()
+    {
+        WriteHookState("""{"version":1,"skill_change_guard":true,"watched":[],"unmatched_sessions":{"n1":4},"failing_skills":["pdf-tools"],"pending_proposals":2}""");
+
+        var contexts = Enumerable.Range(0, 4).Select(i => Prompt("n1", $"prompt {i}")).ToList();
+        var otherSession = Prompt("n2", "another session");
+
+        Assert.Contains("latest grading of pdf-tools failed", contexts[0], StringComparison.Ordinal);
+        Assert.Contains("2 validated skill proposal(s)", contexts[1], StringComparison.Ordinal);
+        Assert.Contains("4 prompts of this session used no skill", contexts[2], StringComparison.Ordinal);
+        Assert.Null(contexts[3]);
+        Assert.Contains("latest grading of pdf-tools failed", otherSession, StringComparison.Ordinal); // n2 has no unmatched count
+    }
+
+    [Fact]
+    public void AGarbageHookStateLetsTheEditThroughAndLogsWhy()
+    {
+        var skill = InstallSkill("pdf-tools");
+        WriteHookState("{\"watched\": [ this is not json");
+
+        var edit = PreToolUse("f1", "Edit", skill);
+        var prompt = _cli.ClaudeHook("UserPromptSubmit", Payload(new { session_id = "f1", hook_event_name = "UserPromptSubmit", prompt = "hello" }));
+
+        Assert.Equal((0, string.Empty), (edit.ExitCode, edit.Stdout));
+        Assert.Equal((0, string.Empty), (prompt.ExitCode, prompt.Stdout));
+        Assert.Contains("in-turn hooks skipped", File.ReadAllText(Path.Combine(Home.LogsPath, "hook-errors.log")), StringComparison.Ordinal);
+        Assert.Equal(2, Spooled());
+    }
+
     public void Dispose() => _cli.Dispose();
 
-    private CliResult Hook(string eventName, object payload)
+    private CliResult Hook(string eventName, object payload, bool allowOutput = false)
     {
         var result = _cli.ClaudeHook(eventName, Payload(payload));
-        Assert.Equal((0, string.Empty), (result.ExitCode, result.Stdout));
+        Assert.Equal(0, result.ExitCode);
+        Assert.True(allowOutput || result.Stdout.Length == 0, result.ToString());
         return result;
     }
 
@@ -295,11 +385,40 @@ public sealed class HookProcessTests : IDisposable
         return (long)store.Scalar(sql)!;
     }
 
-    private void InstallSkill(string name)
+    private string InstallSkill(string name)
     {
         var dir = Path.Combine(_cli.UserHome, ".claude", "skills", name);
         Directory.CreateDirectory(dir);
         File.WriteAllText(Path.Combine(dir, "SKILL.md"), $"---\nname: {name}\ndescription: Test skill {name}.\n---\nBody.\n");
+        return Path.Combine(dir, "SKILL.md");
+    }
+
+    private void WriteHookState(string json)
+    {
+        Directory.CreateDirectory(Home.Root);
+        File.WriteAllText(Path.Combine(Home.Root, InTurnHooks.StateFileName), json);
+    }
+
+    /// <summary>A Claude Code <c>PreToolUse</c> of <paramref name="tool"/> on <paramref name="path"/>, as the installer
+    /// writes it (with <paramref name="flag"/> appended when given).</summary>
+    private CliResult PreToolUse(string session, string tool, string path, string? flag = null, string? cwd = null) =>
+        _cli.RunHook(
+            flag is null ? ["PreToolUse", "--platform", "claude_code"] : ["PreToolUse", "--platform", "claude_code", flag],
+            Payload(new { session_id = session, hook_event_name = "PreToolUse", cwd = cwd ?? "/w", tool_name = tool, tool_input = new { file_path = path, content = "---\nname: x\n---\n" } }));
+
+    /// <summary>A prompt; returns the context line the hook added, or null.</summary>
+    private string? Prompt(string session, string prompt)
+    {
+        var result = Hook("UserPromptSubmit", new { session_id = session, hook_event_name = "UserPromptSubmit", prompt }, allowOutput: true);
+        if (result.Stdout.Length == 0)
+        {
+            return null;
+        }
+
+        using var output = JsonDocument.Parse(result.Stdout);
+        var specific = output.RootElement.GetProperty("hookSpecificOutput");
+        Assert.Equal("UserPromptSubmit", specific.GetProperty("hookEventName").GetString());
+        return specific.GetProperty("additionalContext").GetString();
     }
 }
 

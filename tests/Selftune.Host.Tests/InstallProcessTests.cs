@@ -39,7 +39,7 @@ public sealed class InstallProcessTests : IDisposable
 
         var dryRun = Json(_cli.Run("install", "--agent", "claude_code", "--dry-run"));
         Assert.Equal(UserSettings, File.ReadAllText(ClaudeSettingsPath));
-        Assert.Contains("+            \"command\": \"" + SelftuneCli.Executable + " hook UserPromptSubmit --platform claude_code\",", Change(dryRun).GetProperty("diff").GetString());
+        Assert.Contains("+            \"command\": \"" + SelftuneCli.NativeHook + " UserPromptSubmit --platform claude_code\",", Change(dryRun).GetProperty("diff").GetString());
 
         var install = Json(_cli.Run("install", "--agent", "claude_code"));
         var backup = Change(install).GetProperty("backup_path").GetString()!;
@@ -84,8 +84,17 @@ public sealed class InstallProcessTests : IDisposable
         _cli.Run("install", "--agent", "claude_code");
         Assert.Equal(("ok", null), Check("hooks claude_code"));
 
-        File.WriteAllText(ClaudeSettingsPath, File.ReadAllText(ClaudeSettingsPath).Replace(SelftuneCli.Executable, "/old/bin/selftune", StringComparison.Ordinal));
+        File.WriteAllText(ClaudeSettingsPath, File.ReadAllText(ClaudeSettingsPath).Replace(SelftuneCli.NativeHook, "/old/bin/selftune-hook", StringComparison.Ordinal));
         Assert.Equal(("warn", "selftune install --agent claude_code"), Check("hooks claude_code"));
+
+        // An older selftune's managed hook (`selftune hook <event>`): an install replaces its entries, it does not add a second set.
+        File.WriteAllText(ClaudeSettingsPath, File.ReadAllText(ClaudeSettingsPath).Replace("/old/bin/selftune-hook", "/old/bin/selftune hook", StringComparison.Ordinal));
+        Assert.Equal(("warn", "selftune install --agent claude_code"), Check("hooks claude_code"));
+        Assert.Equal(0, _cli.Run("install", "--agent", "claude_code").ExitCode);
+        Assert.Equal(("ok", null), Check("hooks claude_code"));
+        var settings = File.ReadAllText(ClaudeSettingsPath);
+        Assert.DoesNotContain("/old/bin/", settings, StringComparison.Ordinal);
+        Assert.Single(JsonNode.Parse(settings)!["hooks"]!["UserPromptSubmit"]!.AsArray());
     }
 
     [Fact]
@@ -98,7 +107,7 @@ public sealed class InstallProcessTests : IDisposable
         var claude = init.RootElement.GetProperty("agents").EnumerateArray().Single(a => a.GetProperty("platform").GetString() == "claude_code");
         Assert.True(claude.GetProperty("detected").GetBoolean());
         Assert.True(claude.GetProperty("hooks_installed").GetBoolean());
-        Assert.Contains(" hook SessionStart --platform claude_code", File.ReadAllText(ClaudeSettingsPath));
+        Assert.Contains("selftune-hook SessionStart --platform claude_code", File.ReadAllText(ClaudeSettingsPath));
         Assert.Contains("\"agents\": \"claude_code\"", File.ReadAllText(Home.ConfigPath));
         Assert.Equal(JsonValueKind.Object, init.RootElement.GetProperty("sync").ValueKind);
 
@@ -267,9 +276,9 @@ public sealed class InstallProcessTests : IDisposable
         WriteSettings(UserSettings);
         Assert.Equal(0, _cli.Run("install", "--agent", "claude_code").ExitCode);
         var settings = JsonNode.Parse(File.ReadAllText(ClaudeSettingsPath))!["hooks"]!;
-        var stop = settings["Stop"]!.AsArray().Select(g => g!["hooks"]![0]!).Single(h => h["command"]!.GetValue<string>().Contains(" hook Stop", StringComparison.Ordinal));
+        var stop = settings["Stop"]!.AsArray().Select(g => g!["hooks"]![0]!).Single(h => h["command"]!.GetValue<string>().Contains("selftune-hook Stop", StringComparison.Ordinal));
         Assert.Null(stop["async"]);
-        Assert.EndsWith(" hook Stop --platform claude_code --turn-end", stop["command"]!.GetValue<string>());
+        Assert.EndsWith("selftune-hook Stop --platform claude_code --turn-end", stop["command"]!.GetValue<string>());
         Assert.EndsWith("--platform claude_code --turn-end", settings["SessionEnd"]![0]!["hooks"]![0]!["command"]!.GetValue<string>());
         Assert.EndsWith("--platform claude_code", settings["UserPromptSubmit"]![0]!["hooks"]![0]!["command"]!.GetValue<string>());
 

@@ -85,7 +85,7 @@ public sealed class ClaudeInstallerTests : IDisposable
         var settings = JsonNode.Parse(Apply(_installer.PlanInstall(Context, InstallScope.User, Command)))!;
         var hooks = settings["hooks"]!.AsObject();
 
-        Assert.Equal(["PostToolUse", "Notification", "UserPromptSubmit", "Stop", "SessionEnd", "SessionStart"], hooks.Select(h => h.Key));
+        Assert.Equal(["PostToolUse", "Notification", "UserPromptSubmit", "PreToolUse", "Stop", "SessionEnd", "SessionStart"], hooks.Select(h => h.Key));
         Assert.Equal("prettier --write \"$CLAUDE_FILE\"", hooks["PostToolUse"]![0]!["hooks"]![0]!["command"]!.GetValue<string>());
         var ours = hooks["PostToolUse"]![1]!;
         Assert.Equal("Skill|Read", ours["matcher"]!.GetValue<string>());
@@ -210,7 +210,7 @@ public sealed class ClaudeInstallerTests : IDisposable
 
         Assert.Null(commands["Stop"]["async"]);
         Assert.Equal(
-            ["PostToolUse", "SessionEnd --turn-end", "SessionStart", "Stop --turn-end", "UserPromptSubmit"],
+            ["PostToolUse", "PreToolUse", "SessionEnd --turn-end", "SessionStart", "Stop --turn-end", "UserPromptSubmit"],
             commands.Select(c => c.Value["command"]!.GetValue<string>()).Select(c => c.Replace(Command + " ", string.Empty, StringComparison.Ordinal).Replace(" --platform claude_code", string.Empty, StringComparison.Ordinal)).Order(StringComparer.Ordinal));
     }
 

@@ -24,20 +24,6 @@ internal static class HooksFile
     public static string Command(string hookCommand, string hookEvent) =>
         $"{hookCommand} {hookEvent} --platform codex" + (hookEvent == "Stop" ? " " + PluginContract.TurnEndFlag : string.Empty);
 
-    /// <summary>True when <paramref name="command"/> is a selftune hook: it starts with <paramref name="hookCommand"/>,
-    /// or runs an executable of the same name followed by <c>hook</c> (an install from another location).</summary>
-    public static bool IsOurs(string command, string hookCommand)
-    {
-        if (command.StartsWith(hookCommand + " ", StringComparison.Ordinal))
-        {
-            return true;
-        }
-
-        var ours = ShellWords.Split(hookCommand);
-        var theirs = ShellWords.Split(command);
-        return ours.Count >= 2 && ours[1] == "hook" && theirs.Count >= 2 && theirs[1] == "hook" && ProgramName(ours[0]) == ProgramName(theirs[0]);
-    }
-
     /// <summary>Plans the install: stale selftune handlers are replaced, missing events added.</summary>
     /// <param name="text">The current file, or null when it does not exist.</param>
     /// <param name="path">The file (for messages).</param>
@@ -45,23 +31,17 @@ internal static class HooksFile
     /// <returns>The new text, the events added (empty when already installed) and whether stale handlers were removed.</returns>
     /// <exception cref="InstallerException">The file is not JSON, or not shaped like a hooks file.</exception>
     public static HookEdit Install(string? text, string path, string hookCommand) =>
-        HookSettings.Install(text, path, [.. Events.Select(e => Entry(hookCommand, e))], c => IsOurs(c, hookCommand), lenient: true);
+        HookSettings.Install(text, path, [.. Events.Select(e => Entry(hookCommand, e))], c => SelftuneHookCommand.IsOurs(c, hookCommand), lenient: true);
 
     /// <summary>Plans removing selftune's handlers (and the groups, events and <c>hooks</c> they leave empty).</summary>
     /// <returns>The new text, or null when the file held only selftune's hooks (it is then deleted).</returns>
     /// <exception cref="InstallerException">The file is not JSON.</exception>
     public static string? Uninstall(string text, string path, string hookCommand)
     {
-        var result = HookSettings.Uninstall(text, path, c => IsOurs(c, hookCommand), lenient: true);
+        var result = HookSettings.Uninstall(text, path, c => SelftuneHookCommand.IsOurs(c, hookCommand), lenient: true);
         return result != text && HookSettings.IsEmptyObject(result) ? null : result;
     }
 
     private static HookEntry Entry(string hookCommand, (string Event, int TimeoutSeconds) e) =>
         new(e.Event, null, new JsonObject { ["type"] = "command", ["command"] = Command(hookCommand, e.Event), ["timeout"] = e.TimeoutSeconds });
-
-    private static string ProgramName(string word)
-    {
-        var name = word.Replace('\\', '/');
-        return Path.GetFileNameWithoutExtension(name[(name.LastIndexOf('/') + 1)..]);
-    }
 }

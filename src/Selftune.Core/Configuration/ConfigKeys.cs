@@ -115,6 +115,23 @@ internal static class ConfigKeys
 
     /// <summary>Send prompt text to the team database, or only its hash and length.</summary>
     public static readonly ConfigKey TeamSharePrompts = new("team.share_prompts", "true", "Send prompt text (redacted as stored), tool error details, grading and run reports and evolution evidence to the team database; false = prompt hashes and lengths only.") { Kind = ConfigKind.Boolean };
+    /// <summary>In-turn hooks: tell the agent once per session that prompts keep missing skills.</summary>
+    public static readonly ConfigKey HooksNudgeUnmatched = new("hooks.nudge_unmatched", "true", "In-turn hook: on a prompt, tell the agent once per session when this session's prompts keep using no skill (see hooks.nudge_unmatched_min).") { Kind = ConfigKind.Boolean };
+
+    /// <summary>How many prompts of a session that used no skill make the unmatched nudge.</summary>
+    public static readonly ConfigKey HooksNudgeUnmatchedMin = new("hooks.nudge_unmatched_min", "3", "In-turn hook: prompts of one session that used no skill before the agent is told (once).") { Kind = ConfigKind.Integer, Minimum = 1, Maximum = 1000 };
+
+    /// <summary>In-turn hooks: tell the agent once per session about skills whose latest grading failed.</summary>
+    public static readonly ConfigKey HooksNudgeFailingGradings = new("hooks.nudge_failing_gradings", "true", "In-turn hook: on a prompt, tell the agent once per session which skills failed their latest grading.") { Kind = ConfigKind.Boolean };
+
+    /// <summary>In-turn hooks: tell the agent once per session that proposals wait for review.</summary>
+    public static readonly ConfigKey HooksNudgePendingProposals = new("hooks.nudge_pending_proposals", "true", "In-turn hook: on a prompt, tell the agent once per session that validated proposals wait for `selftune proposals`.") { Kind = ConfigKind.Boolean };
+
+    /// <summary>In-turn hooks: warn once per skill per session when the agent writes a SKILL.md.</summary>
+    public static readonly ConfigKey HooksSkillChangeGuard = new("hooks.skill_change_guard", "true", "In-turn hook: when the agent writes or edits a SKILL.md, tell it once per skill per session that selftune tracks it.") { Kind = ConfigKind.Boolean };
+
+    /// <summary>In-turn hooks: block an edit of a SKILL.md selftune deployed and is still watching.</summary>
+    public static readonly ConfigKey HooksEvolutionGuard = new("hooks.evolution_guard", "true", "In-turn hook: block (exit 2) an agent's edit of a SKILL.md that selftune deployed and is still watching, naming `selftune watch`/`rollback`.") { Kind = ConfigKind.Boolean };
 
     /// <summary>All declared keys.</summary>
     public static IReadOnlyList<ConfigKey> All { get; } =
@@ -155,6 +172,12 @@ internal static class ConfigKeys
         TeamDatabase,
         TeamPush,
         TeamSharePrompts,
+        HooksNudgeUnmatched,
+        HooksNudgeUnmatchedMin,
+        HooksNudgeFailingGradings,
+        HooksNudgePendingProposals,
+        HooksSkillChangeGuard,
+        HooksEvolutionGuard,
     ];
 
     /// <summary>The declared key called <paramref name="key"/>, or null.</summary>

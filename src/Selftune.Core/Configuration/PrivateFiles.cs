@@ -1,11 +1,10 @@
 using System.IO.Enumeration;
-using System.Runtime.InteropServices;
 
 namespace Selftune.Core.Configuration;
 
 /// <summary>
 /// Keeps the home private to the user (stored prompts, backups of settings, the hook spool): whatever the user's umask,
-/// folders selftune creates are 0700 and files 0600 (<see cref="RestrictNewFiles"/>, at the start of every process), and
+/// folders selftune creates are 0700 and files 0600 (<see cref="RestrictNewFiles"/>, at the start of every process, in <c>Hooks/FastPath/PrivateFiles.cs</c>), and
 /// a home made before that, or loosened since, is found (<see cref="Loose"/>) and fixed (<see cref="Fix"/>) by
 /// <c>selftune doctor [--fix]</c>. No-ops on Windows, where a profile folder is private already.
 /// </summary>
@@ -14,16 +13,6 @@ internal static partial class PrivateFiles
     private const UnixFileMode GroupAndOthers =
         UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.GroupExecute |
         UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.OtherExecute;
-
-    /// <summary>Sets this process's file-creation mask to 077, so everything it creates (the store and its journal, the
-    /// config, logs, spool, backups) is readable by the user only. Child processes inherit the mask.</summary>
-    public static void RestrictNewFiles()
-    {
-        if (!OperatingSystem.IsWindows())
-        {
-            _ = Umask(0b000_111_111);
-        }
-    }
 
     /// <summary>The home folder and every file or folder in it that other users may read, write or enter (symbolic
     /// links are not followed).</summary>
@@ -82,7 +71,4 @@ internal static partial class PrivateFiles
             File.SetUnixFileMode(path, File.GetUnixFileMode(path) & ~GroupAndOthers);
         }
     }
-
-    [LibraryImport("libc", EntryPoint = "umask")]
-    private static partial uint Umask(uint mask);
 }

@@ -1,3 +1,5 @@
+using Selftune.Core.Hooks;
+
 namespace Selftune.Core.Configuration;
 
 /// <summary>
@@ -7,7 +9,7 @@ namespace Selftune.Core.Configuration;
 internal sealed class SelftuneHome
 {
     /// <summary>The environment variable that re-roots the home.</summary>
-    public const string EnvironmentVariable = "SELFTUNE_HOME";
+    public const string EnvironmentVariable = HomeLayout.EnvironmentVariable;
 
     /// <summary>Creates a home rooted at <paramref name="root"/> (not created on disk until <see cref="EnsureExists"/>).</summary>
     public SelftuneHome(string root) => Root = Path.GetFullPath(root);
@@ -25,10 +27,10 @@ internal sealed class SelftuneHome
     public string PluginsPath => Path.Combine(Root, "plugins");
 
     /// <summary>Log files (the hook's error log among them).</summary>
-    public string LogsPath => Path.Combine(Root, "logs");
+    public string LogsPath => Path.Combine(Root, HomeLayout.LogsFolder);
 
     /// <summary>Raw hook events waiting to be stored (<c>spool/</c>).</summary>
-    public string SpoolPath => Path.Combine(Root, "spool");
+    public string SpoolPath => Path.Combine(Root, HomeLayout.SpoolFolder);
 
     /// <summary>The user's price overrides, <c>pricing.json</c> (see <see cref="Pricing.PricingTable"/>); optional.</summary>
     public string PricingPath => Path.Combine(Root, Pricing.PricingTable.OverrideFileName);
@@ -40,7 +42,7 @@ internal sealed class SelftuneHome
     /// <param name="environment">Reads an environment variable.</param>
     /// <param name="userHome">The user's home folder.</param>
     public static SelftuneHome Resolve(Func<string, string?> environment, string userHome) =>
-        new(environment(EnvironmentVariable) is { Length: > 0 } root ? root : Path.Combine(userHome, ".selftune"));
+        new(HomeLayout.Root(environment, userHome));
 
     /// <summary>Creates the folder if needed and checks it can be written.</summary>
     /// <exception cref="SelftuneException"><see cref="ErrorCodes.HomeUnwritable"/> when it cannot be created or written.</exception>

@@ -89,6 +89,9 @@ internal sealed class AuditTrail
     /// <summary>Creates the trail over <paramref name="store"/>.</summary>
     public AuditTrail(SelftuneStore store) => _store = store;
 
+    /// <summary>The store the trail lives in.</summary>
+    public SelftuneStore Store => _store;
+
     /// <summary>Stores a new proposal.</summary>
     public void Add(Proposal p) => _store.Execute(
         """

@@ -1,5 +1,7 @@
 using Selftune.Core.Configuration;
+using Selftune.Core.Hooks;
 using Selftune.Core.Skills;
+using Selftune.Core.Store;
 
 namespace Selftune.Core.Evolution;
 
@@ -84,6 +86,7 @@ internal sealed class SkillDeployer
                 ? new { result.SkillPath, result.BackupPath, result.BeforeSha256, result.AfterSha256, DescriptionBefore = current.Description, DescriptionAfter = proposal.ProposedDescription }
                 : new { result.SkillPath, result.BackupPath, result.BeforeSha256, result.AfterSha256, Target = proposal.Target, Before = proposal.OriginalDescription, After = proposal.ProposedDescription },
             now);
+        RefreshHookState(trail.Store);
         return result;
     }
 
@@ -185,6 +188,10 @@ internal sealed class SkillDeployer
             new { Paths = skillFiles, Kept = kept, Reason = reason }, _time.GetUtcNow());
         return kept;
     }
+    /// <summary>Rewrites the in-turn hooks' state (<see cref="HookState"/>): which deployed SKILL.md files are watched.
+    /// Called after every deploy and rollback, whichever command made it, and by <see cref="Monitoring.WatchService"/>.</summary>
+    /// <param name="store">The store.</param>
+    public void RefreshHookState(SelftuneStore store) => HookState.Refresh(store, _home, _time.GetUtcNow());
 
     /// <summary>The deploys of <paramref name="skill"/> still in effect, oldest first (deployed and not rolled back).</summary>
     public static IReadOnlyList<SkillVersion> ActiveDeploys(AuditTrail trail, string skill)
@@ -263,6 +270,7 @@ internal sealed class SkillDeployer
             trail.Record(skill, v.ProposalId, AuditActions.RolledBack, heuristic, $"Rolled back: {reason}. Restored {path} from the {source.Replace('_', ' ')}.", result, now);
         }
 
+        RefreshHookState(trail.Store);
         return result;
     }
 

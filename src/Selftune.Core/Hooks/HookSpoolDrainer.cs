@@ -67,6 +67,18 @@ internal sealed class HookSpoolDrainer
     /// <see cref="LockTimeoutMs"/>; store errors as <see cref="SelftuneStore"/> reports them.</exception>
     public HookDrainReport Drain(SelftuneStore store, SelftuneHome home, Redactor redactor, CancellationToken cancellationToken)
     {
+        try
+        {
+            return DrainSpool(store, home, redactor, cancellationToken);
+        }
+        finally
+        {
+            HookState.Refresh(store, home, _time.GetUtcNow()); // the in-turn hooks' nudges follow what was just stored
+        }
+    }
+
+    private HookDrainReport DrainSpool(SelftuneStore store, SelftuneHome home, Redactor redactor, CancellationToken cancellationToken)
+    {
         var clock = Stopwatch.StartNew();
         var counters = new Dictionary<string, IngestCounters>(StringComparer.Ordinal);
         var transcripts = new List<HookTranscript>();

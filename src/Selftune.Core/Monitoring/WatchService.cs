@@ -164,6 +164,7 @@ internal sealed class WatchService
             "INSERT INTO watch_checks (skill_name, proposal_id, checked_at, verdict, evidence) VALUES ($s, $p, $at, $v, $e)",
             ("$s", skill), ("$p", deploy.ProposalId), ("$at", _time.GetUtcNow().ToUnixTimeMilliseconds()),
             ("$v", Json.Name(verdict)), ("$e", JsonSerializer.Serialize(report, Json.Options)));
+        _deployer.RefreshHookState(store); // a stable verdict ends the watch, and the evolution guard with it
         return report;
     }
 

@@ -49,6 +49,7 @@ internal static class CommandTree
         root.Subcommands.Add(ContributeCommand.Create(app));
         root.Subcommands.Add(TeamCommands.Create(app));
         root.Runs(app, (a, _) => StatusCommands.RunStatus(a));
+        Installation.UseVersionLine(root);
         return root;
     }
 

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Selftune.Core;
 using Selftune.Core.Configuration;
+using Selftune.Core.Hooks;
 using Selftune.Host.Cli;
 using Spectre.Console;
 
@@ -46,6 +47,7 @@ internal static class ConfigCommands
             var key = Known(p.GetValue(keyArg)!);
             a.Home.EnsureExists();
             SelftuneConfig.Set(a.Home.ConfigPath, key, p.GetValue(valueArg));
+            RefreshHookState(a, key);
             a.Output.Result(new { key, value = p.GetValue(valueArg), config_path = a.Home.ConfigPath }, console => console.MarkupLine($"Set [bold]{Markup.Escape(key)}[/] in {Markup.Escape(a.Home.ConfigPath)}."));
             return 0;
         });
@@ -54,6 +56,7 @@ internal static class ConfigCommands
         {
             var key = Known(p.GetValue(keyArg)!);
             SelftuneConfig.Set(a.Home.ConfigPath, key, null);
+            RefreshHookState(a, key);
             a.Output.Result(new { key, config_path = a.Home.ConfigPath }, console => console.MarkupLine($"Removed [bold]{Markup.Escape(key)}[/] from {Markup.Escape(a.Home.ConfigPath)}."));
             return 0;
         });
@@ -68,4 +71,14 @@ internal static class ConfigCommands
     private static string Known(string key) => ConfigKeys.Find(key) is not null
         ? key
         : throw new SelftuneException(ErrorCodes.InvalidArgument, $"Unknown setting {ShellCommand.Quoted(key)}.{Suggest.DidYouMean(key, ConfigKeys.All.Select(k => k.Key))}", "selftune config list", exitCode: 2);
+
+    /// <summary>A switch of the in-turn hooks (or the watch window) changed: rewrite their state now, not at the next turn's end.</summary>
+    private static void RefreshHookState(App a, string key)
+    {
+        if ((key.StartsWith("hooks.", StringComparison.Ordinal) || key == ConfigKeys.RunWatchDays.Key) && File.Exists(a.Home.DatabasePath))
+        {
+            using var store = a.OpenStore();
+            HookState.Refresh(store, a.Home, DateTimeOffset.UtcNow);
+        }
+    }
 }

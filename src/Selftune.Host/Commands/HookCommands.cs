@@ -5,7 +5,6 @@ using Selftune.Core.Hooks;
 using Selftune.Core.Ingest;
 using Selftune.Core.Privacy;
 using Selftune.Host.Cli;
-using Selftune.Host.Hooks;
 
 namespace Selftune.Host.Commands;
 
@@ -26,7 +25,7 @@ internal static class HookCommands
         };
         command.SetAction(parse =>
         {
-            var args = new List<string> { "hook", parse.GetValue(eventArg)! };
+            var args = new List<string> { parse.GetValue(eventArg)! };
             if (parse.GetValue(platform) is { } p)
             {
                 args.AddRange(["--platform", p]);

@@ -43,6 +43,7 @@ internal static class HookHealth
             checks.Add(Skill(p, detection));
         }
 
+        checks.Add(NativeHook());
         checks.Add(LastSync(a));
         checks.Add(Spool(a));
         checks.Add(Errors(a));
@@ -57,11 +58,11 @@ internal static class HookHealth
         {
             if (installer.PlanInstall(a.Context, InstallScope.User, InstallCommands.HookCommand).Changes.Count == 0)
             {
-                return new HealthCheck($"hooks {p}", "ok", $"installed in {where}, running {App.ExecutablePath}");
+                return new HealthCheck($"hooks {p}", "ok", $"installed in {where}, running {InstallCommands.HookCommand}");
             }
 
             return installer.PlanUninstall(a.Context, InstallScope.User, InstallCommands.HookCommand).Changes.Count > 0
-                ? new HealthCheck($"hooks {p}", "warn", $"installed in {where}, but incomplete or running another selftune than {App.ExecutablePath}", ShellCommand.Line($"selftune install --agent {p}"))
+                ? new HealthCheck($"hooks {p}", "warn", $"installed in {where}, but incomplete or running another hook than {InstallCommands.HookCommand}", ShellCommand.Line($"selftune install --agent {p}"))
                 : new HealthCheck($"hooks {p}", "warn", $"not installed in {where}: sessions are captured only when you sync", ShellCommand.Line($"selftune install --agent {p}"));
         }
         catch (InstallerException ex)
@@ -69,6 +70,14 @@ internal static class HookHealth
             return new HealthCheck($"hooks {p}", "fail", ex.Message, ShellCommand.Line($"selftune install --agent {p} --dry-run"));
         }
     }
+
+    /// <summary>How this selftune was installed, and whether the native hook is beside it (agents run it on every event;
+    /// without it they run <c>selftune hook</c>, which starts the .NET runtime each time).</summary>
+    private static HealthCheck NativeHook() => Installation.NativeHookPath is { } native
+        ? new HealthCheck("native hook", "ok", $"{native} ({Installation.Kind})")
+        : new HealthCheck("native hook", "warn",
+            $"no native hook (selftune-hook) beside {App.ExecutablePath} ({Installation.Kind}): hooks fall back to `selftune hook`, which works but starts .NET on every event; build with clang installed (apt-get install clang), then reinstall the hooks",
+            "selftune install");
 
     /// <summary>Whether the agent can see selftune's own skill: it is in the folder the agent reads user skills from.</summary>
     private static HealthCheck Skill(string platform, AgentDetection detection) => detection.UserSkillFolder switch

@@ -38,9 +38,9 @@ internal static class InstallCommands
     /// <summary>The name of selftune's own skill, installed for the agents by <c>init</c>.</summary>
     public const string SelftuneSkill = "selftune";
 
-    /// <summary>The command prefix installed into agents: this executable, quoted for a POSIX shell when it holds a space,
-    /// a quote, <c>$</c> or another character a shell treats specially, followed by <c>hook</c>.</summary>
-    public static string HookCommand => ShellCommand.Quote(App.ExecutablePath) + " hook";
+    /// <summary>The command prefix installed into agents (<see cref="Installation.HookCommand"/>): the native hook beside
+    /// this executable, else this executable followed by <c>hook</c>; quoted for a POSIX shell where needed.</summary>
+    public static string HookCommand => Installation.HookCommand;
 
     /// <summary>Creates <c>install</c>.</summary>
     public static Command Install(Func<App> app)

@@ -119,30 +119,34 @@ public sealed class SelftuneCli : IDisposable
     /// <param name="args">Arguments.</param>
     /// <param name="stdin">Standard input text; null closes stdin at once.</param>
     /// <param name="timeoutMs">Kill the process after this long (a hang is a test failure).</param>
-    public CliResult Run(IEnumerable<string> args, string? stdin = null, int timeoutMs = 120_000)
-    {
-        using var process = Start(args);
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        if (stdin is not null)
-        {
-            process.StandardInput.Write(stdin);
-        }
+    public CliResult Run(IEnumerable<string> args, string? stdin = null, int timeoutMs = 120_000) =>
+        Finish(Start(args), stdin, timeoutMs, $"selftune {string.Join(' ', args)}");
 
-        process.StandardInput.Close();
-        if (!process.WaitForExit(timeoutMs))
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"selftune {string.Join(' ', args)} did not finish in {timeoutMs} ms.");
-        }
+    /// <summary>The native hook (<c>selftune-hook</c>) beside <see cref="Executable"/>.</summary>
+    /// <exception cref="FileNotFoundException">The build has none (clang was missing when it was built).</exception>
+    public static string NativeHook =>
+        Path.Combine(Path.GetDirectoryName(Executable)!, "selftune-hook") is var path && File.Exists(path)
+            ? path
+            : throw new FileNotFoundException($"The native hook was not built beside '{Executable}': install clang (apt-get install clang) and build again.");
 
-        return new CliResult(process.ExitCode, stdout.Result, stderr.Result);
-    }
+    /// <summary>The hook executable hook events run: null (the default) runs the managed <c>selftune hook</c>; a path
+    /// runs that executable (the native hook) with the event as its first argument.</summary>
+    public string? HookProgram { get; set; }
 
-    /// <summary>Runs a Claude Code hook event as the Claude plugin installs it: <c>hook &lt;event&gt; --platform claude_code</c>,
+    /// <summary>Starts a hook without waiting: <c>&lt;hook command&gt; <paramref name="hookArgs"/></c> (see <see cref="HookProgram"/>).</summary>
+    /// <param name="hookArgs">The event and its flags.</param>
+    public Process StartHook(IEnumerable<string> hookArgs) => HookProgram is { } native
+        ? Start(Wrapper is { Count: > 0 } wrapper ? wrapper[0] : native, Wrapper is { Count: > 0 } ? [.. Wrapper.Skip(1), native, .. hookArgs] : hookArgs)
+        : Start(["hook", .. hookArgs]);
+
+    /// <summary>Runs a hook (see <see cref="StartHook"/>), feeding <paramref name="stdin"/> (null closes stdin at once).</summary>
+    public CliResult RunHook(IEnumerable<string> hookArgs, string? stdin) =>
+        Finish(StartHook(hookArgs), stdin, 120_000, $"hook {string.Join(' ', hookArgs)}");
+
+    /// <summary>Runs a Claude Code hook event as the Claude plugin installs it: <c>&lt;hook command&gt; &lt;event&gt; --platform claude_code</c>,
     /// with the turn-end mark on <c>Stop</c> and <c>SessionEnd</c>; the payload on stdin.</summary>
     public CliResult ClaudeHook(string eventName, string payload) =>
-        Run(eventName is "Stop" or "SessionEnd" ? ["hook", eventName, "--platform", "claude_code", "--turn-end"] : ["hook", eventName, "--platform", "claude_code"], payload);
+        RunHook(eventName is "Stop" or "SessionEnd" ? [eventName, "--platform", "claude_code", "--turn-end"] : [eventName, "--platform", "claude_code"], payload);
 
     /// <summary>Runs selftune with the given arguments.</summary>
     public CliResult Run(params string[] args) => Run((IEnumerable<string>)args);
@@ -167,6 +171,28 @@ public sealed class SelftuneCli : IDisposable
         }
 
         return new CliResult(process.ExitCode, stdout.Result, stderr.Result);
+    }
+
+    private static CliResult Finish(Process process, string? stdin, int timeoutMs, string what)
+    {
+        using (process)
+        {
+            var stdout = process.StandardOutput.ReadToEndAsync();
+            var stderr = process.StandardError.ReadToEndAsync();
+            if (stdin is not null)
+            {
+                process.StandardInput.Write(stdin);
+            }
+
+            process.StandardInput.Close();
+            if (!process.WaitForExit(timeoutMs))
+            {
+                process.Kill(entireProcessTree: true);
+                throw new TimeoutException($"{what} did not finish in {timeoutMs} ms.");
+            }
+
+            return new CliResult(process.ExitCode, stdout.Result, stderr.Result);
+        }
     }
 
     private Process Start(string program, IEnumerable<string> args)

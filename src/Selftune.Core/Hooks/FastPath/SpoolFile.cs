@@ -106,6 +106,25 @@ internal static partial class SpoolFile
         }
     }
 
+    /// <summary>Waits until process <paramref name="pid"/> runs in a session other than this process's (it called
+    /// <c>setsid</c>), or <paramref name="deadline"/> passes, or it is gone. A native hook exits in a millisecond: an agent
+    /// that kills its process group as soon as the hook returns would otherwise take the child with it before it left.</summary>
+    /// <param name="pid">The child.</param>
+    /// <param name="deadline">When to stop waiting (<see cref="Environment.TickCount64"/> ms).</param>
+    public static void WaitForOwnSession(int pid, long deadline)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return;
+        }
+
+        var own = Getsid(0);
+        while (Getsid(pid) is var sid && sid >= 0 && sid == own && Environment.TickCount64 < deadline)
+        {
+            Thread.Sleep(1);
+        }
+    }
+
     /// <summary>Opens <paramref name="path"/> for reading and writing and holds its exclusive lock (the one
     /// <see cref="Append"/> and <see cref="TakeContent"/> respect) until the stream is disposed.</summary>
     /// <param name="path">The file.</param>
@@ -290,4 +309,7 @@ internal static partial class SpoolFile
 
     [LibraryImport("libc", EntryPoint = "setsid")]
     private static partial int Setsid();
+
+    [LibraryImport("libc", EntryPoint = "getsid")]
+    private static partial int Getsid(int pid);
 }
