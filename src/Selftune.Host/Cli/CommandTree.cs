@@ -41,6 +41,7 @@ internal static class CommandTree
         root.Subcommands.Add(RunsCommand.Create(app));
         root.Subcommands.Add(ProposalsCommands.Create(app));
         root.Subcommands.Add(ScheduleCommands.Create(app));
+        root.Subcommands.Add(CostCommand.Create(app));
         root.Runs(app, (a, _) => StatusCommands.RunStatus(a));
         return root;
     }

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Selftune.Core;
+using Selftune.Core.Analysis;
 using Selftune.Core.Reports;
 using Selftune.Core.Skills;
 using Selftune.Host.Cli;
@@ -123,6 +124,11 @@ internal static class StatusCommands
         console.MarkupLine($"{s.StartedAt:yyyy-MM-dd HH:mm} → {s.EndedAt:HH:mm} UTC{(last.DurationSeconds is { } d ? $" ({TimeSpan.FromSeconds(d):hh\\:mm\\:ss})" : string.Empty)}, {Markup.Escape(s.Status)}, models {Markup.Escape(string.Join(", ", s.Models))}");
         console.MarkupLine($"{s.ActionablePrompts} prompts, {s.ToolCalls} tool calls ({s.ToolErrors} failed), {last.Errors} session errors, {s.Subagents} sub-agents");
         console.MarkupLine($"tokens {s.Tokens.Total:N0} (in {s.Tokens.Input:N0}, out {s.Tokens.Output:N0}, cache write {s.Tokens.CacheWrite:N0}, cache read {s.Tokens.CacheRead:N0}), cost ${s.Tokens.CostUsd:0.0000}");
+        if (s.Outcome is { } o)
+        {
+            console.MarkupLine($"outcome: {OutcomeMarkup(o.Value)} ({o.Confidence:0.00}, {Json.Name(o.Method)}){(o.Commits is > 0 ? $", {o.Commits} commits" : string.Empty)}{(o.LinesAdded is { } added ? $", +{added}/-{o.LinesRemoved} lines" : string.Empty)}: {Markup.Escape(string.Join("; ", o.Evidence.Select(e => $"{e.Signal} {e.Detail}")))}");
+        }
+
         console.MarkupLine("skills: " + (s.Skills.Count == 0 ? "none" : Markup.Escape(string.Join(", ", s.Skills.Select(k => $"{k.Name} ({k.Kind} ×{k.Count})")))));
         if (last.TopTools.Count > 0)
         {
@@ -149,13 +155,14 @@ internal static class StatusCommands
             return;
         }
 
-        var table = new Table().AddColumns("ended", "session", "project", "prompts", "tools", "errors", "skills", "tokens", "cost");
+        var table = new Table().AddColumns("ended", "session", "project", "outcome", "prompts", "tools", "errors", "skills", "tokens", "cost");
         foreach (var s in sessions)
         {
             table.AddRow(
                 s.EndedAt is { } e ? e.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture) : "-",
                 Markup.Escape(s.SessionId.Length > 13 ? s.SessionId[..13] : s.SessionId),
                 Markup.Escape(Path.GetFileName(s.Project?.TrimEnd('/')) ?? "-"),
+                s.Outcome is { } o ? OutcomeMarkup(o.Value) : "-",
                 $"{s.ActionablePrompts}",
                 $"{s.ToolCalls}",
                 s.ToolErrors > 0 ? $"[yellow]{s.ToolErrors}[/]" : "0",
@@ -166,6 +173,16 @@ internal static class StatusCommands
 
         console.Write(table);
     }
+
+    /// <summary>An outcome, coloured for a terminal.</summary>
+    internal static string OutcomeMarkup(Outcome outcome) => outcome switch
+    {
+        Outcome.Success => "[green]success[/]",
+        Outcome.Partial => "[yellow]partial[/]",
+        Outcome.Blocked => "[yellow]blocked[/]",
+        Outcome.Failed => "[red]failed[/]",
+        _ => "[grey]unknown[/]",
+    };
 
     private static string Health(SkillHealth health) => health switch
     {
