@@ -14,7 +14,8 @@ internal sealed record ToolUse(string? Id, string Name, string? Skill, string? F
 /// <summary>A <c>tool_result</c> block of a user message.</summary>
 /// <param name="ToolUseId">The call it answers.</param>
 /// <param name="IsError">The block's <c>is_error</c>.</param>
-internal readonly record struct ToolResult(string ToolUseId, bool IsError);
+/// <param name="ErrorText">For an error, its <c>content</c> when that is a string (the error message); null otherwise.</param>
+internal readonly record struct ToolResult(string ToolUseId, bool IsError, string? ErrorText = null);
 
 /// <summary>
 /// The fields of one transcript line that selftune uses, read with a single forward pass of
@@ -262,6 +263,8 @@ internal sealed class TranscriptLine
             string? type = null, text = null, id = null, toolName = null, toolUseId = null;
             string? skill = null, filePath = null, detail = null;
             var isError = false;
+            ReadOnlySpan<byte> content = default;
+            bool contentIsString = false, contentEscaped = false;
             var first = true;
             while (json.NextProperty(out var name, ref first))
             {
@@ -272,6 +275,7 @@ internal sealed class TranscriptLine
                     case 4 when name.SequenceEqual("text"u8) && keepText: text = json.ReadString(); break;
                     case 4 when name.SequenceEqual("name"u8): toolName = json.ReadString(); break;
                     case 5 when name.SequenceEqual("input"u8): ReadInput(ref json, out skill, out filePath, out detail); break;
+                    case 7 when name.SequenceEqual("content"u8): contentIsString = json.TryReadRawString(out content, out contentEscaped); break;
                     case 8 when name.SequenceEqual("is_error"u8): isError = json.ReadTrue(); break;
                     case 11 when name.SequenceEqual("tool_use_id"u8): toolUseId = json.ReadString(); break;
                     default: json.SkipValue(); break;
@@ -292,7 +296,7 @@ internal sealed class TranscriptLine
                     ToolUses.Add(new ToolUse(id, toolName, skill, filePath, detail));
                     break;
                 case "tool_result" when toolUseId is not null:
-                    ToolResults.Add(new ToolResult(toolUseId, isError));
+                    ToolResults.Add(new ToolResult(toolUseId, isError, isError && contentIsString ? ErrorText(content, contentEscaped) : null));
                     break;
             }
         }
@@ -300,6 +304,19 @@ internal sealed class TranscriptLine
         if (texts > 0)
         {
             Text = _text.ToString();
+        }
+    }
+
+    /// <summary>A tool error's message; null when its escapes or UTF-8 are invalid (the result still counts as failed).</summary>
+    private static string? ErrorText(ReadOnlySpan<byte> raw, bool escaped)
+    {
+        try
+        {
+            return JsonScanner.Decode(raw, escaped);
+        }
+        catch (JsonScanException)
+        {
+            return null;
         }
     }
 
