@@ -13,6 +13,7 @@ using Selftune.Core.Loop;
 using Selftune.Core.Loop.Phases;
 using Selftune.Core.Misses;
 using Selftune.Core.Monitoring;
+using Selftune.Core.Notifications;
 using Selftune.Core.Pricing;
 using Selftune.Core.Signals;
 using Selftune.Core.Skills;
@@ -54,6 +55,7 @@ internal static class CoreServices
         services.AddSingleton<SkillEvolver>();
         services.AddSingleton<WatchService>();
         services.AddSingleton<SkillFolderInstaller>();
+        services.AddSingleton<Notifier>();
         return services.AddSelftuneLoop();
     }
 

@@ -43,6 +43,7 @@ internal static class CommandTree
         root.Subcommands.Add(ScheduleCommands.Create(app));
         root.Subcommands.Add(CostCommand.Create(app));
         root.Subcommands.Add(ErrorsCommand.Create(app));
+        root.Subcommands.Add(NotifyCommand.Create(app));
         root.Runs(app, (a, _) => StatusCommands.RunStatus(a));
         return root;
     }

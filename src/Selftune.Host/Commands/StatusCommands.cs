@@ -36,7 +36,7 @@ internal static class StatusCommands
         var since = new Option<string?>("--since") { Description = "Only sessions active on or after this date (YYYY-MM-DD or ISO-8601)." }.Date();
         var skill = new Option<string?>("--skill") { Description = "Only sessions that used this skill (triggered, explicit or read)." };
         var limit = new Option<int>("--limit") { Description = "At most this many sessions, newest first (at least 1).", DefaultValueFactory = _ => 20 }.Between(1);
-        return new Command("sessions", "List sessions, newest first, with prompts, tool calls, errors, skills, tokens and cost (sub-agents included).") { project, since, skill, limit }
+        var sessions = new Command("sessions", "List sessions, newest first, with outcome, prompts, tool calls, errors, skills, tokens and cost (sub-agents included).") { project, since, skill, limit }
             .Runs(app, (a, p) =>
             {
                 using var store = a.OpenStore();
@@ -45,6 +45,19 @@ internal static class StatusCommands
                 a.Output.Result(new SessionList(sessions), console => RenderSessions(console, sessions));
                 return 0;
             });
+        sessions.Subcommands.Add(new Command("classify", "Decide every session's outcome again with the deterministic rules (sync does it for the sessions it reads); prints the count per outcome and the time the rules took.")
+            .Runs(app, (a, _) =>
+            {
+                using var store = a.OpenStore();
+                var clock = System.Diagnostics.Stopwatch.StartNew();
+                var classified = OutcomeStore.ClassifyChanged(store, null, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+                var elapsed = clock.ElapsedMilliseconds;
+                var counts = OutcomeStore.Read(store).Values.GroupBy(o => Json.Name(o.Value)).OrderBy(g => g.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count());
+                a.Output.Result(new { classified, outcomes = counts, elapsed_ms = elapsed, next_command = "selftune sessions" }, console =>
+                    console.MarkupLine($"{classified} sessions classified in {elapsed} ms: {Markup.Escape(string.Join(", ", counts.Select(c => $"{c.Key} {c.Value}")))}"));
+                return 0;
+            }));
+        return sessions;
     }
 
     /// <summary>Runs <c>status</c> (also what <c>selftune</c> alone does). The installed skills are found (which loads the
