@@ -44,6 +44,7 @@ internal static class CommandTree
         root.Subcommands.Add(CostCommand.Create(app));
         root.Subcommands.Add(ErrorsCommand.Create(app));
         root.Subcommands.Add(NotifyCommand.Create(app));
+        root.Subcommands.Add(ReportCommand.Create(app));
         root.Runs(app, (a, _) => StatusCommands.RunStatus(a));
         return root;
     }
