@@ -21,7 +21,7 @@ echo "corpus: $(find "$corpus/.claude/projects" -type f -name '*.jsonl' | wc -l)
 ms() { local s e; s=$(date +%s%N); "$@" > /dev/null 2>&1; e=$(date +%s%N); echo $(( (e - s) / 1000000 )); }
 median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2 ? a[(NR+1)/2] : int((a[NR/2] + a[NR/2+1]) / 2))}'; }
 
-sync_ms=(); rules_ms=(); cost_ms=(); cc_ms=(); errors_ms=()
+sync_ms=(); rules_ms=(); cost_ms=(); cc_ms=(); errors_ms=(); status_ms=()
 for i in $(seq "$runs"); do
   rm -rf "$home"
   sync_ms+=("$(ms "$exe" sync --json)")
@@ -29,13 +29,14 @@ for i in $(seq "$runs"); do
   cost_ms+=("$(ms "$exe" cost --by day --timezone UTC --json)")
   cc_ms+=("$(ms "$ccusage" daily --json --offline --timezone UTC)")
   errors_ms+=("$(ms "$exe" errors --json)")
+  status_ms+=("$(ms "$exe" status --json)")
 done
 
 sync=$(printf '%s\n' "${sync_ms[@]}" | median); rules=$(printf '%s\n' "${rules_ms[@]}" | median)
-cost=$(printf '%s\n' "${cost_ms[@]}" | median); cc=$(printf '%s\n' "${cc_ms[@]}" | median); errors=$(printf '%s\n' "${errors_ms[@]}" | median)
+cost=$(printf '%s\n' "${cost_ms[@]}" | median); cc=$(printf '%s\n' "${cc_ms[@]}" | median); errors=$(printf '%s\n' "${errors_ms[@]}" | median); status=$(printf '%s\n' "${status_ms[@]}" | median)
 echo "full sync (with outcome rules): ${sync_ms[*]} ms, median $sync"
 echo "outcome rules over every session (sessions classify elapsed_ms): ${rules_ms[*]} ms, median $rules ($(python3 -c "print(f'{$rules / $sync:.1%}')") of a full sync)"
 echo "cost --by day: ${cost_ms[*]} ms, median $cost; ccusage daily --json --offline: ${cc_ms[*]} ms, median $cc; ratio $(python3 -c "print(f'{$cost / $cc:.2f}')")"
-echo "errors: ${errors_ms[*]} ms, median $errors"
+echo "errors: ${errors_ms[*]} ms, median $errors; status (peer, same store): ${status_ms[*]} ms, median $status; ratio $(python3 -c "print(f'{$errors / $status:.2f}')")"
 "$exe" cost --by day --timezone UTC --json | python3 -c 'import json,sys; d=json.load(sys.stdin); print("selftune total", round(d["totals"]["tokens"]["cost_usd"], 4), "USD")'
 "$ccusage" daily --json --offline --timezone UTC | python3 -c 'import json,sys; d=json.load(sys.stdin); print("ccusage total", round(d["totals"]["totalCost"], 4), "USD")'

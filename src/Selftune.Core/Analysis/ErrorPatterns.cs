@@ -82,6 +82,7 @@ internal static partial class ErrorPatterns
             r => new Occurrence(r.GetString(0), r.GetInt64(1), r.GetString(2), r.IsDBNull(3) ? null : r.GetString(3), r.IsDBNull(4) ? null : r.GetString(4), r.IsDBNull(5) ? null : r.GetString(5)),
             ("$since", since));
         var noticed = store.Query("SELECT signature FROM error_patterns", r => r.GetString(0)).ToHashSet(StringComparer.Ordinal);
+        var signatures = new Dictionary<string, string>(StringComparer.Ordinal);
         var groups = new Dictionary<string, Group>(StringComparer.Ordinal);
         var counted = 0;
         foreach (var o in occurrences)
@@ -99,7 +100,11 @@ internal static partial class ErrorPatterns
             }
 
             var message = o.Message ?? $"{o.Tool ?? "tool"} failed" + (FirstWord(o.Detail) is { } command ? ": " + command : string.Empty);
-            var signature = Signature(message);
+            if (!signatures.TryGetValue(message, out var signature))
+            {
+                signature = signatures[message] = Signature(message);
+            }
+
             var group = groups.TryGetValue(signature, out var g) ? g : groups[signature] = new Group(signature, Category(o.Kind, message, o.Detail, o.Tool));
             group.Add(o, root, message, active);
             counted++;
