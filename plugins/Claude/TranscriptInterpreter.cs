@@ -12,7 +12,7 @@ namespace Selftune.Plugin.Claude;
 /// <c>sessionId</c> for flat <c>agent-*.jsonl</c>).</item>
 /// <item>Prompts: user text, classified by <see cref="PromptClassifier"/> plus the structure (<c>isCompactSummary</c> →
 /// continuation, <c>isMeta</c> → never actionable, sub-agent prompts come from the parent agent → notification).
-/// <c>tool_result</c> blocks are tool output: they mark the tool call failed when <c>is_error</c>, and are not prompts.</item>
+/// <c>tool_result</c> blocks are tool output: they mark the tool call failed when <c>is_error</c> (and its string <c>content</c> becomes a <c>tool_error</c> error record), and are not prompts.</item>
 /// <item>A turn starts at an actionable prompt (or a <c>/command</c>); tool calls and skill usage link to the turn's
 /// actionable prompt, whatever tool results come between.</item>
 /// <item>Skill usage: a <c>Skill</c> tool call is an implicit trigger, or an explicit use when the turn's prompt names the skill
@@ -246,6 +246,10 @@ internal sealed class TranscriptInterpreter
             {
                 var name = _toolNames.GetValueOrDefault(result.ToolUseId, "unknown");
                 _sink.ToolCall(new ToolCallRecord(result.ToolUseId, c.SessionId, at, name, Provenance(lineNumber), IsError: true, PromptId: c.TurnPromptId));
+                if (result.ErrorText is { Length: > 0 } message)
+                {
+                    _sink.Error(new ErrorRecord(result.ToolUseId, c.SessionId, at, "tool_error", message, Provenance(lineNumber)));
+                }
             }
         }
 

@@ -15,7 +15,8 @@ internal sealed record ToolUse(string? Id, string Name, string? Skill, string? F
 /// <param name="ToolUseId">The call it answers.</param>
 /// <param name="IsError">The block's <c>is_error</c>.</param>
 /// <param name="Output">The block's text when it may report a new git commit (it starts with <c>[</c> or <c>Updating </c>); else null.</param>
-internal readonly record struct ToolResult(string ToolUseId, bool IsError, string? Output = null);
+/// <param name="ErrorText">For an error, its <c>content</c> when that is a string (the error message); null otherwise.</param>
+internal readonly record struct ToolResult(string ToolUseId, bool IsError, string? Output = null, string? ErrorText = null);
 
 /// <summary>
 /// The fields of one transcript line that selftune uses, read with a single forward pass of
@@ -261,8 +262,10 @@ internal sealed class TranscriptLine
             }
 
             string? type = null, text = null, id = null, toolName = null, toolUseId = null;
-            string? skill = null, filePath = null, detail = null, output = null;
+            string? skill = null, filePath = null, detail = null;
             var isError = false;
+            ReadOnlySpan<byte> content = default;
+            bool contentIsString = false, contentEscaped = false;
             var first = true;
             while (json.NextProperty(out var name, ref first))
             {
@@ -273,9 +276,9 @@ internal sealed class TranscriptLine
                     case 4 when name.SequenceEqual("text"u8) && keepText: text = json.ReadString(); break;
                     case 4 when name.SequenceEqual("name"u8): toolName = json.ReadString(); break;
                     case 5 when name.SequenceEqual("input"u8): ReadInput(ref json, out skill, out filePath, out detail); break;
+                    case 7 when name.SequenceEqual("content"u8): contentIsString = json.TryReadRawString(out content, out contentEscaped); break;
                     case 8 when name.SequenceEqual("is_error"u8): isError = json.ReadTrue(); break;
                     case 11 when name.SequenceEqual("tool_use_id"u8): toolUseId = json.ReadString(); break;
-                    case 7 when name.SequenceEqual("content"u8): output = CommitOutput(ref json); break;
                     default: json.SkipValue(); break;
                 }
             }
@@ -294,7 +297,11 @@ internal sealed class TranscriptLine
                     ToolUses.Add(new ToolUse(id, toolName, skill, filePath, detail));
                     break;
                 case "tool_result" when toolUseId is not null:
-                    ToolResults.Add(new ToolResult(toolUseId, isError, output));
+                    ToolResults.Add(new ToolResult(
+                        toolUseId,
+                        isError,
+                        contentIsString && (content.StartsWith("["u8) || content.StartsWith("Updating "u8)) ? Text(content, contentEscaped) : null,
+                        isError && contentIsString ? Text(content, contentEscaped) : null));
                     break;
             }
         }
@@ -305,16 +312,18 @@ internal sealed class TranscriptLine
         }
     }
 
-    /// <summary>A tool result's text when it may report a new git commit (it starts with <c>[</c>, as <c>[main 1a2b3c4] …</c>,
-    /// or with <c>Updating </c>, as a fast-forward merge); otherwise the value is skipped undecoded and null returned.</summary>
-    private static string? CommitOutput(ref JsonScanner json)
+    /// <summary>A tool result's string <c>content</c> decoded; null when its escapes or UTF-8 are invalid (the result still
+    /// counts, as failed or not).</summary>
+    private static string? Text(ReadOnlySpan<byte> raw, bool escaped)
     {
-        if (!json.TryReadRawString(out var raw, out var escaped) || !(raw.StartsWith("["u8) || raw.StartsWith("Updating "u8)))
+        try
+        {
+            return JsonScanner.Decode(raw, escaped);
+        }
+        catch (JsonScanException)
         {
             return null;
         }
-
-        return JsonScanner.Decode(raw, escaped);
     }
 
     private static void ReadInput(ref JsonScanner json, out string? skill, out string? filePath, out string? detail)

@@ -14,6 +14,7 @@ using Selftune.Core.Loop;
 using Selftune.Core.Loop.Phases;
 using Selftune.Core.Misses;
 using Selftune.Core.Monitoring;
+using Selftune.Core.Notifications;
 using Selftune.Core.Pricing;
 using Selftune.Core.Signals;
 using Selftune.Core.Skills;
@@ -64,6 +65,7 @@ internal static class CoreServices
         services.AddSingleton<SkillFolderInstaller>();
         services.AddSingleton<TeamPush>();
         services.AddSingleton<TeamService>();
+        services.AddSingleton<Notifier>();
         return services.AddSelftuneLoop();
     }
 

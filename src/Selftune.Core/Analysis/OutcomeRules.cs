@@ -47,7 +47,7 @@ internal static partial class OutcomeRules
         var lastWords = facts.LastWords?.Trim();
         var frustrated = lastWords is { Length: > 0 } && Frustration().IsMatch(lastWords);
         var thanked = lastWords is { Length: > 0 } && !frustrated && Thanks().IsMatch(lastWords);
-        var commits = facts.Tools.Count(t => !t.IsError && t.Detail is { } d && Commit().IsMatch(d));
+        var commits = facts.Tools.Count(t => !t.IsError && IsCommit(t.Detail));
         var outcome = Decide(facts, evidence, frustrated, thanked, commits, lastWords);
         return outcome with { Commits = facts.Tools.Any(t => t.Detail is not null) ? commits : null };
     }
@@ -86,7 +86,7 @@ internal static partial class OutcomeRules
 
         if (commits > 0)
         {
-            evidence.Add(new("commit", Cut(facts.Tools.Last(t => !t.IsError && t.Detail is { } d && Commit().IsMatch(d)).Detail!)));
+            evidence.Add(new("commit", Cut(facts.Tools.Last(t => !t.IsError && IsCommit(t.Detail)).Detail!)));
         }
 
         if (frustrated)
@@ -136,6 +136,9 @@ internal static partial class OutcomeRules
 
     /// <summary>True when a command line runs tests.</summary>
     public static bool RunsTests(string command) => Tests().IsMatch(command);
+
+    private static bool IsCommit(string? detail) =>
+        detail is not null && detail.Contains("commit", StringComparison.OrdinalIgnoreCase) && Commit().IsMatch(detail);
 
     private static string Cut(string text) => text.Length <= MaxDetail ? text : text[..MaxDetail];
 

@@ -73,13 +73,16 @@ internal static class OutcomeStore
     /// <summary>The facts the rules decide on, for the top-level sessions updated since <paramref name="sinceMs"/> (all when null).</summary>
     public static List<OutcomeFacts> LoadFacts(SelftuneStore store, long? sinceMs)
     {
-        var filter = TopLevel + (sinceMs is null ? string.Empty : " AND s.updated_at >= $since");
         var parameters = sinceMs is null ? [] : new[] { ("$since", (object?)sinceMs) };
-        var sessions = store.Query($"SELECT s.session_id, s.status FROM sessions s WHERE {filter}", r => (Id: r.GetString(0), Status: r.GetString(1)), parameters);
+        var sessions = store.Query($"SELECT s.session_id, s.status FROM sessions s WHERE {TopLevel}{(sinceMs is null ? string.Empty : " AND s.updated_at >= $since")}", r => (Id: r.GetString(0), Status: r.GetString(1)), parameters);
         if (sessions.Count == 0)
         {
             return [];
         }
+
+        // Records of the sessions updated since the sync started (all of them on a full classification: no join then);
+        // those of sub-agents are read and left unused.
+        var filter = sinceMs is null ? "1 = 1" : "s.updated_at >= $since";
 
         var tools = new Dictionary<string, List<ToolStep>>(StringComparer.Ordinal);
         foreach (var (id, step) in store.Query(

@@ -132,6 +132,17 @@ internal static class ConfigKeys
 
     /// <summary>In-turn hooks: block an edit of a SKILL.md selftune deployed and is still watching.</summary>
     public static readonly ConfigKey HooksEvolutionGuard = new("hooks.evolution_guard", "true", "In-turn hook: block (exit 2) an agent's edit of a SKILL.md that selftune deployed and is still watching, naming `selftune watch`/`rollback`.") { Kind = ConfigKind.Boolean };
+    /// <summary>Where notifications are posted (Slack- and Discord-compatible incoming webhook); unset = none.</summary>
+    public static readonly ConfigKey NotifyWebhookUrl = new("notify.webhook_url", null, "Notifications: a Slack- or Discord-compatible incoming webhook URL; selftune posts a deploy, regression or rollback, a failed or costly session, a new recurring error. Unset = none.") { Kind = ConfigKind.Url };
+
+    /// <summary>A command run for each notification, with the title and text as its last two arguments; unset = none.</summary>
+    public static readonly ConfigKey NotifyCommand = new("notify.command", null, "Notifications: a shell command run for each one with the title and text appended as two arguments (e.g. notify-send). Unset = none.");
+
+    /// <summary>Cost above which a session is notified; unset = none.</summary>
+    public static readonly ConfigKey NotifySessionCostUsd = new("notify.session_cost_usd", null, "Notifications: a session that cost more than this (USD, sub-agents included) is notified. Unset = only failed sessions.") { Kind = ConfigKind.Number, Minimum = 0, Maximum = 1_000_000 };
+
+    /// <summary>Seconds one notification attempt may take.</summary>
+    public static readonly ConfigKey NotifyTimeoutSeconds = new("notify.timeout_seconds", "5", "Notifications: seconds one send may take before it is abandoned (retried twice, then logged in logs/notify.log).") { Kind = ConfigKind.Integer, Minimum = 1, Maximum = 60 };
 
     /// <summary>All declared keys.</summary>
     public static IReadOnlyList<ConfigKey> All { get; } =
@@ -178,6 +189,10 @@ internal static class ConfigKeys
         HooksNudgePendingProposals,
         HooksSkillChangeGuard,
         HooksEvolutionGuard,
+        NotifyWebhookUrl,
+        NotifyCommand,
+        NotifySessionCostUsd,
+        NotifyTimeoutSeconds,
     ];
 
     /// <summary>The declared key called <paramref name="key"/>, or null.</summary>

@@ -183,6 +183,7 @@ internal sealed record RunTotals(int Skills, int Candidates, int Graded, int Dep
 /// <param name="Totals">Counts.</param>
 /// <param name="RecoveredLock">The stale lock of a crashed run this run took over, if any.</param>
 /// <param name="NextCommand">What to do next, when there is something obvious.</param>
+/// <param name="NewErrorPatterns">Recurring error patterns (<c>selftune errors</c>) no earlier run had named.</param>
 internal sealed record RunReport(
     string RunId,
     DateTimeOffset StartedAt,
@@ -202,4 +203,5 @@ internal sealed record RunReport(
     IReadOnlyList<WatchResult> Watches,
     RunTotals Totals,
     string? RecoveredLock = null,
-    string? NextCommand = null);
+    string? NextCommand = null,
+    IReadOnlyList<Analysis.ErrorPattern>? NewErrorPatterns = null);

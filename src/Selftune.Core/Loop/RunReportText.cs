@@ -62,6 +62,11 @@ internal static class RunReportText
             }
         }
 
+        foreach (var p in report.NewErrorPatterns ?? [])
+        {
+            Line(string.Create(CultureInfo.InvariantCulture, $"[errors] new pattern ({p.Category}, {p.Count}× in {p.Sessions} sessions): {p.Signature}"));
+        }
+
         var t = report.Totals;
         Line();
         Line(string.Create(CultureInfo.InvariantCulture, $"[summary] {report.Status.ToString().ToLowerInvariant()} in {report.ElapsedMs} ms: {t.Skills} skills, {t.Candidates} candidates, {t.Graded} graded, {t.Deployed} deployed, {t.AwaitingReview} awaiting review, {t.Watched} watched, {t.RolledBack} rolled back, {t.SignalsConsumed} signals used, {t.LlmCalls} LLM calls (${t.CostUsd:0.####})"));

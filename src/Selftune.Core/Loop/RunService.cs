@@ -1,5 +1,7 @@
 using Selftune.Abstractions;
+using Selftune.Core.Analysis;
 using Selftune.Core.Configuration;
+using Selftune.Core.Notifications;
 using Selftune.Core.Store;
 
 namespace Selftune.Core.Loop;
@@ -14,7 +16,8 @@ internal delegate IServiceProvider ComposeServices(PlatformContext context);
 /// marked crashed), chooses the data (the user's, or the bundled samples in a separate sample home when there is none or
 /// when asked), records the run as started, runs the phases (sync → status → grade → select → evolve → watch), and
 /// records the report: completed, failed (a phase failed) or cancelled (the token was cancelled; the current phase is
-/// abandoned and the lock released).
+/// abandoned and the lock released), naming the recurring error patterns no earlier run named; then notifies
+/// (<see cref="Notifier"/>) deploys, regressions, rollbacks, new error patterns and failed or costly sessions.
 /// </summary>
 internal sealed class RunService
 {
@@ -29,9 +32,14 @@ internal sealed class RunService
     private readonly LoopRunner _runner;
     private readonly ComposeServices _compose;
     private readonly TimeProvider _time;
+    private readonly Notifier? _notifier;
 
-    public RunService(SelftuneHome home, PlatformContext context, SelftuneConfig config, IEnumerable<IIngestor> ingestors, IEnumerable<IInstaller> installers, LoopRunner runner, ComposeServices compose, TimeProvider time)
+    /// <summary>Most new error patterns one run notifies (all are named in its report).</summary>
+    private const int MaxPatternNotifications = 3;
+
+    public RunService(SelftuneHome home, PlatformContext context, SelftuneConfig config, IEnumerable<IIngestor> ingestors, IEnumerable<IInstaller> installers, LoopRunner runner, ComposeServices compose, TimeProvider time, Notifier? notifier = null)
     {
+        _notifier = notifier;
         _home = home;
         _context = context;
         _config = config;
@@ -94,7 +102,17 @@ internal sealed class RunService
             }
 
             var report = run.Report(status, _time.GetUtcNow());
+            var newPatterns = sample ? [] : ErrorPatterns.Notice(history, ErrorPatterns.Find(history, new ErrorFilter(Limit: int.MaxValue)).Patterns.Where(p => p.New), _time.GetUtcNow());
+            report = report with { NewErrorPatterns = newPatterns };
             RunHistory.Finish(history, report, RunReportText.Render(report));
+            if (_notifier is not null && !sample && status != RunStatus.Cancelled)
+            {
+                // Bounded (timeout and retries per send) and never fatal: a failed send is logged in logs/notify.log.
+                await _notifier.SendAllAsync(
+                    Notifier.ForRun(report, newPatterns.Take(MaxPatternNotifications).ToList()).Concat(_notifier.ForSessions(history, started.ToUnixTimeMilliseconds())),
+                    CancellationToken.None).ConfigureAwait(false);
+            }
+
             return report;
         }
         finally

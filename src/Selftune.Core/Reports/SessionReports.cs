@@ -1,3 +1,4 @@
+using Selftune.Core.Analysis;
 using Selftune.Core.Skills;
 using Selftune.Core.Store;
 
@@ -44,6 +45,8 @@ internal sealed record SessionSkill(string Name, string Kind, int Count);
 /// <param name="Subagents">Sub-agent sessions it spawned.</param>
 /// <param name="Skills">Skills used (sub-agents included).</param>
 /// <param name="Tokens">Tokens and cost, sub-agents included.</param>
+/// <param name="Outcome">What it achieved (<see cref="OutcomeRules"/>, or an LLM for what they left unknown), with the
+/// evidence, lines added/removed and commits where the log shows them; null until a sync classified it.</param>
 internal sealed record SessionSummary(
     string SessionId,
     string Platform,
@@ -58,7 +61,8 @@ internal sealed record SessionSummary(
     int ToolErrors,
     int Subagents,
     IReadOnlyList<SessionSkill> Skills,
-    TokenTotals Tokens)
+    TokenTotals Tokens,
+    SessionOutcome? Outcome = null)
 {
     /// <summary>Git commits made in the session (sub-agents included), oldest first.</summary>
     public IReadOnlyList<SessionCommit> Commits { get; init; } = [];
@@ -169,6 +173,7 @@ internal static class SessionReports
         }
 
         var subagents = sessions.Where(s => s.Parent is not null).GroupBy(s => Root(top, s.Id)).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
+        var outcomes = OutcomeStore.Read(store);
         return candidates
             .Where(s => filter.Skill is null || (skills.TryGetValue(s.Id, out var used) && used.Exists(k => SkillNames.Same(k.Name, filter.Skill))))
             .OrderByDescending(s => s.Ended ?? s.Started ?? 0)
@@ -177,7 +182,8 @@ internal static class SessionReports
             .Select(s => new SessionSummary(
                 s.Id, s.Platform, s.Cwd, s.Branch, Time(s.Started), Time(s.Ended), s.Status, Models(s.Models),
                 actionable.GetValueOrDefault(s.Id), tools.GetValueOrDefault(s.Id).Calls, tools.GetValueOrDefault(s.Id).Errors,
-                subagents.GetValueOrDefault(s.Id), skills.GetValueOrDefault(s.Id) ?? [], tokens.GetValueOrDefault(s.Id) ?? TokenTotals.Zero)
+                subagents.GetValueOrDefault(s.Id), skills.GetValueOrDefault(s.Id) ?? [], tokens.GetValueOrDefault(s.Id) ?? TokenTotals.Zero,
+                outcomes.GetValueOrDefault(s.Id))
             {
                 Commits = commits.GetValueOrDefault(s.Id) ?? [],
             })
@@ -202,7 +208,7 @@ internal static class SessionReports
             "SELECT name, count(*) AS n FROM tool_calls WHERE session_id = $s OR session_id IN (SELECT session_id FROM sessions WHERE parent_session_id = $s) GROUP BY name ORDER BY n DESC, name LIMIT 5",
             r => new KeyValuePair<string, int>(r.GetString(0), r.GetInt32(1)),
             ("$s", session.SessionId));
-        var errors = (long)(store.Scalar("SELECT count(*) FROM session_errors WHERE session_id = $s", ("$s", session.SessionId)) ?? 0L);
+        var errors = (long)(store.Scalar("SELECT count(*) FROM session_errors WHERE session_id = $s AND kind <> 'tool_error'", ("$s", session.SessionId)) ?? 0L);
         var unmatched = prompts.Where(p => !p.Matched).Select(p => p.Example).ToList();
         var duration = session.StartedAt is { } start && session.EndedAt is { } end ? (end - start).TotalSeconds : (double?)null;
         var (recommendation, next) =

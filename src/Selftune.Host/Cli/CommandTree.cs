@@ -48,6 +48,10 @@ internal static class CommandTree
         root.Subcommands.Add(SkillsCommands.Create(app));
         root.Subcommands.Add(ContributeCommand.Create(app));
         root.Subcommands.Add(TeamCommands.Create(app));
+        root.Subcommands.Add(CostCommand.Create(app));
+        root.Subcommands.Add(ErrorsCommand.Create(app));
+        root.Subcommands.Add(NotifyCommand.Create(app));
+        root.Subcommands.Add(ReportCommand.Create(app));
         root.Runs(app, (a, _) => StatusCommands.RunStatus(a));
         Installation.UseVersionLine(root);
         return root;

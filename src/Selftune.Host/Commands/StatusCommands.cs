@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Selftune.Core;
+using Selftune.Core.Analysis;
 using Selftune.Core.Reports;
 using Selftune.Core.Skills;
 using Selftune.Host.Cli;
@@ -35,7 +36,7 @@ internal static class StatusCommands
         var since = new Option<string?>("--since") { Description = "Only sessions active on or after this date (YYYY-MM-DD or ISO-8601)." }.Date();
         var skill = new Option<string?>("--skill") { Description = "Only sessions that used this skill (triggered, explicit or read)." };
         var limit = new Option<int>("--limit") { Description = "At most this many sessions, newest first (at least 1).", DefaultValueFactory = _ => 20 }.Between(1);
-        return new Command("sessions", "List sessions, newest first, with prompts, tool calls, errors, skills, tokens and cost (sub-agents included).") { project, since, skill, limit }
+        var sessions = new Command("sessions", "List sessions, newest first, with outcome, prompts, tool calls, errors, skills, tokens and cost (sub-agents included).") { project, since, skill, limit }
             .Runs(app, (a, p) =>
             {
                 using var store = a.OpenStore();
@@ -44,6 +45,19 @@ internal static class StatusCommands
                 a.Output.Result(new SessionList(sessions), console => RenderSessions(console, sessions));
                 return 0;
             });
+        sessions.Subcommands.Add(new Command("classify", "Decide every session's outcome again with the deterministic rules (sync does it for the sessions it reads); prints the count per outcome and the time the rules took.")
+            .Runs(app, (a, _) =>
+            {
+                using var store = a.OpenStore();
+                var clock = System.Diagnostics.Stopwatch.StartNew();
+                var classified = OutcomeStore.ClassifyChanged(store, null, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+                var elapsed = clock.ElapsedMilliseconds;
+                var counts = OutcomeStore.Read(store).Values.GroupBy(o => Json.Name(o.Value)).OrderBy(g => g.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count());
+                a.Output.Result(new { classified, outcomes = counts, elapsed_ms = elapsed, next_command = "selftune sessions" }, console =>
+                    console.MarkupLine($"{classified} sessions classified in {elapsed} ms: {Markup.Escape(string.Join(", ", counts.Select(c => $"{c.Key} {c.Value}")))}"));
+                return 0;
+            }));
+        return sessions;
     }
 
     /// <summary>Runs <c>status</c> (also what <c>selftune</c> alone does). The installed skills are found (which loads the
@@ -128,6 +142,11 @@ internal static class StatusCommands
         console.MarkupLine($"{s.StartedAt:yyyy-MM-dd HH:mm} → {s.EndedAt:HH:mm} UTC{(last.DurationSeconds is { } d ? $" ({TimeSpan.FromSeconds(d):hh\\:mm\\:ss})" : string.Empty)}, {Markup.Escape(s.Status)}, models {Markup.Escape(string.Join(", ", s.Models))}");
         console.MarkupLine($"{s.ActionablePrompts} prompts, {s.ToolCalls} tool calls ({s.ToolErrors} failed), {last.Errors} session errors, {s.Subagents} sub-agents");
         console.MarkupLine($"tokens {s.Tokens.Total:N0} (in {s.Tokens.Input:N0}, out {s.Tokens.Output:N0}, cache write {s.Tokens.CacheWrite:N0}, cache read {s.Tokens.CacheRead:N0}), cost ${s.Tokens.CostUsd:0.0000}");
+        if (s.Outcome is { } o)
+        {
+            console.MarkupLine($"outcome: {OutcomeMarkup(o.Value)} ({o.Confidence:0.00}, {Json.Name(o.Method)}){(o.Commits is > 0 ? $", {o.Commits} commits" : string.Empty)}{(o.LinesAdded is { } added ? $", +{added}/-{o.LinesRemoved} lines" : string.Empty)}: {Markup.Escape(string.Join("; ", o.Evidence.Select(e => $"{e.Signal} {e.Detail}")))}");
+        }
+
         console.MarkupLine("skills: " + (s.Skills.Count == 0 ? "none" : Markup.Escape(string.Join(", ", s.Skills.Select(k => $"{k.Name} ({k.Kind} ×{k.Count})")))));
         foreach (var c in s.Commits)
         {
@@ -159,13 +178,14 @@ internal static class StatusCommands
             return;
         }
 
-        var table = new Table().AddColumns("ended", "session", "project", "prompts", "tools", "errors", "skills", "tokens", "cost");
+        var table = new Table().AddColumns("ended", "session", "project", "outcome", "prompts", "tools", "errors", "skills", "tokens", "cost");
         foreach (var s in sessions)
         {
             table.AddRow(
                 s.EndedAt is { } e ? e.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture) : "-",
                 Markup.Escape(s.SessionId.Length > 13 ? s.SessionId[..13] : s.SessionId),
                 Markup.Escape(Path.GetFileName(s.Project?.TrimEnd('/')) ?? "-"),
+                s.Outcome is { } o ? OutcomeMarkup(o.Value) : "-",
                 $"{s.ActionablePrompts}",
                 $"{s.ToolCalls}",
                 s.ToolErrors > 0 ? $"[yellow]{s.ToolErrors}[/]" : "0",
@@ -176,6 +196,16 @@ internal static class StatusCommands
 
         console.Write(table);
     }
+
+    /// <summary>An outcome, coloured for a terminal.</summary>
+    internal static string OutcomeMarkup(Outcome outcome) => outcome switch
+    {
+        Outcome.Success => "[green]success[/]",
+        Outcome.Partial => "[yellow]partial[/]",
+        Outcome.Blocked => "[yellow]blocked[/]",
+        Outcome.Failed => "[red]failed[/]",
+        _ => "[grey]unknown[/]",
+    };
 
     private static string Health(SkillHealth health) => health switch
     {

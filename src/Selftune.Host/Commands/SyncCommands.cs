@@ -2,6 +2,7 @@ using System.CommandLine;
 using Selftune.Abstractions;
 using Selftune.Core;
 using Selftune.Core.Ingest;
+using Selftune.Core.Notifications;
 using Selftune.Host.Cli;
 using Spectre.Console;
 
@@ -17,7 +18,7 @@ internal static class SyncCommands
         var since = new Option<string?>("--since") { Description = "Only sources modified on or after this date (YYYY-MM-DD or ISO-8601)." }.Date();
         var platform = new Option<string[]>("--platform") { Description = "Only these platforms (platform ids from `selftune plugins`); repeatable.", AllowMultipleArgumentsPerToken = true };
         return new Command("sync", "Read every installed agent's saved sessions into the store (incremental; --force re-reads all).") { force, since, platform }
-            .Runs(app, (a, p, ct) =>
+            .Runs(app, async (a, p, ct) =>
             {
                 if (p.GetValue(platform) is { Length: > 0 } given)
                 {
@@ -28,9 +29,24 @@ internal static class SyncCommands
                     Force: p.GetValue(force),
                     Since: OptionRules.ParseDate(p.GetValue(since)),
                     Platforms: p.GetValue(platform) is { Length: > 0 } ps ? ps.ToHashSet(StringComparer.Ordinal) : null);
-                Print(a, Run(a, options, ct));
-                return Task.FromResult(0);
+                var report = Run(a, options, ct);
+                Print(a, report);
+                await NotifySessions(a, report, ct);
+                return 0;
             });
+    }
+
+    /// <summary>Notifies the sessions a sync read that failed or cost more than <c>notify.session_cost_usd</c>, when a
+    /// channel is configured (bounded; failures logged, not fatal).</summary>
+    private static async Task NotifySessions(App a, SyncReport report, CancellationToken ct)
+    {
+        if (report.Platforms.Sum(c => c.Sessions) == 0 || a.Get<Notifier>() is not { Configured: true } notifier)
+        {
+            return;
+        }
+
+        using var store = a.OpenStore();
+        await notifier.SendAllAsync(notifier.ForSessions(store, report.StartedAt.ToUnixTimeMilliseconds()).ToList(), ct);
     }
 
     /// <summary>Runs a sync (<see cref="SyncJob"/>; when the stamp shows nothing changed, without loading any plugin), with a progress bar on stderr when it is a terminal.</summary>
