@@ -41,6 +41,8 @@ internal static class CommandTree
         root.Subcommands.Add(RunsCommand.Create(app));
         root.Subcommands.Add(ProposalsCommands.Create(app));
         root.Subcommands.Add(ScheduleCommands.Create(app));
+        root.Subcommands.Add(Dashboard.DashboardCommand.Dashboard(app));
+        root.Subcommands.Add(Dashboard.DashboardCommand.Badge(app));
         root.Runs(app, (a, _) => StatusCommands.RunStatus(a));
         return root;
     }
