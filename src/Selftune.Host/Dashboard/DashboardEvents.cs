@@ -3,6 +3,8 @@ using System.Net.ServerSentEvents;
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using Microsoft.Extensions.Hosting;
+using Selftune.Core;
+using Selftune.Core.Store;
 
 namespace Selftune.Host.Dashboard;
 
@@ -93,34 +95,39 @@ internal sealed class DashboardEvents
 }
 
 /// <summary>
-/// Tells when the store changed, cheaply: every 250 ms it compares the size and write time of the store file and its WAL
-/// (one <c>stat</c> each; no database connection, so it never waits on a sync's lock). A change bumps
-/// <see cref="Version"/> (which invalidates <see cref="DashboardData"/>'s cache) and sends an <c>update</c> event.
+/// Tells when the store's content changed, cheaply: every 250 ms it asks one long-lived read-only connection for
+/// SQLite's <c>PRAGMA data_version</c>, which moves only when another connection commits (not on a checkpoint or on
+/// opening the store), and takes no lock, so it never waits on a sync. A change bumps <see cref="Version"/> (which
+/// invalidates <see cref="DashboardData"/>'s cache) and sends an <c>update</c> event. Before the store exists it watches
+/// for the file.
 /// </summary>
 internal sealed class StoreWatcher(string storePath, DashboardEvents events) : BackgroundService
 {
-    /// <summary>How often the files are compared.</summary>
+    /// <summary>How often the store is asked.</summary>
     public static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(250);
 
-    private (long, long, long, long) _signature = Signature(storePath);
     private readonly Lock _gate = new();
+    private SelftuneStore? _store;
+    private long _seen = -1;
+    private long _opened;
     private long _version;
 
     /// <summary>A counter of store changes seen since the dashboard started.</summary>
     public long Version => Interlocked.Read(ref _version);
 
-    /// <summary>Compares now (what the timer does; also after an action, so its result shows at once).</summary>
+    /// <summary>Asks now (what the timer does; also after an action, so its result shows at once).</summary>
     public void Check()
     {
-        var now = Signature(storePath);
+        long now;
         lock (_gate)
         {
-            if (now == _signature)
+            now = DataVersion();
+            if (now == _seen)
             {
                 return;
             }
 
-            _signature = now;
+            _seen = now;
         }
 
         var version = Interlocked.Increment(ref _version);
@@ -130,6 +137,11 @@ internal sealed class StoreWatcher(string storePath, DashboardEvents events) : B
     /// <inheritdoc />
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        lock (_gate)
+        {
+            _seen = DataVersion();
+        }
+
         using var timer = new PeriodicTimer(Interval);
         try
         {
@@ -143,10 +155,41 @@ internal sealed class StoreWatcher(string storePath, DashboardEvents events) : B
         }
     }
 
-    private static (long, long, long, long) Signature(string path)
+    /// <inheritdoc />
+    public override void Dispose()
     {
-        var db = new FileInfo(path);
-        var wal = new FileInfo(path + "-wal");
-        return (db.Exists ? db.Length : -1, db.Exists ? db.LastWriteTimeUtc.Ticks : 0, wal.Exists ? wal.Length : -1, wal.Exists ? wal.LastWriteTimeUtc.Ticks : 0);
+        lock (_gate)
+        {
+            _store?.Dispose();
+            _store = null;
+        }
+
+        base.Dispose();
+    }
+
+    /// <summary>The store's data version and how often it was opened (a reopen is a change too); 0 before the store exists.</summary>
+    private long DataVersion()
+    {
+        try
+        {
+            if (_store is null)
+            {
+                if (!File.Exists(storePath))
+                {
+                    return 0;
+                }
+
+                _store = SelftuneStore.Open(storePath, readOnly: true);
+                _opened++;
+            }
+
+            return (_opened << 32) + (long)_store.Scalar("PRAGMA data_version")!;
+        }
+        catch (SelftuneException)
+        {
+            _store?.Dispose();
+            _store = null;
+            return -2; // damaged, too new or replaced: the pages say why; a later tick tries again
+        }
     }
 }
