@@ -48,15 +48,34 @@ internal sealed class DashboardActions(App app, DashboardEvents events, StoreWat
     /// <see cref="ErrorCodes.Locked"/> while another action runs.</exception>
     public string Start(string kind, ActionRequest request)
     {
-        Func<Action<string, object?>, CancellationToken, Task<object>> work = kind switch
+        // The request is checked before anything starts: a bad one is a 400, not a failed action.
+        Func<Action<string, object?>, CancellationToken, Task<object>> work;
+        switch (kind)
         {
-            "run" => (progress, ct) => RunAsync(request, progress, ct),
-            "evolve" => (progress, ct) => EvolveAsync(Skill(request), new Progress(line => progress(line, null)), ct),
-            "approve" => (_, _) => Task.FromResult(Approve(ProposalId(request))),
-            "reject" => (_, _) => Task.FromResult(Reject(ProposalId(request), request.Reason)),
-            "rollback" => (_, _) => Task.FromResult(Rollback(Skill(request), request.ProposalId)),
-            _ => throw new SelftuneException(ErrorCodes.InvalidArgument, $"There is no action '{kind}'; the actions are {string.Join(", ", Kinds)}.", "selftune dashboard"),
-        };
+            case "run":
+                var only = request with { Skill = request.Skill is null ? null : DashboardData.CheckSkillName(request.Skill) };
+                work = (progress, ct) => RunAsync(only, progress, ct);
+                break;
+            case "evolve":
+                var evolve = Skill(request);
+                work = (progress, ct) => EvolveAsync(evolve, new Progress(line => progress(line, null)), ct);
+                break;
+            case "approve":
+                var approve = ProposalId(request);
+                work = (_, _) => Task.FromResult(Approve(approve));
+                break;
+            case "reject":
+                var reject = ProposalId(request);
+                work = (_, _) => Task.FromResult(Reject(reject, request.Reason));
+                break;
+            case "rollback":
+                var rollback = Skill(request);
+                work = (_, _) => Task.FromResult(Rollback(rollback, request.ProposalId));
+                break;
+            default:
+                throw new SelftuneException(ErrorCodes.InvalidArgument, $"There is no action '{kind}'; the actions are {string.Join(", ", Kinds)}.", "selftune dashboard");
+        }
+
         var id = $"{kind}-{Guid.NewGuid().ToString("N")[..8]}";
         lock (_gate)
         {
@@ -101,9 +120,8 @@ internal sealed class DashboardActions(App app, DashboardEvents events, StoreWat
 
     private async Task<object> RunAsync(ActionRequest request, Action<string, object?> progress, CancellationToken ct)
     {
-        var skill = request.Skill is null ? null : DashboardData.CheckSkillName(request.Skill);
         var phases = new PhaseProgress(phase => progress($"{Json.Name(phase.Name)}: {phase.Summary}", phase));
-        var report = await app.Get<RunService>().RunAsync(new RunRequest(RunTrigger.Manual, request.DryRun ?? true, skill), ct, phases).ConfigureAwait(false);
+        var report = await app.Get<RunService>().RunAsync(new RunRequest(RunTrigger.Manual, request.DryRun ?? true, request.Skill), ct, phases).ConfigureAwait(false);
         return new { run_id = report.RunId, status = report.Status, totals = report.Totals };
     }
 

@@ -25,6 +25,14 @@ internal sealed class DashboardData(App app, StoreWatcher watcher)
     private readonly Lock _statusGate = new();
     private (long Version, StatusReport? Report, string? Json)? _status;
 
+    /// <summary>Computes the answers every page load asks for (overview, runs, health) for the store's current version.</summary>
+    public void Warm()
+    {
+        Overview();
+        Runs();
+        Health();
+    }
+
     /// <summary>The store file.</summary>
     public string StorePath => app.Home.DatabasePath;
 

@@ -115,6 +115,10 @@ internal sealed class StoreWatcher(string storePath, DashboardEvents events) : B
     /// <summary>A counter of store changes seen since the dashboard started.</summary>
     public long Version => Interlocked.Read(ref _version);
 
+    /// <summary>Run after a change is seen and before its <c>update</c> event goes out (the dashboard computes the answers
+    /// pages ask for first, so their requests find them ready).</summary>
+    public Action? Warm { get; set; }
+
     /// <summary>Asks now (what the timer does; also after an action, so its result shows at once).</summary>
     public void Check()
     {
@@ -131,6 +135,16 @@ internal sealed class StoreWatcher(string storePath, DashboardEvents events) : B
         }
 
         var version = Interlocked.Increment(ref _version);
+        try
+        {
+            Warm?.Invoke();
+        }
+#pragma warning disable CA1031 // A store that cannot be read is explained by the pages themselves.
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+        }
+
         events.Publish("update", $"{{\"version\":{version},\"at\":\"{DateTimeOffset.UtcNow:O}\"}}");
     }
 

@@ -78,6 +78,19 @@ internal sealed class DashboardServer : IAsyncDisposable
             throw new SelftuneException(ErrorCodes.InvalidArgument, $"Port {port} on 127.0.0.1 cannot be used: {ex.Message}", "selftune dashboard --port 0");
         }
 
+        var data = app.Services.GetRequiredService<DashboardData>();
+        _ = Task.Run(() =>
+        {
+            try
+            {
+                data.Warm(); // the first page load then finds its answers ready
+            }
+#pragma warning disable CA1031 // A store that cannot be read is explained by the pages themselves.
+            catch (Exception)
+#pragma warning restore CA1031
+            {
+            }
+        }, CancellationToken.None);
         var address = app.Urls.First();
         return new DashboardServer(app, address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal).TrimEnd('/') + "/");
     }
@@ -92,8 +105,18 @@ internal sealed class DashboardServer : IAsyncDisposable
         services.AddSingleton(options);
         services.AddSingleton<DashboardEvents>();
         services.AddSingleton(sp => new StoreWatcher(a.Home.DatabasePath, sp.GetRequiredService<DashboardEvents>()));
-        services.AddHostedService(sp => sp.GetRequiredService<StoreWatcher>());
-        services.AddSingleton<DashboardData>();
+        services.AddSingleton(sp =>
+        {
+            var watcher = sp.GetRequiredService<StoreWatcher>();
+            var data = new DashboardData(a, watcher);
+            watcher.Warm = data.Warm;
+            return data;
+        });
+        services.AddHostedService(sp =>
+        {
+            sp.GetRequiredService<DashboardData>(); // hooks the warm-up before the first change
+            return sp.GetRequiredService<StoreWatcher>();
+        });
         services.AddSingleton<DashboardActions>();
         services.AddSingleton<DashboardAssets>();
         services.AddRouting();
