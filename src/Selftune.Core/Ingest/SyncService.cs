@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Selftune.Abstractions;
+using Selftune.Core.Analysis;
 using Selftune.Core.Privacy;
 using Selftune.Core.Signals;
 using Selftune.Core.Store;
@@ -290,6 +291,9 @@ internal sealed class SyncService
         }
 
         cancellationToken.ThrowIfCancellationRequested();
+
+        // The outcome of every session this sync touched (Analysis/OutcomeRules), so sessions, last and cost show it.
+        OutcomeStore.ClassifyChanged(store, started.ToUnixTimeMilliseconds(), _time.GetUtcNow().ToUnixTimeMilliseconds());
         foreach (var (platform, ticks) in readTicks)
         {
             For(platform).ElapsedMs = ticks / TimeSpan.TicksPerMillisecond; // time spent reading its sources, all threads

@@ -191,7 +191,7 @@ internal static class SessionReports
     }
 
     /// <summary>The top-level ancestor of a session (itself when it has no known parent).</summary>
-    private static string Root(Dictionary<string, string?> parents, string session)
+    internal static string Root(IReadOnlyDictionary<string, string?> parents, string session)
     {
         var current = session;
         for (var depth = 0; depth < 8 && parents.TryGetValue(current, out var parent) && parent is not null && parents.ContainsKey(parent); depth++)
