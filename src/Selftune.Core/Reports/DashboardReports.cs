@@ -62,18 +62,9 @@ internal sealed record ModelTokens(string Model, TokenTotals Tokens);
 /// <param name="ByModel">Tokens and cost per model (sub-agents included).</param>
 internal sealed record SessionDetail(SessionSummary Session, IReadOnlyList<SessionTurn> Turns, IReadOnlyList<ToolUse> Tools, IReadOnlyList<SessionErrorEntry> Errors, IReadOnlyList<string> Subagents, IReadOnlyList<ModelTokens> ByModel);
 
-/// <summary>One row of a cost breakdown.</summary>
-/// <param name="Key">The day (YYYY-MM-DD, UTC), project (working directory), model or skill.</param>
-/// <param name="Sessions">Sessions with responses in this row.</param>
-/// <param name="Tokens">Tokens and cost (USD).</param>
-internal sealed record CostRow(string Key, int Sessions, TokenTotals Tokens);
-
-/// <summary>Queries of the dashboard that no command had: store totals, one session in full, and cost by a dimension. Read only.</summary>
+/// <summary>Queries of the dashboard that no command had: store totals and one session in full. Read only.</summary>
 internal static class DashboardReports
 {
-    /// <summary>The dimensions of <see cref="Cost"/>.</summary>
-    public static readonly IReadOnlyList<string> CostDimensions = ["day", "project", "model", "skill"];
-
     /// <summary>The group of a skill on the overview.</summary>
     public static HealthGroup Group(SkillStatus skill) => skill.Health switch
     {
@@ -130,27 +121,6 @@ internal static class DashboardReports
             store.Query("SELECT occurred_at, kind, message FROM session_errors WHERE session_id = $s ORDER BY occurred_at", r => new SessionErrorEntry(DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(0)), r.GetString(1), r.GetString(2)), id),
             store.Query("SELECT session_id FROM sessions WHERE parent_session_id = $s ORDER BY started_at, session_id", r => r.GetString(0), id),
             store.Query($"SELECT model, {TokenColumns} FROM token_usage WHERE {Family} GROUP BY model ORDER BY sum(coalesce(cost_usd, 0)) DESC, model", r => new ModelTokens(r.GetString(0), ReadTokens(r, 1)), id));
-    }
-
-    /// <summary>Tokens and cost by day, project, model or skill. A session that used two skills counts under both; reads of
-    /// a SKILL.md without use do not count.</summary>
-    /// <param name="store">The store.</param>
-    /// <param name="by">One of <see cref="CostDimensions"/>.</param>
-    /// <exception cref="SelftuneException"><paramref name="by"/> is not a dimension.</exception>
-    public static IReadOnlyList<CostRow> Cost(SelftuneStore store, string by)
-    {
-        var (key, from) = by switch
-        {
-            "day" => ("strftime('%Y-%m-%d', t.occurred_at / 1000, 'unixepoch')", "token_usage t"),
-            "model" => ("t.model", "token_usage t"),
-            "project" => ("coalesce(s.cwd, '(unknown)')", "token_usage t LEFT JOIN sessions s ON s.session_id = t.session_id"),
-            "skill" => ("i.skill_name", "token_usage t JOIN (SELECT DISTINCT session_id, skill_name FROM skill_invocations WHERE kind <> 'read') i ON i.session_id = t.session_id"),
-            _ => throw new SelftuneException(ErrorCodes.InvalidArgument, $"There is no cost breakdown by '{by}'; use one of: {string.Join(", ", CostDimensions)}.", "selftune dashboard"),
-        };
-        var order = by == "day" ? "k" : "sum(coalesce(t.cost_usd, 0)) DESC, k";
-        return store.Query(
-            $"SELECT {key} AS k, count(DISTINCT t.session_id), {TokenColumns} FROM {from} GROUP BY k ORDER BY {order}",
-            r => new CostRow(r.GetString(0), r.GetInt32(1), ReadTokens(r, 2)));
     }
 
     private const string TokenColumns =

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Text;
 using System.Text.Json;
 using Selftune.Core;
+using Selftune.Core.Analysis;
 using Selftune.Core.Evolution;
 using Selftune.Core.Loop;
 using Selftune.Core.Misses;
@@ -140,13 +141,26 @@ internal sealed class DashboardData(App app, StoreWatcher watcher)
         return json.Length == 0 ? null : json;
     }
 
-    /// <summary>Tokens and cost by day, project, model or skill.</summary>
+    /// <summary>The groupings of <see cref="Cost"/> (<see cref="CostGrouping"/> but the per-session one).</summary>
+    public static readonly IReadOnlyList<string> CostDimensions = ["day", "week", "month", "project", "model", "skill", "platform"];
+
+    /// <summary>Tokens and cost by one of <see cref="CostDimensions"/>: the report of <see cref="CostReports"/>, in this
+    /// machine's time zone as the CLI's.</summary>
     /// <exception cref="SelftuneException"><paramref name="by"/> is not a dimension.</exception>
-    public byte[] Cost(string by) => Cached("cost:" + by, store =>
+    public byte[] Cost(string by)
     {
-        var rows = store is null ? [] : DashboardReports.Cost(store, by);
-        return JsonSerializer.Serialize(new { by, rows, dimensions = DashboardReports.CostDimensions }, Json.Options);
-    });
+        if (!CostDimensions.Contains(by))
+        {
+            throw new SelftuneException(ErrorCodes.InvalidArgument, $"There is no cost breakdown by '{by}'; use one of: {string.Join(", ", CostDimensions)}.", "selftune dashboard");
+        }
+
+        return Cached("cost:" + by, store =>
+        {
+            var grouping = Enum.Parse<CostGrouping>(by, ignoreCase: true);
+            var report = store is null ? null : CostReports.Build(store, new CostQuery(grouping));
+            return JsonSerializer.Serialize(new { by, time_zone = report?.TimeZone ?? TimeZoneInfo.Local.Id, rows = report?.Rows ?? [], totals = report?.Totals, dimensions = CostDimensions }, Json.Options);
+        });
+    }
 
     /// <summary>Past runs, as <c>selftune runs --json</c> lists them.</summary>
     public byte[] Runs() => Cached("runs", store => JsonSerializer.Serialize(new { runs = store is null ? [] : RunHistory.List(store, 50) }, Json.Options));

@@ -338,20 +338,21 @@ async function sessionPage(id) {
 async function costPage() {
   const by = new URLSearchParams(location.search).get("by") ?? "day";
   const d = await api(`/api/cost?by=${enc(by)}`);
-  const total = d.rows.reduce((a, r) => a + r.tokens.cost_usd, 0);
-  const rows = by === "day" ? d.rows.slice().reverse() : d.rows;
+  const total = d.totals?.tokens.cost_usd ?? 0;
+  const timed = ["day", "week", "month"].includes(by);
+  const rows = timed ? d.rows.slice().reverse() : d.rows;
   return {
-    html: `<h1>Cost</h1><p class="sub">Tokens and USD from every stored response${by === "skill" ? "; a session that used two skills counts under both" : ""}.</p>
+    html: `<h1>Cost</h1><p class="sub">Tokens and USD from every stored response, priced as ccusage prices them; days in ${esc(d.time_zone)}${by === "skill" ? "; a session that used two skills counts under both" : ""}. Same report as the CLI's cost command.</p>
       <div class="row" style="margin-bottom:14px">${d.dimensions.map((x) => `<a class="btn ${x === by ? "primary" : ""}" style="${x === by ? "color:#fff;background:var(--accent)" : ""}" href="/cost?by=${x}">by ${x}</a>`).join("")}</div>
       <div class="card"><h2>${usd(total)} in all</h2><div class="chart" style="height:280px"><canvas id="cost"></canvas></div></div>
       <div class="section card"><table><tr><th>${esc(by)}</th><th class="num">sessions</th><th class="num">input</th><th class="num">output</th><th class="num">cache read</th><th class="num">cost</th></tr>
-        ${rows.map((r) => `<tr><td class="${by === "project" ? "prompt" : ""}">${by === "skill" ? `<a href="/skills/${enc(r.key)}">${esc(r.key)}</a>` : esc(r.key)}</td><td class="num">${num(r.sessions)}</td><td class="num">${num(r.tokens.input)}</td><td class="num">${num(r.tokens.output)}</td><td class="num">${num(r.tokens.cache_read)}</td><td class="num">${usd(r.tokens.cost_usd)}</td></tr>`).join("")}</table></div>`,
+        ${rows.map((r) => `<tr><td class="${by === "project" ? "prompt" : ""}">${by === "skill" && r.key !== "(no skill)" ? `<a href="/skills/${enc(r.key)}">${esc(r.key)}</a>` : esc(r.key)}</td><td class="num">${num(r.sessions)}</td><td class="num">${num(r.tokens.input)}</td><td class="num">${num(r.tokens.output)}</td><td class="num">${num(r.tokens.cache_read)}</td><td class="num">${usd(r.tokens.cost_usd)}</td></tr>`).join("")}</table></div>`,
     after: () => {
-      const top = by === "day" ? d.rows.slice(-90) : d.rows.slice(0, 20);
+      const top = timed ? d.rows.slice(-90) : d.rows.slice(0, 20);
       chart(document.getElementById("cost"), {
         type: "bar",
         data: { labels: top.map((r) => (by === "project" ? base(r.key) : r.key)), datasets: [{ label: "USD", data: top.map((r) => Number(r.tokens.cost_usd.toFixed(4))), backgroundColor: "#14b8a6" }] },
-        options: { indexAxis: by === "day" ? "x" : "y", plugins: { legend: { display: false } } },
+        options: { indexAxis: timed ? "x" : "y", plugins: { legend: { display: false } } },
       });
     },
   };
