@@ -129,7 +129,7 @@ public sealed class ApiTests : IDisposable
         Assert.Contains(health.GetProperty("checks").EnumerateArray(), c => c.GetProperty("name").GetString() == "store" && c.GetProperty("status").GetString() == "ok");
         Assert.False(string.IsNullOrEmpty(health.GetProperty("version").GetString()));
 
-        await AssertError("/api/cost?by=week", HttpStatusCode.BadRequest, "INVALID_ARGUMENT");
+        await AssertError("/api/cost?by=fortnight", HttpStatusCode.BadRequest, "INVALID_ARGUMENT");
         await AssertError("/api/skills/no-such-skill", HttpStatusCode.NotFound, "NOT_FOUND");
         await AssertError("/api/runs/run_nope", HttpStatusCode.NotFound, "NOT_FOUND");
         await AssertError("/api/skills/..%2F..%2Fetc", HttpStatusCode.BadRequest, "INVALID_ARGUMENT");

@@ -74,9 +74,11 @@ internal static class DashboardCommand
             OpenBrowser(url);
         }
 
+        // Ctrl+C or SIGTERM: the command line's token or the host's own stopping (whichever handler the signal reached).
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct, server.Stopping);
         try
         {
-            await Task.Delay(Timeout.Infinite, ct).ConfigureAwait(false);
+            await Task.Delay(Timeout.Infinite, stop.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {

@@ -38,7 +38,11 @@ public sealed class RunningDashboard : IAsyncDisposable
         var process = home.Cli.Start(["dashboard", "--port", "0", "--no-open", "--json"]);
         process.StandardInput.Close();
         var first = await process.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromMinutes(1));
-        Assert.True(first is not null, "the dashboard printed nothing: " + await process.StandardError.ReadToEndAsync());
+        if (first is null)
+        {
+            Assert.Fail("the dashboard printed nothing: " + await process.StandardError.ReadToEndAsync());
+        }
+
         var line = JsonDocument.Parse(first!).RootElement;
         var dashboard = new RunningDashboard(home, process, line.GetProperty("url").GetString()!);
         dashboard._playwright = await Playwright.CreateAsync();
