@@ -78,6 +78,8 @@ internal static class ProposalsCommands
         };
     }
 
+    /// <summary>A proposal by id (also the dashboard's approve and reject).</summary>
+    /// <exception cref="SelftuneException"><see cref="ErrorCodes.NotFound"/> when there is none.</exception>
     internal static Proposal Find(AuditTrail trail, string proposalId) =>
         trail.Proposal(proposalId) ?? throw new SelftuneException(ErrorCodes.NotFound, $"There is no proposal {ShellCommand.Quoted(proposalId)}.", "selftune proposals list");
 
