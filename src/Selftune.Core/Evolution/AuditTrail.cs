@@ -136,6 +136,26 @@ internal sealed class AuditTrail
             ("$s", skill), ("$path", path), ("$p", proposalId), ("$a", action), ("$at", at.ToUnixTimeMilliseconds()),
             ("$bsha", Skills.DescriptionEditor.Hash(before)), ("$b", before), ("$asha", Skills.DescriptionEditor.Hash(after)), ("$af", after), ("$bak", backupPath))!;
 
+    /// <summary>Drops a validated proposal (<c>selftune proposals reject</c>, the dashboard): records it as rejected; the
+    /// SKILL.md is not touched.</summary>
+    /// <param name="proposal">The proposal.</param>
+    /// <param name="reason">Why, recorded in the skill's history; null for none.</param>
+    /// <param name="at">When.</param>
+    /// <returns>The recorded message.</returns>
+    /// <exception cref="SelftuneException">The proposal is not validated (nothing waits for a decision).</exception>
+    public string Reject(Proposal proposal, string? reason, DateTimeOffset at)
+    {
+        ArgumentNullException.ThrowIfNull(proposal);
+        if (proposal.Status != AuditActions.Validated)
+        {
+            throw new SelftuneException(ErrorCodes.InvalidArgument, $"Proposal {proposal.ProposalId} is '{proposal.Status}'; only a validated proposal waits for a decision.", "selftune proposals list");
+        }
+
+        var message = "Rejected by the user" + (reason is { Length: > 0 } why ? $": {why}" : ".");
+        Record(proposal.SkillName, proposal.ProposalId, AuditActions.Rejected, proposal.Heuristic, message, null, at);
+        return message;
+    }
+
     /// <summary>A proposal by id, or null.</summary>
     public Proposal? Proposal(string proposalId) =>
         _store.Query($"{ProposalSelect} WHERE proposal_id = $id", ReadProposal, ("$id", proposalId)).FirstOrDefault();

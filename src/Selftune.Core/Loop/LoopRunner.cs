@@ -40,10 +40,12 @@ internal sealed class LoopRunner(IEnumerable<IRunPhase> phases, ILlmClientFactor
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
                 run.Phases.Add(new RunPhase(phase.Name, PhaseStatus.Abandoned, (long)time.GetElapsedTime(started).TotalMilliseconds, "stopped while it ran (Ctrl-C or SIGTERM); what it stored so far is kept"));
+                run.Progress?.Report(run.Phases[^1]);
                 throw;
             }
 
             run.Phases.Add(new RunPhase(phase.Name, outcome.Status, (long)time.GetElapsedTime(started).TotalMilliseconds, outcome.Summary, outcome.Next));
+            run.Progress?.Report(run.Phases[^1]);
         }
     }
 

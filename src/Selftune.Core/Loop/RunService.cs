@@ -53,10 +53,11 @@ internal sealed class RunService
     /// <summary>Runs the loop once.</summary>
     /// <param name="request">What was asked.</param>
     /// <param name="ct">Stops the run: the current phase is abandoned and the run recorded as <see cref="RunStatus.Cancelled"/>.</param>
+    /// <param name="progress">Told of each phase as it ends; null when nobody watches.</param>
     /// <returns>The report, as recorded in the <c>runs</c> table.</returns>
     /// <exception cref="SelftuneException"><see cref="ErrorCodes.Locked"/> when another run holds the lock; the home or store
     /// cannot be used; there is no agent data and no bundled sample.</exception>
-    public async Task<RunReport> RunAsync(RunRequest request, CancellationToken ct)
+    public async Task<RunReport> RunAsync(RunRequest request, CancellationToken ct, IProgress<RunPhase>? progress = null)
     {
         ArgumentNullException.ThrowIfNull(request);
         var started = _time.GetUtcNow();
@@ -86,7 +87,10 @@ internal sealed class RunService
                 runLock.Recovered is { } r ? $"{r.RunId} (pid {r.Pid} on {r.Hostname}): {runLock.RecoveredReason}" : null,
                 request.ReviewRequired || _config.GetBool(ConfigKeys.RunReviewRequired.Key),
                 request.MaxSkills ?? (int)Math.Max(0, _config.GetInt(ConfigKeys.RunMaxSkills.Key)),
-                runLock);
+                runLock)
+            {
+                Progress = progress,
+            };
             RunHistory.Start(history, run.Report(RunStatus.Running, started), Environment.ProcessId, Environment.MachineName);
             var status = RunStatus.Completed;
             try

@@ -61,6 +61,9 @@ internal sealed class RunState(RunRequest request, string runId, DateTimeOffset 
 
     public List<RunPhase> Phases { get; } = [];
 
+    /// <summary>Told of each phase as it ends (the dashboard's live run view); null when nobody watches.</summary>
+    public IProgress<RunPhase>? Progress { get; set; }
+
     public List<SkillCandidate> Candidates { get; } = [];
 
     public List<EvolutionResult> Evolutions { get; } = [];

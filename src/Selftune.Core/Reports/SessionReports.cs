@@ -105,7 +105,9 @@ internal sealed record LastSessionReport(
 /// <param name="Since">Only sessions that ended at or after this time.</param>
 /// <param name="Skill">Only sessions that used this skill (any kind).</param>
 /// <param name="Limit">At most this many, newest first.</param>
-internal sealed record SessionFilter(string? Project = null, DateTimeOffset? Since = null, string? Skill = null, int Limit = 20);
+/// <param name="Platform">Only sessions of this agent platform.</param>
+/// <param name="SessionId">Only the session of this id (top-level or sub-agent).</param>
+internal sealed record SessionFilter(string? Project = null, DateTimeOffset? Since = null, string? Skill = null, int Limit = 20, string? Platform = null, string? SessionId = null);
 
 /// <summary>
 /// Session lists and the latest session, from the store (read only). Only top-level sessions are listed; each
@@ -123,7 +125,8 @@ internal static class SessionReports
         var top = sessions.ToDictionary(s => s.Id, s => s.Parent, StringComparer.Ordinal);
         var since = filter.Since?.ToUnixTimeMilliseconds();
         var candidates = sessions
-            .Where(s => s.Parent is null || !top.ContainsKey(s.Parent))
+            .Where(s => filter.SessionId is null ? s.Parent is null || !top.ContainsKey(s.Parent) : s.Id == filter.SessionId)
+            .Where(s => filter.Platform is null || s.Platform == filter.Platform)
             .Where(s => filter.Project is null || (s.Cwd?.Contains(filter.Project, StringComparison.OrdinalIgnoreCase) ?? false))
             .Where(s => since is null || (s.Ended ?? s.Started ?? 0) >= since)
             .ToList();

@@ -52,6 +52,8 @@ internal static class CommandTree
         root.Subcommands.Add(ErrorsCommand.Create(app));
         root.Subcommands.Add(NotifyCommand.Create(app));
         root.Subcommands.Add(ReportCommand.Create(app));
+        root.Subcommands.Add(Dashboard.DashboardCommand.Dashboard(app));
+        root.Subcommands.Add(Dashboard.DashboardCommand.Badge(app));
         root.Runs(app, (a, _) => StatusCommands.RunStatus(a));
         Installation.UseVersionLine(root);
         return root;

@@ -66,13 +66,7 @@ internal static class ProposalsCommands
             using var store = a.OpenStore();
             var trail = new AuditTrail(store);
             var proposal = Find(trail, p.GetValue(id)!);
-            if (proposal.Status != AuditActions.Validated)
-            {
-                throw new SelftuneException(ErrorCodes.InvalidArgument, $"Proposal {proposal.ProposalId} is '{proposal.Status}'; only a validated proposal waits for a decision.", "selftune proposals list");
-            }
-
-            var message = "Rejected by the user" + (p.GetValue(reason) is { Length: > 0 } why ? $": {why}" : ".");
-            trail.Record(proposal.SkillName, proposal.ProposalId, AuditActions.Rejected, proposal.Heuristic, message, null, DateTimeOffset.UtcNow);
+            var message = trail.Reject(proposal, p.GetValue(reason), DateTimeOffset.UtcNow);
             a.Output.Result(new { proposal_id = proposal.ProposalId, skill = proposal.SkillName, status = AuditActions.Rejected, message }, console =>
                 console.MarkupLine($"Rejected [bold]{Markup.Escape(proposal.ProposalId)}[/]; {Markup.Escape(proposal.SkillPath)} was not touched."));
             return 0;
@@ -84,7 +78,9 @@ internal static class ProposalsCommands
         };
     }
 
-    private static Proposal Find(AuditTrail trail, string proposalId) =>
+    /// <summary>A proposal by id (also the dashboard's approve and reject).</summary>
+    /// <exception cref="SelftuneException"><see cref="ErrorCodes.NotFound"/> when there is none.</exception>
+    internal static Proposal Find(AuditTrail trail, string proposalId) =>
         trail.Proposal(proposalId) ?? throw new SelftuneException(ErrorCodes.NotFound, $"There is no proposal {ShellCommand.Quoted(proposalId)}.", "selftune proposals list");
 
     /// <summary>A proposal as listed: stale when the SKILL.md no longer holds the bytes it was validated against.</summary>
