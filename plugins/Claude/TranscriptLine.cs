@@ -300,8 +300,8 @@ internal sealed class TranscriptLine
                     ToolResults.Add(new ToolResult(
                         toolUseId,
                         isError,
-                        contentIsString && (content.StartsWith("["u8) || content.StartsWith("Updating "u8)) ? Text(content, contentEscaped) : null,
-                        isError && contentIsString ? Text(content, contentEscaped) : null));
+                        contentIsString && (content.StartsWith("["u8) || content.StartsWith("Updating "u8)) ? Decoded(content, contentEscaped) : null,
+                        isError && contentIsString ? Decoded(content, contentEscaped) : null));
                     break;
             }
         }
@@ -314,7 +314,7 @@ internal sealed class TranscriptLine
 
     /// <summary>A tool result's string <c>content</c> decoded; null when its escapes or UTF-8 are invalid (the result still
     /// counts, as failed or not).</summary>
-    private static string? Text(ReadOnlySpan<byte> raw, bool escaped)
+    private static string? Decoded(ReadOnlySpan<byte> raw, bool escaped)
     {
         try
         {
