@@ -129,7 +129,7 @@ public sealed class SyncStatusTests : IDisposable
         var first = ClaudeCounters(Run("sync"));
         using (var store = SelftuneStore.Open(Path.Combine(_cli.SelftuneHome, "selftune.db"), readOnly: true))
         {
-            Assert.Equal(4L, store.Scalar("SELECT count(*) FROM sync_stamp_platforms")); // every bundled plugin declares its roots
+            Assert.Equal(6L, store.Scalar("SELECT count(*) FROM sync_stamp_platforms")); // every bundled plugin declares its roots
         }
 
         var unchanged = ClaudeCounters(Run("sync"));

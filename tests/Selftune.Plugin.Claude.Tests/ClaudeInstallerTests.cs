@@ -126,7 +126,7 @@ public sealed class ClaudeInstallerTests : IDisposable
         var text = Apply(_installer.PlanInstall(Context, InstallScope.User, "\"/new place/selftune\" hook"));
 
         Assert.DoesNotContain("/old/place", text);
-        Assert.Equal(5, CountOccurrences(text, "/new place/selftune\\\" hook"));
+        Assert.Equal(6, CountOccurrences(text, "/new place/selftune\\\" hook"));
         Assert.Equal(UserSettings, Apply(_installer.PlanUninstall(Context, InstallScope.User, "/anywhere/selftune hook")));
     }
 

@@ -42,8 +42,18 @@ internal static partial class SpoolFile
         var fd = OpenForAppend(path);
         try
         {
-            Lock(fd, line.Length <= AtomicLineBytes ? LockShared : LockExclusive, deadline, path);
-            if (EndsMidLine(fd, path))
+            var shared = line.Length <= AtomicLineBytes;
+            Lock(fd, shared ? LockShared : LockExclusive, deadline, path);
+            var midLine = EndsMidLine(fd, path);
+            if (midLine && shared)
+            {
+                // Under the shared lock another append may be half visible: a write that crosses a page boundary grows
+                // the file in steps. Decide again under the exclusive lock, where no append runs.
+                Lock(fd, LockExclusive, deadline, path);
+                midLine = EndsMidLine(fd, path);
+            }
+
+            if (midLine)
             {
                 // An earlier append was cut short (a full disk, a kill): start on a fresh line, in the same single write,
                 // so the broken line stays one line the reader counts and skips, and this one is not glued to it.
