@@ -53,7 +53,7 @@ public sealed class OpenClawIngestor : IIngestor
                 continue;
             }
 
-            foreach (var agentDir in List(agentsDir, problems, dirs: true))
+            foreach (var agentDir in PiTranscriptFiles.Entries(agentsDir, problems, dirs: true))
             {
                 var sessions = Path.Combine(agentDir, "sessions");
                 if (!Directory.Exists(sessions))
@@ -61,29 +61,9 @@ public sealed class OpenClawIngestor : IIngestor
                     continue;
                 }
 
-                foreach (var file in List(sessions, problems, dirs: false))
+                foreach (var source in PiTranscriptFiles.InFolder(sessions, problems))
                 {
-                    if (!PiTranscriptFiles.IsTranscript(Path.GetFileName(file)))
-                    {
-                        continue;
-                    }
-
-                    FileInfo info;
-                    try
-                    {
-                        info = new FileInfo(file);
-                        if (!info.Exists)
-                        {
-                            continue;
-                        }
-                    }
-                    catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-                    {
-                        problems(file, ex.Message);
-                        continue;
-                    }
-
-                    yield return new SourceFile(info.FullName, info.Length, info.LastWriteTimeUtc, AppendOnly: true);
+                    yield return source;
                 }
             }
         }
@@ -92,17 +72,4 @@ public sealed class OpenClawIngestor : IIngestor
     /// <inheritdoc />
     public IngestResult Ingest(SourceFile source, SourceCursor? from, IRecordSink sink, CancellationToken cancellationToken) =>
         PiTranscriptFiles.Ingest(Platforms.OpenClaw, source, from, sink, PiTranscriptFiles.SessionIdFromFileName, cancellationToken);
-
-    private static IEnumerable<string> List(string dir, Action<string, string> problems, bool dirs)
-    {
-        try
-        {
-            return (dirs ? Directory.EnumerateDirectories(dir) : Directory.EnumerateFiles(dir)).Order(StringComparer.Ordinal).ToList();
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            problems(dir, ex.Message);
-            return [];
-        }
-    }
 }

@@ -37,32 +37,12 @@ public sealed class PiIngestor : IIngestor
 
         // Session files sit one level down (one folder per working directory); files directly in the root are read too.
         var folders = new List<string> { root };
-        folders.AddRange(List(root, problems, dirs: true));
+        folders.AddRange(PiTranscriptFiles.Entries(root, problems, dirs: true));
         foreach (var folder in folders)
         {
-            foreach (var file in List(folder, problems, dirs: false))
+            foreach (var source in PiTranscriptFiles.InFolder(folder, problems))
             {
-                if (!PiTranscriptFiles.IsTranscript(Path.GetFileName(file)))
-                {
-                    continue;
-                }
-
-                FileInfo info;
-                try
-                {
-                    info = new FileInfo(file);
-                    if (!info.Exists)
-                    {
-                        continue;
-                    }
-                }
-                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-                {
-                    problems(file, ex.Message);
-                    continue;
-                }
-
-                yield return new SourceFile(info.FullName, info.Length, info.LastWriteTimeUtc, AppendOnly: true);
+                yield return source;
             }
         }
     }
@@ -70,17 +50,4 @@ public sealed class PiIngestor : IIngestor
     /// <inheritdoc />
     public IngestResult Ingest(SourceFile source, SourceCursor? from, IRecordSink sink, CancellationToken cancellationToken) =>
         PiTranscriptFiles.Ingest(PiPaths.Platform, source, from, sink, PiPaths.SessionIdFromFileName, cancellationToken);
-
-    private static IEnumerable<string> List(string dir, Action<string, string> problems, bool dirs)
-    {
-        try
-        {
-            return (dirs ? Directory.EnumerateDirectories(dir) : Directory.EnumerateFiles(dir)).Order(StringComparer.Ordinal).ToList();
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            problems(dir, ex.Message);
-            return [];
-        }
-    }
 }

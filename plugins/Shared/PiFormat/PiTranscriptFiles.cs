@@ -19,6 +19,56 @@ internal static class PiTranscriptFiles
     public static bool IsTranscript(string fileName) =>
         TranscriptName.Match(fileName) is { Success: true } m && !m.Groups["stem"].Value.EndsWith(".trajectory", StringComparison.Ordinal);
 
+    /// <summary>The transcripts directly in <paramref name="folder"/> (<see cref="IsTranscript"/>), in name order, as append-only
+    /// sources; a folder or file that cannot be read is reported to <paramref name="problems"/> and left out.</summary>
+    /// <param name="folder">A folder of session files.</param>
+    /// <param name="problems">Receives (path, message) for what could not be read.</param>
+    public static IEnumerable<SourceFile> InFolder(string folder, Action<string, string> problems)
+    {
+        foreach (var file in Entries(folder, problems, dirs: false))
+        {
+            if (!IsTranscript(Path.GetFileName(file)))
+            {
+                continue;
+            }
+
+            FileInfo info;
+            try
+            {
+                info = new FileInfo(file);
+                if (!info.Exists)
+                {
+                    continue;
+                }
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                problems(file, ex.Message);
+                continue;
+            }
+
+            yield return new SourceFile(info.FullName, info.Length, info.LastWriteTimeUtc, AppendOnly: true);
+        }
+    }
+
+    /// <summary>The sub-folders (<paramref name="dirs"/>) or files of <paramref name="dir"/> in ordinal order; a folder that
+    /// cannot be listed is reported to <paramref name="problems"/> and has none.</summary>
+    /// <param name="dir">The folder.</param>
+    /// <param name="problems">Receives (path, message).</param>
+    /// <param name="dirs">True for sub-folders, false for files.</param>
+    public static IReadOnlyList<string> Entries(string dir, Action<string, string> problems, bool dirs)
+    {
+        try
+        {
+            return (dirs ? Directory.EnumerateDirectories(dir) : Directory.EnumerateFiles(dir)).Order(StringComparer.Ordinal).ToList();
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            problems(dir, ex.Message);
+            return [];
+        }
+    }
+
     /// <summary>The file name's stem (<c>&lt;stem&gt;.jsonl[.reset.…]</c>), for files whose header is missing.</summary>
     public static string SessionIdFromFileName(string path)
     {
