@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using Selftune.Core.Store;
 
@@ -80,30 +81,33 @@ internal static class OutcomeStore
             return [];
         }
 
-        // Records of the sessions updated since the sync started (all of them on a full classification: no join then);
-        // those of sub-agents are read and left unused.
-        var filter = sinceMs is null ? "1 = 1" : "s.updated_at >= $since";
+        // Records of the sessions updated since the sync started; those of sub-agents are read and left unused. When every
+        // session changed (a full classification, a first sync) the join that picks them costs as much as the read itself,
+        // so the tables are read whole.
+        var everySession = sinceMs is null || Convert.ToInt64(store.Scalar("SELECT count(*) FROM sessions WHERE updated_at < $since", parameters), CultureInfo.InvariantCulture) == 0;
+        var join = everySession ? string.Empty : "JOIN sessions s ON s.session_id = {0}.session_id AND s.updated_at >= $since";
+        var joinParameters = everySession ? [] : parameters;
 
         var tools = new Dictionary<string, List<ToolStep>>(StringComparer.Ordinal);
         foreach (var (id, step) in store.Query(
-            $"SELECT t.session_id, t.occurred_at, t.name, t.is_error, t.detail FROM tool_calls t JOIN sessions s ON s.session_id = t.session_id WHERE {filter} ORDER BY t.session_id, t.occurred_at",
-            r => (r.GetString(0), new ToolStep(r.GetInt64(1), r.GetString(2), r.GetInt64(3) != 0, r.IsDBNull(4) ? null : r.GetString(4))), parameters))
+            $"SELECT t.session_id, t.occurred_at, t.name, t.is_error, t.detail FROM tool_calls t {string.Format(CultureInfo.InvariantCulture, join, "t")} ORDER BY t.session_id, t.occurred_at",
+            r => (r.GetString(0), new ToolStep(r.GetInt64(1), r.GetString(2), r.GetInt64(3) != 0, r.IsDBNull(4) ? null : r.GetString(4))), joinParameters))
         {
             (tools.TryGetValue(id, out var list) ? list : tools[id] = []).Add(step);
         }
 
         var errors = new Dictionary<string, List<SessionError>>(StringComparer.Ordinal);
         foreach (var (id, error) in store.Query(
-            $"SELECT e.session_id, e.occurred_at, e.kind, e.message FROM session_errors e JOIN sessions s ON s.session_id = e.session_id WHERE {filter} AND e.kind <> 'tool_error' ORDER BY e.session_id, e.occurred_at",
-            r => (r.GetString(0), new SessionError(r.GetInt64(1), r.GetString(2), r.GetString(3))), parameters))
+            $"SELECT e.session_id, e.occurred_at, e.kind, e.message FROM session_errors e {string.Format(CultureInfo.InvariantCulture, join, "e")} WHERE e.kind <> 'tool_error' ORDER BY e.session_id, e.occurred_at",
+            r => (r.GetString(0), new SessionError(r.GetInt64(1), r.GetString(2), r.GetString(3))), joinParameters))
         {
             (errors.TryGetValue(id, out var list) ? list : errors[id] = []).Add(error);
         }
 
         var prompts = new Dictionary<string, (int Count, string Last)>(StringComparer.Ordinal);
         foreach (var (id, text) in store.Query(
-            $"SELECT p.session_id, p.text FROM prompts p JOIN sessions s ON s.session_id = p.session_id WHERE {filter} AND p.actionable = 1 ORDER BY p.session_id, p.occurred_at",
-            r => (r.GetString(0), r.GetString(1)), parameters))
+            $"SELECT p.session_id, p.text FROM prompts p {string.Format(CultureInfo.InvariantCulture, join, "p")} WHERE p.actionable = 1 ORDER BY p.session_id, p.occurred_at",
+            r => (r.GetString(0), r.GetString(1)), joinParameters))
         {
             prompts[id] = (prompts.GetValueOrDefault(id).Count + 1, text);
         }
