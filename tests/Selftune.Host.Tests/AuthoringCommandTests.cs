@@ -29,7 +29,7 @@ public sealed class AuthoringCommandTests : IDisposable
         var verified = _cli.Run("verify", "--skill", "release-notes", "--skill-path", "release-notes", "--llm", "offline", "--json");
         Assert.True(verified.ExitCode == 0, verified.ToString());
         Assert.True(verified.Json.GetProperty("verified").GetBoolean());
-        Assert.Equal("not_available", verified.Json.GetProperty("steps").EnumerateArray().Single(s => s.GetProperty("name").GetString() == "baseline").GetProperty("status").GetString());
+        Assert.Equal("skipped", verified.Json.GetProperty("steps").EnumerateArray().Single(s => s.GetProperty("name").GetString() == "baseline").GetProperty("status").GetString());
 
         var published = _cli.Run("publish", "--skill", "release-notes", "--skill-path", "release-notes", "--to", "dist", "--zip", "--json");
         Assert.True(published.ExitCode == 0, published.ToString());

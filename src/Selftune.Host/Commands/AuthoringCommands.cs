@@ -46,7 +46,7 @@ internal static class AuthoringCommands
     {
         var skill = new Option<string>("--skill") { Description = "The skill's name.", Required = true };
         var skillPath = SkillPathOption();
-        var command = new Command("verify", "Check a skill against the Agent Skills specification (frontmatter, name, description budget, body, links, referenced files) and run its evals; exit 1 when a check fails.") { skill, skillPath };
+        var command = new Command("verify", "Check a skill against the Agent Skills specification (frontmatter, name, description budget, body, links, referenced files), run its evals, its no-skill baseline (with an LLM) and its unit tests (through the agent CLI); exit 1 when a check fails.") { skill, skillPath };
         var llm = LlmCommands.AddFlags(command);
         return command.Runs(app, async (a, p, ct) =>
         {
@@ -92,7 +92,8 @@ internal static class AuthoringCommands
             ?? throw new SelftuneException(ErrorCodes.NotFound, $"No installed skill is called {ShellCommand.Quoted(name)}; give its folder with --skill-path.", ShellCommand.Line($"selftune verify --skill {name:skill} --skill-path ./{name}"));
     }
 
-    /// <summary>The eval step's validator: the lexical matcher with <c>--llm offline</c>, else the LLM judge when an LLM is available.</summary>
+    /// <summary>The eval step's validator and the baseline's LLM: the lexical matcher and no LLM with <c>--llm offline</c>, else
+    /// the LLM judge and the LLM when one is available.</summary>
     private static VerifyTools Tools(App a, string skill)
     {
         var factory = a.Get<ILlmClientFactory>();
@@ -103,8 +104,8 @@ internal static class AuthoringCommands
         }
 
         return factory.IsAvailable(out var reason)
-            ? new VerifyTools(new JudgeValidator(client, (int)a.Config.GetInt(ConfigKeys.EvolveJudgeRuns.Key), (int)a.Config.GetInt(ConfigKeys.EvolveJudgeBatchSize.Key)))
-            : new VerifyTools(null, $"no LLM to judge the evals ({reason.TrimEnd('.')}); --llm offline runs them with a lexical matcher.", ShellCommand.Line($"selftune verify --skill {skill:skill} --llm offline"));
+            ? new VerifyTools(new JudgeValidator(client, (int)a.Config.GetInt(ConfigKeys.EvolveJudgeRuns.Key), (int)a.Config.GetInt(ConfigKeys.EvolveJudgeBatchSize.Key)), Llm: client)
+            : new VerifyTools(null, reason.TrimEnd('.'), ShellCommand.Line($"selftune verify --skill {skill:skill} --llm offline"));
     }
 
     private static void Render(IAnsiConsole console, VerifyReport r)
