@@ -28,6 +28,7 @@ public sealed class BrowserTests : IAsyncLifetime
             ("/cost?by=model", "in all"),
             ("/runs", "No runs yet"),
             ("/health", "selftune doctor"),
+            ("/team", "No team database"),
         };
         foreach (var (path, text) in pages)
         {

@@ -1,4 +1,5 @@
 using System.IO.Compression;
+using Selftune.Abstractions;
 using Selftune.Host.Tests.Support;
 
 namespace Selftune.Host.Tests;
@@ -29,7 +30,7 @@ public sealed class AuthoringCommandTests : IDisposable
         var verified = _cli.Run("verify", "--skill", "release-notes", "--skill-path", "release-notes", "--llm", "offline", "--json");
         Assert.True(verified.ExitCode == 0, verified.ToString());
         Assert.True(verified.Json.GetProperty("verified").GetBoolean());
-        Assert.Equal("not_available", verified.Json.GetProperty("steps").EnumerateArray().Single(s => s.GetProperty("name").GetString() == "baseline").GetProperty("status").GetString());
+        Assert.Equal("skipped", verified.Json.GetProperty("steps").EnumerateArray().Single(s => s.GetProperty("name").GetString() == "baseline").GetProperty("status").GetString());
 
         var published = _cli.Run("publish", "--skill", "release-notes", "--skill-path", "release-notes", "--to", "dist", "--zip", "--json");
         Assert.True(published.ExitCode == 0, published.ToString());
@@ -37,6 +38,49 @@ public sealed class AuthoringCommandTests : IDisposable
         Assert.StartsWith(Path.Combine(skills, "dist", "release-notes-0.0.0+"), zip, StringComparison.Ordinal);
         using var archive = ZipFile.OpenRead(zip);
         Assert.Contains(archive.Entries, e => e.FullName == "release-notes/manifest.json");
+    }
+
+    [Fact]
+    public void A_workflow_that_skills_interplay_found_is_scaffolded_by_its_id_and_an_unknown_id_names_interplay()
+    {
+        // Three sessions run tdd, then review a minute later: the sequence recurs 3 times, so interplay lists it.
+        var start = DateTimeOffset.UtcNow.AddDays(-3);
+        var sessions = Enumerable.Range(0, 3).Select(i => (Id: $"s{i}", At: start.AddHours(i))).ToList();
+        StoredSessions.Write(_cli.SelftuneHome, "tdd", sessions.Select(s => (s.Id, s.At, "add the feature test first", (InvocationKind?)InvocationKind.Implicit)));
+        StoredSessions.Write(_cli.SelftuneHome, "review", sessions.Select(s => (s.Id, s.At.AddMinutes(1), "add the feature test first", (InvocationKind?)InvocationKind.Implicit)));
+        var skills = Directory.CreateDirectory(Path.Combine(_cli.Root, "skills")).FullName;
+        _cli.WorkingDirectory = skills;
+
+        var interplay = _cli.Run("skills", "interplay", "--json");
+        Assert.True(interplay.ExitCode == 0, interplay.ToString());
+        var workflow = Assert.Single(interplay.Json.GetProperty("workflows").EnumerateArray());
+        Assert.Equal(["tdd", "review"], workflow.GetProperty("skills").EnumerateArray().Select(s => s.GetString()));
+        var id = workflow.GetProperty("id").GetString()!;
+
+        var created = _cli.Run("create", "--from-workflow", id, "--json");
+
+        Assert.True(created.ExitCode == 0, created.ToString());
+        var folder = Path.Combine(skills, "tdd-to-review-workflow");
+        Assert.Equal("tdd-to-review-workflow", created.Json.GetProperty("skill").GetString());
+        Assert.Equal(id, created.Json.GetProperty("workflow").GetProperty("id").GetString());
+        Assert.Equal($"selftune verify --skill tdd-to-review-workflow --skill-path {folder}", created.Json.GetProperty("next_command").GetString());
+        var text = File.ReadAllText(Path.Combine(folder, "SKILL.md"));
+        Assert.Contains("1. Use the `tdd` skill.\n2. Use the `review` skill on what the previous step produced.", text, StringComparison.Ordinal);
+        Assert.Contains($"workflow `{id}`", text, StringComparison.Ordinal);
+        var verified = _cli.Run("verify", "--skill", "tdd-to-review-workflow", "--skill-path", folder, "--llm", "offline", "--json");
+        Assert.True(verified.ExitCode == 0, verified.ToString());
+
+        var named = _cli.Run("create", "--from-workflow", id, "--name", "test-then-review", "--json");
+        Assert.True(named.ExitCode == 0, named.ToString());
+        Assert.StartsWith("---\nname: test-then-review\n", File.ReadAllText(Path.Combine(skills, "test-then-review", "SKILL.md")), StringComparison.Ordinal);
+
+        var unknown = _cli.Run("create", "--from-workflow", "wf-0000000000", "--json");
+        Assert.Equal(1, unknown.ExitCode);
+        Assert.Equal("NOT_FOUND", unknown.Error.GetProperty("code").GetString());
+        Assert.Contains("selftune skills interplay", unknown.Error.GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Equal("selftune skills interplay", unknown.Error.GetProperty("next_command").GetString());
+        Assert.Equal(2, _cli.Run("create", "--json").ExitCode);
+        Assert.Equal(["tdd-to-review-workflow", "test-then-review"], Directory.EnumerateDirectories(skills).Select(Path.GetFileName).Order(StringComparer.Ordinal));
     }
 
     [Fact]

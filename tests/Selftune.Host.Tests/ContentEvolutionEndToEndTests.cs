@@ -235,6 +235,49 @@ public sealed partial class ContentEvolutionEndToEndTests : IDisposable
         Assert.Contains(first.GetProperty("assertions").EnumerateArray(), a => a.TryGetProperty("value", out var v) && v.GetString() == "missing.md" && a.GetProperty("detail").GetString() == "not written");
     }
 
+    [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public void Verify_runs_the_baseline_with_the_llm_and_the_unit_tests_through_the_agent_and_skips_them_without_it()
+    {
+        File.WriteAllText(Path.Combine(Path.GetDirectoryName(_skillPath)!, "template.md"), "report template\n");
+        _cli.Environment["PATH"] = FakeClaude() + Path.PathSeparator + "/usr/bin:/bin";
+        Assert.Equal(0, _cli.Run("eval", "unit-test", "--skill", "research", "--skill-path", _skillPath, "--generate").ExitCode);
+
+        var verify = _cli.Run("verify", "--skill", "research", "--skill-path", _skillPath);
+
+        Assert.True(verify.ExitCode == 0, verify.ToString());
+        static JsonElement Step(CliResult r, string name) => r.Json.GetProperty("steps").EnumerateArray().Single(s => s.GetProperty("name").GetString() == name);
+        Assert.Equal("passed", Step(verify, "baseline").GetProperty("status").GetString());
+        Assert.Equal("passed", Step(verify, "unit_tests").GetProperty("status").GetString());
+        var baseline = verify.Json.GetProperty("baseline");
+        Assert.Equal(0.5, baseline.GetProperty("no_skill_pass_rate").GetDouble());
+        Assert.True(baseline.GetProperty("lift").GetDouble() >= 0.4, verify.Stdout);
+        Assert.Equal((2, 2, "claude"), (verify.Json.GetProperty("unit_tests").GetProperty("total").GetInt32(), verify.Json.GetProperty("unit_tests").GetProperty("passed").GetInt32(), verify.Json.GetProperty("unit_tests").GetProperty("agent").GetString()));
+        using (var store = SelftuneStore.Open(Path.Combine(_cli.SelftuneHome, "selftune.db")))
+        {
+            Assert.Equal(1L, store.Scalar("SELECT count(*) FROM skill_baselines WHERE skill_name = 'research'"));
+        }
+
+        // No agent CLI on PATH: the unit tests cannot run, and verify says so and what shows the agents; it still verifies.
+        _cli.Environment["PATH"] = "/usr/bin:/bin";
+        var without = _cli.Run("verify", "--skill", "research", "--skill-path", _skillPath);
+
+        Assert.True(without.ExitCode == 0, without.ToString());
+        Assert.Equal("skipped", Step(without, "unit_tests").GetProperty("status").GetString());
+        Assert.Equal("selftune plugins", Step(without, "unit_tests").GetProperty("next_command").GetString());
+
+        // A test the agent now fails makes verify fail, naming the test and the assertion.
+        _cli.Environment["PATH"] = FakeClaude() + Path.PathSeparator + "/usr/bin:/bin";
+        var file = Path.Combine(_cli.SelftuneHome, "evals", "research", "unit-tests.json");
+        File.WriteAllText(file, File.ReadAllText(file).Replace("report.md", "missing.md", StringComparison.Ordinal));
+        var failing = _cli.Run("verify", "--skill", "research", "--skill-path", _skillPath);
+
+        Assert.Equal(1, failing.ExitCode);
+        Assert.Equal("failed", Step(failing, "unit_tests").GetProperty("status").GetString());
+        Assert.Contains("ut-1", Step(failing, "unit_tests").GetProperty("problems")[0].GetString(), StringComparison.Ordinal);
+        Assert.Contains("file_written missing.md: not written", Step(failing, "unit_tests").GetProperty("problems")[0].GetString(), StringComparison.Ordinal);
+    }
+
     /// <summary>A fake <c>claude</c>: with the research skill (and its template) staged in the workspace, a prompt naming
     /// research invokes it and, when it asks for a report, writes <c>report.md</c>.</summary>
     [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]

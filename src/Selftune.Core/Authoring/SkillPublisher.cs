@@ -13,9 +13,11 @@ internal sealed record ManifestFile(string Path, string Sha256, long Bytes);
 
 /// <summary>The evidence a published skill carries: the verification it passed.</summary>
 /// <param name="VerifiedAt">When it was verified (UTC).</param>
-/// <param name="Steps">Each step's name and outcome (<c>passed</c>, <c>warning</c>, <c>skipped</c>, <c>not_available</c>).</param>
+/// <param name="Steps">Each step's name and outcome (<c>passed</c>, <c>warning</c>, <c>skipped</c>).</param>
 /// <param name="Evals">The eval figures, when evals ran.</param>
-internal sealed record ManifestEvidence(DateTimeOffset VerifiedAt, IReadOnlyDictionary<string, VerifyStatus> Steps, VerifyEvalFigures? Evals);
+/// <param name="Baseline">The no-skill baseline figures, when the baseline ran.</param>
+/// <param name="UnitTests">The unit-test figures, when unit tests ran.</param>
+internal sealed record ManifestEvidence(DateTimeOffset VerifiedAt, IReadOnlyDictionary<string, VerifyStatus> Steps, VerifyEvalFigures? Evals, VerifyBaselineFigures? Baseline = null, VerifyUnitTestFigures? UnitTests = null);
 
 /// <summary><c>manifest.json</c> of a published skill.</summary>
 /// <param name="Name">The skill's name.</param>
@@ -73,7 +75,7 @@ internal sealed class SkillPublisher(TimeProvider time)
             ?? "0.0.0+" + fingerprint[..12];
         var files = SkillVerifier.Files(folder).Select(f => new ManifestFile(f, SkillVerifier.Sha256(Path.Combine(folder, f)), new FileInfo(Path.Combine(folder, f)).Length)).ToList();
         var manifest = new SkillManifest(doc.Name, version, fingerprint, doc.DescriptionOneLine, time.GetUtcNow(), files,
-            new ManifestEvidence(report.VerifiedAt, report.Steps.ToDictionary(s => s.Name, s => s.Status), report.Evals));
+            new ManifestEvidence(report.VerifiedAt, report.Steps.ToDictionary(s => s.Name, s => s.Status), report.Evals, report.Baseline, report.UnitTests));
         var manifestBytes = JsonSerializer.SerializeToUtf8Bytes(manifest, Json.Indented);
 
         Directory.CreateDirectory(to);

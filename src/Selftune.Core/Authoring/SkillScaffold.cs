@@ -1,5 +1,6 @@
 using System.Globalization;
 using Selftune.Core.Skills;
+using Selftune.Core.Store;
 
 namespace Selftune.Core.Authoring;
 
@@ -10,7 +11,8 @@ namespace Selftune.Core.Authoring;
 /// <param name="DescriptionIsPlaceholder">True when no description was given: the SKILL.md carries a placeholder that
 /// <c>selftune verify</c> fails until it is replaced.</param>
 /// <param name="NextCommand">What to do next.</param>
-internal sealed record CreateResult(string Skill, string SkillPath, string Folder, bool DescriptionIsPlaceholder, string? NextCommand);
+/// <param name="Workflow">The workflow the skill was scaffolded from (<c>--from-workflow</c>), else null.</param>
+internal sealed record CreateResult(string Skill, string SkillPath, string Folder, bool DescriptionIsPlaceholder, string? NextCommand, Workflow? Workflow = null);
 
 /// <summary>Scaffolds a new skill folder whose SKILL.md is valid under the Agent Skills specification
 /// (agentskills.io/specification): frontmatter with <c>name</c> (the folder's name) and <c>description</c>, then a
@@ -28,18 +30,46 @@ internal static class SkillScaffold
     /// when the skill folder exists and is not empty (nothing is written).</exception>
     public static CreateResult Create(string name, string? description, string parentFolder)
     {
+        RequireName(name);
+        if (description is not null && SkillVerifier.DescriptionProblems(description).FirstOrDefault() is { } problem)
+        {
+            throw new SelftuneException(ErrorCodes.InvalidArgument, $"--description: {problem}", ShellCommand.Line($"selftune create --name {name:skill} --description 'Use this skill when ...'"));
+        }
+
+        return Write(name, Text(name, description ?? PlaceholderDescription), parentFolder, placeholder: description is null);
+    }
+
+    /// <summary>Creates <c>&lt;parentFolder&gt;/&lt;name&gt;/SKILL.md</c> for a recurring skill sequence that
+    /// <c>selftune skills interplay</c> listed (<see cref="SkillInterplay.FindWorkflow"/>, text by <see cref="WorkflowScaffold"/>).</summary>
+    /// <param name="store">The store the workflow is found in (read only).</param>
+    /// <param name="workflowId">The workflow's id (<c>wf-</c> and 10 hex digits).</param>
+    /// <param name="name">The skill's name; null for the workflow's own (<c>&lt;first&gt;-to-&lt;last&gt;-workflow</c>).</param>
+    /// <param name="parentFolder">The folder the skill folder goes in (absolute).</param>
+    /// <exception cref="SelftuneException"><see cref="ErrorCodes.NotFound"/> when no workflow with that id recurs in the
+    /// store (naming <c>selftune skills interplay</c>); <see cref="ErrorCodes.InvalidArgument"/> as for <see cref="Create"/>.</exception>
+    public static CreateResult CreateFromWorkflow(SelftuneStore store, string workflowId, string? name, string parentFolder)
+    {
+        var workflow = SkillInterplay.FindWorkflow(store, workflowId.Trim())
+            ?? throw new SelftuneException(ErrorCodes.NotFound,
+                $"No workflow {ShellCommand.Quoted(workflowId)} recurs in the store's sessions (at least 3 sessions running the same skills in order); `selftune skills interplay` lists the workflow ids there are.",
+                "selftune skills interplay");
+        var (ownName, text) = WorkflowScaffold.Create(workflow, name);
+        RequireName(ownName);
+        return Write(ownName, text, parentFolder, placeholder: false) with { Workflow = workflow };
+    }
+
+    private static void RequireName(string name)
+    {
         if (name.Contains(':', StringComparison.Ordinal) || SkillNames.Problem(name) is not null)
         {
             throw new SelftuneException(ErrorCodes.InvalidArgument,
                 $"{ShellCommand.Quoted(name)} is not a valid skill name: use 1-{SkillNames.MaxLength} lower-case letters, digits and single hyphens, not starting or ending with a hyphen (e.g. 'pdf-forms').",
                 "selftune create --name my-skill");
         }
+    }
 
-        if (description is not null && SkillVerifier.DescriptionProblems(description).FirstOrDefault() is { } problem)
-        {
-            throw new SelftuneException(ErrorCodes.InvalidArgument, $"--description: {problem}", ShellCommand.Line($"selftune create --name {name:skill} --description 'Use this skill when ...'"));
-        }
-
+    private static CreateResult Write(string name, string text, string parentFolder, bool placeholder)
+    {
         var folder = Path.Combine(parentFolder, name);
         if (Directory.Exists(folder) && Directory.EnumerateFileSystemEntries(folder).Any())
         {
@@ -48,9 +78,9 @@ internal static class SkillScaffold
 
         Directory.CreateDirectory(folder);
         var path = Path.Combine(folder, "SKILL.md");
-        AtomicFile.WriteAllText(path, Text(name, description ?? PlaceholderDescription));
-        var next = description is null ? $"$EDITOR {ShellCommand.Quote(path)}" : ShellCommand.Line($"selftune verify --skill {name:skill} --skill-path {folder}");
-        return new CreateResult(name, path, folder, description is null, next);
+        AtomicFile.WriteAllText(path, text);
+        var next = placeholder ? $"$EDITOR {ShellCommand.Quote(path)}" : ShellCommand.Line($"selftune verify --skill {name:skill} --skill-path {folder}");
+        return new CreateResult(name, path, folder, placeholder, next);
     }
 
     private static string Text(string name, string description)

@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using Selftune.Core.Eval;
 using Selftune.Core.Evolution;
+using Selftune.Core.Llm;
 using Selftune.Core.Skills;
 using Selftune.Core.Store;
 
@@ -18,10 +19,9 @@ internal enum VerifyStatus
     Warning,
     /// <summary>The check failed: the skill is not verified.</summary>
     Failed,
-    /// <summary>Not run, with the reason (e.g. no eval set yet, or the frontmatter did not parse).</summary>
+    /// <summary>Not run, with the reason and the command that enables it (e.g. no eval set yet, no LLM, no agent CLI,
+    /// or the frontmatter did not parse).</summary>
     Skipped,
-    /// <summary>The service that would run this step is not part of this build yet.</summary>
-    NotAvailable,
 }
 
 /// <summary>One step of <c>selftune verify</c>.</summary>
@@ -45,6 +45,24 @@ internal sealed record VerifyStep(string Name, VerifyStatus Status, IReadOnlyLis
 /// <param name="Negatives">Should-not-trigger entries.</param>
 internal sealed record VerifyEvalFigures(string EvalSetId, string Method, int Entries, int Passed, double PassRate, int PositivesTriggered, int Positives, int NegativesQuiet, int Negatives);
 
+/// <summary>The baseline figures of a verification (<see cref="BaselineService"/>, stored in <c>skill_baselines</c> too).</summary>
+/// <param name="EvalSetId">The eval set measured.</param>
+/// <param name="Entries">Its entries.</param>
+/// <param name="WithSkillPassRate">Pass rate with the skill's description (0..1).</param>
+/// <param name="NoSkillPassRate">Pass rate with no description (0..1).</param>
+/// <param name="Lift">With − without.</param>
+/// <param name="MinLift">The lift that counts as adding value (<c>baseline.min_lift</c>).</param>
+/// <param name="AddsValue">True when <paramref name="Lift"/> reached <paramref name="MinLift"/>.</param>
+internal sealed record VerifyBaselineFigures(string EvalSetId, int Entries, double WithSkillPassRate, double NoSkillPassRate, double Lift, double MinLift, bool AddsValue);
+
+/// <summary>The unit-test figures of a verification (<see cref="UnitTestService"/>).</summary>
+/// <param name="Agent">The agent CLI that ran them.</param>
+/// <param name="Total">Tests run.</param>
+/// <param name="Passed">Tests passed.</param>
+/// <param name="PassRate"><paramref name="Passed"/> / <paramref name="Total"/>.</param>
+/// <param name="AgentCostUsd">What the agent reported the runs cost (USD).</param>
+internal sealed record VerifyUnitTestFigures(string Agent, int Total, int Passed, double PassRate, decimal AgentCostUsd);
+
 /// <summary>What <c>selftune verify</c> found.</summary>
 /// <param name="Skill">The skill.</param>
 /// <param name="SkillPath">Its SKILL.md.</param>
@@ -54,23 +72,29 @@ internal sealed record VerifyEvalFigures(string EvalSetId, string Method, int En
 /// <param name="Evals">The eval figures, when the eval step ran.</param>
 /// <param name="VerifiedAt">When (UTC).</param>
 /// <param name="NextCommand">What to do next: the first failed step's fix, or publish.</param>
-internal sealed record VerifyReport(string Skill, string SkillPath, string Fingerprint, bool Verified, IReadOnlyList<VerifyStep> Steps, VerifyEvalFigures? Evals, DateTimeOffset VerifiedAt, string? NextCommand);
+/// <param name="Baseline">The baseline figures, when the baseline step ran.</param>
+/// <param name="UnitTests">The unit-test figures, when the unit-test step ran.</param>
+internal sealed record VerifyReport(string Skill, string SkillPath, string Fingerprint, bool Verified, IReadOnlyList<VerifyStep> Steps, VerifyEvalFigures? Evals, DateTimeOffset VerifiedAt, string? NextCommand,
+    VerifyBaselineFigures? Baseline = null, VerifyUnitTestFigures? UnitTests = null);
 
-/// <summary>The trigger validator verify's eval step uses, or why there is none.</summary>
-/// <param name="Validator">The validator (judge or lexical), or null.</param>
-/// <param name="Unavailable">Why there is none (e.g. no LLM configured), with <paramref name="NextCommand"/>.</param>
-/// <param name="NextCommand">What enables it.</param>
-internal sealed record VerifyTools(ITriggerValidator? Validator, string? Unavailable = null, string? NextCommand = null);
+/// <summary>What verify's LLM steps use, or why there is no LLM.</summary>
+/// <param name="Validator">The eval step's trigger validator (the LLM judge, or the lexical matcher with <c>--llm offline</c>), or null.</param>
+/// <param name="Unavailable">Why there is no LLM at all (one clause, e.g. no API key), when <paramref name="Validator"/> is null.</param>
+/// <param name="NextCommand">What runs the evals without an LLM, when <paramref name="Validator"/> is null.</param>
+/// <param name="Llm">The LLM the baseline step judges with; null (offline, or no LLM) skips that step.</param>
+internal sealed record VerifyTools(ITriggerValidator? Validator, string? Unavailable = null, string? NextCommand = null, LlmClient? Llm = null);
 
 /// <summary>
 /// <c>selftune verify</c>: checks a skill folder against the Agent Skills specification (agentskills.io/specification;
 /// Anthropic's <c>quick_validate.py</c> for the angle-bracket rule; Claude Code's 1,536-character listing cut for the
 /// description budget) — frontmatter, name rules, description budget, body, links and referenced files — then runs its
-/// latest eval set with the current description. The baseline and unit-test steps are listed as not available until
-/// those services are wired in. Every verification is stored with the folder's fingerprint; <see cref="SkillPublisher"/>
-/// packages only a fingerprint that passed.
+/// latest eval set with the current description, its no-skill baseline (<see cref="BaselineService"/>, when an LLM is
+/// available and the eval set holds positives and negatives) and its unit tests (<see cref="UnitTestService"/>, when it
+/// has some and an agent CLI can replay); a step that cannot run is skipped with the reason and the command that enables
+/// it. Every verification is stored with the folder's fingerprint; <see cref="SkillPublisher"/> packages only a
+/// fingerprint that passed.
 /// </summary>
-internal sealed partial class SkillVerifier(EvalSetStore evalSets, TimeProvider time)
+internal sealed partial class SkillVerifier(EvalSetStore evalSets, BaselineService baselines, UnitTestService unitTests, TimeProvider time)
 {
     /// <summary>Claude Code shows at most this many characters of <c>description</c> + <c>when_to_use</c> in its skill listing.</summary>
     public const int ListingBudget = 1536;
@@ -105,7 +129,7 @@ internal sealed partial class SkillVerifier(EvalSetStore evalSets, TimeProvider 
     /// <param name="store">The store (the eval set is read from it; the verification written to it).</param>
     /// <param name="skill">The name the skill is expected to have.</param>
     /// <param name="skillPath">Its SKILL.md (absolute).</param>
-    /// <param name="tools">The eval step's validator.</param>
+    /// <param name="tools">The eval step's validator and the baseline's LLM.</param>
     /// <param name="ct">Cancellation.</param>
     public async Task<VerifyReport> VerifyAsync(SelftuneStore store, string skill, string skillPath, VerifyTools tools, CancellationToken ct)
     {
@@ -113,6 +137,8 @@ internal sealed partial class SkillVerifier(EvalSetStore evalSets, TimeProvider 
         var fingerprint = Fingerprint(folder);
         var steps = new List<VerifyStep>();
         VerifyEvalFigures? evals = null;
+        VerifyBaselineFigures? baseline = null;
+        VerifyUnitTestFigures? units = null;
         SkillDocument? doc = null;
         try
         {
@@ -127,7 +153,7 @@ internal sealed partial class SkillVerifier(EvalSetStore evalSets, TimeProvider 
 
         if (doc is null)
         {
-            steps.AddRange(new[] { "name", "description", "body", "links", "referenced_files", "evals" }
+            steps.AddRange(new[] { "name", "description", "body", "links", "referenced_files", "evals", "baseline", "unit_tests" }
                 .Select(n => new VerifyStep(n, VerifyStatus.Skipped, [], "Skipped: the frontmatter did not parse.")));
         }
         else
@@ -140,16 +166,17 @@ internal sealed partial class SkillVerifier(EvalSetStore evalSets, TimeProvider 
             steps.Add(ReferencedFilesStep(doc, folder));
             (var evalStep, evals) = await EvalStepAsync(store, skill, skillPath, tools, ct).ConfigureAwait(false);
             steps.Add(evalStep);
+            (var baselineStep, baseline) = await BaselineStepAsync(store, skill, skillPath, tools, ct).ConfigureAwait(false);
+            steps.Add(baselineStep);
+            (var unitStep, units) = await UnitTestStepAsync(store, skill, skillPath, ct).ConfigureAwait(false);
+            steps.Add(unitStep);
         }
-
-        steps.Add(new VerifyStep("baseline", VerifyStatus.NotAvailable, [], "Not available in this build: the no-skill baseline is not wired into verify yet."));
-        steps.Add(new VerifyStep("unit_tests", VerifyStatus.NotAvailable, [], "Not available in this build: skill unit tests are not wired into verify yet."));
 
         var verified = steps.All(s => s.Status != VerifyStatus.Failed);
         var next = verified
             ? ShellCommand.Line($"selftune publish --skill {skill:skill} --skill-path {folder} --to <folder>")
             : steps.First(s => s.Status == VerifyStatus.Failed).NextCommand ?? $"$EDITOR {ShellCommand.Quote(skillPath)}";
-        var report = new VerifyReport(skill, skillPath, fingerprint, verified, steps, evals, time.GetUtcNow(), next);
+        var report = new VerifyReport(skill, skillPath, fingerprint, verified, steps, evals, time.GetUtcNow(), next, baseline, units);
         store.Execute(
             "INSERT INTO skill_verifications (skill_name, skill_path, fingerprint, verified_at, passed, report) VALUES ($s, $p, $f, $at, $ok, $r)",
             ("$s", skill), ("$p", skillPath), ("$f", fingerprint), ("$at", report.VerifiedAt.ToUnixTimeMilliseconds()), ("$ok", verified ? 1 : 0),
@@ -335,7 +362,7 @@ internal sealed partial class SkillVerifier(EvalSetStore evalSets, TimeProvider 
 
         if (tools.Validator is not { } validator)
         {
-            return (new VerifyStep("evals", VerifyStatus.Skipped, [], $"Skipped: {tools.Unavailable}", tools.NextCommand), null);
+            return (new VerifyStep("evals", VerifyStatus.Skipped, [], $"Skipped: no LLM to judge the evals ({tools.Unavailable}); --llm offline runs them with a lexical matcher.", tools.NextCommand), null);
         }
 
         var file = SkillFile.Load(skillPath);
@@ -350,6 +377,88 @@ internal sealed partial class SkillVerifier(EvalSetStore evalSets, TimeProvider 
         return figures.PassRate >= 0.5
             ? (new VerifyStep("evals", VerifyStatus.Passed, [], message), figures)
             : (new VerifyStep("evals", VerifyStatus.Failed, [$"{message} Fewer than half pass: the description does not say when to use the skill."], message, ShellCommand.Line($"selftune evolve --skill {skill:skill} --skill-path {skillPath}")), figures);
+    }
+
+    private async Task<(VerifyStep, VerifyBaselineFigures?)> BaselineStepAsync(SelftuneStore store, string skill, string skillPath, VerifyTools tools, CancellationToken ct)
+    {
+        var entries = evalSets.Latest(store, skill)?.Entries ?? [];
+        if (!entries.Any(e => e.ShouldTrigger) || !entries.Any(e => !e.ShouldTrigger))
+        {
+            return (new VerifyStep("baseline", VerifyStatus.Skipped, [], "Skipped: the baseline is measured on an eval set with prompts that should and should not trigger the skill, and there is none yet.",
+                ShellCommand.Line($"selftune eval generate --skill {skill:skill} --synthetic")), null);
+        }
+
+        if (tools.Llm is not { } llm)
+        {
+            return tools.Validator is null
+                ? (new VerifyStep("baseline", VerifyStatus.Skipped, [], $"Skipped: the no-skill baseline needs an LLM judge, and there is none ({tools.Unavailable}).", "selftune llm test"), null)
+                : (new VerifyStep("baseline", VerifyStatus.Skipped, [], "Skipped: --llm offline; the no-skill baseline needs an LLM judge.",
+                    ShellCommand.Line($"selftune baseline --skill {skill:skill} --skill-path {skillPath}")), null);
+        }
+
+        BaselineResult result;
+        try
+        {
+            result = await baselines.RunAsync(store, skill, skillPath, llm, ct).ConfigureAwait(false);
+        }
+        catch (SelftuneException ex)
+        {
+            return (new VerifyStep("baseline", VerifyStatus.Skipped, [], $"Skipped: the baseline could not be measured: {ex.Message}", ex.NextCommand), null);
+        }
+
+        var figures = new VerifyBaselineFigures(result.EvalSetId, result.Entries, result.WithSkillPassRate, result.NoSkillPassRate, result.Lift, result.MinLift, result.AddsValue);
+        return result.AddsValue
+            ? (new VerifyStep("baseline", VerifyStatus.Passed, [], result.Reason), figures)
+            : (new VerifyStep("baseline", VerifyStatus.Failed, [result.Reason], result.Reason, result.NextCommand), figures);
+    }
+
+    private async Task<(VerifyStep, VerifyUnitTestFigures?)> UnitTestStepAsync(SelftuneStore store, string skill, string skillPath, CancellationToken ct)
+    {
+        var generate = ShellCommand.Line($"selftune eval unit-test --skill {skill:skill} --skill-path {skillPath} --generate");
+        var file = unitTests.FilePath(skill);
+        if (!File.Exists(file))
+        {
+            return (new VerifyStep("unit_tests", VerifyStatus.Skipped, [], $"Skipped: the skill has no unit tests yet ('{file}'); --generate drafts them with the LLM.", generate), null);
+        }
+
+        try
+        {
+            UnitTestService.Load(file, skill);
+        }
+        catch (SelftuneException ex)
+        {
+            return (new VerifyStep("unit_tests", VerifyStatus.Failed, [ex.Message], ex.Message, ex.NextCommand), null);
+        }
+
+        UnitTestRun run;
+        try
+        {
+            run = await unitTests.RunAsync(store, skill, skillPath, generate: false, llm: null, ct).ConfigureAwait(false);
+        }
+        catch (SelftuneException ex)
+        {
+            return (new VerifyStep("unit_tests", VerifyStatus.Skipped, [], $"Skipped: {ex.Message}", ex.NextCommand), null);
+        }
+
+        var rerun = ShellCommand.Line($"selftune eval unit-test --skill {skill:skill} --skill-path {skillPath}");
+        if (run.Total == 0)
+        {
+            return (new VerifyStep("unit_tests", VerifyStatus.Skipped, [], $"Skipped: '{run.File}' holds no tests.", generate), null);
+        }
+
+        if (run.Results.All(r => r.Error is not null))
+        {
+            return (new VerifyStep("unit_tests", VerifyStatus.Skipped, [], $"Skipped: the agent could not run any test ({run.Results[0].Error}).", rerun), null);
+        }
+
+        var figures = new VerifyUnitTestFigures(run.Agent, run.Total, run.Passed, run.PassRate, run.AgentCostUsd);
+        var message = $"{run.Passed}/{run.Total} unit tests pass through {run.Agent} with the skill installed.";
+        var problems = run.Results.Where(r => !r.Passed)
+            .Select(r => $"{run.File}: {r.Id} ('{r.Query}') failed: {r.Error ?? string.Join("; ", r.Assertions.Where(a => !a.Passed).Select(a => $"{a.Type}{(a.Value is null ? string.Empty : " " + a.Value)}: {a.Detail}"))}.")
+            .ToList();
+        return problems.Count == 0
+            ? (new VerifyStep("unit_tests", VerifyStatus.Passed, [], message), figures)
+            : (new VerifyStep("unit_tests", VerifyStatus.Failed, problems, message, rerun), figures);
     }
 
     [GeneratedRegex(@"!?\[[^\]]*\]\(\s*<?([^)\s>]+)>?(?:\s+""[^""]*"")?\s*\)")]

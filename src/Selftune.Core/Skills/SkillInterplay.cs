@@ -4,12 +4,13 @@ using Selftune.Core.Store;
 
 namespace Selftune.Core.Skills;
 
-/// <summary>Two skills used in the same sessions, against each used without the other. A session "failed" when at least
-/// one of its tool calls (sub-agents included) failed; session outcomes are not used yet.</summary>
+/// <summary>Two skills used in the same sessions, against each used without the other. A session "failed" when its
+/// outcome (<c>session_outcomes</c>) is <c>failed</c> or <c>blocked</c>; where its outcome is <c>unknown</c> or not
+/// classified, when at least one of its tool calls (sub-agents included) failed.</summary>
 /// <param name="SkillA">The first skill (ordinal order).</param>
 /// <param name="SkillB">The second skill.</param>
 /// <param name="SessionsTogether">Sessions that used both.</param>
-/// <param name="FailedTogether">Of those, sessions with a failed tool call.</param>
+/// <param name="FailedTogether">Of those, sessions that failed.</param>
 /// <param name="SessionsAAlone">Sessions that used A but not B.</param>
 /// <param name="FailedAAlone">Of those, failed.</param>
 /// <param name="SessionsBAlone">Sessions that used B but not A.</param>
@@ -47,7 +48,9 @@ internal sealed record Workflow(string Id, IReadOnlyList<string> Skills, int Ses
 /// <param name="Pairs">Pairs used together in at least the minimum number of sessions, strongest score first.</param>
 /// <param name="Workflows">Recurring skill sequences, most sessions first.</param>
 /// <param name="Outcome">What "failed" means here.</param>
-internal sealed record InterplayReport(int Sessions, IReadOnlyList<SkillPair> Pairs, IReadOnlyList<Workflow> Workflows, string Outcome);
+/// <param name="SessionsByOutcome">Of <paramref name="Sessions"/>, those judged by their known outcome (success, partial, blocked, failed).</param>
+/// <param name="SessionsByToolErrors">Of <paramref name="Sessions"/>, those judged by their tool errors (outcome unknown or not classified).</param>
+internal sealed record InterplayReport(int Sessions, IReadOnlyList<SkillPair> Pairs, IReadOnlyList<Workflow> Workflows, string Outcome, int SessionsByOutcome, int SessionsByToolErrors);
 
 /// <summary>
 /// Composability of skills, from the store: which skills run in the same sessions and how those sessions fare together
@@ -105,7 +108,9 @@ internal static class SkillInterplay
             sessions.Count,
             [.. pairs.OrderByDescending(p => Math.Max(p.Conflict, p.Synergy)).ThenByDescending(p => p.SessionsTogether).ThenBy(p => p.SkillA, StringComparer.Ordinal).ThenBy(p => p.SkillB, StringComparer.Ordinal)],
             Workflows(sessions, minWorkflowSessions),
-            "a session failed when one of its tool calls (sub-agents included) failed");
+            "a session failed when its outcome is failed or blocked; where its outcome is unknown (or not classified yet), when one of its tool calls (sub-agents included) failed",
+            sessions.Count(s => s.ByOutcome),
+            sessions.Count(s => !s.ByOutcome));
     }
 
     /// <summary>The workflow with <paramref name="id"/> among those recurring in at least <paramref name="minWorkflowSessions"/>
@@ -164,7 +169,8 @@ internal static class SkillInterplay
         return false;
     }
 
-    /// <summary>Top-level sessions that used a skill: their skills by first use, and whether a tool call failed.</summary>
+    /// <summary>Top-level sessions that used a skill: their skills by first use, and whether they failed (by their known
+    /// outcome, else by a failed tool call).</summary>
     private static List<SessionSkills> Sessions(SelftuneStore store, DateTimeOffset? since)
     {
         var parents = store.Query("SELECT session_id, parent_session_id, coalesce(ended_at, started_at) FROM sessions",
@@ -190,7 +196,9 @@ internal static class SkillInterplay
             (uses.TryGetValue(root, out var list) ? list : uses[root] = []).Add((at, skill));
         }
 
-        var failed = store.Query("SELECT DISTINCT session_id FROM tool_calls WHERE is_error = 1", r => r.GetString(0)).Select(Root).ToHashSet(StringComparer.Ordinal);
+        var toolErrors = store.Query("SELECT DISTINCT session_id FROM tool_calls WHERE is_error = 1", r => r.GetString(0)).Select(Root).ToHashSet(StringComparer.Ordinal);
+        var outcomes = store.Query("SELECT session_id, outcome FROM session_outcomes WHERE outcome <> 'unknown'", r => (r.GetString(0), r.GetString(1)))
+            .ToDictionary(o => o.Item1, o => o.Item2 is "failed" or "blocked", StringComparer.Ordinal);
         var from = since?.ToUnixTimeMilliseconds();
         return [.. uses
             .Where(u => from is null || (parents.TryGetValue(u.Key, out var s) && s.At >= from))
@@ -199,11 +207,12 @@ internal static class SkillInterplay
             {
                 var sequence = u.Value.GroupBy(v => v.Skill, StringComparer.Ordinal).Select(g => (At: g.Min(v => v.At), Skill: g.Key))
                     .OrderBy(v => v.At).ThenBy(v => v.Skill, StringComparer.Ordinal).Select(v => v.Skill).ToList();
-                return new SessionSkills(u.Key, sequence, [.. sequence], failed.Contains(u.Key));
+                var byOutcome = outcomes.TryGetValue(u.Key, out var failed);
+                return new SessionSkills(u.Key, sequence, [.. sequence], byOutcome ? failed : toolErrors.Contains(u.Key), byOutcome);
             })];
     }
 
     private static double Round(double value) => Math.Round(value, 4);
 
-    private sealed record SessionSkills(string Id, List<string> Sequence, HashSet<string> Skills, bool Failed);
+    private sealed record SessionSkills(string Id, List<string> Sequence, HashSet<string> Skills, bool Failed, bool ByOutcome);
 }

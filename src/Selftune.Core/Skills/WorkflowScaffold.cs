@@ -5,12 +5,16 @@ namespace Selftune.Core.Skills;
 /// writes the text, and <c>create</c> puts it where new skills go.</summary>
 internal static class WorkflowScaffold
 {
-    /// <summary>The skill's name (<c>&lt;first&gt;-to-&lt;last&gt;-workflow</c>, cut to 64 characters) and its SKILL.md text, which
-    /// names each step's skill in order and records where the sequence was seen.</summary>
-    public static (string Name, string SkillMarkdown) Create(Workflow workflow)
+    /// <summary>The skill's name (<paramref name="name"/>, else <c>&lt;first&gt;-to-&lt;last&gt;-workflow</c> cut to 64
+    /// characters) and its SKILL.md text, which names each step's skill in order and records where the sequence was seen.</summary>
+    public static (string Name, string SkillMarkdown) Create(Workflow workflow, string? name = null)
     {
-        var name = $"{Slug(workflow.Skills[0])}-to-{Slug(workflow.Skills[^1])}-workflow";
-        name = name.Length > 64 ? name[..64].TrimEnd('-') : name;
+        if (name is null)
+        {
+            name = $"{Slug(workflow.Skills[0])}-to-{Slug(workflow.Skills[^1])}-workflow";
+            name = name.Length > 64 ? name[..64].TrimEnd('-') : name;
+        }
+
         var steps = string.Join("\n", workflow.Skills.Select((s, i) => $"{i + 1}. Use the `{s}` skill{(i == 0 ? "." : " on what the previous step produced.")}"));
         var text = $"""
             ---

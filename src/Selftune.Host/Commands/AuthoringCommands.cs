@@ -10,7 +10,7 @@ using Spectre.Console;
 
 namespace Selftune.Host.Commands;
 
-/// <summary><c>selftune create | verify | publish</c>: scaffold a new skill, check it, package it.</summary>
+/// <summary><c>selftune create | verify | publish</c>: scaffold a new skill (or a workflow skill), check it, package it.</summary>
 internal static class AuthoringCommands
 {
     /// <summary>Creates the commands.</summary>
@@ -20,17 +20,36 @@ internal static class AuthoringCommands
 
     private static Command New(Func<App> app)
     {
-        var name = new Option<string>("--name") { Description = "The skill's name: 1-64 lower-case letters, digits and single hyphens.", Required = true };
+        var name = new Option<string?>("--name") { Description = "The skill's name: 1-64 lower-case letters, digits and single hyphens (with --from-workflow, default <first>-to-<last>-workflow)." };
         var description = new Option<string?>("--description") { Description = "What the skill does and when to use it (at most 1024 characters); without it a placeholder that verify rejects is written." };
         var dir = new Option<string?>("--dir") { Description = "The folder the skill folder is created in (default: the working directory)." };
-        var command = new Command("create", "Scaffold a new skill folder whose SKILL.md follows the Agent Skills specification.") { name, description, dir };
+        var fromWorkflow = new Option<string?>("--from-workflow") { Description = "Scaffold the workflow skill of a recurring skill sequence, by the id `selftune skills interplay` lists (wf-…)." };
+        var command = new Command("create", "Scaffold a new skill folder whose SKILL.md follows the Agent Skills specification, empty (--name) or running a recurring skill sequence in order (--from-workflow).") { name, description, dir, fromWorkflow };
         return command.Runs(app, (a, p) =>
         {
             var parent = Path.GetFullPath(a.Context.Expand(p.GetValue(dir) ?? "."), a.Context.WorkingDirectory);
-            var result = SkillScaffold.Create(p.GetValue(name)!, p.GetValue(description), parent);
+            CreateResult result;
+            if (p.GetValue(fromWorkflow) is { } workflow)
+            {
+                if (p.GetValue(description) is not null)
+                {
+                    throw new SelftuneException(ErrorCodes.InvalidArgument, "--description does not go with --from-workflow: the workflow's description names its skills; edit it after creating.", ShellCommand.Line($"selftune create --from-workflow {workflow}"), exitCode: 2);
+                }
+
+                using var store = a.OpenStore();
+                result = SkillScaffold.CreateFromWorkflow(store, workflow, p.GetValue(name), parent);
+            }
+            else
+            {
+                result = SkillScaffold.Create(
+                    p.GetValue(name) ?? throw new SelftuneException(ErrorCodes.InvalidArgument, "create needs --name N (a new skill) or --from-workflow ID (a workflow `selftune skills interplay` found).", "selftune create --name my-skill", exitCode: 2),
+                    p.GetValue(description),
+                    parent);
+            }
+
             a.Output.Result(result, console =>
             {
-                console.MarkupLine($"Created [bold]{Markup.Escape(result.SkillPath)}[/].");
+                console.MarkupLine($"Created [bold]{Markup.Escape(result.SkillPath)}[/]{(result.Workflow is { } w ? $" from workflow {Markup.Escape(w.Id)} ({Markup.Escape(string.Join(" → ", w.Skills))})" : string.Empty)}.");
                 if (result.DescriptionIsPlaceholder)
                 {
                     console.MarkupLine("[yellow]Its description is a placeholder: write what the skill does and when to use it before verifying.[/]");
@@ -46,7 +65,7 @@ internal static class AuthoringCommands
     {
         var skill = new Option<string>("--skill") { Description = "The skill's name.", Required = true };
         var skillPath = SkillPathOption();
-        var command = new Command("verify", "Check a skill against the Agent Skills specification (frontmatter, name, description budget, body, links, referenced files) and run its evals; exit 1 when a check fails.") { skill, skillPath };
+        var command = new Command("verify", "Check a skill against the Agent Skills specification (frontmatter, name, description budget, body, links, referenced files), run its evals, its no-skill baseline (with an LLM) and its unit tests (through the agent CLI); exit 1 when a check fails.") { skill, skillPath };
         var llm = LlmCommands.AddFlags(command);
         return command.Runs(app, async (a, p, ct) =>
         {
@@ -92,7 +111,8 @@ internal static class AuthoringCommands
             ?? throw new SelftuneException(ErrorCodes.NotFound, $"No installed skill is called {ShellCommand.Quoted(name)}; give its folder with --skill-path.", ShellCommand.Line($"selftune verify --skill {name:skill} --skill-path ./{name}"));
     }
 
-    /// <summary>The eval step's validator: the lexical matcher with <c>--llm offline</c>, else the LLM judge when an LLM is available.</summary>
+    /// <summary>The eval step's validator and the baseline's LLM: the lexical matcher and no LLM with <c>--llm offline</c>, else
+    /// the LLM judge and the LLM when one is available.</summary>
     private static VerifyTools Tools(App a, string skill)
     {
         var factory = a.Get<ILlmClientFactory>();
@@ -103,8 +123,8 @@ internal static class AuthoringCommands
         }
 
         return factory.IsAvailable(out var reason)
-            ? new VerifyTools(new JudgeValidator(client, (int)a.Config.GetInt(ConfigKeys.EvolveJudgeRuns.Key), (int)a.Config.GetInt(ConfigKeys.EvolveJudgeBatchSize.Key)))
-            : new VerifyTools(null, $"no LLM to judge the evals ({reason.TrimEnd('.')}); --llm offline runs them with a lexical matcher.", ShellCommand.Line($"selftune verify --skill {skill:skill} --llm offline"));
+            ? new VerifyTools(new JudgeValidator(client, (int)a.Config.GetInt(ConfigKeys.EvolveJudgeRuns.Key), (int)a.Config.GetInt(ConfigKeys.EvolveJudgeBatchSize.Key)), Llm: client)
+            : new VerifyTools(null, reason.TrimEnd('.'), ShellCommand.Line($"selftune verify --skill {skill:skill} --llm offline"));
     }
 
     private static void Render(IAnsiConsole console, VerifyReport r)

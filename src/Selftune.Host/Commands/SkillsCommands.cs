@@ -13,14 +13,14 @@ internal static class SkillsCommands
     {
         var minSessions = new Option<int>("--min-sessions") { Description = "Leave out pairs used together in fewer sessions (at least 1).", DefaultValueFactory = _ => 2 }.Between(1);
         var since = new Option<string?>("--since") { Description = "Only sessions active on or after this date (YYYY-MM-DD or ISO-8601)." }.Date();
-        var interplay = new Command("interplay", "Skills used in the same sessions: tool failures together vs alone, conflict and synergy scores with their counts; recurring skill sequences proposed as workflows.") { minSessions, since }
+        var interplay = new Command("interplay", "Skills used in the same sessions: failed sessions (by outcome, else by tool errors) together vs alone, conflict and synergy scores with their counts; recurring skill sequences proposed as workflows.") { minSessions, since }
             .Runs(app, (a, p) =>
             {
                 using var store = a.OpenStore();
                 var report = SkillInterplay.Analyze(store, p.GetValue(minSessions), since: OptionRules.ParseDate(p.GetValue(since)));
                 a.Output.Result(report, console =>
                 {
-                    console.MarkupLine($"{report.Sessions} sessions used skills; {Markup.Escape(report.Outcome)}.");
+                    console.MarkupLine($"{report.Sessions} sessions used skills ({report.SessionsByOutcome} judged by their outcome, {report.SessionsByToolErrors} by their tool errors); {Markup.Escape(report.Outcome)}.");
                     var table = new Table().AddColumns("skills", "together", "failed", "alone", "failed", "conflict", "synergy", "verdict");
                     foreach (var pair in report.Pairs)
                     {

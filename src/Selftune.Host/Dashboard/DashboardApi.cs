@@ -17,7 +17,7 @@ namespace Selftune.Host.Dashboard;
 internal static class DashboardApi
 {
     /// <summary>The page's routes (the page reads the path and shows that view).</summary>
-    public static readonly IReadOnlyList<string> Pages = ["/", "/skills/{name}", "/sessions", "/sessions/{id}", "/cost", "/runs", "/runs/{id}", "/health"];
+    public static readonly IReadOnlyList<string> Pages = ["/", "/skills/{name}", "/sessions", "/sessions/{id}", "/cost", "/runs", "/runs/{id}", "/health", "/team"];
 
     /// <summary>Maps every route.</summary>
     public static void Map(IEndpointRouteBuilder routes)
@@ -35,6 +35,17 @@ internal static class DashboardApi
             Empty(platform)))));
         api.MapGet("/sessions/{id}", (string id, DashboardData data) => Answer(() => data.Session(id), $"There is no session '{id}'."));
         api.MapGet("/cost", (string? by, DashboardData data) => Answer(() => data.Cost(by ?? "day")));
+        api.MapGet("/team", async (string? by, string? skill, DashboardData data, CancellationToken ct) =>
+        {
+            try
+            {
+                return Results.Bytes(await data.TeamAsync(Empty(by) ?? "machine", Empty(skill) is { } s ? DashboardData.CheckSkillName(s) : null, ct).ConfigureAwait(false), JsonType);
+            }
+            catch (SelftuneException ex)
+            {
+                return Error(ex);
+            }
+        });
         api.MapGet("/runs", (DashboardData data) => Answer(data.Runs));
         api.MapGet("/runs/{id}", (string id, DashboardData data) => Answer(() => data.Run(id), $"There is no run '{id}'."));
         api.MapGet("/events", (HttpContext context, DashboardEvents events, StoreWatcher watcher, DashboardActions actions) =>

@@ -16,7 +16,8 @@ internal sealed class DashboardAssets
 
     /// <summary>Loads every embedded file once.</summary>
     /// <param name="options">The per-launch token, written into the page.</param>
-    public DashboardAssets(DashboardOptions options)
+    /// <param name="app">The composition: the Team link is in the page's navigation only when <c>team.database</c> is set.</param>
+    public DashboardAssets(DashboardOptions options, Cli.App app)
     {
         var assembly = typeof(DashboardAssets).Assembly;
         foreach (var name in assembly.GetManifestResourceNames().Where(n => n.StartsWith(Prefix, StringComparison.Ordinal)))
@@ -30,7 +31,8 @@ internal sealed class DashboardAssets
 
         var page = Encoding.UTF8.GetString(_files["index.html"].Bytes)
             .Replace("{{TOKEN}}", options.Token, StringComparison.Ordinal)
-            .Replace("{{VERSION}}", DashboardServer.Version, StringComparison.Ordinal);
+            .Replace("{{VERSION}}", DashboardServer.Version, StringComparison.Ordinal)
+            .Replace("{{TEAM_NAV}}", app.Get<Core.Team.TeamService>().Configured ? "<a href=\"/team\" data-nav=\"team\">Team</a>" : string.Empty, StringComparison.Ordinal);
         _page = Encoding.UTF8.GetBytes(page);
     }
 

@@ -9,6 +9,7 @@ using Selftune.Core.Misses;
 using Selftune.Core.Reports;
 using Selftune.Core.Skills;
 using Selftune.Core.Store;
+using Selftune.Core.Team;
 using Selftune.Host.Cli;
 using Selftune.Host.Commands;
 
@@ -180,6 +181,39 @@ internal sealed class DashboardData(App app, StoreWatcher watcher)
         var checks = DoctorCommand.Run(app);
         return JsonSerializer.Serialize(new { healthy = checks.All(c => c.Status != "fail"), checks, version = DashboardServer.Version, store = StorePath }, Json.Options);
     }, openStore: false);
+
+    /// <summary>The team view (<c>team.database</c>): <c>selftune team status</c>, <c>team cost --by</c> and, for a skill,
+    /// <c>team misses</c>, as those commands' <c>--json</c> records, read from the team database on each request (it is not
+    /// the local store, so nothing is cached). Without a team database: <c>{"configured": false}</c> with the setting to set.</summary>
+    /// <param name="by">A grouping of <see cref="TeamViews.CostGroupings"/>.</param>
+    /// <param name="skill">A valid skill name whose pooled misses to include, or null.</param>
+    /// <param name="ct">Cancellation (the request's).</param>
+    /// <exception cref="SelftuneException"><see cref="ErrorCodes.InvalidArgument"/> for an unknown grouping; the team
+    /// database's errors (unreachable, refused, too new), each with its fix.</exception>
+    public async Task<byte[]> TeamAsync(string by, string? skill, CancellationToken ct)
+    {
+        var team = app.Get<TeamService>();
+        if (!team.Configured)
+        {
+            return JsonSerializer.SerializeToUtf8Bytes(new
+            {
+                configured = false,
+                message = "No team database is set: the team view pools what every machine pushes with `selftune team push`.",
+                next_command = "selftune config set team.database 'Host=HOST;Database=selftune;Username=USER'",
+            }, Json.Options);
+        }
+
+        if (!TeamViews.CostGroupings.Contains(by))
+        {
+            throw new SelftuneException(ErrorCodes.InvalidArgument, $"There is no team cost breakdown by '{by}'; use one of: {string.Join(", ", TeamViews.CostGroupings)}.", "selftune dashboard");
+        }
+
+        await using var database = await team.OpenAsync(null, ct).ConfigureAwait(false);
+        var status = await TeamViews.StatusAsync(database, DateTimeOffset.UtcNow, ct).ConfigureAwait(false);
+        var cost = await TeamViews.CostAsync(database, by, ct).ConfigureAwait(false);
+        var misses = skill is null ? null : await TeamViews.MissesAsync(database, skill, 200, ct).ConfigureAwait(false);
+        return JsonSerializer.SerializeToUtf8Bytes(new { configured = true, by, groupings = TeamViews.CostGroupings, status, cost, skill, misses }, Json.Options);
+    }
 
     /// <summary>One skill's status record, for its badge; null when the skill is neither installed nor seen.</summary>
     public SkillStatus? SkillStatus(string name)

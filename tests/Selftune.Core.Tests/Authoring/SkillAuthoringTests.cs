@@ -3,8 +3,12 @@ using System.Text.Json;
 using Microsoft.Extensions.Time.Testing;
 using Selftune.Core.Authoring;
 using Selftune.Core.Eval;
+using Selftune.Abstractions;
+using Selftune.Core.Configuration;
 using Selftune.Core.Evolution;
+using Selftune.Core.Llm;
 using Selftune.Core.Skills;
+using Selftune.Core.Tests.Evolution;
 using Selftune.Core.Tests.Support;
 
 namespace Selftune.Core.Tests.Authoring;
@@ -36,7 +40,11 @@ public sealed class SkillAuthoringTests : IDisposable
         Assert.Equal(["frontmatter", "name", "description", "body", "links", "referenced_files", "evals", "baseline", "unit_tests"], report.Steps.Select(s => s.Name));
         Assert.Equal(VerifyStatus.Skipped, report.Steps.Single(s => s.Name == "evals").Status);
         Assert.Equal("selftune eval generate --skill pdf-forms --synthetic", report.Steps.Single(s => s.Name == "evals").NextCommand);
-        Assert.All(report.Steps.Where(s => s.Name is "baseline" or "unit_tests"), s => Assert.Equal(VerifyStatus.NotAvailable, s.Status));
+        var baseline = report.Steps.Single(s => s.Name == "baseline");
+        Assert.Equal((VerifyStatus.Skipped, "selftune eval generate --skill pdf-forms --synthetic"), (baseline.Status, baseline.NextCommand));
+        var units = report.Steps.Single(s => s.Name == "unit_tests");
+        Assert.Equal((VerifyStatus.Skipped, $"selftune eval unit-test --skill pdf-forms --skill-path {created.SkillPath} --generate"), (units.Status, units.NextCommand));
+        Assert.Contains("no unit tests yet", units.Message, StringComparison.Ordinal);
 
         var outFolder = Path.Combine(_store.Folder, "out");
         var folder = new SkillPublisher(_time).Publish(_store.Store, "pdf-forms", created.SkillPath, outFolder, zip: false);
@@ -75,8 +83,57 @@ public sealed class SkillAuthoringTests : IDisposable
 
         Assert.True(report.Verified);
         Assert.Equal(new VerifyEvalFigures("evals-1", "lexical", 3, 3, 1.0, 2, 2, 1, 1), report.Evals);
+        var baseline = report.Steps.Single(s => s.Name == "baseline");
+        Assert.Equal((VerifyStatus.Skipped, $"selftune baseline --skill pdf-forms --skill-path {created.SkillPath}"), (baseline.Status, baseline.NextCommand));
+        Assert.Contains("--llm offline", baseline.Message, StringComparison.Ordinal);
         var published = new SkillPublisher(_time).Publish(_store.Store, "pdf-forms", created.SkillPath, Path.Combine(_store.Folder, "out"), zip: false);
         Assert.Equal(1.0, published.Manifest.Evidence.Evals!.PassRate);
+    }
+
+    [Fact]
+    public async Task Verify_measures_the_baseline_with_the_llm_and_checks_the_unit_tests_it_can_run()
+    {
+        var created = SkillScaffold.Create("pdf-forms", "Use this skill to fill PDF forms and read PDF form fields.", _skills);
+        new EvalSetStore().Save(_store.Store, new EvalSet("evals-1", "pdf-forms", TestStore.T0, 1,
+        [
+            new EvalEntry("fill the acroform fields for the tax return", true, InvocationType.Implicit, null, null, true, EvalEntry.ValidationSplit),
+            new EvalEntry("read the fields of this fillable form", true, InvocationType.Implicit, null, null, true, EvalEntry.TrainSplit),
+            new EvalEntry("rename the git branch", false, InvocationType.Negative, null, null, true, EvalEntry.TrainSplit),
+            new EvalEntry("write the release notes", false, InvocationType.Negative, null, null, true, EvalEntry.TrainSplit),
+        ]));
+        var chat = new ScriptedLlm();
+        var llm = new LlmClient(chat, "test", "m1");
+        var unitTests = Path.Combine(_store.Folder, "evals", "pdf-forms", "unit-tests.json");
+        Directory.CreateDirectory(Path.GetDirectoryName(unitTests)!);
+        File.WriteAllText(unitTests, """{"skill": "pdf-forms", "tests": [{"id": "ut-1", "query": "fill the form", "assertions": [{"type": "skill_used"}]}]}""");
+
+        var report = await Verifier().VerifyAsync(_store.Store, "pdf-forms", created.SkillPath, new VerifyTools(new LexicalValidator(), Llm: llm), default);
+
+        // The scripted judge applies the lexical rule to the description it is shown: with the description both
+        // positives share two terms with it (fill/fields, read/fields/form) and the negatives none, so 4/4 pass; with
+        // an empty description only the name's terms (pdf, forms) are left, no positive triggers, 2/4 pass: lift 0.5.
+        var baseline = report.Steps.Single(s => s.Name == "baseline");
+        Assert.Equal(VerifyStatus.Passed, baseline.Status);
+        Assert.Equal(new VerifyBaselineFigures("evals-1", 4, 1.0, 0.5, 0.5, 0.05, true), report.Baseline);
+        Assert.Equal(1L, _store.Store.Scalar("SELECT count(*) FROM skill_baselines WHERE skill_name = 'pdf-forms' AND adds_value = 1"));
+        Assert.NotEmpty(chat.JudgePrompts);
+
+        // A unit-test file in another shape fails the step with the file and the fix; the skill is not verified.
+        var units = report.Steps.Single(s => s.Name == "unit_tests");
+        Assert.Equal(VerifyStatus.Failed, units.Status);
+        Assert.StartsWith($"{unitTests}: unknown assertion type 'skill_used'", units.Message, StringComparison.Ordinal);
+        Assert.False(report.Verified);
+
+        // A good file with no agent CLI to replay through is skipped with the command that shows the agents.
+        File.WriteAllText(unitTests, """{"skill": "pdf-forms", "tests": [{"id": "ut-1", "query": "fill the form", "assertions": [{"type": "skill_invoked"}]}]}""");
+        var again = await Verifier().VerifyAsync(_store.Store, "pdf-forms", created.SkillPath, new VerifyTools(new LexicalValidator(), Llm: llm), default);
+
+        units = again.Steps.Single(s => s.Name == "unit_tests");
+        Assert.Equal((VerifyStatus.Skipped, "selftune plugins"), (units.Status, units.NextCommand));
+        Assert.True(again.Verified);
+        var published = new SkillPublisher(_time).Publish(_store.Store, "pdf-forms", created.SkillPath, Path.Combine(_store.Folder, "out"), zip: false);
+        Assert.Equal(0.5, published.Manifest.Evidence.Baseline!.Lift);
+        Assert.Null(published.Manifest.Evidence.UnitTests);
     }
 
     [Fact]
@@ -149,5 +206,13 @@ public sealed class SkillAuthoringTests : IDisposable
         Assert.Equal(["keep.txt"], Directory.EnumerateFileSystemEntries(Path.Combine(_skills, "taken")).Select(Path.GetFileName));
     }
 
-    private SkillVerifier Verifier() => new(new EvalSetStore(), _time);
+    /// <summary>The verifier with the real baseline and unit-test services: no agent runner, an empty PATH, the store's folder as home.</summary>
+    private SkillVerifier Verifier()
+    {
+        var context = new PlatformContext(_store.Folder, _store.Folder, name => name == "PATH" ? _store.Folder : null);
+        var config = SelftuneConfig.Load(Path.Combine(_store.Folder, "config.json"), _ => null);
+        var skills = new InstalledSkills(context, []);
+        return new(new EvalSetStore(), new BaselineService(new EvalSetStore(), skills, config, _time),
+            new UnitTestService(new EvalSetStore(), skills, [], context, new SelftuneHome(_store.Folder), config), _time);
+    }
 }

@@ -1,4 +1,5 @@
 using Selftune.Abstractions;
+using Selftune.Core.Analysis;
 using Selftune.Core.Skills;
 using Selftune.Core.Tests.Support;
 
@@ -39,11 +40,32 @@ public sealed class SkillInterplayTests : IDisposable
         var report = SkillInterplay.Analyze(_db.Store);
 
         Assert.Equal(8, report.Sessions); // s1–s8; the sub-agent rolls into s3
+        Assert.Equal((0, 8), (report.SessionsByOutcome, report.SessionsByToolErrors)); // no outcome classified: all by tool errors
         var pair = Assert.Single(report.Pairs);
         // together: s1, s2, s3 → 2 of 3 failed = 0.6667
         // review alone: s6 (failed), s7 → 1 of 2; tdd alone: s4, s5 → 0 of 2; alone = 1 of 4 = 0.25
         // conflict = 0.6667 − 0.25 = 0.4167 ≥ 0.2; synergy 0
         Assert.Equal(new SkillPair("review", "tdd", 3, 2, 2, 1, 2, 0, 0.6667, 0.25, 0.4167, 0, "conflict"), pair);
+    }
+
+    [Fact]
+    public void AKnownOutcomeDecidesOverToolErrorsAndTurnsTheConflictIntoASynergy()
+    {
+        // s1: success despite its tool error; s3: success; s4: blocked; s7: failed (neither had a tool error);
+        // s6: unknown, so its tool error decides; s2, s5, s8: not classified, so their tool errors decide.
+        foreach (var (session, outcome) in new[] { ("s1", Outcome.Success), ("s3", Outcome.Success), ("s4", Outcome.Blocked), ("s7", Outcome.Failed), ("s6", Outcome.Unknown) })
+        {
+            OutcomeStore.Save(_db.Store, new SessionOutcome(session, outcome, 0.9, []), TestStore.T0.ToUnixTimeMilliseconds());
+        }
+
+        var report = SkillInterplay.Analyze(_db.Store);
+
+        Assert.Equal((4, 4), (report.SessionsByOutcome, report.SessionsByToolErrors)); // s1, s3, s4, s7 | s2, s5, s6, s8
+        Assert.Contains("outcome is failed or blocked", report.Outcome, StringComparison.Ordinal);
+        // together: s1 (success), s2 (tool error), s3 (success) → 1 of 3 = 0.3333
+        // review alone: s6 (unknown, tool error), s7 (failed) → 2 of 2; tdd alone: s4 (blocked), s5 (fine) → 1 of 2; alone = 3 of 4 = 0.75
+        // synergy = 0.75 − 0.3333 = 0.4167 ≥ 0.2; conflict 0
+        Assert.Equal(new SkillPair("review", "tdd", 3, 1, 2, 2, 2, 1, 0.3333, 0.75, 0, 0.4167, "synergy"), Assert.Single(report.Pairs));
     }
 
     [Fact]

@@ -14,10 +14,17 @@ internal sealed class DashboardFactory : WebApplicationFactory<DashboardServer>
     private readonly App _app;
 
     /// <summary>Creates the factory for the selftune home under <paramref name="userHome"/> (<c>.selftune</c>).</summary>
-    public DashboardFactory(string userHome)
+    /// <param name="userHome">The user's home.</param>
+    /// <param name="environment">More environment variables the dashboard sees (e.g. <c>SELFTUNE_TEAM_DATABASE</c>).</param>
+    public DashboardFactory(string userHome, params (string Name, string Value)[] environment)
     {
-        var environment = new Dictionary<string, string?>(StringComparer.Ordinal) { ["HOME"] = userHome, ["SELFTUNE_HOME"] = Path.Combine(userHome, ".selftune") };
-        _app = new App(new PlatformContext(userHome, userHome, name => environment.GetValueOrDefault(name)), new Output(json: true, TextWriter.Null, TextWriter.Null));
+        var variables = new Dictionary<string, string?>(StringComparer.Ordinal) { ["HOME"] = userHome, ["SELFTUNE_HOME"] = Path.Combine(userHome, ".selftune") };
+        foreach (var (name, value) in environment)
+        {
+            variables[name] = value;
+        }
+
+        _app = new App(new PlatformContext(userHome, userHome, name => variables.GetValueOrDefault(name)), new Output(json: true, TextWriter.Null, TextWriter.Null));
     }
 
     /// <summary>The per-launch token.</summary>

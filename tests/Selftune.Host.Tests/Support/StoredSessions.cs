@@ -26,7 +26,7 @@ public static class StoredSessions
             writer.Prompt(new PromptRecord(id + "-p", id, at, prompt, PromptKind.User, provenance));
             if (kind is { } k)
             {
-                writer.SkillInvocation(new SkillInvocationRecord(id + "-i", id, at.AddSeconds(5), skill, k, provenance, id + "-p"));
+                writer.SkillInvocation(new SkillInvocationRecord($"{id}-i-{skill}", id, at.AddSeconds(5), skill, k, provenance, id + "-p"));
             }
         }
 

@@ -75,6 +75,7 @@ const routes = [
   [/^\/runs$/, runsPage, "runs"],
   [/^\/runs\/(.+)$/, runPage, "runs"],
   [/^\/health$/, healthPage, "health"],
+  [/^\/team$/, teamPage, "team"],
 ];
 
 async function show(keepScroll) {
@@ -400,6 +401,42 @@ async function healthPage() {
     html: `<h1>Health ${pill(d.healthy ? "s-ok" : "s-fail", d.healthy ? "healthy" : "needs a fix")}</h1><p class="sub">What <code>selftune doctor</code> checks: ${counts}. Healthy means nothing failed; warnings name their fix.</p>
       <div class="card"><table><tr><th>check</th><th>status</th><th>found</th></tr>${checks.map((c) => `<tr><td><b>${esc(c.name)}</b></td><td>${pill("s-" + c.status, c.status)}</td><td>${esc(c.message)}${c.next_command ? `<div class="muted">fix: <code>${esc(c.next_command)}</code></div>` : ""}</td></tr>`).join("")}</table></div>
       <div class="section card"><dl class="kv"><dt>version</dt><dd>${esc(d.version)}</dd><dt>store</dt><dd class="prompt">${esc(d.store)}</dd><dt>live updates</dt><dd>${esc(liveText())}</dd></dl></div>`,
+  };
+}
+
+// ---------- team ----------
+// The team database (team.database) is read on each visit; an error there (unreachable, refused) is shown here and
+// leaves the rest of the dashboard as it is.
+async function teamPage() {
+  const q = new URLSearchParams(location.search);
+  const by = q.get("by") ?? "machine";
+  const skill = q.get("skill");
+  let d;
+  try {
+    d = await api(`/api/team?by=${enc(by)}${skill ? `&skill=${enc(skill)}` : ""}`);
+  } catch (e) {
+    const err = e.error ?? { message: e.message };
+    return { html: `<h1>Team</h1><div class="card problem" id="team-error"><h2>${esc(err.code ?? "Error")}</h2><p>${esc(err.message)}</p>${err.next_command ? `<p>Fix: <code>${esc(err.next_command)}</code></p>` : ""}
+      <p class="muted">The team database could not be read; this machine's pages work as before.</p></div>` };
+  }
+  if (!d.configured) {
+    return { html: `<h1>Team</h1><div class="card empty"><h2>No team database</h2><p class="muted">${esc(d.message)}</p><p><code>${esc(d.next_command)}</code></p></div>` };
+  }
+  const st = d.status;
+  const machines = st.machines.map((m) => `<tr><td>${esc(m.user_name)}@${esc(m.host_name)}</td><td class="muted">${esc(short(m.machine_id))}</td><td class="num">${num(m.sessions)}</td><td>${when(m.last_push_at)}</td><td>${m.share_prompts ? "prompts" : "hashes only"}</td></tr>`).join("");
+  const skills = st.skills.map((k) => `<tr class="link" data-href="/team?by=${enc(by)}&skill=${enc(k.skill)}"><td>${esc(k.skill)}</td><td class="num">${num(k.triggers)}</td><td class="num">${num(k.misses)}</td><td>${esc(k.trend)}</td>
+    <td>${k.machines.filter((m) => m.deploy).map((m) => `${esc(m.user_name)}: ${pill("s-" + m.deploy, m.deploy)} ${day(m.deploy_at)}`).join("<br>")}</td></tr>`).join("");
+  const cost = d.cost.map((r) => `<tr><td>${esc(r.label)}</td><td class="num">${num(r.sessions)}</td><td class="num">${num(r.input_tokens)}</td><td class="num">${num(r.output_tokens)}</td><td class="num">${num(r.cache_read_tokens)}</td><td class="num">${usd(r.cost_usd)}</td></tr>`).join("");
+  const misses = d.misses ? `<div class="section card" id="team-misses"><h2>Misses of ${esc(d.skill)} across the team <span class="count">${num(d.misses.length)}</span></h2>
+    ${d.misses.length ? `<table><tr><th>machine</th><th>when</th><th>prompt</th><th class="num">confidence</th><th>status</th></tr>${d.misses.map((m) => `<tr><td>${esc(m.user_name)}@${esc(m.host_name)}</td><td>${when(m.occurred_at)}</td><td class="prompt">${m.text ? esc(m.text) : `<span class="muted">not shared (${num(m.text_length)} characters)</span>`}</td><td class="num">${pct(m.confidence)}</td><td>${esc(m.status)}</td></tr>`).join("")}</table>` : '<p class="muted">none</p>'}</div>` : "";
+  return {
+    html: `<h1>Team</h1><p class="sub">${esc(st.database)} · ${num(st.machines.length)} machines · what each pushed with <code>selftune team push</code>; the same records as <code>selftune team status|cost|misses --json</code>.</p>
+      <div class="card" id="team-machines"><h2>Machines</h2>${machines ? `<table><tr><th>machine</th><th>id</th><th class="num">sessions</th><th>last push</th><th>shares</th></tr>${machines}</table>` : '<p class="muted">No machine has pushed yet: <code>selftune team push</code>.</p>'}</div>
+      <div class="section card" id="team-skills"><h2>Skills across the team</h2>${skills ? `<table><tr><th>skill</th><th class="num">triggers</th><th class="num">misses</th><th>trend</th><th>deploys</th></tr>${skills}</table>` : '<p class="muted">none</p>'}</div>
+      ${misses}
+      <div class="section card" id="team-cost"><h2>Cost by ${esc(by)}</h2>
+        <div class="row" style="margin-bottom:10px">${d.groupings.map((x) => `<a class="btn" style="${x === by ? "color:#fff;background:var(--accent)" : ""}" href="/team?by=${x}${skill ? `&skill=${enc(skill)}` : ""}">by ${x}</a>`).join("")}</div>
+        ${cost ? `<table><tr><th>${esc(by)}</th><th class="num">sessions</th><th class="num">input</th><th class="num">output</th><th class="num">cache read</th><th class="num">cost</th></tr>${cost}</table>` : '<p class="muted">none</p>'}</div>`,
   };
 }
 
