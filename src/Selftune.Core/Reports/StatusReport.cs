@@ -84,6 +84,8 @@ internal sealed record MissKindSummary(MissKind Kind, int Count, IReadOnlyList<M
 /// <param name="Grades">Its session gradings (<c>selftune grade</c>), when any.</param>
 /// <param name="Baseline">Its latest lift over no skill (<c>selftune baseline</c>), when measured; <c>adds_value</c> false names a skill that adds nothing.</param>
 /// <param name="MissesByKind">Every miss of the skill by kind (all confidences), with examples and their ids.</param>
+/// <param name="Outcomes">The outcomes of the sessions where it ran (triggered or explicit; a sub-agent's use counts for its
+/// top-level session), when any of them is classified.</param>
 internal sealed record SkillStatus(
     string Name,
     bool Installed,
@@ -102,7 +104,17 @@ internal sealed record SkillStatus(
     IReadOnlyList<string> Problems,
     SkillGradeSummary? Grades = null,
     IReadOnlyList<MissKindSummary>? MissesByKind = null,
-    Evolution.StoredBaseline? Baseline = null);
+    Evolution.StoredBaseline? Baseline = null,
+    SkillOutcomes? Outcomes = null);
+
+/// <summary>How the sessions where a skill ran ended (<see cref="Analysis.OutcomeStore"/>): counts per outcome.</summary>
+/// <param name="Sessions">Classified top-level sessions where it ran.</param>
+/// <param name="Success">Of those, <c>success</c>.</param>
+/// <param name="Partial">Of those, <c>partial</c>.</param>
+/// <param name="Blocked">Of those, <c>blocked</c>.</param>
+/// <param name="Failed">Of those, <c>failed</c>.</param>
+/// <param name="Unknown">Of those, <c>unknown</c>.</param>
+internal sealed record SkillOutcomes(int Sessions, int Success, int Partial, int Blocked, int Failed, int Unknown);
 
 /// <summary>What the last sync reported.</summary>
 /// <param name="StartedAt">When it ran.</param>
@@ -198,6 +210,7 @@ internal static class StatusReporter
         }
 
         var grades = new GradingStore().Summaries(store);
+        var outcomes = OutcomesBySpelling(store);
         var baselines = Evolution.BaselineService.Latest(store);
         var system = SystemHealthOf(store);
         var installed = installedSkills();
@@ -223,7 +236,7 @@ internal static class StatusReporter
         }
 
         var skills = names
-            .Select(name => ForSkill(name, invocations, prompts, misses.For(name), installed, windowStarts, asOf) with { Grades = grades.FirstOrDefault(g => SkillNames.Same(g.Skill, name)), Baseline = baselines.Values.FirstOrDefault(b => SkillNames.Same(b.Skill, name)) })
+            .Select(name => ForSkill(name, invocations, prompts, misses.For(name), installed, windowStarts, asOf) with { Grades = grades.FirstOrDefault(g => SkillNames.Same(g.Skill, name)), Baseline = baselines.Values.FirstOrDefault(b => SkillNames.Same(b.Skill, name)), Outcomes = OutcomesOf(name, outcomes) })
             .OrderBy(s => (int)s.Health)
             .ThenBy(s => s.Name, StringComparer.Ordinal)
             .ToList();
@@ -239,6 +252,79 @@ internal static class StatusReporter
             MissRule,
             null);
         return report with { NextCommand = NextCommand(report) };
+    }
+
+    /// <summary>The outcome of each top-level session where a skill ran (triggered or explicit), per skill spelling as
+    /// stored: one query (a sub-agent's use counts for its top-level session).</summary>
+    private static Dictionary<string, Dictionary<string, string>> OutcomesBySpelling(SelftuneStore store)
+    {
+        var result = new Dictionary<string, Dictionary<string, string>>(StringComparer.Ordinal);
+        foreach (var row in store.Query(
+            """
+            SELECT DISTINCT i.skill_name, o.session_id, o.outcome
+            FROM skill_invocations i
+            LEFT JOIN sessions s ON s.session_id = i.session_id
+            LEFT JOIN sessions parent ON parent.session_id = s.parent_session_id
+            JOIN session_outcomes o ON o.session_id = coalesce(parent.session_id, i.session_id)
+            WHERE i.kind IN ('implicit', 'explicit')
+            """,
+            r => new[] { r.GetString(0), r.GetString(1), r.GetString(2) }))
+        {
+            if (!result.TryGetValue(row[0], out var sessions))
+            {
+                result[row[0]] = sessions = new Dictionary<string, string>(StringComparer.Ordinal);
+            }
+
+            sessions[row[1]] = row[2];
+        }
+
+        return result;
+    }
+
+    /// <summary>Counts per outcome of the sessions where <paramref name="name"/> (in any spelling) ran; null when none is classified.</summary>
+    private static SkillOutcomes? OutcomesOf(string name, Dictionary<string, Dictionary<string, string>> bySpelling)
+    {
+        var sessions = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (spelling, outcomes) in bySpelling)
+        {
+            if (SkillNames.Same(spelling, name))
+            {
+                foreach (var (session, outcome) in outcomes)
+                {
+                    sessions[session] = outcome;
+                }
+            }
+        }
+
+        if (sessions.Count == 0)
+        {
+            return null;
+        }
+
+        int success = 0, partial = 0, blocked = 0, failed = 0, unknown = 0;
+        foreach (var outcome in sessions.Values)
+        {
+            switch (outcome)
+            {
+                case "success":
+                    success++;
+                    break;
+                case "partial":
+                    partial++;
+                    break;
+                case "blocked":
+                    blocked++;
+                    break;
+                case "failed":
+                    failed++;
+                    break;
+                default:
+                    unknown++;
+                    break;
+            }
+        }
+
+        return new SkillOutcomes(sessions.Count, success, partial, blocked, failed, unknown);
     }
 
     /// <summary>Reads the data-health part of the report from the store (the installed skills' problems are counted by

@@ -109,7 +109,7 @@ internal static class StatusCommands
         }
         else
         {
-            var table = new Table().AddColumns("skill", "health", "triggers", "explicit", "read, not used", "misses", "trigger rate", "trend", "last used", "graded (pass rate)");
+            var table = new Table().AddColumns("skill", "health", "triggers", "explicit", "read, not used", "misses", "trigger rate", "trend", "last used", "graded (pass rate)", "session outcomes");
             foreach (var s in report.Skills)
             {
                 table.AddRow(
@@ -122,7 +122,8 @@ internal static class StatusCommands
                     s.TriggerRate is { } r ? r.ToString("P0", CultureInfo.InvariantCulture) : "-",
                     Trend(s.Trend, s.Windows),
                     s.LastUsedAt is { } at ? at.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) : "-",
-                    s.Grades is { } g ? $"{g.Graded} ({g.RecentPassRate.ToString("P0", CultureInfo.InvariantCulture)})" : "-");
+                    s.Grades is { } g ? $"{g.Graded} ({g.RecentPassRate.ToString("P0", CultureInfo.InvariantCulture)})" : "-",
+                    Outcomes(s.Outcomes));
             }
 
             console.Write(table);
@@ -224,6 +225,31 @@ internal static class StatusCommands
         }
 
         console.Write(table);
+    }
+
+    /// <summary>The outcomes of a skill's sessions, e.g. <c>3 success, 1 failed</c> (non-zero counts only).</summary>
+    private static string Outcomes(SkillOutcomes? o)
+    {
+        if (o is null)
+        {
+            return "-";
+        }
+
+        var parts = new List<string>();
+        void Add(int count, Outcome outcome)
+        {
+            if (count > 0)
+            {
+                parts.Add($"{count} {OutcomeMarkup(outcome)}");
+            }
+        }
+
+        Add(o.Success, Outcome.Success);
+        Add(o.Partial, Outcome.Partial);
+        Add(o.Blocked, Outcome.Blocked);
+        Add(o.Failed, Outcome.Failed);
+        Add(o.Unknown, Outcome.Unknown);
+        return string.Join(", ", parts);
     }
 
     /// <summary>An outcome, coloured for a terminal.</summary>
