@@ -20,7 +20,8 @@ internal sealed record OutcomeJudgeOptions(string? Model, string? EscalationMode
 }
 
 /// <summary>What one LLM pass did.</summary>
-/// <param name="Unknown">Sessions the rules left unknown when the pass started.</param>
+/// <param name="Unknown">Sessions the rules left unknown when the pass started that have something to judge (a prompt, a
+/// tool call or a session error; the others are not sent).</param>
 /// <param name="Asked">Of those, sessions sent to the first model (the rest were left by the budget).</param>
 /// <param name="Decided">Sessions now stored with an LLM outcome.</param>
 /// <param name="Escalated">Sessions whose first answer was ambiguous and that were sent to the second model.</param>
@@ -205,7 +206,8 @@ internal static class OutcomeJudge
         _ => null,
     };
 
-    /// <summary>The evidence of every top-level session whose stored outcome is unknown, newest first: five queries.</summary>
+    /// <summary>The evidence of every top-level session whose stored outcome is unknown and that has a prompt, a tool call
+    /// or a session error, newest first: five queries.</summary>
     private static List<SessionEvidence> LoadEvidence(SelftuneStore store)
     {
         const string Unknown = "SELECT o.session_id FROM session_outcomes o WHERE o.outcome = 'unknown'";
@@ -244,7 +246,8 @@ internal static class OutcomeJudge
             byId[id].LastTool = name;
         }
 
-        return sessions;
+        // A session with no prompt, tool call or error gives a model nothing to judge.
+        return sessions.Where(s => s.Prompts.Count > 0 || s.LastTool is not null || s.Errors.Count > 0).ToList();
     }
 
     private static void Keep(List<string> list, string text, int most)

@@ -210,7 +210,7 @@ internal static class StatusReporter
         }
 
         var grades = new GradingStore().Summaries(store);
-        var outcomes = OutcomesBySpelling(store);
+        var outcomes = OutcomesBySession(store);
         var baselines = Evolution.BaselineService.Latest(store);
         var system = SystemHealthOf(store);
         var installed = installedSkills();
@@ -236,7 +236,7 @@ internal static class StatusReporter
         }
 
         var skills = names
-            .Select(name => ForSkill(name, invocations, prompts, misses.For(name), installed, windowStarts, asOf) with { Grades = grades.FirstOrDefault(g => SkillNames.Same(g.Skill, name)), Baseline = baselines.Values.FirstOrDefault(b => SkillNames.Same(b.Skill, name)), Outcomes = OutcomesOf(name, outcomes) })
+            .Select(name => ForSkill(name, invocations, prompts, misses.For(name), installed, windowStarts, asOf, outcomes) with { Grades = grades.FirstOrDefault(g => SkillNames.Same(g.Skill, name)), Baseline = baselines.Values.FirstOrDefault(b => SkillNames.Same(b.Skill, name)) })
             .OrderBy(s => (int)s.Health)
             .ThenBy(s => s.Name, StringComparer.Ordinal)
             .ToList();
@@ -254,45 +254,35 @@ internal static class StatusReporter
         return report with { NextCommand = NextCommand(report) };
     }
 
-    /// <summary>The outcome of each top-level session where a skill ran (triggered or explicit), per skill spelling as
-    /// stored: one query (a sub-agent's use counts for its top-level session).</summary>
-    private static Dictionary<string, Dictionary<string, string>> OutcomesBySpelling(SelftuneStore store)
+    /// <summary>Every session's outcome by session id, a sub-agent's being its top-level session's: one query over the
+    /// sessions (the skills' uses are the invocations status has read already).</summary>
+    private static Dictionary<string, RanIn> OutcomesBySession(SelftuneStore store)
     {
-        var result = new Dictionary<string, Dictionary<string, string>>(StringComparer.Ordinal);
+        var result = new Dictionary<string, RanIn>(StringComparer.Ordinal);
         foreach (var row in store.Query(
             """
-            SELECT DISTINCT i.skill_name, o.session_id, o.outcome
-            FROM skill_invocations i
-            LEFT JOIN sessions s ON s.session_id = i.session_id
+            SELECT s.session_id, o.session_id, o.outcome FROM sessions s
             LEFT JOIN sessions parent ON parent.session_id = s.parent_session_id
-            JOIN session_outcomes o ON o.session_id = coalesce(parent.session_id, i.session_id)
-            WHERE i.kind IN ('implicit', 'explicit')
+            JOIN session_outcomes o ON o.session_id = coalesce(parent.session_id, s.session_id)
             """,
             r => new[] { r.GetString(0), r.GetString(1), r.GetString(2) }))
         {
-            if (!result.TryGetValue(row[0], out var sessions))
-            {
-                result[row[0]] = sessions = new Dictionary<string, string>(StringComparer.Ordinal);
-            }
-
-            sessions[row[1]] = row[2];
+            result[row[0]] = new RanIn(row[1], row[2]);
         }
 
         return result;
     }
 
-    /// <summary>Counts per outcome of the sessions where <paramref name="name"/> (in any spelling) ran; null when none is classified.</summary>
-    private static SkillOutcomes? OutcomesOf(string name, Dictionary<string, Dictionary<string, string>> bySpelling)
+    /// <summary>Counts per outcome of the top-level sessions where a skill ran (<paramref name="uses"/>: its triggered and
+    /// explicit invocations); null when none of them is classified.</summary>
+    private static SkillOutcomes? OutcomesOf(List<Invocation> uses, Dictionary<string, RanIn> outcomes)
     {
         var sessions = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var (spelling, outcomes) in bySpelling)
+        foreach (var use in uses)
         {
-            if (SkillNames.Same(spelling, name))
+            if (outcomes.TryGetValue(use.SessionId, out var ran))
             {
-                foreach (var (session, outcome) in outcomes)
-                {
-                    sessions[session] = outcome;
-                }
+                sessions[ran.TopLevelSessionId] = ran.Outcome;
             }
         }
 
@@ -373,7 +363,7 @@ internal static class StatusReporter
         static int Int(JsonElement e, string name) => e.TryGetProperty(name, out var v) && v.TryGetInt32(out var n) ? n : 0;
     }
 
-    private static SkillStatus ForSkill(string name, List<Invocation> invocations, List<Prompt> prompts, IReadOnlyList<Miss> misses, IReadOnlyList<InstalledSkill> installed, DateTimeOffset[] windowStarts, DateTimeOffset asOf)
+    private static SkillStatus ForSkill(string name, List<Invocation> invocations, List<Prompt> prompts, IReadOnlyList<Miss> misses, IReadOnlyList<InstalledSkill> installed, DateTimeOffset[] windowStarts, DateTimeOffset asOf, Dictionary<string, RanIn> outcomes)
     {
         var mine = invocations.Where(i => SkillNames.Same(i.Skill, name)).ToList();
         var uses = mine.Where(i => i.Kind is "implicit" or "explicit").ToList();
@@ -421,7 +411,8 @@ internal static class StatusReporter
             reason,
             missed.OrderByDescending(p => p.At).Take(3).Select(Example).ToList(),
             problems,
-            MissesByKind: ByKind(misses));
+            MissesByKind: ByKind(misses),
+            Outcomes: OutcomesOf(uses, outcomes));
     }
 
     /// <summary>A skill's misses by kind, in the kinds' order (a loop over the kinds: LINQ grouping by an enum is
@@ -498,6 +489,9 @@ internal static class StatusReporter
     private static PromptExample Example(Prompt p) => PromptExample.Of(p.Id, p.SessionId, p.At, p.Text);
 
     private sealed record SyncRun(long StartedAt, long ElapsedMs, string ReportJson);
+
+    /// <summary>A session's top-level session and that session's stored outcome.</summary>
+    private sealed record RanIn(string TopLevelSessionId, string Outcome);
 
     private sealed record Invocation(string Skill, string Kind, string SessionId, string? PromptId, long At, string? Path);
 

@@ -41,6 +41,7 @@ public sealed partial class OutcomeJudgeTests : IDisposable
         Unknown("u2", "beta");
         Unknown("u3", "gamma");
         _db.Session("done", 30, "fix the build, thanks");
+        _db.Write(w => w.Session(new SessionRecord("empty", TestStore.Transcript, StartedAt: TestStore.T0, Status: CompletionStatus.Unknown))); // nothing to judge: not sent
         _verdicts[(Cheap, "alpha")] = ("success", 0.9);
         _verdicts[(Cheap, "beta")] = ("partial", 0.3);
         _verdicts[(Strong, "beta")] = ("failed", 0.85);
