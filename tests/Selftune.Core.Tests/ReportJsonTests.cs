@@ -37,7 +37,8 @@ public sealed class ReportJsonTests
         var skills = Enum.GetValues<SkillHealth>().Select((health, i) => new SkillStatus(
             $"skill-{i}", i % 2 == 0, i % 2 == 0 ? $"/skills/skill-{i}" : null, i, 2, 3, 4, i % 2 == 0 ? 0.25 : null, i % 2 == 0 ? at : null, "up", windows, health,
             "triggered for 1 of 4 prompts that named it", [example], i % 2 == 0 ? ["shadowed"] : [],
-            i % 2 == 0 ? new SkillGradeSummary($"skill-{i}", 5, 0.8, 1.0 / 3, at, "s-2", 2) : null)).ToList();
+            i % 2 == 0 ? new SkillGradeSummary($"skill-{i}", 5, 0.8, 1.0 / 3, at, "s-2", 2) : null,
+            Outcomes: i % 2 == 0 ? new SkillOutcomes(15, 5, 4, 3, 2, 1) : null)).ToList();
         var system = new SystemHealth("/home/u/.selftune/selftune.db", 10, 20, 15, at, new LastSync(at, 73, 900, 1, 38, ["/x: cannot be listed"]), 1);
         var report = new StatusReport(at, 7, skills, new UnmatchedPrompts(12, [example]), system, StatusReporter.MissRule, "selftune sessions --skill skill-0");
 

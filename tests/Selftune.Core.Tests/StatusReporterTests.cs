@@ -1,4 +1,5 @@
 using Selftune.Abstractions;
+using Selftune.Core.Analysis;
 using Selftune.Core.Reports;
 using Selftune.Core.Tests.Support;
 using Selftune.Core.Skills;
@@ -76,6 +77,30 @@ public sealed class StatusReporterTests : IDisposable
         Assert.Equal((1L, 6L), (report.System.Sessions, report.System.ActionablePrompts));
         Assert.Null(report.System.LastSync);
         Assert.Equal("selftune sync", report.NextCommand);
+    }
+
+    [Fact]
+    public void EachSkillCountsTheOutcomesOfTheSessionsWhereItRanOnce()
+    {
+        _db.SessionDaysAgo("s2", 3);
+        _db.SessionDaysAgo("s3", 2);
+        _db.SessionDaysAgo("s3-sub", 2, parent: "s3");
+        _db.InvocationDaysAgo("s2", "s2:i1", "pdf", InvocationKind.Implicit, null, 3);
+        _db.InvocationDaysAgo("s2", "s2:i2", "hex-docs-search", InvocationKind.Implicit, null, 3); // another spelling of elixir:hex-docs-search
+        _db.InvocationDaysAgo("s3", "s3:i1", "pdf", InvocationKind.Implicit, null, 2);
+        _db.InvocationDaysAgo("s3", "s3:i2", "pdf", InvocationKind.Implicit, null, 2);
+        _db.InvocationDaysAgo("s3-sub", "s3-sub:i1", "pdf", InvocationKind.Implicit, null, 2); // a sub-agent's use: its session's
+        _db.InvocationDaysAgo("s3-sub", "s3-sub:i2", "release-notes", InvocationKind.Implicit, null, 2);
+        OutcomeStore.Save(_db.Store, new SessionOutcome("s1", Outcome.Unknown, 0.2, []), 0);
+        OutcomeStore.Save(_db.Store, new SessionOutcome("s2", Outcome.Success, 0.9, []), 0);
+        OutcomeStore.Save(_db.Store, new SessionOutcome("s3", Outcome.Failed, 0.75, []), 0);
+
+        var skills = Build().Skills.ToDictionary(s => s.Name);
+
+        Assert.Equal(new SkillOutcomes(2, 1, 0, 0, 1, 0), skills["pdf"].Outcomes); // its read in s1 is not a run
+        Assert.Equal(new SkillOutcomes(2, 1, 0, 0, 0, 1), skills["elixir:hex-docs-search"].Outcomes);
+        Assert.Equal(new SkillOutcomes(2, 0, 0, 0, 1, 1), skills["release-notes"].Outcomes);
+        Assert.Null(skills["deploy"].Outcomes);
     }
 
     public void Dispose() => _db.Dispose();

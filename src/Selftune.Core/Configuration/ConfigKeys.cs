@@ -144,6 +144,12 @@ internal static class ConfigKeys
     /// <summary>Seconds one notification attempt may take.</summary>
     public static readonly ConfigKey NotifyTimeoutSeconds = new("notify.timeout_seconds", "5", "Notifications: seconds one send may take before it is abandoned (retried twice, then logged in logs/notify.log).") { Kind = ConfigKind.Integer, Minimum = 1, Maximum = 60 };
 
+    /// <summary>The cheap model <c>sessions classify --llm</c> asks first (default <c>claude-haiku-4-5</c>).</summary>
+    public static readonly ConfigKey OutcomesModel = new("outcomes.model", "claude-haiku-4-5", "sessions classify --llm: the cheap model asked first about sessions the rules leave unknown (an Anthropic id, which the anthropic backend and Claude Code accept; set it for another backend; --model overrides it).");
+
+    /// <summary>The stronger model <c>sessions classify --llm</c> asks about ambiguous answers (default <c>claude-sonnet-4-5</c>).</summary>
+    public static readonly ConfigKey OutcomesEscalationModel = new("outcomes.escalation_model", "claude-sonnet-4-5", "sessions classify --llm: the stronger model asked again about the sessions whose first answer had a confidence below 0.6 (set it to outcomes.model's value for no escalation).");
+
     /// <summary>All declared keys.</summary>
     public static IReadOnlyList<ConfigKey> All { get; } =
     [
@@ -193,6 +199,8 @@ internal static class ConfigKeys
         NotifyCommand,
         NotifySessionCostUsd,
         NotifyTimeoutSeconds,
+        OutcomesModel,
+        OutcomesEscalationModel,
     ];
 
     /// <summary>The declared key called <paramref name="key"/>, or null.</summary>

@@ -84,6 +84,8 @@ internal sealed record MissKindSummary(MissKind Kind, int Count, IReadOnlyList<M
 /// <param name="Grades">Its session gradings (<c>selftune grade</c>), when any.</param>
 /// <param name="Baseline">Its latest lift over no skill (<c>selftune baseline</c>), when measured; <c>adds_value</c> false names a skill that adds nothing.</param>
 /// <param name="MissesByKind">Every miss of the skill by kind (all confidences), with examples and their ids.</param>
+/// <param name="Outcomes">The outcomes of the sessions where it ran (triggered or explicit; a sub-agent's use counts for its
+/// top-level session), when any of them is classified.</param>
 internal sealed record SkillStatus(
     string Name,
     bool Installed,
@@ -102,7 +104,17 @@ internal sealed record SkillStatus(
     IReadOnlyList<string> Problems,
     SkillGradeSummary? Grades = null,
     IReadOnlyList<MissKindSummary>? MissesByKind = null,
-    Evolution.StoredBaseline? Baseline = null);
+    Evolution.StoredBaseline? Baseline = null,
+    SkillOutcomes? Outcomes = null);
+
+/// <summary>How the sessions where a skill ran ended (<see cref="Analysis.OutcomeStore"/>): counts per outcome.</summary>
+/// <param name="Sessions">Classified top-level sessions where it ran.</param>
+/// <param name="Success">Of those, <c>success</c>.</param>
+/// <param name="Partial">Of those, <c>partial</c>.</param>
+/// <param name="Blocked">Of those, <c>blocked</c>.</param>
+/// <param name="Failed">Of those, <c>failed</c>.</param>
+/// <param name="Unknown">Of those, <c>unknown</c>.</param>
+internal sealed record SkillOutcomes(int Sessions, int Success, int Partial, int Blocked, int Failed, int Unknown);
 
 /// <summary>What the last sync reported.</summary>
 /// <param name="StartedAt">When it ran.</param>
@@ -198,6 +210,7 @@ internal static class StatusReporter
         }
 
         var grades = new GradingStore().Summaries(store);
+        var outcomes = OutcomesBySession(store);
         var baselines = Evolution.BaselineService.Latest(store);
         var system = SystemHealthOf(store);
         var installed = installedSkills();
@@ -223,7 +236,7 @@ internal static class StatusReporter
         }
 
         var skills = names
-            .Select(name => ForSkill(name, invocations, prompts, misses.For(name), installed, windowStarts, asOf) with { Grades = grades.FirstOrDefault(g => SkillNames.Same(g.Skill, name)), Baseline = baselines.Values.FirstOrDefault(b => SkillNames.Same(b.Skill, name)) })
+            .Select(name => ForSkill(name, invocations, prompts, misses.For(name), installed, windowStarts, asOf, outcomes) with { Grades = grades.FirstOrDefault(g => SkillNames.Same(g.Skill, name)), Baseline = baselines.Values.FirstOrDefault(b => SkillNames.Same(b.Skill, name)) })
             .OrderBy(s => (int)s.Health)
             .ThenBy(s => s.Name, StringComparer.Ordinal)
             .ToList();
@@ -239,6 +252,69 @@ internal static class StatusReporter
             MissRule,
             null);
         return report with { NextCommand = NextCommand(report) };
+    }
+
+    /// <summary>Every session's outcome by session id, a sub-agent's being its top-level session's: one query over the
+    /// sessions (the skills' uses are the invocations status has read already).</summary>
+    private static Dictionary<string, RanIn> OutcomesBySession(SelftuneStore store)
+    {
+        var result = new Dictionary<string, RanIn>(StringComparer.Ordinal);
+        foreach (var row in store.Query(
+            """
+            SELECT s.session_id, o.session_id, o.outcome FROM sessions s
+            LEFT JOIN sessions parent ON parent.session_id = s.parent_session_id
+            JOIN session_outcomes o ON o.session_id = coalesce(parent.session_id, s.session_id)
+            """,
+            r => new[] { r.GetString(0), r.GetString(1), r.GetString(2) }))
+        {
+            result[row[0]] = new RanIn(row[1], row[2]);
+        }
+
+        return result;
+    }
+
+    /// <summary>Counts per outcome of the top-level sessions where a skill ran (<paramref name="uses"/>: its triggered and
+    /// explicit invocations); null when none of them is classified.</summary>
+    private static SkillOutcomes? OutcomesOf(List<Invocation> uses, Dictionary<string, RanIn> outcomes)
+    {
+        var sessions = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var use in uses)
+        {
+            if (outcomes.TryGetValue(use.SessionId, out var ran))
+            {
+                sessions[ran.TopLevelSessionId] = ran.Outcome;
+            }
+        }
+
+        if (sessions.Count == 0)
+        {
+            return null;
+        }
+
+        int success = 0, partial = 0, blocked = 0, failed = 0, unknown = 0;
+        foreach (var outcome in sessions.Values)
+        {
+            switch (outcome)
+            {
+                case "success":
+                    success++;
+                    break;
+                case "partial":
+                    partial++;
+                    break;
+                case "blocked":
+                    blocked++;
+                    break;
+                case "failed":
+                    failed++;
+                    break;
+                default:
+                    unknown++;
+                    break;
+            }
+        }
+
+        return new SkillOutcomes(sessions.Count, success, partial, blocked, failed, unknown);
     }
 
     /// <summary>Reads the data-health part of the report from the store (the installed skills' problems are counted by
@@ -287,7 +363,7 @@ internal static class StatusReporter
         static int Int(JsonElement e, string name) => e.TryGetProperty(name, out var v) && v.TryGetInt32(out var n) ? n : 0;
     }
 
-    private static SkillStatus ForSkill(string name, List<Invocation> invocations, List<Prompt> prompts, IReadOnlyList<Miss> misses, IReadOnlyList<InstalledSkill> installed, DateTimeOffset[] windowStarts, DateTimeOffset asOf)
+    private static SkillStatus ForSkill(string name, List<Invocation> invocations, List<Prompt> prompts, IReadOnlyList<Miss> misses, IReadOnlyList<InstalledSkill> installed, DateTimeOffset[] windowStarts, DateTimeOffset asOf, Dictionary<string, RanIn> outcomes)
     {
         var mine = invocations.Where(i => SkillNames.Same(i.Skill, name)).ToList();
         var uses = mine.Where(i => i.Kind is "implicit" or "explicit").ToList();
@@ -335,7 +411,8 @@ internal static class StatusReporter
             reason,
             missed.OrderByDescending(p => p.At).Take(3).Select(Example).ToList(),
             problems,
-            MissesByKind: ByKind(misses));
+            MissesByKind: ByKind(misses),
+            Outcomes: OutcomesOf(uses, outcomes));
     }
 
     /// <summary>A skill's misses by kind, in the kinds' order (a loop over the kinds: LINQ grouping by an enum is
@@ -412,6 +489,9 @@ internal static class StatusReporter
     private static PromptExample Example(Prompt p) => PromptExample.Of(p.Id, p.SessionId, p.At, p.Text);
 
     private sealed record SyncRun(long StartedAt, long ElapsedMs, string ReportJson);
+
+    /// <summary>A session's top-level session and that session's stored outcome.</summary>
+    private sealed record RanIn(string TopLevelSessionId, string Outcome);
 
     private sealed record Invocation(string Skill, string Kind, string SessionId, string? PromptId, long At, string? Path);
 

@@ -91,6 +91,18 @@ internal static class StatusReportJson
             w.WriteEndObject();
         }
 
+        if (s.Outcomes is { } o)
+        {
+            w.WriteStartObject("outcomes");
+            w.WriteNumber("sessions", o.Sessions);
+            w.WriteNumber("success", o.Success);
+            w.WriteNumber("partial", o.Partial);
+            w.WriteNumber("blocked", o.Blocked);
+            w.WriteNumber("failed", o.Failed);
+            w.WriteNumber("unknown", o.Unknown);
+            w.WriteEndObject();
+        }
+
         w.WriteEndObject();
     }
 

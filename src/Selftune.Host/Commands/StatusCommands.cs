@@ -2,6 +2,8 @@ using System.CommandLine;
 using System.Globalization;
 using Selftune.Core;
 using Selftune.Core.Analysis;
+using Selftune.Core.Configuration;
+using Selftune.Core.Llm;
 using Selftune.Core.Reports;
 using Selftune.Core.Skills;
 using Selftune.Host.Cli;
@@ -45,19 +47,46 @@ internal static class StatusCommands
                 a.Output.Result(new SessionList(sessions), console => RenderSessions(console, sessions));
                 return 0;
             });
-        sessions.Subcommands.Add(new Command("classify", "Decide every session's outcome again with the deterministic rules (sync does it for the sessions it reads); prints the count per outcome and the time the rules took.")
-            .Runs(app, (a, _) =>
-            {
-                using var store = a.OpenStore();
-                var clock = System.Diagnostics.Stopwatch.StartNew();
-                var classified = OutcomeStore.ClassifyChanged(store, null, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
-                var elapsed = clock.ElapsedMilliseconds;
-                var counts = OutcomeStore.Read(store).Values.GroupBy(o => Json.Name(o.Value)).OrderBy(g => g.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count());
-                a.Output.Result(new { classified, outcomes = counts, elapsed_ms = elapsed, next_command = "selftune sessions" }, console =>
-                    console.MarkupLine($"{classified} sessions classified in {elapsed} ms: {Markup.Escape(string.Join(", ", counts.Select(c => $"{c.Key} {c.Value}")))}"));
-                return 0;
-            }));
+        sessions.Subcommands.Add(Classify(app));
         return sessions;
+    }
+
+    /// <summary>Creates <c>sessions classify [--llm [BACKEND]] [--model M]</c>.</summary>
+    private static Command Classify(Func<App> app)
+    {
+        var classify = new Command("classify", "Decide every session's outcome again with the deterministic rules (sync does it for the sessions it reads); with --llm, then ask the LLM about the sessions the rules leave unknown, in batches: a cheap model first (outcomes.model, or --model), a stronger one (outcomes.escalation_model) for answers below 0.6 confidence, within the run budget (llm.max_calls, llm.max_tokens). Prints the count per outcome.");
+        var flags = LlmCommands.AddFlags(classify);
+        flags.Backend.Arity = ArgumentArity.ZeroOrOne;
+        flags.Backend.Description = "Also ask the LLM about the sessions the rules leave unknown; optionally the backend for this run: agent, anthropic, openai-compatible or offline (rules only).";
+        flags.Model.Description = "The first (cheap) model of the LLM pass (overrides outcomes.model).";
+        return classify.Runs(app, async (a, p, ct) =>
+        {
+            flags.Apply(a, p);
+            a.Flag(ConfigKeys.OutcomesModel.Key, p.GetValue(flags.Model));
+            var withLlm = p.GetResult(flags.Backend) is not null && p.GetValue(flags.Backend) != LlmBackends.Offline;
+            using var store = a.OpenStore();
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            var classified = OutcomeStore.ClassifyChanged(store, null, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+            var elapsed = clock.ElapsedMilliseconds;
+            var llm = withLlm
+                ? await OutcomeJudge.ClassifyUnknownAsync(store, a.Get<ILlmClientFactory>().Create(LlmCommands.RunId(a, "classify")), OutcomeJudgeOptions.From(a.Config), DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), ct).ConfigureAwait(false)
+                : null;
+            var counts = OutcomeStore.Read(store).Values.GroupBy(o => Json.Name(o.Value)).OrderBy(g => g.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count());
+            var next = llm is null && counts.GetValueOrDefault("unknown") > 0 ? "selftune sessions classify --llm" : llm is { BudgetExhausted: true } ? "selftune sessions classify --llm" : "selftune sessions";
+            a.Output.Result(new { classified, outcomes = counts, elapsed_ms = elapsed, llm, next_command = next }, console =>
+            {
+                console.MarkupLine($"{classified} sessions classified in {elapsed} ms: {Markup.Escape(string.Join(", ", counts.Select(c => $"{c.Key} {c.Value}")))}");
+                if (llm is not null)
+                {
+                    console.MarkupLine($"LLM pass: {llm.Decided} of {llm.Unknown} unknown session(s) decided ({llm.Asked} asked of {Markup.Escape(llm.Models[0] ?? "the default model")}, {llm.Escalated} escalated to {Markup.Escape(llm.Models[1] ?? "none")}), {llm.Usage.Calls} call(s), ${llm.Usage.CostUsd.ToString("0.####", CultureInfo.InvariantCulture)}.");
+                    foreach (var note in llm.Notes)
+                    {
+                        console.MarkupLine($"[yellow]note[/] {Markup.Escape(note)}");
+                    }
+                }
+            });
+            return 0;
+        });
     }
 
     /// <summary>Runs <c>status</c> (also what <c>selftune</c> alone does). The installed skills are found (which loads the
@@ -80,7 +109,7 @@ internal static class StatusCommands
         }
         else
         {
-            var table = new Table().AddColumns("skill", "health", "triggers", "explicit", "read, not used", "misses", "trigger rate", "trend", "last used", "graded (pass rate)");
+            var table = new Table().AddColumns("skill", "health", "triggers", "explicit", "read, not used", "misses", "trigger rate", "trend", "last used", "graded (pass rate)", "session outcomes");
             foreach (var s in report.Skills)
             {
                 table.AddRow(
@@ -93,7 +122,8 @@ internal static class StatusCommands
                     s.TriggerRate is { } r ? r.ToString("P0", CultureInfo.InvariantCulture) : "-",
                     Trend(s.Trend, s.Windows),
                     s.LastUsedAt is { } at ? at.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) : "-",
-                    s.Grades is { } g ? $"{g.Graded} ({g.RecentPassRate.ToString("P0", CultureInfo.InvariantCulture)})" : "-");
+                    s.Grades is { } g ? $"{g.Graded} ({g.RecentPassRate.ToString("P0", CultureInfo.InvariantCulture)})" : "-",
+                    Outcomes(s.Outcomes));
             }
 
             console.Write(table);
@@ -195,6 +225,31 @@ internal static class StatusCommands
         }
 
         console.Write(table);
+    }
+
+    /// <summary>The outcomes of a skill's sessions, e.g. <c>3 success, 1 failed</c> (non-zero counts only).</summary>
+    private static string Outcomes(SkillOutcomes? o)
+    {
+        if (o is null)
+        {
+            return "-";
+        }
+
+        var parts = new List<string>();
+        void Add(int count, Outcome outcome)
+        {
+            if (count > 0)
+            {
+                parts.Add($"{count} {OutcomeMarkup(outcome)}");
+            }
+        }
+
+        Add(o.Success, Outcome.Success);
+        Add(o.Partial, Outcome.Partial);
+        Add(o.Blocked, Outcome.Blocked);
+        Add(o.Failed, Outcome.Failed);
+        Add(o.Unknown, Outcome.Unknown);
+        return string.Join(", ", parts);
     }
 
     /// <summary>An outcome, coloured for a terminal.</summary>
