@@ -22,7 +22,7 @@ internal static class EvolutionCommands
     /// <summary>Creates the commands.</summary>
     public static IEnumerable<Command> Create(Func<App> app) => [Evolve(app), Baseline(app), Improve(app), Watch(app), Rollback(app), History(app)];
 
-    private static Option<string?> TargetOption(string name, string description) => new Option<string?>(name) { Description = description }.OneOf("description", "routing", "body");
+    private static Option<string?> TargetOption(string name, string description, params string[] more) => new Option<string?>(name) { Description = description }.OneOf(["description", "routing", "body", .. more]);
 
     private static Option<string> SkillOption() => new("--skill") { Description = "The skill's name.", Required = true };
 
@@ -104,13 +104,15 @@ internal static class EvolutionCommands
     {
         var skill = SkillOption();
         var skillPath = new Option<string?>("--skill-path") { Description = "The skill's SKILL.md or folder (default: the installed skill of that name)." };
-        var scope = TargetOption("--scope", "What to improve: description (default), routing or body; each runs evolve with that target and its gates.");
+        var scope = TargetOption("--scope", "What to improve: description (default), routing or body, each running evolve with that target and its gates; or package, a bounded search over variants of all three together (each fingerprinted and evaluated once, accepted only when no metric regressed and one improved).", "package");
         var dryRun = new Option<bool>("--dry-run") { Description = "Propose and validate, but do not deploy." };
-        var command = new Command("improve", "Improve a skill: pick the evolve loop for the scope (description, routing table or body) and run it.") { skill, skillPath, scope, dryRun };
+        var maxCandidates = new Option<int?>("--max-candidates") { Description = "--scope package: most variants the search considers (improve.max_candidates, default 5)." }.Like(ConfigKeys.ImproveMaxCandidates);
+        var command = new Command("improve", "Improve a skill: pick the evolve loop for the scope (description, routing table, body, or a package search over all three) and run it.") { skill, skillPath, scope, dryRun, maxCandidates };
         var llm = LlmCommands.AddFlags(command);
         return command.Runs(app, async (a, p, ct) =>
         {
             llm.Apply(a, p);
+            a.Flag(ConfigKeys.ImproveMaxCandidates.Key, p.GetValue(maxCandidates)?.ToString(CultureInfo.InvariantCulture));
             return await EvolveAsync(a, p.GetValue(skill)!, p.GetValue(skillPath), SkillSections.Parse(p.GetValue(scope)), p.GetValue(dryRun), "improve", ct).ConfigureAwait(false);
         });
     }
