@@ -205,6 +205,22 @@ public sealed partial class ContentEvolutionEndToEndTests : IDisposable
     }
 
     [Fact]
+    public void A_package_search_whose_llm_budget_runs_out_after_an_accepted_round_deploys_what_it_accepted()
+    {
+        _proposals = [Package(Description + " Use for library research reports.", GoodBody + "\n## Workflow Routing\n\n" + BetterTable)];
+        _cli.Environment["SELFTUNE_LLM_MAX_CALLS"] = "8";
+
+        // Round 1 spends 1 + 3 + 3 + 1 = 8 calls and accepts its variant; round 2's proposal call is over the budget.
+        var improve = _cli.Run("improve", "--skill", "research", "--skill-path", _skillPath, "--scope", "package", "--max-candidates", "3", "--validation", "judge");
+
+        Assert.True(improve.ExitCode == 0, improve.ToString());
+        Assert.True(improve.Json.GetProperty("deployed").GetBoolean(), improve.Stdout);
+        Assert.Single(improve.Json.GetProperty("candidates").EnumerateArray());
+        Assert.Equal(8, _llm.Requests.Count);
+        Assert.Contains("library research reports", File.ReadAllText(_skillPath), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_package_search_refuses_variants_with_a_regressed_metric_or_no_improvement_and_considers_no_more_than_max_candidates()
     {
         var original = File.ReadAllBytes(_skillPath);

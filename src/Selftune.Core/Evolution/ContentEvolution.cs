@@ -221,8 +221,9 @@ internal sealed class ContentEvolutionService(EvalSetStore evalSets, GradingStor
             {
                 proposed = await ProposeAsync(from, parentText, failures, max - candidates.Count, ct).ConfigureAwait(false);
             }
-            catch (SelftuneException ex) when (round > 1 && ex.Code == ErrorCodes.LlmBadAnswer)
+            catch (SelftuneException ex) when (parent is not null && ex.Code is ErrorCodes.LlmBadAnswer or ErrorCodes.BudgetExhausted)
             {
+                progress?.Report($"Round {round}: no more proposals ({ex.Message}); keeping {parent.ProposalId}.");
                 break;
             }
 
@@ -236,30 +237,44 @@ internal sealed class ContentEvolutionService(EvalSetStore evalSets, GradingStor
                 }
             }
 
-            var parentTrigger = parent is null ? originalTrigger : triggers[parent.Fingerprint!];
-            foreach (var i in fresh)
+            var survivors = new List<int>();
+            try
             {
-                (candidates[i], triggers[candidates[i].Fingerprint!]) = await TriggerGateAsync(trail, state, validator, parentTrigger, candidates[i], ct).ConfigureAwait(false);
-            }
-
-            var survivors = fresh.Where(i => candidates[i].Gate is null).ToList();
-            if (survivors.Count > 0)
-            {
-                var (judged, scored) = await QualityGateAsync(from, parentText, survivors.Select(i => candidates[i]).ToList(), ct).ConfigureAwait(false);
-                originalQuality ??= judged;
-                var parentQuality = parent?.Quality ?? originalQuality.Value;
-                foreach (var i in survivors)
+                var parentTrigger = parent is null ? originalTrigger : triggers[parent.Fingerprint!];
+                foreach (var i in fresh)
                 {
-                    var c = candidates[i];
-                    var (score, why) = scored[c.ProposalId];
-                    var reason = $"quality {score:0.00} (parent {parentQuality:0.00}), {c.Trigger!.Reason}: {why}";
-                    c = c with { Quality = score, QualityReason = why, Reason = reason };
-                    candidates[i] = score < parentQuality - 1e-9
-                        ? Reject(trail, state, c with { Gate = "quality", Reason = "a metric regressed, quality: " + reason })
-                        : score <= parentQuality + 1e-9 && c.Trigger.After <= c.Trigger.Before
-                            ? Reject(trail, state, c with { Gate = "no_improvement", Reason = "no metric improved: " + reason })
-                            : c;
+                    (candidates[i], triggers[candidates[i].Fingerprint!]) = await TriggerGateAsync(trail, state, validator, parentTrigger, candidates[i], ct).ConfigureAwait(false);
                 }
+
+                survivors = fresh.Where(i => candidates[i].Gate is null).ToList();
+                if (survivors.Count > 0)
+                {
+                    var (judged, scored) = await QualityGateAsync(from, parentText, survivors.Select(i => candidates[i]).ToList(), ct).ConfigureAwait(false);
+                    originalQuality ??= judged;
+                    var parentQuality = parent?.Quality ?? originalQuality.Value;
+                    foreach (var i in survivors)
+                    {
+                        var c = candidates[i];
+                        var (score, why) = scored[c.ProposalId];
+                        var reason = $"quality {score:0.00} (parent {parentQuality:0.00}), {c.Trigger!.Reason}: {why}";
+                        c = c with { Quality = score, QualityReason = why, Reason = reason };
+                        candidates[i] = score < parentQuality - 1e-9
+                            ? Reject(trail, state, c with { Gate = "quality", Reason = "a metric regressed, quality: " + reason })
+                            : score <= parentQuality + 1e-9 && c.Trigger.After <= c.Trigger.Before
+                                ? Reject(trail, state, c with { Gate = "no_improvement", Reason = "no metric improved: " + reason })
+                                : c;
+                    }
+                }
+            }
+            catch (SelftuneException ex) when (parent is not null && ex.Code == ErrorCodes.BudgetExhausted)
+            {
+                foreach (var i in fresh.Where(i => candidates[i].Gate is null))
+                {
+                    candidates[i] = Reject(trail, state, candidates[i] with { Gate = "budget", Reason = $"not evaluated: {ex.Message.TrimEnd('.')}" });
+                }
+
+                progress?.Report($"Round {round}: the LLM budget ran out; keeping {parent.ProposalId}.");
+                break;
             }
 
             var best = Best(survivors.Select(i => candidates[i]));
