@@ -84,6 +84,7 @@ internal sealed record ContentEvolveResult(
 /// call for all survivors (a score at or over the threshold and above the original's), and an optional review by the agent
 /// CLI — then the deploy of the best with the same backup, byte-exact rollback and audit rows as descriptions
 /// (<see cref="SkillDeployer"/>, <see cref="AuditTrail"/>). LLM calls with judge validation: 1 + (runs × batches) × (1 + candidates) + 1.
+/// The package search (<see cref="SearchPackageAsync"/>) runs the same gates in rounds over whole-SKILL.md variants.
 /// </summary>
 internal sealed class ContentEvolutionService(EvalSetStore evalSets, GradingStore grading, SkillDeployer deployer, TimeProvider time)
 {
@@ -130,7 +131,7 @@ internal sealed class ContentEvolutionService(EvalSetStore evalSets, GradingStor
     public async Task<ContentEvolveResult> EvolveAsync(SelftuneStore store, EvolveOptions options, EvolveTarget target, ValidationSettings validation, ContentGates gates, EvolveTools tools, IProgress<string>? progress, CancellationToken ct)
     {
         var (state, original, failures, trail) = Start(store, options, target, gates, tools);
-        var (skill, held, runId) = (state.Skill, state.Held, state.RunId);
+        var (skill, held) = (state.Skill, state.Held);
         progress?.Report($"Proposing {options.Candidates} {SkillSections.Name(target)} candidate(s) from {state.Evidence.Sessions} session(s) of evidence ({state.Evidence.ToolErrors} tool error(s), {failures.Feedback.Count} failed grading(s)).");
         var proposed = await ProposeAsync(state, original, failures, options.Candidates, ct).ConfigureAwait(false);
 
