@@ -160,6 +160,88 @@ public sealed partial class ContentEvolutionEndToEndTests : IDisposable
         Assert.Equal(original, File.ReadAllBytes(_skillPath));
     }
 
+    [Fact]
+    public void A_package_search_deploys_an_improving_variant_evaluates_a_repeat_once_stops_at_max_candidates_and_rolls_back_byte_exact()
+    {
+        var original = File.ReadAllBytes(_skillPath);
+        const string improved = Description + " Use for library research reports.";
+        var body = GoodBody + "\n## Workflow Routing\n\n" + BetterTable;
+        _proposals = [Package(improved, body), Package(Description, "\nSloppy: pick any package.\n\n## Workflow Routing\n\n" + Table)];
+
+        // Round 1 evaluates both; round 2 (from the accepted variant) gets the same two again: both are fingerprints seen
+        // before, so nothing is evaluated twice and the search stops at 4 candidates.
+        var improve = _cli.Run("improve", "--skill", "research", "--skill-path", _skillPath, "--scope", "package", "--max-candidates", "4", "--validation", "judge");
+
+        Assert.True(improve.ExitCode == 0, improve.ToString());
+        var result = improve.Json;
+        Assert.Equal("package", result.GetProperty("target").GetString());
+        Assert.True(result.GetProperty("deployed").GetBoolean(), improve.Stdout);
+        var candidates = result.GetProperty("candidates").EnumerateArray().ToList();
+        Assert.Equal(["deployed", "rejected", "rejected", "rejected"], candidates.Select(c => c.GetProperty("status").GetString()));
+        Assert.Equal(["quality", "duplicate", "duplicate"], candidates.Skip(1).Select(c => c.GetProperty("gate").GetString()));
+        Assert.Contains("a metric regressed", candidates[1].GetProperty("reason").GetString(), StringComparison.Ordinal);
+        Assert.Equal(candidates[0].GetProperty("fingerprint").GetString(), candidates[2].GetProperty("fingerprint").GetString());
+        Assert.Equal(candidates[1].GetProperty("fingerprint").GetString(), candidates[3].GetProperty("fingerprint").GetString());
+        Assert.Equal(0.9, candidates[2].GetProperty("quality").GetDouble());
+
+        // 2 proposal calls + 3 judge runs for the original + 3 for each of the two distinct variants + 1 quality call.
+        Assert.Equal(12, _llm.Requests.Count);
+        Assert.Equal(2, _llm.Requests.Count(r => r.System.Contains("the whole package", StringComparison.Ordinal)));
+        Assert.Single(_llm.Requests, r => r.System.Contains("You review rewrites", StringComparison.Ordinal));
+
+        // The description and the body changed together; every other frontmatter byte and the title are kept.
+        var written = File.ReadAllText(_skillPath);
+        Assert.Equal(_skillMd[.._skillMd.IndexOf("# Research\n", StringComparison.Ordinal)].Replace(Description, improved, StringComparison.Ordinal) + "# Research\n" + body, written);
+        Assert.Equal(DescriptionEditorHash(File.ReadAllBytes(_skillPath)), result.GetProperty("deploy").GetProperty("after_sha256").GetString());
+        Assert.Equal(candidates[0].GetProperty("fingerprint").GetString(), result.GetProperty("deploy").GetProperty("after_sha256").GetString());
+        Assert.Equal(original, File.ReadAllBytes(result.GetProperty("deploy").GetProperty("backup_path").GetString()!));
+        var history = _cli.Run("history", "--skill", "research").Json;
+        var deployed = history.GetProperty("proposals").EnumerateArray().Single(p => p.GetProperty("proposal").GetProperty("status").GetString() == "deployed");
+        Assert.Equal("package", deployed.GetProperty("proposal").GetProperty("target").GetString());
+        Assert.Equal(["created", "validated", "deployed"], deployed.GetProperty("audit").EnumerateArray().Select(a => a.GetProperty("action").GetString()));
+
+        Assert.Equal(0, _cli.Run("rollback", "--skill", "research").ExitCode);
+        Assert.Equal(original, File.ReadAllBytes(_skillPath));
+    }
+
+    [Fact]
+    public void A_package_search_whose_llm_budget_runs_out_after_an_accepted_round_deploys_what_it_accepted()
+    {
+        _proposals = [Package(Description + " Use for library research reports.", GoodBody + "\n## Workflow Routing\n\n" + BetterTable)];
+        _cli.Environment["SELFTUNE_LLM_MAX_CALLS"] = "8";
+
+        // Round 1 spends 1 + 3 + 3 + 1 = 8 calls and accepts its variant; round 2's proposal call is over the budget.
+        var improve = _cli.Run("improve", "--skill", "research", "--skill-path", _skillPath, "--scope", "package", "--max-candidates", "3", "--validation", "judge");
+
+        Assert.True(improve.ExitCode == 0, improve.ToString());
+        Assert.True(improve.Json.GetProperty("deployed").GetBoolean(), improve.Stdout);
+        Assert.Single(improve.Json.GetProperty("candidates").EnumerateArray());
+        Assert.Equal(8, _llm.Requests.Count);
+        Assert.Contains("library research reports", File.ReadAllText(_skillPath), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_package_search_refuses_variants_with_a_regressed_metric_or_no_improvement_and_considers_no_more_than_max_candidates()
+    {
+        var original = File.ReadAllBytes(_skillPath);
+        _proposals = [Package(Description, NarrowingBody + "\n## Workflow Routing\n\n" + Table), Package(Description + " Compare them.", null), Package(Description + " Use for library research reports.", GoodBody + "\n## Workflow Routing\n\n" + Table)];
+
+        var improve = _cli.Run("improve", "--skill", "research", "--skill-path", _skillPath, "--scope", "package", "--max-candidates", "2", "--validation", "judge");
+
+        Assert.True(improve.ExitCode == 0, improve.ToString());
+        Assert.False(improve.Json.GetProperty("deployed").GetBoolean());
+        var candidates = improve.Json.GetProperty("candidates").EnumerateArray().ToList();
+        Assert.Equal(2, candidates.Count);
+        Assert.Equal(["trigger", "no_improvement"], candidates.Select(c => c.GetProperty("gate").GetString()));
+        Assert.Contains("makes triggering worse", candidates[0].GetProperty("reason").GetString(), StringComparison.Ordinal);
+        Assert.Contains("no metric improved", candidates[1].GetProperty("reason").GetString(), StringComparison.Ordinal);
+
+        // The third variant (past the bound) is never evaluated: 1 proposal + 3 × (original + 2 variants) + 1 quality call.
+        Assert.Equal(11, _llm.Requests.Count);
+        Assert.DoesNotContain(_llm.Requests, r => r.User.Contains("library research reports", StringComparison.Ordinal));
+        Assert.Equal(original, File.ReadAllBytes(_skillPath));
+    }
+
     [Theory]
     [InlineData("body", "---\nname: research\ndescription: d\n---\nNo title here.\n", "no '# Title' line", "$EDITOR")]
     [InlineData("routing", "---\nname: research\ndescription: d\n---\n# Research\n\nJust prose.\n", "no '## Workflow Routing' section", "selftune evolve --skill research --target body")]
@@ -301,6 +383,10 @@ public sealed partial class ContentEvolutionEndToEndTests : IDisposable
 
     private static object Candidate(string content) => new { content, rationale = "scripted" };
 
+    private static object Package(string description, string? body) => new { description, body, rationale = "scripted" };
+
+    private static string DescriptionEditorHash(byte[] bytes) => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes));
+
     private string Respond(string system, string user)
     {
         if (system.Contains("You improve agent skills", StringComparison.Ordinal))
@@ -326,7 +412,7 @@ public sealed partial class ContentEvolutionEndToEndTests : IDisposable
             return JsonSerializer.Serialize(new
             {
                 original = new { score = OriginalQuality, reason = "as it is" },
-                candidates = blocks.Skip(1).Select((b, i) => new { id = i + 1, score = b.Contains("Checklist", StringComparison.Ordinal) || b.Contains("find a library", StringComparison.Ordinal) ? 0.9 : 0.5, reason = "scripted" }),
+                candidates = blocks.Skip(1).Select((b, i) => new { id = i + 1, score = b.Contains("Sloppy", StringComparison.Ordinal) ? 0.2 : b.Contains("Checklist", StringComparison.Ordinal) || b.Contains("find a library", StringComparison.Ordinal) ? 0.9 : 0.5, reason = "scripted" }),
             });
         }
 

@@ -59,6 +59,9 @@ internal static class ConfigKeys
     /// <summary>Body and routing evolution: the quality score (0..1) a proposal needs.</summary>
     public static readonly ConfigKey EvolveQualityThreshold = new("evolve.quality_threshold", "0.7", "Body/routing evolve: the quality score (0..1) the judge must give a proposal, above the original's, for it to pass.") { Kind = ConfigKind.Number, Minimum = 0, Maximum = 1 };
 
+    /// <summary>Package search (<c>improve --scope package</c>): most variants one search considers.</summary>
+    public static readonly ConfigKey ImproveMaxCandidates = new("improve.max_candidates", "5", "improve --scope package: most skill variants (description, routing and body together) one bounded search considers; each distinct variant is evaluated once.") { Kind = ConfigKind.Integer, Minimum = 1, Maximum = 20 };
+
     /// <summary>Body and routing evolution: ask the agent CLI to review the winner before deploy.</summary>
     public static readonly ConfigKey EvolveReview = new("evolve.review", "false", "Body/routing evolve: a last gate where your agent CLI reviews the winner and answers APPROVE or REJECT (needs an installed agent).") { Kind = ConfigKind.Boolean };
 
@@ -171,6 +174,7 @@ internal static class ConfigKeys
         EvolveQualityModel,
         EvolveQualityThreshold,
         EvolveReview,
+        ImproveMaxCandidates,
         BaselineMinLift,
         WatchMinSessions,
         WatchWindowSessions,

@@ -35,11 +35,12 @@ internal sealed class SkillEvolver(EvolutionService evolution, ContentEvolutionS
     }
 
     /// <summary>Evolves the routing table or the body of <paramref name="name"/> with the configured gates
-    /// (<c>evolve.quality_model</c>, <c>evolve.quality_threshold</c>, <c>evolve.review</c>).</summary>
+    /// (<c>evolve.quality_model</c>, <c>evolve.quality_threshold</c>, <c>evolve.review</c>), or runs the package search
+    /// over at most <c>improve.max_candidates</c> variants (<see cref="ContentEvolutionService.SearchPackageAsync"/>).</summary>
     /// <param name="store">The store.</param>
     /// <param name="name">The skill.</param>
     /// <param name="skillPath">Its SKILL.md or folder, when not the installed one.</param>
-    /// <param name="target"><see cref="EvolveTarget.Routing"/> or <see cref="EvolveTarget.Body"/>.</param>
+    /// <param name="target"><see cref="EvolveTarget.Routing"/>, <see cref="EvolveTarget.Body"/> or <see cref="EvolveTarget.Package"/>.</param>
     /// <param name="dryRun">Gate but do not deploy.</param>
     /// <param name="client">The LLM.</param>
     /// <param name="progress">Receives progress lines, or null.</param>
@@ -61,7 +62,9 @@ internal sealed class SkillEvolver(EvolutionService evolution, ContentEvolutionS
             config.GetDouble(ConfigKeys.EvolveQualityThreshold.Key),
             reviewer,
             settings.ReplayTimeout ?? TimeSpan.FromMinutes(2));
-        return await content.EvolveAsync(store, options, target, settings, gates, tools, progress, ct).ConfigureAwait(false);
+        return target == EvolveTarget.Package
+            ? await content.SearchPackageAsync(store, options with { Candidates = (int)config.GetInt(ConfigKeys.ImproveMaxCandidates.Key) }, settings, gates, tools, progress, ct).ConfigureAwait(false)
+            : await content.EvolveAsync(store, options, target, settings, gates, tools, progress, ct).ConfigureAwait(false);
     }
 
     private (EvolveOptions, ValidationSettings, EvolveTools) Prepare(SelftuneStore store, string name, string? skillPath, bool dryRun, LlmClient client)

@@ -26,9 +26,16 @@ internal sealed record SkillFile(string Path, byte[] Bytes, string Sha256, strin
             throw new SelftuneException(ErrorCodes.FileNotFound, $"There is no SKILL.md at '{full}'.", "selftune evolve --skill <name> --skill-path <folder or SKILL.md>");
         }
 
-        var bytes = File.ReadAllBytes(full);
-        var parsed = DescriptionEditor.Parse(DescriptionEditor.Decode(bytes, full), full);
-        return new SkillFile(full, bytes, DescriptionEditor.Hash(bytes), parsed.Name, parsed.Description);
+        return Parse(full, File.ReadAllBytes(full));
+    }
+
+    /// <summary>Parses <paramref name="bytes"/> as the SKILL.md at <paramref name="path"/> (a staged version, not read from disk).</summary>
+    /// <exception cref="SelftuneException"><see cref="ErrorCodes.UnsafeEdit"/> when it is not UTF-8, has no frontmatter,
+    /// invalid YAML or no string description.</exception>
+    public static SkillFile Parse(string path, byte[] bytes)
+    {
+        var parsed = DescriptionEditor.Parse(DescriptionEditor.Decode(bytes, path), path);
+        return new SkillFile(path, bytes, DescriptionEditor.Hash(bytes), parsed.Name, parsed.Description);
     }
 }
 

@@ -12,6 +12,9 @@ internal enum EvolveTarget
     Routing,
     /// <summary>Everything below the <c># Title</c> line (how the work is done once the skill fired).</summary>
     Body,
+    /// <summary>The description, the routing table and the body together: the part is the whole SKILL.md text, whose
+    /// frontmatter may differ from the original only in its <c>description</c> (<c>improve --scope package</c>).</summary>
+    Package,
 }
 
 /// <summary>
@@ -99,7 +102,7 @@ internal static partial class SkillSections
         }
 
         var lines = proposed.Split('\n');
-        if (lines[0].TrimEnd('\r').Trim() == "---")
+        if (target != EvolveTarget.Package && lines[0].TrimEnd('\r').Trim() == "---")
         {
             failures.Add("the proposal starts with a frontmatter ('---'); only the part below the title is replaced, the frontmatter stays");
         }
@@ -135,9 +138,14 @@ internal static partial class SkillSections
             var text = DescriptionEditor.Decode(edited, file.Path);
             var parsed = DescriptionEditor.Parse(text, file.Path);
             var before = DescriptionEditor.Parse(DescriptionEditor.Decode(file.Bytes, file.Path), file.Path);
-            if (parsed.Name != before.Name || parsed.Description != before.Description || !parsed.Events.SequenceEqual(before.Events))
+            if (parsed.Name != before.Name || (target != EvolveTarget.Package && parsed.Description != before.Description) || !parsed.Events.SequenceEqual(before.Events))
             {
-                failures.Add("the frontmatter would change");
+                failures.Add(target == EvolveTarget.Package ? "the frontmatter would change beyond its description" : "the frontmatter would change");
+            }
+
+            if (target == EvolveTarget.Package)
+            {
+                failures.AddRange(PackageProblems(file, skill, edited, parsed.Description));
             }
 
             var title = Locate(file with { Bytes = edited }, EvolveTarget.Body, skill).Title;
@@ -160,6 +168,39 @@ internal static partial class SkillSections
         return failures;
     }
 
+    /// <summary>What a whole-package proposal breaks beyond the frontmatter: a description outside the Agent Skills
+    /// limits, or a routing table the original had and the proposal lost or reshaped.</summary>
+    private static IEnumerable<string> PackageProblems(SkillFile file, string skill, byte[] edited, string description)
+    {
+        if (description.Trim().Length == 0 || description.Length > Evolution.DescriptionChecks.MaxLength)
+        {
+            yield return $"the description must be 1–{Evolution.DescriptionChecks.MaxLength} characters; it is {description.Length}";
+        }
+
+        if (description.IndexOfAny(['<', '>']) >= 0)
+        {
+            yield return "the description contains an angle bracket (< or >)";
+        }
+
+        if (HasRouting(file, skill) && !HasRouting(file with { Bytes = edited }, skill))
+        {
+            yield return $"the proposal drops the '## {RoutingHeading}' table or changes its shape ({RoutingShape})";
+        }
+    }
+
+    private static bool HasRouting(SkillFile file, string skill)
+    {
+        try
+        {
+            Locate(file, EvolveTarget.Routing, skill);
+            return true;
+        }
+        catch (SelftuneException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>The longest a replacement for <paramref name="original"/> may be (characters).</summary>
     public static int LengthLimit(string original) => original.Length + Math.Max(MinGrowthAllowance, (int)(original.Length * GrowthShare));
 
@@ -168,6 +209,7 @@ internal static partial class SkillSections
     {
         EvolveTarget.Routing => "routing table",
         EvolveTarget.Body => "body",
+        EvolveTarget.Package => "package (description, routing table and body)",
         _ => "description",
     };
 
@@ -181,7 +223,8 @@ internal static partial class SkillSections
         null or "description" => EvolveTarget.Description,
         "routing" => EvolveTarget.Routing,
         "body" => EvolveTarget.Body,
-        _ => throw new SelftuneException(ErrorCodes.InvalidArgument, $"Target '{value}' is not one of description, routing, body.", "selftune evolve --skill <name> --target body", exitCode: 2),
+        "package" => EvolveTarget.Package,
+        _ => throw new SelftuneException(ErrorCodes.InvalidArgument, $"Target '{value}' is not one of description, routing, body, package.", "selftune evolve --skill <name> --target body", exitCode: 2),
     };
 
     /// <summary>Locates <paramref name="target"/> (routing or body) in <paramref name="file"/>.</summary>
@@ -215,6 +258,11 @@ internal static partial class SkillSections
         }
 
         var titleText = Title().Match(lines[title].Text.TrimEnd('\r')).Groups[1].Value.Trim();
+        if (target == EvolveTarget.Package)
+        {
+            return new Span(text, 0, text.Length, titleText, newline);
+        }
+
         if (target == EvolveTarget.Body)
         {
             var start = title + 1 < lines.Count ? lines[title + 1].Start : text.Length;

@@ -22,7 +22,9 @@ internal static class EvolutionCommands
     /// <summary>Creates the commands.</summary>
     public static IEnumerable<Command> Create(Func<App> app) => [Evolve(app), Baseline(app), Improve(app), Watch(app), Rollback(app), History(app)];
 
-    private static Option<string?> TargetOption(string name, string description) => new Option<string?>(name) { Description = description }.OneOf("description", "routing", "body");
+    private static Option<string?> TargetOption(string name, string description, params string[] more) => new Option<string?>(name) { Description = description }.OneOf(["description", "routing", "body", .. more]);
+
+    private static Option<string?> ValidationOption() => new Option<string?>("--validation") { Description = "auto (replay when the agent's runner can, else judge), judge or replay (evolve.validation)." }.Like(ConfigKeys.EvolveValidation);
 
     private static Option<string> SkillOption() => new("--skill") { Description = "The skill's name.", Required = true };
 
@@ -32,7 +34,7 @@ internal static class EvolutionCommands
         var skillPath = new Option<string?>("--skill-path") { Description = "The skill's SKILL.md or folder (default: the installed skill of that name)." };
         var dryRun = new Option<bool>("--dry-run") { Description = "Propose and validate, but do not deploy." };
         var candidates = new Option<int?>("--candidates") { Description = "Candidate descriptions to propose, 1-10 (evolve.candidates, default 3)." }.Like(ConfigKeys.EvolveCandidates);
-        var validation = new Option<string?>("--validation") { Description = "auto (replay when the agent's runner can, else judge), judge or replay (evolve.validation)." }.Like(ConfigKeys.EvolveValidation);
+        var validation = ValidationOption();
         var target = TargetOption("--target", "What to rewrite: description (default; whether the skill fires), routing (the '## Workflow Routing' table) or body (everything below the '# Title'); routing and body pass structure, trigger, quality (evolve.quality_threshold) and optional review (evolve.review) gates.");
         var canary = new Option<bool>("--canary") { Description = "Deploy the winner first to the project skill folder of --canary-repos (default: the working directory), watched against the user scope; see selftune canary. Description target only." };
         var canaryRepos = new Option<string?>("--canary-repos") { Description = "Comma-separated repository folders for --canary." };
@@ -104,13 +106,17 @@ internal static class EvolutionCommands
     {
         var skill = SkillOption();
         var skillPath = new Option<string?>("--skill-path") { Description = "The skill's SKILL.md or folder (default: the installed skill of that name)." };
-        var scope = TargetOption("--scope", "What to improve: description (default), routing or body; each runs evolve with that target and its gates.");
+        var scope = TargetOption("--scope", "What to improve: description (default), routing or body, each running evolve with that target and its gates; or package, a bounded search over variants of all three together (each fingerprinted and evaluated once, accepted only when no metric regressed and one improved).", "package");
         var dryRun = new Option<bool>("--dry-run") { Description = "Propose and validate, but do not deploy." };
-        var command = new Command("improve", "Improve a skill: pick the evolve loop for the scope (description, routing table or body) and run it.") { skill, skillPath, scope, dryRun };
+        var maxCandidates = new Option<int?>("--max-candidates") { Description = "--scope package: most variants the search considers (improve.max_candidates, default 5)." }.Like(ConfigKeys.ImproveMaxCandidates);
+        var validation = ValidationOption();
+        var command = new Command("improve", "Improve a skill: pick the evolve loop for the scope (description, routing table, body, or a package search over all three) and run it.") { skill, skillPath, scope, dryRun, maxCandidates, validation };
         var llm = LlmCommands.AddFlags(command);
         return command.Runs(app, async (a, p, ct) =>
         {
             llm.Apply(a, p);
+            a.Flag(ConfigKeys.ImproveMaxCandidates.Key, p.GetValue(maxCandidates)?.ToString(CultureInfo.InvariantCulture));
+            a.Flag(ConfigKeys.EvolveValidation.Key, p.GetValue(validation));
             return await EvolveAsync(a, p.GetValue(skill)!, p.GetValue(skillPath), SkillSections.Parse(p.GetValue(scope)), p.GetValue(dryRun), "improve", ct).ConfigureAwait(false);
         });
     }

@@ -140,6 +140,29 @@ public sealed class DescriptionEditorTests : IDisposable
         Assert.Equal(ErrorCodes.UnsafeEdit, Assert.Throws<SelftuneException>(() => SkillFile.Load(path)).Code);
     }
 
+    [Theory]
+    [InlineData("---\nname: pdf\ndescription: Read and merge PDFs.\nlicense: MIT\n---\n# PDF\n\n## Workflow Routing\n\n| Trigger | Workflow |\n|---|---|\n| merge | merge.md |\n| split | split.md |\n", null)]
+    [InlineData("---\nname: pdf\ndescription: Read and merge PDFs.\nlicense: Apache-2.0\n---\n# PDF\n\n## Workflow Routing\n\n| Trigger | Workflow |\n|---|---|\n| merge | merge.md |\n", "the frontmatter would change beyond its description")]
+    [InlineData("---\nname: pdf\ndescription: Read <b>PDFs</b>.\nlicense: MIT\n---\n# PDF\n\n## Workflow Routing\n\n| Trigger | Workflow |\n|---|---|\n| merge | merge.md |\n", "angle bracket")]
+    [InlineData("---\nname: pdf\ndescription: Read and merge PDFs.\nlicense: MIT\n---\n# PDF\n\nJust prose now.\n", "drops the '## Workflow Routing' table")]
+    [InlineData("---\nname: pdf\ndescription: Read and merge PDFs.\nlicense: MIT\n---\n# Portable documents\n\n## Workflow Routing\n\n| Trigger | Workflow |\n|---|---|\n| merge | merge.md |\n", "the title would change")]
+    public void A_package_variant_may_change_the_description_routing_and_body_but_nothing_else(string proposed, string? failure)
+    {
+        var file = Write("---\nname: pdf\ndescription: Read PDFs.\nlicense: MIT\n---\n# PDF\n\n## Workflow Routing\n\n| Trigger | Workflow |\n|---|---|\n| merge | merge.md |\n");
+
+        var checks = SkillSections.Check(file, EvolveTarget.Package, "pdf", proposed);
+
+        if (failure is null)
+        {
+            Assert.Empty(checks);
+            Assert.Equal(proposed, Encoding.UTF8.GetString(SkillSections.Replace(file, EvolveTarget.Package, "pdf", proposed)));
+        }
+        else
+        {
+            Assert.Contains(checks, c => c.Contains(failure, StringComparison.Ordinal));
+        }
+    }
+
     private SkillFile Write(string content)
     {
         var path = Path.Combine(_dir, $"{Guid.NewGuid():N}.md");
