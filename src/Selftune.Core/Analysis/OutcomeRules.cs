@@ -7,13 +7,13 @@ namespace Selftune.Core.Analysis;
 /// <param name="Name">Tool name.</param>
 /// <param name="IsError">Its result was an error.</param>
 /// <param name="Detail">The stored detail (a command's first line, a path), redacted.</param>
-internal readonly record struct ToolStep(long At, string Name, bool IsError, string? Detail);
+internal sealed record ToolStep(long At, string Name, bool IsError, string? Detail);
 
 /// <summary>A session error (not a tool result) as the outcome rules see it.</summary>
 /// <param name="At">When, Unix ms.</param>
 /// <param name="Kind">Its kind (<c>api_error</c>, <c>interrupted</c>, …).</param>
 /// <param name="Message">The stored, redacted message.</param>
-internal readonly record struct SessionError(long At, string Kind, string Message);
+internal sealed record SessionError(long At, string Kind, string Message);
 
 /// <summary>The facts of one session the outcome rules decide on.</summary>
 /// <param name="SessionId">The session.</param>
@@ -62,9 +62,9 @@ internal static partial class OutcomeRules
             return Result(Outcome.Unknown, 0.2);
         }
 
-        var lastSuccess = facts.Tools.LastOrDefault(t => !t.IsError).At;
+        var lastSuccess = facts.Tools.LastOrDefault(t => !t.IsError)?.At ?? 0;
         var wall = facts.Errors.LastOrDefault(e => e.Kind != "interrupted" && e.At >= lastSuccess && Wall(e.Message) is not null);
-        if (wall.Message is not null)
+        if (wall is not null)
         {
             evidence.Add(new(Wall(wall.Message)!, Cut(wall.Message)));
             return Result(Outcome.Blocked, 0.8);
@@ -73,12 +73,12 @@ internal static partial class OutcomeRules
         if (facts.Status == "failed")
         {
             var last = facts.Errors.LastOrDefault(e => e.Kind != "interrupted");
-            evidence.Add(new("end", "failed" + (last.Message is null ? string.Empty : ": " + Cut(last.Message))));
+            evidence.Add(new("end", "failed" + (last is null ? string.Empty : ": " + Cut(last.Message))));
             return Result(Outcome.Failed, 0.75);
         }
 
         var check = facts.Tools.LastOrDefault(t => t.Detail is { } d && (Tests().IsMatch(d) || Build().IsMatch(d)));
-        if (check.Detail is { } command)
+        if (check?.Detail is { } command)
         {
             var kind = Tests().IsMatch(command) ? "tests" : "build";
             evidence.Add(new(kind + (check.IsError ? "_failed" : "_passed"), Cut(command)));
@@ -104,8 +104,8 @@ internal static partial class OutcomeRules
             evidence.Add(new("unresolved_tool_error", facts.Tools[^1].Name + (facts.Tools[^1].Detail is { } d ? ": " + Cut(d) : string.Empty)));
         }
 
-        var checkFailed = check.Detail is not null && check.IsError;
-        var positive = (check.Detail is not null && !check.IsError) || commits > 0 || thanked;
+        var checkFailed = check?.Detail is not null && check.IsError;
+        var positive = (check?.Detail is not null && !check.IsError) || commits > 0 || thanked;
         switch (facts.Status)
         {
             case "interrupted":

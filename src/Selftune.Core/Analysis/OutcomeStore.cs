@@ -75,7 +75,9 @@ internal static class OutcomeStore
     public static List<OutcomeFacts> LoadFacts(SelftuneStore store, long? sinceMs)
     {
         var parameters = sinceMs is null ? [] : new[] { ("$since", (object?)sinceMs) };
-        var sessions = store.Query($"SELECT s.session_id, s.status FROM sessions s WHERE {TopLevel}{(sinceMs is null ? string.Empty : " AND s.updated_at >= $since")}", r => (Id: r.GetString(0), Status: r.GetString(1)), parameters);
+        // Rows are reference types (arrays, Tuple, records): the store's generic Query over a value type is compiled at run
+        // time in every sync (ReadyToRun cannot precompile it across assemblies; bench/RESULTS.md, issue 19).
+        var sessions = store.Query($"SELECT s.session_id, s.status FROM sessions s WHERE {TopLevel}{(sinceMs is null ? string.Empty : " AND s.updated_at >= $since")}", r => new[] { r.GetString(0), r.GetString(1) }, parameters);
         if (sessions.Count == 0)
         {
             return [];
@@ -91,7 +93,7 @@ internal static class OutcomeStore
         var tools = new Dictionary<string, List<ToolStep>>(StringComparer.Ordinal);
         foreach (var (id, step) in store.Query(
             $"SELECT t.session_id, t.occurred_at, t.name, t.is_error, t.detail FROM tool_calls t {string.Format(CultureInfo.InvariantCulture, join, "t")} ORDER BY t.session_id, t.occurred_at",
-            r => (r.GetString(0), new ToolStep(r.GetInt64(1), r.GetString(2), r.GetInt64(3) != 0, r.IsDBNull(4) ? null : r.GetString(4))), joinParameters))
+            r => Tuple.Create(r.GetString(0), new ToolStep(r.GetInt64(1), r.GetString(2), r.GetInt64(3) != 0, r.IsDBNull(4) ? null : r.GetString(4))), joinParameters))
         {
             (tools.TryGetValue(id, out var list) ? list : tools[id] = []).Add(step);
         }
@@ -99,22 +101,24 @@ internal static class OutcomeStore
         var errors = new Dictionary<string, List<SessionError>>(StringComparer.Ordinal);
         foreach (var (id, error) in store.Query(
             $"SELECT e.session_id, e.occurred_at, e.kind, e.message FROM session_errors e {string.Format(CultureInfo.InvariantCulture, join, "e")} WHERE e.kind <> 'tool_error' ORDER BY e.session_id, e.occurred_at",
-            r => (r.GetString(0), new SessionError(r.GetInt64(1), r.GetString(2), r.GetString(3))), joinParameters))
+            r => Tuple.Create(r.GetString(0), new SessionError(r.GetInt64(1), r.GetString(2), r.GetString(3))), joinParameters))
         {
             (errors.TryGetValue(id, out var list) ? list : errors[id] = []).Add(error);
         }
 
-        var prompts = new Dictionary<string, (int Count, string Last)>(StringComparer.Ordinal);
+        var prompts = new Dictionary<string, PromptTail>(StringComparer.Ordinal);
         foreach (var (id, text) in store.Query(
             $"SELECT p.session_id, p.text FROM prompts p {string.Format(CultureInfo.InvariantCulture, join, "p")} WHERE p.actionable = 1 ORDER BY p.session_id, p.occurred_at",
-            r => (r.GetString(0), r.GetString(1)), joinParameters))
+            r => Tuple.Create(r.GetString(0), r.GetString(1)), joinParameters))
         {
-            prompts[id] = (prompts.GetValueOrDefault(id).Count + 1, text);
+            var tail = prompts.TryGetValue(id, out var seen) ? seen : prompts[id] = new PromptTail();
+            tail.Count++;
+            tail.Last = text;
         }
 
         return sessions.Select(s => new OutcomeFacts(
-            s.Id, s.Status, prompts.GetValueOrDefault(s.Id).Count, prompts.TryGetValue(s.Id, out var p) ? p.Last : null,
-            tools.GetValueOrDefault(s.Id) ?? [], errors.GetValueOrDefault(s.Id) ?? [])).ToList();
+            s[0], s[1], prompts.TryGetValue(s[0], out var p) ? p.Count : 0, p?.Last,
+            tools.GetValueOrDefault(s[0]) ?? [], errors.GetValueOrDefault(s[0]) ?? [])).ToList();
     }
 
     /// <summary>Evidence as stored: a JSON array of <c>{"signal","detail"}</c>.</summary>
@@ -140,4 +144,11 @@ internal static class OutcomeStore
 
     private static T Parse<T>(string name) where T : struct, Enum =>
         Enum.TryParse<T>(name.Replace("_", string.Empty, StringComparison.Ordinal), ignoreCase: true, out var value) ? value : default;
+
+    /// <summary>A session's actionable prompts: how many, and the text of the last one.</summary>
+    private sealed class PromptTail
+    {
+        public int Count;
+        public string? Last;
+    }
 }
