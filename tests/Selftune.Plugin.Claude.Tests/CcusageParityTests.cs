@@ -72,13 +72,8 @@ public sealed class CcusageParityTests(SyncedCorpus corpus) : IClassFixture<Sync
     // whose own transcript is not in the corpus; selftune counts what ccusage's session report counts: 1657 - 24, ….
     [InlineData("2026-02-10", 1633, 1811, 57373, 527032, 0.9288493 - 0.0381633)]
     [InlineData("2026-02-12", 2706, 49618, 448881, 17204900, 6.6232314)]
-    public void CostByDayEqualsCcusageDaily(string day, long input, long output, long cacheWrite, long cacheRead, double cost)
-    {
-        var report = CostReports.Build(Store, new CostQuery(CostGrouping.Day, TimeZone: TimeZoneInfo.Utc));
-        var row = Assert.Single(report.Rows, r => r.Key == day);
-        Assert.Equal((input, output, cacheWrite, cacheRead), (row.Tokens.Input, row.Tokens.Output, row.Tokens.CacheWrite, row.Tokens.CacheRead));
-        Assert.Equal(cost, (double)row.Tokens.CostUsd, 1e-6);
-    }
+    public void CostByDayEqualsCcusageDaily(string day, long input, long output, long cacheWrite, long cacheRead, double cost) =>
+        AssertCostRow(CostGrouping.Day, day, input, output, cacheWrite, cacheRead, cost);
 
     [Fact]
     public void CostByDayHasCcusagesDaysAndMonthsAndNoOthers()
@@ -102,10 +97,13 @@ public sealed class CcusageParityTests(SyncedCorpus corpus) : IClassFixture<Sync
     [InlineData("spotter/tool_heavy.jsonl", 54, 212, 17696, 88231, 0.2266455)]
     [InlineData("spotter/short.jsonl", 3, 13, 13835, 11515, 0.1444475)]
     [InlineData("agent-sessions-fixtures/small.jsonl", 10, 5, 0, 0, 0.000175)]
-    public void CostBySessionEqualsCcusageSession(string file, long input, long output, long cacheWrite, long cacheRead, double cost)
+    public void CostBySessionEqualsCcusageSession(string file, long input, long output, long cacheWrite, long cacheRead, double cost) =>
+        AssertCostRow(CostGrouping.Session, corpus.SessionOf(file), input, output, cacheWrite, cacheRead, cost);
+
+    private void AssertCostRow(CostGrouping grouping, string key, long input, long output, long cacheWrite, long cacheRead, double cost)
     {
-        var report = CostReports.Build(Store, new CostQuery(CostGrouping.Session, TimeZone: TimeZoneInfo.Utc));
-        var row = Assert.Single(report.Rows, r => r.Key == corpus.SessionOf(file));
+        var report = CostReports.Build(Store, new CostQuery(grouping, TimeZone: TimeZoneInfo.Utc));
+        var row = Assert.Single(report.Rows, r => r.Key == key);
         Assert.Equal((input, output, cacheWrite, cacheRead), (row.Tokens.Input, row.Tokens.Output, row.Tokens.CacheWrite, row.Tokens.CacheRead));
         Assert.Equal(cost, (double)row.Tokens.CostUsd, 1e-6);
     }
