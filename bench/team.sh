@@ -27,7 +27,6 @@ as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
 as_pg "$bin/initdb" -D "$pg/data" -U postgres --auth=trust -E UTF8 --no-sync > /dev/null
 as_pg "$bin/pg_ctl" -D "$pg/data" -l "$pg/log" -w -o "-p $port -k $pg -c listen_addresses=''" start > /dev/null
 trap 'status=$?; [ $status = 0 ] || tail -20 "$pg/log"; as_pg "$bin/pg_ctl" -D "$pg/data" -m immediate -w stop > /dev/null; rm -rf "$pg"' EXIT
-psql() { "$bin/psql" -h "$pg" -p "$port" -U postgres -qAt "$@"; }
 
 dotnet publish src/Selftune.Host -c Release -o "$out/publish" -v quiet -nologo
 exe=$PWD/$out/publish/selftune

@@ -44,7 +44,7 @@ internal sealed class TeamEvidence : IDisposable
             var (machines, prompts) = await TeamViews.Guard(database, "reading the team's evidence", async db =>
             {
                 using var tx = scratch.BeginTransaction();
-                var m = await Copy(db, scratch, "SELECT count(DISTINCT machine_id) FROM machines WHERE machine_id <> $1", null, me, ct).ConfigureAwait(false);
+                var m = (int)(await TeamViews.Query(db, "SELECT count(DISTINCT machine_id) FROM machines WHERE machine_id <> $1", r => r.GetInt64(0), ct, me.MachineId).ConfigureAwait(false))[0];
                 await Copy(db, scratch, "SELECT session_id, platform, capture_mode, parent_session_id, started_at, ended_at, cwd, git_branch, agent_version, models, status, updated_at FROM sessions WHERE machine_id <> $1",
                     "INSERT OR IGNORE INTO sessions (session_id, platform, capture_mode, parent_session_id, started_at, ended_at, cwd, git_branch, agent_version, models, status, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)", me, ct).ConfigureAwait(false);
                 var p = await Copy(db, scratch, "SELECT prompt_id, session_id, platform, occurred_at, text, text_hash, kind, actionable, capture_mode, confidence FROM prompts WHERE machine_id <> $1 AND text IS NOT NULL",
@@ -66,17 +66,11 @@ internal sealed class TeamEvidence : IDisposable
         }
     }
 
-    /// <summary>Copies the server query's rows into the scratch store with <paramref name="insert"/> (null: returns the
-    /// query's single count instead); returns the rows read.</summary>
-    private static async Task<int> Copy(Npgsql.NpgsqlConnection db, SelftuneStore scratch, string query, string? insert, MachineIdentity me, CancellationToken ct)
+    /// <summary>Copies the server query's rows into the scratch store with <paramref name="insert"/>; returns the rows read.</summary>
+    private static async Task<int> Copy(Npgsql.NpgsqlConnection db, SelftuneStore scratch, string query, string insert, MachineIdentity me, CancellationToken ct)
     {
         await using var command = new Npgsql.NpgsqlCommand(query, db) { Parameters = { new() { Value = me.MachineId } } };
         await using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
-        if (insert is null)
-        {
-            return await reader.ReadAsync(ct).ConfigureAwait(false) ? (int)reader.GetInt64(0) : 0;
-        }
-
         using var statement = scratch.Prepare(insert);
         var n = 0;
         while (await reader.ReadAsync(ct).ConfigureAwait(false))

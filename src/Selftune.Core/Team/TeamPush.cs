@@ -129,7 +129,8 @@ internal sealed class TeamPush
             {
                 ct.ThrowIfCancellationRequested();
                 var batch = changed.Skip(start).Take(SessionsPerBatch).ToList();
-                var ids = JsonSerializer.Serialize(batch.Select(s => s.Id).ToArray());
+                var sessionIds = batch.Select(s => s.Id).ToArray();
+                var ids = JsonSerializer.Serialize(sessionIds);
                 var rows = sessionTables.Select(t => (Table: t, Rows: Read(store, t.LocalSql(sharePrompts), t.Columns.Count, ("@ids", ids)))).ToList();
                 foreach (var (table, tableRows) in rows)
                 {
@@ -141,7 +142,6 @@ internal sealed class TeamPush
                 var isLast = start + SessionsPerBatch >= changed.Count;
                 await Commit(async db =>
                 {
-                    var sessionIds = batch.Select(s => s.Id).ToArray();
                     foreach (var (table, tableRows) in rows)
                     {
                         var n = await Upsert(db, table, me, tableRows, ct).ConfigureAwait(false);
@@ -221,13 +221,10 @@ internal sealed class TeamPush
     /// without its text.</summary>
     private async Task<Dictionary<string, (long Value, string Key)>> ReadWatermarks(NpgsqlConnection connection, MachineIdentity me, bool sharePrompts, bool dryRun, CancellationToken ct)
     {
-        bool? shared = null;
+        bool restart;
         await using (var read = new NpgsqlCommand("SELECT share_prompts FROM machines WHERE machine_id = $1", connection) { Parameters = { new() { Value = me.MachineId } } })
         {
-            if (await read.ExecuteScalarAsync(ct).ConfigureAwait(false) is bool b)
-            {
-                shared = b;
-            }
+            restart = await read.ExecuteScalarAsync(ct).ConfigureAwait(false) is bool shared && shared != sharePrompts;
         }
 
         if (!dryRun)
@@ -240,7 +237,7 @@ internal sealed class TeamPush
                 ON CONFLICT (machine_id) DO UPDATE SET user_name = EXCLUDED.user_name, host_name = EXCLUDED.host_name, share_prompts = EXCLUDED.share_prompts
                 WHERE (machines.user_name, machines.host_name, machines.share_prompts) IS DISTINCT FROM (EXCLUDED.user_name, EXCLUDED.host_name, EXCLUDED.share_prompts)
                 """, ct, me.MachineId, me.UserName, me.HostName, sharePrompts, now).ConfigureAwait(false);
-            if (shared is { } before && before != sharePrompts)
+            if (restart)
             {
                 await Run(connection, "DELETE FROM push_watermarks WHERE machine_id = $1", ct, me.MachineId).ConfigureAwait(false);
             }
@@ -249,7 +246,7 @@ internal sealed class TeamPush
         }
 
         var marks = new Dictionary<string, (long, string)>(StringComparer.Ordinal);
-        if (shared is { } was && was != sharePrompts)
+        if (restart)
         {
             return marks;
         }

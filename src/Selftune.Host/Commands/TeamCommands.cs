@@ -48,6 +48,11 @@ internal static class TeamCommands
     public static async Task PushAfterRunAsync(App a, CancellationToken ct)
     {
         var team = a.Get<TeamService>();
+        if (!team.PushesAfterRun)
+        {
+            return;
+        }
+
         try
         {
             using var store = a.OpenStore();

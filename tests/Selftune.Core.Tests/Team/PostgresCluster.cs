@@ -90,7 +90,8 @@ public sealed class PostgresCluster : IAsyncLifetime
         Directory.Delete(_dir, recursive: true);
     }
 
-    private static int FreePort()
+    /// <summary>A free TCP port of 127.0.0.1.</summary>
+    internal static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

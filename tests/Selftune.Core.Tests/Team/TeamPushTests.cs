@@ -128,7 +128,7 @@ public sealed class TeamPushTests : IClassFixture<PostgresCluster>
         {
         }
 
-        var down = await Assert.ThrowsAsync<SelftuneException>(() => TeamDatabase.OpenAsync($"Host=127.0.0.1;Port={FreePort()};Username=x;Timeout=5", default));
+        var down = await Assert.ThrowsAsync<SelftuneException>(() => TeamDatabase.OpenAsync($"Host=127.0.0.1;Port={PostgresCluster.FreePort()};Username=x;Timeout=5", default));
         Assert.Equal(ErrorCodes.TeamUnreachable, down.Code);
         Assert.Contains("Cannot reach the team database 127.0.0.1:", down.Message, StringComparison.Ordinal);
 
@@ -226,12 +226,5 @@ public sealed class TeamPushTests : IClassFixture<PostgresCluster>
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync();
         return await TeamViews.Query(connection, sql, map, default);
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
