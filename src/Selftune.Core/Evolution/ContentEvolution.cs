@@ -341,12 +341,7 @@ internal sealed class ContentEvolutionService(EvalSetStore evalSets, GradingStor
     /// held-out split, the execution evidence and the failure analysis of the train split.</summary>
     private (State State, string Original, FailureReport Failures, AuditTrail Trail) Start(SelftuneStore store, EvolveOptions options, EvolveTarget target, ContentGates gates, EvolveTools tools)
     {
-        var runId = $"evo-{options.Skill}-{time.GetUtcNow().UtcDateTime.ToString("yyyyMMdd'T'HHmmssfff'Z'", CultureInfo.InvariantCulture)}";
-        var skill = SkillFile.Load(options.SkillPath);
-        if (skill.Name is { } name && !SkillNames.Same(options.Skill, name))
-        {
-            throw new SelftuneException(ErrorCodes.InvalidArgument, $"'{skill.Path}' is the SKILL.md of {ShellCommand.Quoted(name)}, not of {ShellCommand.Quoted(options.Skill)}.", ShellCommand.Line($"selftune evolve --skill {name:skill} --skill-path {skill.Path}"), exitCode: 2);
-        }
+        var (runId, skill) = EvolutionService.Begin(options, time);
 
         var original = SkillSections.Read(skill, target, options.Skill);
         if (tools.Heuristic)

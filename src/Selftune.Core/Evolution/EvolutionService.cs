@@ -167,13 +167,7 @@ internal sealed class EvolutionService
     /// <see cref="ErrorCodes.UnsafeEdit"/> for an unparseable SKILL.md; LLM errors other than an unusable answer.</exception>
     public async Task<EvolveResult> EvolveAsync(SelftuneStore store, EvolveOptions options, ValidationSettings validation, EvolveTools tools, IProgress<string>? progress, CancellationToken ct)
     {
-        var now = _time.GetUtcNow();
-        var runId = $"evo-{options.Skill}-{now.UtcDateTime.ToString("yyyyMMdd'T'HHmmssfff'Z'", CultureInfo.InvariantCulture)}";
-        var skill = SkillFile.Load(options.SkillPath);
-        if (skill.Name is { } name && !SkillNames.Same(options.Skill, name))
-        {
-            throw new SelftuneException(ErrorCodes.InvalidArgument, $"'{skill.Path}' is the SKILL.md of {ShellCommand.Quoted(name)}, not of {ShellCommand.Quoted(options.Skill)}.", ShellCommand.Line($"selftune evolve --skill {name:skill} --skill-path {skill.Path}"), exitCode: 2);
-        }
+        var (runId, skill) = Begin(options, _time);
 
         var evalSet = _evalSets.Latest(store, options.Skill)
             ?? throw new SelftuneException(ErrorCodes.NotEnoughData, $"There is no eval set for {ShellCommand.Quoted(options.Skill)} yet; evolve needs one to find misses and to prove a proposal.", ShellCommand.Line($"selftune eval generate --skill {options.Skill:skill}"));
@@ -263,6 +257,23 @@ internal sealed class EvolutionService
         reports = reports.Select(r => r == winner ? r with { Status = AuditActions.Deployed } : r).ToList();
         return run.Result(summary, original, reports, winner.ProposalId, deploy,
             $"Deployed {winner.ProposalId}: {winner.Validation!.Reason}.", ShellCommand.Line($"selftune watch --skill {options.Skill:skill}"));
+    }
+
+    /// <summary>The run id of an evolve started now, and the SKILL.md at <see cref="EvolveOptions.SkillPath"/>, checked to be
+    /// the skill's own.</summary>
+    /// <param name="options">The skill and its SKILL.md.</param>
+    /// <param name="time">The clock of the run id.</param>
+    /// <exception cref="SelftuneException"><see cref="ErrorCodes.InvalidArgument"/> for a SKILL.md of another skill.</exception>
+    internal static (string RunId, SkillFile Skill) Begin(EvolveOptions options, TimeProvider time)
+    {
+        var runId = $"evo-{options.Skill}-{time.GetUtcNow().UtcDateTime.ToString("yyyyMMdd'T'HHmmssfff'Z'", CultureInfo.InvariantCulture)}";
+        var skill = SkillFile.Load(options.SkillPath);
+        if (skill.Name is { } name && !SkillNames.Same(options.Skill, name))
+        {
+            throw new SelftuneException(ErrorCodes.InvalidArgument, $"'{skill.Path}' is the SKILL.md of {ShellCommand.Quoted(name)}, not of {ShellCommand.Quoted(options.Skill)}.", ShellCommand.Line($"selftune evolve --skill {name:skill} --skill-path {skill.Path}"), exitCode: 2);
+        }
+
+        return (runId, skill);
     }
 
     /// <summary>The trigger validator for <paramref name="settings"/> and why it was chosen.</summary>

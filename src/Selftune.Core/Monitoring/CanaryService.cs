@@ -161,10 +161,11 @@ internal sealed class CanaryService(SkillDeployer deployer, IEnumerable<IInstall
 
         var since = c.StartedAt.ToUnixTimeMilliseconds();
         var roots = c.Repos.Select(r => Path.GetFullPath(r).TrimEnd(Path.DirectorySeparatorChar)).ToList();
-        var sessions = WatchService.Sessions(store, c.Skill).Where(s => s.Started >= since).ToList();
+        var (relevant, missed) = WatchService.Sessions(store, c.Skill);
+        var sessions = relevant.Where(s => s.Started >= since).ToList();
         bool InCanary(string? cwd) => cwd is not null && roots.Any(r => cwd == r || cwd.StartsWith(r + Path.DirectorySeparatorChar, StringComparison.Ordinal));
-        var canary = WatchService.Measure(store, c.Skill, sessions.Where(s => InCanary(s.Cwd)).TakeLast(options.WindowSessions).Select(s => s.Id).ToList());
-        var control = WatchService.Measure(store, c.Skill, sessions.Where(s => !InCanary(s.Cwd)).TakeLast(options.WindowSessions).Select(s => s.Id).ToList());
+        var canary = WatchService.Measure(store, c.Skill, missed, sessions.Where(s => InCanary(s.Cwd)).TakeLast(options.WindowSessions).Select(s => s.Id).ToList());
+        var control = WatchService.Measure(store, c.Skill, missed, sessions.Where(s => !InCanary(s.Cwd)).TakeLast(options.WindowSessions).Select(s => s.Id).ToList());
         WatchVerdict verdict;
         IReadOnlyList<string> regressions = [];
         string message;

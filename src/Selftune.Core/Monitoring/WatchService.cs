@@ -194,21 +194,15 @@ internal sealed class WatchService
     }
 
     /// <summary>The sessions in which <paramref name="skill"/> came into play (it ran, was read, or one of its evidence
-    /// misses), oldest first, with their start (Unix ms) and working directory; selftune's own replays left out.</summary>
-    internal static IReadOnlyList<(string Id, long Started, string? Cwd)> Sessions(SelftuneStore store, string skill)
+    /// misses), oldest first, with their start (Unix ms) and working directory; selftune's own replays left out. Also the
+    /// prompt ids of those misses, for <see cref="Measure"/>.</summary>
+    internal static (IReadOnlyList<(string Id, long Started, string? Cwd)> Sessions, IReadOnlySet<string> Missed) Sessions(SelftuneStore store, string skill)
     {
         var misses = MissFinder.Find(store, [skill]).For(skill).Where(m => m.IsEvidence).ToList();
         var sessions = RelevantSessions(store, skill, misses);
         var cwds = store.Query("SELECT session_id, cwd FROM sessions WHERE cwd IS NOT NULL", r => (r.GetString(0), r.GetString(1)))
             .ToDictionary(x => x.Item1, x => x.Item2, StringComparer.Ordinal);
-        return sessions.Select(s => (s.Id, s.Started, cwds.GetValueOrDefault(s.Id))).ToList();
-    }
-
-    /// <summary>The measures of <paramref name="skill"/> over <paramref name="sessionIds"/>.</summary>
-    internal static WatchMeasures Measure(SelftuneStore store, string skill, IReadOnlyList<string> sessionIds)
-    {
-        var missed = MissFinder.Find(store, [skill]).For(skill).Where(m => m.IsEvidence).Select(m => m.PromptId).ToHashSet(StringComparer.Ordinal);
-        return Measure(store, skill, missed, sessionIds);
+        return (sessions.Select(s => (s.Id, s.Started, cwds.GetValueOrDefault(s.Id))).ToList(), misses.Select(m => m.PromptId).ToHashSet(StringComparer.Ordinal));
     }
 
     private static void Compare(string what, double? before, double? after, bool higherIsBetter, double threshold, List<string> regressions)
@@ -264,7 +258,9 @@ internal sealed class WatchService
         r => (r.GetString(0), r.GetInt64(1)),
         ("$s", skill));
 
-    private static WatchMeasures Measure(SelftuneStore store, string skill, IReadOnlySet<string> missed, IReadOnlyList<string> sessionIds)
+    /// <summary>The measures of <paramref name="skill"/> over <paramref name="sessionIds"/>; <paramref name="missed"/> holds
+    /// the prompt ids of its evidence misses (<see cref="Sessions"/>).</summary>
+    internal static WatchMeasures Measure(SelftuneStore store, string skill, IReadOnlySet<string> missed, IReadOnlyList<string> sessionIds)
     {
         if (sessionIds.Count == 0)
         {
