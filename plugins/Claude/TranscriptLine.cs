@@ -297,11 +297,9 @@ internal sealed class TranscriptLine
                     ToolUses.Add(new ToolUse(id, toolName, skill, filePath, detail));
                     break;
                 case "tool_result" when toolUseId is not null:
-                    ToolResults.Add(new ToolResult(
-                        toolUseId,
-                        isError,
-                        contentIsString && (content.StartsWith("["u8) || content.StartsWith("Updating "u8)) ? Decoded(content, contentEscaped) : null,
-                        isError && contentIsString ? Decoded(content, contentEscaped) : null));
+                    var mayReportCommit = contentIsString && (content.StartsWith("["u8) || content.StartsWith("Updating "u8));
+                    var decoded = mayReportCommit || (isError && contentIsString) ? Decoded(content, contentEscaped) : null; // decoded once for both uses
+                    ToolResults.Add(new ToolResult(toolUseId, isError, mayReportCommit ? decoded : null, isError ? decoded : null));
                     break;
             }
         }

@@ -25,13 +25,13 @@ public sealed class ClineHookTests : IDisposable
         Assert.Equal(["PostToolUse", "TaskComplete", "TaskCancel"], install.Changes.Select(c => Path.GetFileName(c.Path)));
         Assert.All(install.Changes, c => Assert.True(c.Executable));
         Assert.Contains("/usr/local/bin/selftune hook TaskComplete --platform cline --turn-end >/dev/null 2>&1", install.Changes[1].NewContent);
-        Apply(install);
+        InstallPlans.Apply(install);
         File.WriteAllText(Path.Combine(Hooks, "UserPromptSubmit"), "#!/bin/sh\necho '{\"cancel\":false}'\n");
 
         Assert.Empty(_installer.PlanInstall(Context, InstallScope.User, HookCommand).Changes);
         var uninstall = _installer.PlanUninstall(Context, InstallScope.User, HookCommand);
         Assert.Equal(install.Changes.Select(c => c.Path), uninstall.Changes.Select(c => c.Path));
-        Apply(uninstall);
+        InstallPlans.Apply(uninstall);
         Assert.Equal(["UserPromptSubmit"], Directory.GetFiles(Hooks).Select(Path.GetFileName));
     }
 
@@ -140,22 +140,6 @@ public sealed class ClineHookTests : IDisposable
         if (!OperatingSystem.IsWindows())
         {
             File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        }
-    }
-
-    private static void Apply(InstallPlan plan)
-    {
-        foreach (var change in plan.Changes)
-        {
-            if (change.NewContent is null)
-            {
-                File.Delete(change.Path);
-            }
-            else
-            {
-                Directory.CreateDirectory(Path.GetDirectoryName(change.Path)!);
-                File.WriteAllText(change.Path, change.NewContent);
-            }
         }
     }
 }

@@ -27,7 +27,7 @@ public sealed class OpenClawHookTests : IDisposable
         Assert.All(install.Changes, c => Assert.Null(c.OriginalContent));
         Assert.Contains("\"events\": [\"agent:bootstrap\",\"command:new\",\"command:reset\",\"command:stop\",\"session:compact:after\"]", install.Changes[0].NewContent);
         Assert.Contains("const COMMAND = \"/usr/local/bin/selftune hook\";", install.Changes[1].NewContent);
-        Apply(install);
+        InstallPlans.Apply(install);
         File.WriteAllText(Path.Combine(HookDir, "notes.txt"), "the user's own file");
 
         Assert.Empty(_installer.PlanInstall(Context(), InstallScope.User, HookCommand).Changes);
@@ -37,7 +37,7 @@ public sealed class OpenClawHookTests : IDisposable
         var uninstall = _installer.PlanUninstall(Context(), InstallScope.User, HookCommand);
         Assert.Equal(install.Changes.Select(c => c.Path), uninstall.Changes.Select(c => c.Path));
         Assert.All(uninstall.Changes, c => Assert.Null(c.NewContent));
-        Apply(uninstall);
+        InstallPlans.Apply(uninstall);
         Assert.Equal(["notes.txt"], Directory.GetFiles(HookDir).Select(Path.GetFileName));
         Assert.Empty(_installer.PlanUninstall(Context(), InstallScope.User, HookCommand).Changes);
     }
@@ -88,7 +88,7 @@ public sealed class OpenClawHookTests : IDisposable
         // The real handler.ts (plain JavaScript too) run by node against a fake `selftune hook` that saves what it receives.
         var record = Path.Combine(_home, "received");
         var fake = Scripts.Write(Path.Combine(_home, "fake-selftune"), $"echo \"$@\" > '{record}.args'\ncat > '{record}.tmp' && mv '{record}.tmp' '{record}'\n");
-        Apply(_installer.PlanInstall(Context(), InstallScope.User, fake + " hook"));
+        InstallPlans.Apply(_installer.PlanInstall(Context(), InstallScope.User, fake + " hook"));
         var sessions = Path.Combine(_home, ".openclaw", "agents", "ops", "sessions");
         Directory.CreateDirectory(sessions);
         var archived = Path.Combine(sessions, "s-42.jsonl.reset.2026-03-01T10-00-00.000Z");
@@ -150,22 +150,6 @@ public sealed class OpenClawHookTests : IDisposable
         }
         catch (IOException)
         {
-        }
-    }
-
-    private static void Apply(InstallPlan plan)
-    {
-        foreach (var change in plan.Changes)
-        {
-            if (change.NewContent is null)
-            {
-                File.Delete(change.Path);
-            }
-            else
-            {
-                Directory.CreateDirectory(Path.GetDirectoryName(change.Path)!);
-                File.WriteAllText(change.Path, change.NewContent);
-            }
         }
     }
 

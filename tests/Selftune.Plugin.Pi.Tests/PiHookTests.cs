@@ -28,13 +28,13 @@ public sealed class PiHookTests : IDisposable
         Assert.Equal((Extension, (string?)null), (change.Path, change.OriginalContent));
         Assert.StartsWith("// selftune-managed Pi extension", change.NewContent);
         Assert.Contains("const COMMAND = \"/usr/local/bin/selftune hook\";", change.NewContent);
-        Apply(install);
+        InstallPlans.Apply(install);
 
         Assert.Empty(_installer.PlanInstall(Context, InstallScope.User, HookCommand).Changes);
         Assert.Single(_installer.PlanInstall(Context, InstallScope.User, "/opt/selftune hook").Changes);
         var uninstall = Assert.Single(_installer.PlanUninstall(Context, InstallScope.User, HookCommand).Changes);
         Assert.Equal((Extension, (string?)null), (uninstall.Path, uninstall.NewContent));
-        Apply(_installer.PlanUninstall(Context, InstallScope.User, HookCommand));
+        InstallPlans.Apply(_installer.PlanUninstall(Context, InstallScope.User, HookCommand));
         Assert.False(File.Exists(Extension));
         Assert.Empty(_installer.PlanUninstall(Context, InstallScope.User, HookCommand).Changes);
     }
@@ -74,7 +74,7 @@ public sealed class PiHookTests : IDisposable
             File.SetUnixFileMode(fake, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         }
 
-        Apply(_installer.PlanInstall(Context, InstallScope.User, fake + " hook"));
+        InstallPlans.Apply(_installer.PlanInstall(Context, InstallScope.User, fake + " hook"));
         var sessionFile = Path.Combine(_home, "s.jsonl");
         File.WriteAllText(sessionFile, "{}\n");
         var module = Path.Combine(_home, "extension.mjs");
@@ -130,22 +130,6 @@ public sealed class PiHookTests : IDisposable
         }
         catch (IOException)
         {
-        }
-    }
-
-    private static void Apply(InstallPlan plan)
-    {
-        foreach (var change in plan.Changes)
-        {
-            if (change.NewContent is null)
-            {
-                File.Delete(change.Path);
-            }
-            else
-            {
-                Directory.CreateDirectory(Path.GetDirectoryName(change.Path)!);
-                File.WriteAllText(change.Path, change.NewContent);
-            }
         }
     }
 }

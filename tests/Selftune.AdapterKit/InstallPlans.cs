@@ -1,0 +1,25 @@
+using Selftune.Abstractions;
+
+namespace Selftune.AdapterKit;
+
+/// <summary>Helpers for installer tests.</summary>
+public static class InstallPlans
+{
+    /// <summary>Writes a plan's changes the plain way (no backups, no permissions): deletes a file whose new content
+    /// is null, otherwise creates its folder and writes the new content.</summary>
+    public static void Apply(InstallPlan plan)
+    {
+        foreach (var change in plan.Changes)
+        {
+            if (change.NewContent is null)
+            {
+                File.Delete(change.Path);
+            }
+            else
+            {
+                Directory.CreateDirectory(Path.GetDirectoryName(change.Path)!);
+                File.WriteAllText(change.Path, change.NewContent);
+            }
+        }
+    }
+}
