@@ -163,13 +163,11 @@ internal static class PluginCatalog
     /// paths with the reflection-based JSON serializer: ~30 ms of JIT on every command that loads plugins (bench/RESULTS.md).</summary>
     private static AssemblyLoadContext Open(string main)
     {
-        var builder = new AssemblyLoadContextBuilder().SetMainAssemblyPath(main).PreferDefaultLoadContext(true);
-        foreach (var contract in Contracts)
-        {
-            builder.PreferDefaultLoadContextAssembly(contract.Assembly.GetName());
-        }
-
-        var context = builder.Build();
+        var context = new AssemblyLoadContextBuilder()
+            .SetMainAssemblyPath(main)
+            .PreferDefaultLoadContext(true)
+            .PreferDefaultLoadContextAssembly(typeof(IIngestor).Assembly.GetName()) // every contract lives in Selftune.Abstractions
+            .Build();
         context.Resolving += static (_, requested) =>
             AssemblyLoadContext.Default.Assemblies.FirstOrDefault(a => string.Equals(a.GetName().Name, requested.Name, StringComparison.OrdinalIgnoreCase));
         return context;
