@@ -43,6 +43,9 @@ public sealed class ApiTests : IDisposable
         Assert.Contains(CorpusHome.Skill, skills);
         var totals = o.GetProperty("totals");
         Assert.True(totals.GetProperty("sessions").GetInt64() > 5);
+        var system = o.GetProperty("status").GetProperty("system");
+        Assert.Equal(system.GetProperty("sessions").GetInt64(), totals.GetProperty("sessions").GetInt64());
+        Assert.Equal(system.GetProperty("actionable_prompts").GetInt64(), totals.GetProperty("actionable_prompts").GetInt64());
         Assert.True(totals.GetProperty("tokens").GetProperty("cost_usd").GetDouble() > 0);
         Assert.Equal(0, o.GetProperty("runs").GetArrayLength());
     }

@@ -75,14 +75,13 @@ internal static class DashboardReports
         _ => HealthGroup.Stable,
     };
 
-    /// <summary>Totals of the store.</summary>
-    public static StoreTotals Totals(SelftuneStore store)
+    /// <summary>Totals of the store: the counts the status report already read, and the tokens.</summary>
+    /// <param name="store">The store.</param>
+    /// <param name="system">The status report's <see cref="StatusReport.System"/> of the same store.</param>
+    public static StoreTotals Totals(SelftuneStore store, SystemHealth system)
     {
-        var counts = store.Query(
-            "SELECT (SELECT count(*) FROM sessions), (SELECT count(*) FROM prompts), (SELECT count(*) FROM prompts WHERE actionable = 1)",
-            r => (r.GetInt64(0), r.GetInt64(1), r.GetInt64(2)))[0];
         var tokens = store.Query($"SELECT {TokenColumns} FROM token_usage", ReadTokens)[0];
-        return new StoreTotals(counts.Item1, counts.Item2, counts.Item3, tokens);
+        return new StoreTotals(system.Sessions, system.Prompts, system.ActionablePrompts, tokens);
     }
 
     /// <summary>One top-level or sub-agent session in full; null when there is none of that id.</summary>

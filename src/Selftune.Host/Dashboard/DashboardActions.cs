@@ -58,7 +58,7 @@ internal sealed class DashboardActions(App app, DashboardEvents events, StoreWat
                 break;
             case "evolve":
                 var evolve = Skill(request);
-                work = (progress, ct) => EvolveAsync(evolve, new Progress(line => progress(line, null)), ct);
+                work = (progress, ct) => EvolveAsync(evolve, new SyncProgress<string>(line => progress(line, null)), ct);
                 break;
             case "approve":
                 var approve = ProposalId(request);
@@ -120,7 +120,7 @@ internal sealed class DashboardActions(App app, DashboardEvents events, StoreWat
 
     private async Task<object> RunAsync(ActionRequest request, Action<string, object?> progress, CancellationToken ct)
     {
-        var phases = new PhaseProgress(phase => progress($"{Json.Name(phase.Name)}: {phase.Summary}", phase));
+        var phases = new SyncProgress<RunPhase>(phase => progress($"{Json.Name(phase.Name)}: {phase.Summary}", phase));
         var report = await app.Get<RunService>().RunAsync(new RunRequest(RunTrigger.Manual, request.DryRun ?? true, request.Skill), ct, phases).ConfigureAwait(false);
         return new { run_id = report.RunId, status = report.Status, totals = report.Totals };
     }
@@ -169,13 +169,8 @@ internal sealed class DashboardActions(App app, DashboardEvents events, StoreWat
         request.ProposalId is { Length: > 0 and <= 200 } id ? id : throw new SelftuneException(ErrorCodes.InvalidArgument, "This action needs \"proposal_id\".", "selftune proposals list");
 
     /// <summary>Reports synchronously (a <see cref="Progress{T}"/> would post to the thread pool and could reorder events).</summary>
-    private sealed class Progress(Action<string> report) : IProgress<string>
+    private sealed class SyncProgress<T>(Action<T> report) : IProgress<T>
     {
-        public void Report(string value) => report(value);
-    }
-
-    private sealed class PhaseProgress(Action<RunPhase> report) : IProgress<RunPhase>
-    {
-        public void Report(RunPhase value) => report(value);
+        public void Report(T value) => report(value);
     }
 }

@@ -58,7 +58,7 @@ internal sealed class DashboardData(App app, StoreWatcher watcher)
             if (store is not null)
             {
                 w.WritePropertyName("totals");
-                JsonSerializer.Serialize(w, DashboardReports.Totals(store), Json.Options);
+                JsonSerializer.Serialize(w, DashboardReports.Totals(store, report!.System), Json.Options);
                 w.WriteStartObject("groups");
                 foreach (var group in Enum.GetValues<HealthGroup>())
                 {
