@@ -187,17 +187,19 @@ for r in range(args.sync_rounds):
             measure(name, [ccusage, "session", "--json", "--offline"], env_for(corpus))
 step("full syncs measured")
 
-# Huge transcripts (generated; never committed).
+# Huge transcripts (generated; never committed); --huge-rounds 0 leaves them out.
+huge_rates = []  # MB/s of each full sync (the transcript grows by each round's append)
+huge_mb = 0
 huge_root = os.path.join(work, "huge")
 huge_file = os.path.join(huge_root, ".claude", "projects", "-bench-huge", "huge.jsonl")
-if not os.path.exists(huge_file) or os.path.getsize(huge_file) < (args.huge_mb << 20):
+if args.huge_rounds and (not os.path.exists(huge_file) or os.path.getsize(huge_file) < (args.huge_mb << 20)):
     step(f"generating a {args.huge_mb} MB transcript and a 50 MB line (bench/huge.py)")
     quiet([sys.executable, os.path.join(here, "huge.py"), huge_root, "--size-mb", str(args.huge_mb)])
 long_root = os.path.join(work, "long-line")
-step("generating the 50 MB line alone")
-quiet([sys.executable, os.path.join(here, "huge.py"), long_root, "--size-mb", "0"])
+if args.huge_rounds:
+    step("generating the 50 MB line alone")
+    quiet([sys.executable, os.path.join(here, "huge.py"), long_root, "--size-mb", "0"])
 huge_store = os.path.join(work, "store-huge")
-huge_rates = []  # MB/s of each full sync (the transcript grows by each round's append)
 for r in range(args.huge_rounds):
     shutil.rmtree(huge_store, ignore_errors=True)
     huge_mb = mb(os.path.join(huge_root, ".claude", "projects"))
@@ -206,7 +208,8 @@ for r in range(args.huge_rounds):
     measure("huge append 64 MB ours", [selftune, "sync", "--json"], env_for(huge_root, huge_store))
     shutil.rmtree(os.path.join(work, "store-long"), ignore_errors=True)
     measure("50 MB line sync ours", [selftune, "sync", "--json"], env_for(long_root, os.path.join(work, "store-long")))
-step("huge transcripts measured")
+if args.huge_rounds:
+    step("huge transcripts measured")
 
 # --- report ----------------------------------------------------------------------------------------------------------
 med = {k: statistics.median(v) for k, v in times.items()}
@@ -216,14 +219,15 @@ ratios = {
     "status ours ÷ reference": med["status ours"] / med["status reference"],
     "full sync ours ÷ ccusage session": med["full sync ours"] / med["ccusage session"],
     "unchanged sync ours ÷ ccusage session": med["unchanged sync ours"] / med["ccusage session"],
-    "huge MB/s ÷ corpus MB/s": statistics.median(huge_rates) / (corpus_mb / med["full sync ours"]),
 }
+if huge_rates:
+    ratios["huge MB/s ÷ corpus MB/s"] = statistics.median(huge_rates) / (corpus_mb / med["full sync ours"])
 print(f"machine: {os.cpu_count()} cores, load average {' '.join(f'{x:.1f}' for x in os.getloadavg())} at the end")
 print(f"corpus {corpus_mb:.0f} MB; huge home {huge_mb:.0f} MB at its last full sync (the transcript, its appends, the 50 MB line)")
 for key in times:
     print(f"{key:34s} median {med[key] * 1000:8.1f} ms  min {min(times[key]) * 1000:8.1f}  CPU {statistics.median(cpu[key]) * 1000:8.1f} ms"
           f"  peak RSS {rss[key]:6.0f} MB  n={len(times[key])}")
-print(f"corpus throughput ours {corpus_mb / med['full sync ours']:.0f} MB/s; huge {statistics.median(huge_rates):.0f} MB/s")
+print(f"corpus throughput ours {corpus_mb / med['full sync ours']:.0f} MB/s" + (f"; huge {statistics.median(huge_rates):.0f} MB/s" if huge_rates else ""))
 for name, value in ratios.items():
     print(f"{name:40s} {value:.2f}")
 if args.json:
