@@ -35,6 +35,9 @@ internal sealed class SelftuneHome
     /// <summary>The user's price overrides, <c>pricing.json</c> (see <see cref="Pricing.PricingTable"/>); optional.</summary>
     public string PricingPath => Path.Combine(Root, Pricing.PricingTable.OverrideFileName);
 
+    /// <summary>The skill roots the plugins last named, with what decided them (<see cref="Skills.SkillRootsCache"/>).</summary>
+    public string SkillRootsPath => Path.Combine(Root, "skill-roots.json");
+
     /// <summary>Backups of every file selftune replaced (agent settings, SKILL.md).</summary>
     public string BackupsPath => Path.Combine(Root, "backups");
 

@@ -2,6 +2,7 @@ using Selftune.Abstractions;
 using Selftune.Core.Configuration;
 using Selftune.Core.Hooks;
 using Selftune.Core.Privacy;
+using Selftune.Core.Skills;
 using Selftune.Core.Store;
 
 namespace Selftune.Core.Ingest;
@@ -21,7 +22,9 @@ internal sealed record PluginInstallation(string Identity);
 /// <param name="context">The machine.</param>
 /// <param name="installation">The installed plugins' identity.</param>
 /// <param name="time">The clock.</param>
-internal sealed class SyncJob(SyncService sync, HookSpoolDrainer drainer, IUsagePricer pricer, SelftuneConfig config, SelftuneHome home, PlatformContext context, PluginInstallation installation, TimeProvider time)
+/// <param name="installers">The loaded plugins' installers: a sync that reads refreshes the skill roots they name
+/// (<see cref="SkillRootsCache"/>, what <c>status</c> uses).</param>
+internal sealed class SyncJob(SyncService sync, HookSpoolDrainer drainer, IUsagePricer pricer, SelftuneConfig config, SelftuneHome home, PlatformContext context, PluginInstallation installation, TimeProvider time, IEnumerable<IInstaller> installers)
 {
     /// <summary>Runs one sync into <paramref name="store"/>.</summary>
     /// <param name="store">The store.</param>
@@ -32,7 +35,7 @@ internal sealed class SyncJob(SyncService sync, HookSpoolDrainer drainer, IUsage
         Unchanged(store, context, installation.Identity, home, time.GetUtcNow(), options) ?? Read(store, options, cancellationToken);
 
     /// <summary>Stores the spooled hook events, then reads every agent's new sessions, without consulting the stamp (the
-    /// caller did: <see cref="Unchanged"/>).</summary>
+    /// caller did: <see cref="Unchanged"/>); then remembers the installed plugins' skill roots for <c>status</c>.</summary>
     /// <param name="store">The store.</param>
     /// <param name="options">What to read (<see cref="SyncOptions.Progress"/> receives progress).</param>
     /// <param name="cancellationToken">Stops the work between sources.</param>
@@ -41,7 +44,9 @@ internal sealed class SyncJob(SyncService sync, HookSpoolDrainer drainer, IUsage
     {
         var redactor = new Redactor(config.GetBool(ConfigKeys.RedactionEnabled.Key));
         var hooks = drainer.Drain(store, home, redactor, cancellationToken);
-        return sync.Run(store, context, redactor, pricer, options with { Installation = installation.Identity }, cancellationToken) with { Hooks = hooks };
+        var report = sync.Run(store, context, redactor, pricer, options with { Installation = installation.Identity }, cancellationToken) with { Hooks = hooks };
+        new SkillRootsCache(home.SkillRootsPath).Refresh(context, installation.Identity, installers);
+        return report;
     }
 
     /// <summary>When the last sync's stamp shows that nothing changed (never with <c>--force</c>, <c>--since</c> or

@@ -9,7 +9,7 @@ namespace Selftune.Core.Skills;
 /// <param name="installers">The loaded plugins' installers (their detections name the platforms' skill folders).</param>
 internal sealed class InstalledSkills(PlatformContext context, IEnumerable<IInstaller> installers)
 {
-    /// <summary>The skill roots searched, most specific first (<see cref="SkillCatalog.Roots"/>).</summary>
+    /// <summary>The skill roots searched, most specific first (<see cref="SkillCatalog.Roots(PlatformContext, IEnumerable{IInstaller})"/>).</summary>
     public IReadOnlyList<string> Roots() => SkillCatalog.Roots(context, installers);
 
     /// <summary>Every installed skill of every loaded platform, most specific root first.</summary>

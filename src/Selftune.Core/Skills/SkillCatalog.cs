@@ -37,18 +37,29 @@ internal static class SkillCatalog
     public static IReadOnlyList<string> Roots(PlatformContext context, IEnumerable<IInstaller> installers)
     {
         var all = installers.ToList();
+        return Roots(context.WorkingDirectory, all.SelectMany(i => i.ProjectSkillFolders).ToList(), all.SelectMany(i => i.Detect(context).SkillRoots));
+    }
+
+    /// <summary>The roots searched, in order, without duplicates: <paramref name="projectFolders"/> in
+    /// <paramref name="workingDirectory"/> and each parent up to the git root (<see cref="ProjectChain"/>), then
+    /// <paramref name="userRoots"/>.</summary>
+    /// <param name="workingDirectory">Where selftune runs.</param>
+    /// <param name="projectFolders">Every installer's <see cref="IInstaller.ProjectSkillFolders"/>, in order.</param>
+    /// <param name="userRoots">Every installer's detected <see cref="AgentDetection.SkillRoots"/>, in order.</param>
+    public static IReadOnlyList<string> Roots(string workingDirectory, IReadOnlyList<string> projectFolders, IEnumerable<string> userRoots)
+    {
         var roots = new List<string>();
-        foreach (var dir in ProjectChain(context.WorkingDirectory))
+        foreach (var dir in ProjectChain(workingDirectory))
         {
-            roots.AddRange(all.SelectMany(i => i.ProjectSkillFolders).Select(folder => Path.Combine(dir, folder)));
+            roots.AddRange(projectFolders.Select(folder => Path.Combine(dir, folder)));
         }
 
-        roots.AddRange(all.SelectMany(i => i.Detect(context).SkillRoots));
+        roots.AddRange(userRoots);
         return roots.Select(Path.GetFullPath).Distinct(StringComparer.Ordinal).ToList();
     }
 
     /// <summary>Discovers the installed skills.</summary>
-    /// <param name="roots">The roots to search, most specific first (see <see cref="Roots"/>).</param>
+    /// <param name="roots">The roots to search, most specific first (see <see cref="Roots(PlatformContext, IEnumerable{IInstaller})"/>).</param>
     public static IReadOnlyList<InstalledSkill> Discover(IEnumerable<string> roots)
     {
         var skills = new List<InstalledSkill>();

@@ -89,12 +89,18 @@ internal static class StatusCommands
         });
     }
 
-    /// <summary>Runs <c>status</c> (also what <c>selftune</c> alone does). The installed skills are found (which loads the
-    /// plugins, for their installers' skill folders; no service container) on another thread while the store is read.</summary>
+    /// <summary>Runs <c>status</c> (also what <c>selftune</c> alone does). The installed skills are found on another thread
+    /// while the store is read, under the skill roots the plugins named last time when nothing that decided them changed
+    /// (<see cref="SkillRootsCache"/>: no plugin is loaded), else under the roots the plugins name now (loading them,
+    /// without the service container), which are then remembered.</summary>
     public static int RunStatus(App a)
     {
         var now = DateTimeOffset.UtcNow;
-        var installed = Task.Run(() => new InstalledSkills(a.Context, a.Installers()).All());
+        var installed = Task.Run(() =>
+        {
+            var cache = new SkillRootsCache(a.Home.SkillRootsPath);
+            return SkillCatalog.Discover(cache.Roots(a.Context, a.Installation) ?? cache.Refresh(a.Context, a.Installation, a.Installers()));
+        });
         using var store = a.OpenStore();
         var report = StatusReporter.Build(store, () => installed.GetAwaiter().GetResult(), now);
         a.Output.ResultJson(StatusReportJson.Write(report), console => RenderStatus(console, report));
