@@ -164,6 +164,19 @@ public sealed class PluginLoadingTests(SamplePluginBuilds builds) : IClassFixtur
         Assert.False(Directory.Exists(Path.Combine(_cli.UserHome, ".sample-agent", "skills", "selftune")));
     }
 
+    /// <summary><c>status</c> remembers the skill roots the plugins named (<c>skill-roots.json</c>); a plugin added
+    /// afterwards changes the installation, so the next status asks the plugins again and finds the new agent's skills.</summary>
+    [Fact]
+    public void APluginAddedAfterAStatusHasItsSkillsFoundByTheNext()
+    {
+        SyncStatusTests.WriteSkill(Path.Combine(_cli.UserHome, ".sample-agent", "skills", "chart-maker"));
+        Assert.DoesNotContain("chart-maker", SyncStatusTests.Installed(_cli.Run("status", "--json").Json));
+        Assert.True(File.Exists(Path.Combine(_cli.SelftuneHome, "skill-roots.json")));
+
+        Install(builds.Current, "SamplePlugin");
+        Assert.Contains("chart-maker", SyncStatusTests.Installed(_cli.Run("status", "--json").Json));
+    }
+
     [Fact]
     public void PluginBuiltAgainstAnotherContractMajorIsRejectedAndFirstPartyPluginsStillLoad()
     {

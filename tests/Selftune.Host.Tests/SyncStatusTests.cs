@@ -165,6 +165,46 @@ public sealed class SyncStatusTests : IDisposable
             + $" | {status.GetProperty("unmatched").GetProperty("count")} {status.GetProperty("system").GetProperty("sessions")} {status.GetProperty("system").GetProperty("skill_problems")}";
     }
 
+    /// <summary><c>status</c> finds the installed skills under the skill roots the plugins named at the last sync, without
+    /// loading them, and still sees a skill folder added or removed and the agent's folder moved by its variable (a plugin
+    /// added: <see cref="PluginLoadingTests"/>).</summary>
+    [Fact]
+    public void StatusUsesTheRememberedSkillRootsAndSeesEverySkillFolderChange()
+    {
+        Run("sync");
+        var cache = Path.Combine(_cli.SelftuneHome, "skill-roots.json");
+        Assert.True(File.Exists(cache), "the sync remembers the plugins' skill roots");
+        Assert.DoesNotContain("release-notes", Installed(Run("status")));
+
+        var skill = Path.Combine(_cli.UserHome, ".claude", "skills", "release-notes");
+        WriteSkill(skill);
+        Assert.Contains("release-notes", Installed(Run("status")));
+        var remembered = File.GetLastWriteTimeUtc(cache);
+        Assert.Contains("release-notes", Installed(Run("status")));
+        Assert.Equal(remembered, File.GetLastWriteTimeUtc(cache)); // nothing changed: the remembered roots were used
+
+        Directory.Delete(skill, recursive: true);
+        Assert.DoesNotContain("release-notes", Installed(Run("status")));
+
+        var relocated = Path.Combine(_cli.UserHome, "claude-config");
+        WriteSkill(Path.Combine(relocated, "skills", "deploy-checklist"));
+        _cli.Environment["CLAUDE_CONFIG_DIR"] = relocated;
+        Assert.Contains("deploy-checklist", Installed(Run("status")));
+        _cli.Environment.Remove("CLAUDE_CONFIG_DIR");
+        Assert.DoesNotContain("deploy-checklist", Installed(Run("status")));
+    }
+
+    /// <summary>Writes a minimal valid skill named after its folder.</summary>
+    internal static void WriteSkill(string folder)
+    {
+        Directory.CreateDirectory(folder);
+        File.WriteAllText(Path.Combine(folder, "SKILL.md"), $"---\nname: {Path.GetFileName(folder)}\ndescription: Does {Path.GetFileName(folder)} work when asked.\n---\nBody.\n");
+    }
+
+    /// <summary>The names of the skills in a status report.</summary>
+    internal static IReadOnlyList<string> Installed(JsonElement status) =>
+        status.GetProperty("skills").EnumerateArray().Select(s => s.GetProperty("name").GetString()!).ToList();
+
     [Fact]
     public void RedactionCanBeTurnedOff()
     {
