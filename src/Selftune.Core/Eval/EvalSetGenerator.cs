@@ -163,7 +163,7 @@ internal sealed class EvalSetGenerator
         }
 
         var missed = misses.For(options.Skill);
-        var trusted = mine.SelectMany(s => s.Trusted.Values)
+        var trusted = mine.SelectMany(s => s.Trusted.Values).Select(t => (t.Prompt, t.Explicit))
             .Concat(missed.Where(m => m.IsEvidence && byId.ContainsKey(m.PromptId)).Select(m => (Prompt: byId[m.PromptId], Explicit: false)))
             .OrderBy(t => t.Prompt.OccurredAt).ThenBy(t => t.Prompt.PromptId, StringComparer.Ordinal).ToList();
         var positiveRows = new List<(PromptRow Prompt, bool Explicit)>();

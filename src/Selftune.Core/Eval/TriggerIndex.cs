@@ -10,6 +10,13 @@ namespace Selftune.Core.Eval;
 /// <param name="Key">Its de-duplication key (<see cref="QueryText.Key"/>).</param>
 internal sealed record PromptRow(string PromptId, string SessionId, long OccurredAt, string Text, string Key);
 
+/// <summary>An actionable prompt that triggered a skill per source truth.</summary>
+/// <param name="Prompt">The prompt.</param>
+/// <param name="Explicit">True when the user invoked the skill explicitly.</param>
+/// <remarks>A class, not a value tuple: a dictionary of value tuples is compiled at run time on every <c>status</c>
+/// (ReadyToRun cannot precompile generic code over another assembly's value types; bench/RESULTS.md, issue 19).</remarks>
+internal sealed record TrustedPrompt(PromptRow Prompt, bool Explicit);
+
 /// <summary>What the store knows of one skill name's triggers.</summary>
 internal sealed class SkillTriggers(string skill)
 {
@@ -18,7 +25,7 @@ internal sealed class SkillTriggers(string skill)
 
     /// <summary>Actionable prompts that triggered it per source truth (transcript or repair; implicit or explicit), by prompt id,
     /// with whether the user invoked it explicitly.</summary>
-    public Dictionary<string, (PromptRow Prompt, bool Explicit)> Trusted { get; } = new(StringComparer.Ordinal);
+    public Dictionary<string, TrustedPrompt> Trusted { get; } = new(StringComparer.Ordinal);
 
     /// <summary>Keys of prompts known to have triggered it, from any capture mode (hook hints included).</summary>
     public HashSet<string> TriggeredKeys { get; } = new(StringComparer.Ordinal);
@@ -142,8 +149,8 @@ internal sealed class TriggerIndex
             {
                 var isExplicit = row.Kind == "explicit";
                 triggers.Trusted[prompt.PromptId] = triggers.Trusted.TryGetValue(prompt.PromptId, out var seen)
-                    ? (prompt, seen.Explicit || isExplicit)
-                    : (prompt, isExplicit);
+                    ? new TrustedPrompt(prompt, seen.Explicit || isExplicit)
+                    : new TrustedPrompt(prompt, isExplicit);
             }
         }
 
