@@ -3,12 +3,28 @@ using Selftune.Core.Store;
 namespace Selftune.Core.Eval;
 
 /// <summary>An actionable prompt as the eval code sees it.</summary>
-/// <param name="PromptId">The stored prompt id.</param>
-/// <param name="SessionId">Its session.</param>
-/// <param name="OccurredAt">When it was sent (Unix ms).</param>
-/// <param name="Text">The stored (redacted) text.</param>
-/// <param name="Key">Its de-duplication key (<see cref="QueryText.Key"/>).</param>
-internal sealed record PromptRow(string PromptId, string SessionId, long OccurredAt, string Text, string Key);
+/// <param name="promptId">The stored prompt id.</param>
+/// <param name="sessionId">Its session.</param>
+/// <param name="occurredAt">When it was sent (Unix ms).</param>
+/// <param name="text">The stored (redacted) text.</param>
+internal sealed class PromptRow(string promptId, string sessionId, long occurredAt, string text)
+{
+    /// <summary>The stored prompt id.</summary>
+    public string PromptId { get; } = promptId;
+
+    /// <summary>Its session.</summary>
+    public string SessionId { get; } = sessionId;
+
+    /// <summary>When it was sent (Unix ms).</summary>
+    public long OccurredAt { get; } = occurredAt;
+
+    /// <summary>The stored (redacted) text.</summary>
+    public string Text { get; } = text;
+
+    /// <summary>Its de-duplication key (<see cref="QueryText.Key"/>), made on first use: <c>status</c> reads every
+    /// actionable prompt and needs the keys of none (bench/RESULTS.md, issue 19).</summary>
+    public string Key => field ??= QueryText.Key(Text);
+}
 
 /// <summary>An actionable prompt that triggered a skill per source truth.</summary>
 /// <param name="Prompt">The prompt.</param>
@@ -83,14 +99,14 @@ internal sealed class TriggerIndex
     {
         var prompts = store.Query(
             "SELECT prompt_id, session_id, occurred_at, text FROM prompts WHERE actionable = 1 ORDER BY occurred_at, prompt_id",
-            r => new PromptRow(r.GetString(0), r.GetString(1), r.GetInt64(2), r.GetString(3), QueryText.Key(r.GetString(3))));
+            r => new PromptRow(r.GetString(0), r.GetString(1), r.GetInt64(2), r.GetString(3)));
         var byId = prompts.ToDictionary(p => p.PromptId, StringComparer.Ordinal);
         var commands = store.Query(
             "SELECT prompt_id, session_id, occurred_at, text FROM prompts WHERE kind = 'command'",
             r => new CommandRow(r.GetString(0), r.GetString(1), r.GetInt64(2), CommandArguments(r.GetString(3))));
         foreach (var c in commands.Where(c => c.Args.Length >= Selftune.Abstractions.PromptClassifier.MinimumActionableLength))
         {
-            byId[c.Id] = new PromptRow(c.Id, c.Session, c.At, c.Args, QueryText.Key(c.Args));
+            byId[c.Id] = new PromptRow(c.Id, c.Session, c.At, c.Args);
         }
 
         var bySession = prompts.GroupBy(p => p.SessionId, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.ToList(), StringComparer.Ordinal);
