@@ -168,9 +168,11 @@ internal sealed class SyncService
 
         // Parse on dedicated threads (no thread-pool spinning), one per core but the writer's: the single writer is the
         // critical path, so on 2 cores one parser beside it (two parsers preempted it: a full sync 3–11% slower in
-        // interleaved runs, and 10 MB more memory; bench/RESULTS.md). The parsers also do the writer's work that needs no
-        // store (RecordPreparer: redaction, hashing, pricing, signals), so the writer only stores. Each thread hands the
-        // writer batches of prepared records from any number of sources, each source's records followed by its end marker.
+        // interleaved runs, and 10 MB more memory; bench/RESULTS.md). The writer's work that needs no store (RecordPreparer:
+        // redaction, hashing, pricing, signals) is done by the parser while the writer has batches waiting (it is behind),
+        // and by the writer otherwise (the parser is behind): each thread takes it when the other is the critical path.
+        // Each parser hands the writer batches of records from any number of sources, each source's records followed by
+        // its end marker.
         var writer = new RecordWriter(store, redactor, pricer, For, started) { Signals = _signals };
         var preparer = writer.Preparer;
         var threads = Math.Clamp(work.Count, 1, Math.Max(1, Environment.ProcessorCount - 1));
@@ -250,8 +252,8 @@ internal sealed class SyncService
                         case PreparedRecord record:
                             writer.Write(record);
                             break;
-                        case SessionRecord session:
-                            writer.Session(session);
+                        default:
+                            Dispatch(writer, item);
                             break;
                     }
                 }
@@ -371,6 +373,20 @@ internal sealed class SyncService
         sink.Add(done with { ElapsedTicks = Stopwatch.GetElapsedTime(started).Ticks });
     }
 
+    private static void Dispatch(RecordWriter writer, object record)
+    {
+        switch (record)
+        {
+            case SessionRecord s: writer.Session(s); break;
+            case PromptRecord p: writer.Prompt(p); break;
+            case SkillInvocationRecord i: writer.SkillInvocation(i); break;
+            case ToolCallRecord t: writer.ToolCall(t); break;
+            case TokenUsageRecord u: writer.Usage(u); break;
+            case ErrorRecord e: writer.Error(e); break;
+            case CommitRecord commit: writer.Commit(commit); break;
+        }
+    }
+
     private static Dictionary<string, SourceCursor> LoadCursors(SelftuneStore store) =>
         store.Query("SELECT path, byte_offset, length, last_write_utc, state FROM source_cursors", r => (
                 Path: r.GetString(0),
@@ -387,17 +403,17 @@ internal sealed class SyncService
     /// <summary>A malformed input record of a platform's source.</summary>
     private sealed record Malformed(string Platform, MalformedRecord Record);
 
-    /// <summary>Appends a source's records, prepared, to its parse thread's current batch, handing full batches to the
-    /// writer.</summary>
+    /// <summary>Appends a source's records to its parse thread's current batch, handing full batches to the writer;
+    /// prepared (<see cref="RecordPreparer"/>) while the writer has batches waiting.</summary>
     private sealed class BufferingSink(string platform, RecordPreparer preparer, List<object> buffer, BatchQueue queue) : IRecordSink
     {
         public void Session(SessionRecord session) => Add(session);
-        public void Prompt(PromptRecord prompt) => Add(preparer.Prompt(prompt));
-        public void SkillInvocation(SkillInvocationRecord invocation) => Add(preparer.SkillInvocation(invocation));
-        public void ToolCall(ToolCallRecord call) => Add(preparer.ToolCall(call));
-        public void Usage(TokenUsageRecord usage) => Add(preparer.Usage(usage));
-        public void Error(ErrorRecord error) => Add(preparer.Error(error));
-        public void Commit(CommitRecord commit) => Add(preparer.Commit(commit));
+        public void Prompt(PromptRecord prompt) => Add(queue.Backlog ? preparer.Prompt(prompt) : prompt);
+        public void SkillInvocation(SkillInvocationRecord invocation) => Add(queue.Backlog ? preparer.SkillInvocation(invocation) : invocation);
+        public void ToolCall(ToolCallRecord call) => Add(queue.Backlog ? preparer.ToolCall(call) : call);
+        public void Usage(TokenUsageRecord usage) => Add(queue.Backlog ? preparer.Usage(usage) : usage);
+        public void Error(ErrorRecord error) => Add(queue.Backlog ? preparer.Error(error) : error);
+        public void Commit(CommitRecord commit) => Add(queue.Backlog ? preparer.Commit(commit) : commit);
         public void Malformed(string path, long line, string reason) => Add(new Malformed(platform, new MalformedRecord(path, line, reason)));
 
         public void Add(object item)
@@ -418,6 +434,10 @@ internal sealed class SyncService
         private readonly object _gate = new();
         private int _producers = producers;
         private bool _abandoned;
+        private volatile int _count;
+
+        /// <summary>True while a batch waits for the writer (read without the lock: a hint).</summary>
+        public bool Backlog => _count > 0;
 
         public void Add(List<object> batch)
         {
@@ -431,6 +451,7 @@ internal sealed class SyncService
                 if (!_abandoned)
                 {
                     _batches.Enqueue(batch);
+                    _count = _batches.Count;
                     Monitor.PulseAll(_gate);
                 }
             }
@@ -452,6 +473,7 @@ internal sealed class SyncService
                 }
 
                 batch = _batches.Dequeue();
+                _count = _batches.Count;
                 Monitor.PulseAll(_gate);
                 return true;
             }
