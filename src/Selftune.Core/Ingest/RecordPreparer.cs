@@ -29,8 +29,8 @@ internal sealed record PreparedRecord(object Record)
 /// <summary>
 /// The CPU work of storing a record that needs no store: redaction, then shortening (so a secret across the cut is
 /// replaced whole, not stored as a prefix the patterns no longer recognize), the prompt hash, pricing and improvement
-/// signals. Thread-safe: a sync runs it on its parse threads, so the one writer thread, the sync's critical path, only
-/// stores (about a third of its time was this work; bench/RESULTS.md).
+/// signals. Thread-safe: a sync's parse thread runs it while the one writer thread is behind (about a third of the
+/// writer's time was this work; bench/RESULTS.md), and the writer runs it otherwise.
 /// </summary>
 /// <param name="redactor">Applied to every text before it is shortened.</param>
 /// <param name="pricer">Prices usage that does not state its cost; null leaves cost unknown.</param>

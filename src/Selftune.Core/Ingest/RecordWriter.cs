@@ -12,7 +12,7 @@ namespace Selftune.Core.Ingest;
 /// source-truth rule — a transcript record supersedes the hook record of the same event (same session and prompt
 /// text; same session, skill and kind), and a hook record is not stored when the transcript already has the event.
 /// The caller owns the transaction (<see cref="SelftuneStore.BeginTransaction"/>). Not thread-safe; the work that needs
-/// no store (<see cref="Preparer"/>) is, so a sync does it on its parse threads and hands the writer
+/// no store (<see cref="Preparer"/>) is, so a sync's parse thread can do it and hand the writer
 /// <see cref="PreparedRecord"/>s (<see cref="Write"/>).
 /// </summary>
 internal sealed class RecordWriter : IRecordSink, IDisposable
