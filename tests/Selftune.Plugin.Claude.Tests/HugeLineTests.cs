@@ -60,6 +60,42 @@ public sealed class HugeLineTests : IDisposable
     }
 
     [Fact]
+    public void ALongLineStillBeingWrittenIsNotReturnedUntilItsNewlineArrives()
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(_file)!);
+        var partial = new byte[3 << 20];
+        Array.Fill(partial, (byte)'b');
+        using (var file = File.Create(_file))
+        {
+            file.Write("first\n"u8);
+            file.Write(partial);
+        }
+
+        using (var stream = File.OpenRead(_file))
+        using (var reader = new JsonlLineReader(stream, 0))
+        {
+            Assert.True(reader.TryReadLine(out _));
+            Assert.False(reader.TryReadLine(out _));
+            Assert.False(reader.TryReadLine(out _));
+            Assert.Equal(6, reader.Offset);
+        }
+
+        using (var file = new FileStream(_file, FileMode.Append))
+        {
+            file.Write("b\nnext\n"u8);
+        }
+
+        using var appended = File.OpenRead(_file);
+        using var resumed = new JsonlLineReader(appended, 6);
+        Assert.True(resumed.TryReadLine(out var whole));
+        Assert.Equal(partial.Length + 1, whole.Length);
+        Assert.Equal(-1, whole.Span.IndexOfAnyExcept((byte)'b'));
+        Assert.True(resumed.TryReadLine(out var next));
+        Assert.Equal("next", Encoding.ASCII.GetString(next.Span));
+        Assert.Equal(new FileInfo(_file).Length, resumed.Offset);
+    }
+
+    [Fact]
     public void ATranscriptWithA50MbToolResultGivesEveryRecord()
     {
         var lines = new TranscriptBuilder("s1")

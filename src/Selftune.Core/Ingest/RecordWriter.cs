@@ -11,7 +11,9 @@ namespace Selftune.Core.Ingest;
 /// Writes canonical records into the store: redacts text, prices usage, de-duplicates by id, and applies the
 /// source-truth rule — a transcript record supersedes the hook record of the same event (same session and prompt
 /// text; same session, skill and kind), and a hook record is not stored when the transcript already has the event.
-/// The caller owns the transaction (<see cref="SelftuneStore.BeginTransaction"/>). Not thread-safe.
+/// The caller owns the transaction (<see cref="SelftuneStore.BeginTransaction"/>). Not thread-safe; the work that needs
+/// no store (<see cref="Preparer"/>) is, so a sync's parse thread can do it and hand the writer
+/// <see cref="PreparedRecord"/>s (<see cref="Write"/>).
 /// </summary>
 internal sealed class RecordWriter : IRecordSink, IDisposable
 {
@@ -114,12 +116,6 @@ internal sealed class RecordWriter : IRecordSink, IDisposable
           last_write_utc = excluded.last_write_utc, state = excluded.state, updated_at = excluded.updated_at
         """;
 
-    /// <summary>The most characters of a tool call's detail stored (after redaction).</summary>
-    private const int MaxDetail = 200;
-
-    /// <summary>The most characters of an error message stored (after redaction).</summary>
-    private const int MaxErrorMessage = 500;
-
     private readonly SelftuneStore _store;
     private readonly Redactor _redactor;
     private readonly IUsagePricer? _pricer;
@@ -127,6 +123,7 @@ internal sealed class RecordWriter : IRecordSink, IDisposable
     private readonly Dictionary<string, PreparedStatement> _statements = new(StringComparer.Ordinal);
     private readonly HashSet<string> _sessionsSeen = new(StringComparer.Ordinal);
     private readonly long _now;
+    private RecordPreparer? _preparer;
 
     /// <summary>Creates a writer.</summary>
     /// <param name="store">The store.</param>
@@ -149,6 +146,25 @@ internal sealed class RecordWriter : IRecordSink, IDisposable
     /// which then points at the transcript's prompt.</summary>
     public ImprovementSignalDetector? Signals { get; init; }
 
+    /// <summary>Redacts, shortens, hashes, prices and finds signals for records, as this writer does before storing them
+    /// (thread-safe).</summary>
+    public RecordPreparer Preparer => _preparer ??= new RecordPreparer(_redactor, _pricer, Signals);
+
+    /// <summary>Stores a record <see cref="Preparer"/> prepared (on any thread).</summary>
+    /// <param name="record">The prepared record.</param>
+    public void Write(PreparedRecord record)
+    {
+        switch (record.Record)
+        {
+            case PromptRecord p: Prompt(p, record); break;
+            case SkillInvocationRecord i: SkillInvocation(i, record); break;
+            case ToolCallRecord t: ToolCall(t, record); break;
+            case TokenUsageRecord u: Usage(u, record); break;
+            case ErrorRecord e: Error(e, record); break;
+            case CommitRecord c: Commit(c, record); break;
+        }
+    }
+
     /// <inheritdoc />
     public void Session(SessionRecord s)
     {
@@ -167,11 +183,14 @@ internal sealed class RecordWriter : IRecordSink, IDisposable
     }
 
     /// <inheritdoc />
-    public void Prompt(PromptRecord p)
+    public void Prompt(PromptRecord p) => Prompt(p, Preparer.Prompt(p));
+
+    private void Prompt(PromptRecord p, PreparedRecord prepared)
     {
         var c = Counters(p.Provenance);
-        var text = Redact(p.Text, c);
-        var hash = Hash(PromptClassifier.StripWrappers(text));
+        c.Redactions += prepared.Redactions;
+        var text = prepared.Text!;
+        var hash = prepared.Hash!;
         var hook = p.Provenance.Mode == CaptureMode.Hook;
         if (!hook)
         {
@@ -187,9 +206,9 @@ internal sealed class RecordWriter : IRecordSink, IDisposable
         {
             c.Prompts++;
             c.ActionablePrompts += p.IsActionable ? 1 : 0;
-            if (p.IsActionable && Signals is not null)
+            if (p.IsActionable)
             {
-                foreach (var signal in Signals.Detect(text))
+                foreach (var signal in prepared.Signals)
                 {
                     StoreSignal(p, hash, signal, c);
                 }
@@ -198,9 +217,12 @@ internal sealed class RecordWriter : IRecordSink, IDisposable
     }
 
     /// <inheritdoc />
-    public void SkillInvocation(SkillInvocationRecord i)
+    public void SkillInvocation(SkillInvocationRecord i) => SkillInvocation(i, Preparer.SkillInvocation(i));
+
+    private void SkillInvocation(SkillInvocationRecord i, PreparedRecord prepared)
     {
         var c = Counters(i.Provenance);
+        c.Redactions += prepared.Redactions;
         var hook = i.Provenance.Mode == CaptureMode.Hook;
         var kind = Kind(i.Kind);
         if (!hook)
@@ -211,17 +233,20 @@ internal sealed class RecordWriter : IRecordSink, IDisposable
         var existed = Statement("SELECT 1 FROM skill_invocations WHERE invocation_id = ?1").Bind(1, i.InvocationId).ScalarInt64() is not null;
         var changed = Statement(hook ? HookInvocationSql : InvocationSql)
             .Bind(1, i.InvocationId).Bind(2, i.SessionId).Bind(3, i.Provenance.Platform).Bind(4, i.OccurredAt.ToUnixTimeMilliseconds())
-            .Bind(5, i.SkillName).Bind(6, kind).Bind(7, i.PromptId).Bind(8, i.SkillPath is null ? null : Redact(i.SkillPath, c)).Bind(9, i.ToolUseId)
+            .Bind(5, i.SkillName).Bind(6, kind).Bind(7, i.PromptId).Bind(8, prepared.Text).Bind(9, i.ToolUseId)
             .Bind(10, Mode(i.Provenance)).Bind(11, i.Provenance.Confidence).Bind(12, i.Provenance.SourcePath).Bind(13, i.Provenance.SourceLine)
             .Execute();
         c.SkillInvocations += !existed && changed > 0 ? 1 : 0;
     }
 
     /// <inheritdoc />
-    public void ToolCall(ToolCallRecord t)
+    public void ToolCall(ToolCallRecord t) => ToolCall(t, Preparer.ToolCall(t));
+
+    private void ToolCall(ToolCallRecord t, PreparedRecord prepared)
     {
         var c = Counters(t.Provenance);
-        var detail = t.Detail is null ? null : Cut(Redact(t.Detail, c), MaxDetail);
+        c.Redactions += prepared.Redactions;
+        var detail = prepared.Text;
         var mode = Mode(t.Provenance);
         var inserted = Statement(InsertToolCallSql)
             .Bind(1, t.SessionId).Bind(2, t.ToolUseId).Bind(3, t.Provenance.Platform).Bind(4, t.OccurredAt.ToUnixTimeMilliseconds())
@@ -243,10 +268,12 @@ internal sealed class RecordWriter : IRecordSink, IDisposable
     }
 
     /// <inheritdoc />
-    public void Usage(TokenUsageRecord u)
+    public void Usage(TokenUsageRecord u) => Usage(u, Preparer.Usage(u));
+
+    private void Usage(TokenUsageRecord u, PreparedRecord prepared)
     {
         var c = Counters(u.Provenance);
-        var cost = u.CostUsd ?? _pricer?.Price(u.Model, u.InputTokens, u.OutputTokens, u.CacheWriteTokens, u.CacheReadTokens, u.CacheWrite1hTokens);
+        var cost = prepared.Cost;
         var changed = Statement(UsageSql)
             .Bind(1, u.Provenance.Platform).Bind(2, u.MessageId).Bind(3, u.RequestId).Bind(4, u.SessionId).Bind(5, u.OccurredAt.ToUnixTimeMilliseconds())
             .Bind(6, u.Model).Bind(7, u.InputTokens).Bind(8, u.OutputTokens).Bind(9, u.CacheWriteTokens).Bind(10, u.CacheReadTokens)
@@ -256,10 +283,13 @@ internal sealed class RecordWriter : IRecordSink, IDisposable
     }
 
     /// <inheritdoc />
-    public void Error(ErrorRecord e)
+    public void Error(ErrorRecord e) => Error(e, Preparer.Error(e));
+
+    private void Error(ErrorRecord e, PreparedRecord prepared)
     {
         var c = Counters(e.Provenance);
-        var message = Cut(Redact(e.Message, c), MaxErrorMessage);
+        c.Redactions += prepared.Redactions;
+        var message = prepared.Text;
         c.Errors += Statement(ErrorSql)
             .Bind(1, e.SessionId).Bind(2, e.ErrorId).Bind(3, e.Provenance.Platform).Bind(4, e.OccurredAt.ToUnixTimeMilliseconds()).Bind(5, e.Kind).Bind(6, message)
             .Execute();
@@ -268,10 +298,13 @@ internal sealed class RecordWriter : IRecordSink, IDisposable
     /// <inheritdoc />
     /// <remarks>One row per (session, sha): a hook's record and the transcript's of the same commit merge (the subject is
     /// redacted like every text).</remarks>
-    public void Commit(CommitRecord commit)
+    public void Commit(CommitRecord commit) => Commit(commit, Preparer.Commit(commit));
+
+    private void Commit(CommitRecord commit, PreparedRecord prepared)
     {
         var c = Counters(commit.Provenance);
-        var title = commit.Title is null ? null : Cut(Redact(commit.Title, c), MaxDetail);
+        c.Redactions += prepared.Redactions;
+        var title = prepared.Text;
         c.Commits += Statement(CommitSql)
             .Bind(1, commit.SessionId).Bind(2, commit.Sha).Bind(3, commit.Provenance.Platform).Bind(4, commit.OccurredAt.ToUnixTimeMilliseconds())
             .Bind(5, commit.Command).Bind(6, commit.Branch).Bind(7, commit.Repository).Bind(8, title).Bind(9, commit.ToolUseId).Bind(10, Mode(commit.Provenance))
@@ -327,17 +360,6 @@ internal sealed class RecordWriter : IRecordSink, IDisposable
             Bind(UpdateSignalSql).Execute();
         }
     }
-
-    private string Redact(string text, IngestCounters counters)
-    {
-        var redacted = _redactor.Redact(text, out var n);
-        counters.Redactions += n;
-        return redacted;
-    }
-
-    /// <summary>Shortens already-redacted text: redacting first means a secret across the cut is replaced whole, not
-    /// stored as a prefix the patterns no longer recognize.</summary>
-    private static string Cut(string text, int max) => text.Length > max ? text[..max] : text;
 
     private PreparedStatement Statement(string sql)
     {

@@ -167,10 +167,14 @@ internal sealed class SyncService
         }
 
         // Parse on dedicated threads (no thread-pool spinning), one per core but the writer's: the single writer is the
-        // critical path, and parsing needs about two thirds of its time, so on 2 cores one parser keeps ahead of it (two
-        // parsers preempted it: a full sync 3–11% slower in interleaved runs, and 10 MB more memory; bench/RESULTS.md).
-        // Each thread hands the writer batches of records from any number of sources, each source's records followed by
+        // critical path, so on 2 cores one parser beside it (two parsers preempted it: a full sync 3–11% slower in
+        // interleaved runs, and 10 MB more memory; bench/RESULTS.md). The writer's work that needs no store (RecordPreparer:
+        // redaction, hashing, pricing, signals) is done by the parser while the writer has batches waiting (it is behind),
+        // and by the writer otherwise (the parser is behind): each thread takes it when the other is the critical path.
+        // Each parser hands the writer batches of records from any number of sources, each source's records followed by
         // its end marker.
+        var writer = new RecordWriter(store, redactor, pricer, For, started) { Signals = _signals };
+        var preparer = writer.Preparer;
         var threads = Math.Clamp(work.Count, 1, Math.Max(1, Environment.ProcessorCount - 1));
         var queue = new BatchQueue(Math.Max(4, Environment.ProcessorCount * 2), threads);
         var next = -1;
@@ -181,7 +185,7 @@ internal sealed class SyncService
                 var buffer = new List<object>(BatchSize);
                 for (var i = Interlocked.Increment(ref next); i < work.Count && !cancellationToken.IsCancellationRequested; i = Interlocked.Increment(ref next))
                 {
-                    ParseSource(work[i].Ingestor, work[i].Source, work[i].From, buffer, queue, cancellationToken);
+                    ParseSource(work[i].Ingestor, work[i].Source, work[i].From, preparer, buffer, queue, cancellationToken);
                 }
 
                 if (buffer.Count > 0)
@@ -204,8 +208,6 @@ internal sealed class SyncService
         var readTicks = new Dictionary<string, long>(StringComparer.Ordinal);
         try
         {
-            using var writer = new RecordWriter(store, redactor, pricer, For, started) { Signals = _signals };
-
             // Several batches share one transaction (fewer commits and WAL syncs); a source's cursor is always saved in
             // the transaction that holds its last records.
             StoreTransaction? tx = null;
@@ -247,6 +249,9 @@ internal sealed class SyncService
                         case Malformed bad:
                             For(bad.Platform).AddMalformed(bad.Record.Path, bad.Record.Line, bad.Record.Reason);
                             break;
+                        case PreparedRecord record:
+                            writer.Write(record);
+                            break;
                         default:
                             Dispatch(writer, item);
                             break;
@@ -257,10 +262,12 @@ internal sealed class SyncService
 
                 // The workstation GC lets the young generation grow to a budget derived from the CPU cache (~90 MB on the
                 // benchmark machine) before it collects; a sync's records die young, so collecting them every
-                // YoungGarbageBytes keeps peak memory down for a few milliseconds in all (bench/RESULTS.md).
+                // YoungGarbageBytes keeps peak memory down for a few milliseconds in all. Generation 1 too: the batches
+                // in flight at a collection survive it, and collecting generation 0 alone piled them up in the older
+                // generations (~40 MB by the end of a full sync; bench/RESULTS.md).
                 if (GC.GetTotalAllocatedBytes() - allocatedAtLastCollect > YoungGarbageBytes)
                 {
-                    GC.Collect(0, GCCollectionMode.Forced, blocking: true);
+                    GC.Collect(1, GCCollectionMode.Forced, blocking: true);
                     allocatedAtLastCollect = GC.GetTotalAllocatedBytes();
                 }
 
@@ -283,6 +290,7 @@ internal sealed class SyncService
         {
             queue.Abandon();
             parsers.ForEach(t => t.Join());
+            writer.Dispose();
         }
 
         if (bulk)
@@ -337,9 +345,9 @@ internal sealed class SyncService
         }
     }
 
-    private static void ParseSource(IIngestor ingestor, SourceFile source, SourceCursor? from, List<object> buffer, BatchQueue queue, CancellationToken cancellationToken)
+    private static void ParseSource(IIngestor ingestor, SourceFile source, SourceCursor? from, RecordPreparer preparer, List<object> buffer, BatchQueue queue, CancellationToken cancellationToken)
     {
-        var sink = new BufferingSink(ingestor.Platform, buffer, queue);
+        var sink = new BufferingSink(ingestor.Platform, preparer, buffer, queue);
         var started = Stopwatch.GetTimestamp();
         SourceDone done;
         try
@@ -395,16 +403,17 @@ internal sealed class SyncService
     /// <summary>A malformed input record of a platform's source.</summary>
     private sealed record Malformed(string Platform, MalformedRecord Record);
 
-    /// <summary>Appends a source's records to its parse thread's current batch, handing full batches to the writer.</summary>
-    private sealed class BufferingSink(string platform, List<object> buffer, BatchQueue queue) : IRecordSink
+    /// <summary>Appends a source's records to its parse thread's current batch, handing full batches to the writer;
+    /// prepared (<see cref="RecordPreparer"/>) while the writer has batches waiting.</summary>
+    private sealed class BufferingSink(string platform, RecordPreparer preparer, List<object> buffer, BatchQueue queue) : IRecordSink
     {
         public void Session(SessionRecord session) => Add(session);
-        public void Prompt(PromptRecord prompt) => Add(prompt);
-        public void SkillInvocation(SkillInvocationRecord invocation) => Add(invocation);
-        public void ToolCall(ToolCallRecord call) => Add(call);
-        public void Usage(TokenUsageRecord usage) => Add(usage);
-        public void Error(ErrorRecord error) => Add(error);
-        public void Commit(CommitRecord commit) => Add(commit);
+        public void Prompt(PromptRecord prompt) => Add(queue.Backlog ? preparer.Prompt(prompt) : prompt);
+        public void SkillInvocation(SkillInvocationRecord invocation) => Add(queue.Backlog ? preparer.SkillInvocation(invocation) : invocation);
+        public void ToolCall(ToolCallRecord call) => Add(queue.Backlog ? preparer.ToolCall(call) : call);
+        public void Usage(TokenUsageRecord usage) => Add(queue.Backlog ? preparer.Usage(usage) : usage);
+        public void Error(ErrorRecord error) => Add(queue.Backlog ? preparer.Error(error) : error);
+        public void Commit(CommitRecord commit) => Add(queue.Backlog ? preparer.Commit(commit) : commit);
         public void Malformed(string path, long line, string reason) => Add(new Malformed(platform, new MalformedRecord(path, line, reason)));
 
         public void Add(object item)
@@ -425,6 +434,10 @@ internal sealed class SyncService
         private readonly object _gate = new();
         private int _producers = producers;
         private bool _abandoned;
+        private volatile int _count;
+
+        /// <summary>True while a batch waits for the writer (read without the lock: a hint).</summary>
+        public bool Backlog => _count > 0;
 
         public void Add(List<object> batch)
         {
@@ -438,6 +451,7 @@ internal sealed class SyncService
                 if (!_abandoned)
                 {
                     _batches.Enqueue(batch);
+                    _count = _batches.Count;
                     Monitor.PulseAll(_gate);
                 }
             }
@@ -459,6 +473,7 @@ internal sealed class SyncService
                 }
 
                 batch = _batches.Dequeue();
+                _count = _batches.Count;
                 Monitor.PulseAll(_gate);
                 return true;
             }
