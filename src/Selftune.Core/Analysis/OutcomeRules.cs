@@ -9,7 +9,10 @@ namespace Selftune.Core.Analysis;
 /// </summary>
 internal sealed class ToolTrail
 {
-    private static readonly byte[][] EvidenceWords = [.. new[] { "test", "jest", "rspec", "phpunit", "tox", "build", "check", "package", "compile", "tsc", "make", "commit" }.Select(System.Text.Encoding.ASCII.GetBytes)];
+    // What each expression cannot match without (lowercase ASCII): a superset check that spares most details the
+    // expressions (most details are paths and other commands).
+    private static readonly byte[][] TestWords = Words(" test", "pytest", "unittest", "gradle", "jest", "rspec", "phpunit", "ctest", "tox");
+    private static readonly byte[][] BuildWords = Words("dotnet build", "run build", "pnpm build", "yarn build", "cargo build", "cargo check", "go build", "mvn package", "mvn compile", "gradle", "tsc", "make", "mix compile");
 
     /// <summary>Tool calls folded.</summary>
     public int Count { get; private set; }
@@ -44,10 +47,11 @@ internal sealed class ToolTrail
     /// <param name="hasDetail">It has a stored detail.</param>
     /// <param name="name">Tool name; may be null when the call did not fail (only a failed last call shows it).</param>
     /// <param name="detail">The stored detail (a command's first line, a path), redacted; may be null when the call did not
-    /// fail and <see cref="MayBeEvidence"/> says its detail is no test, build or commit command.</param>
+    /// fail and <see cref="Commands"/> finds no test, build or commit command in it.</param>
+    /// <param name="commands">What <see cref="Commands"/> says the detail may be.</param>
     /// <param name="linesAdded">Lines its edit added, when the log showed them.</param>
     /// <param name="linesRemoved">Lines its edit removed, when the log showed them.</param>
-    public void Add(long at, bool isError, bool hasDetail, string? name, string? detail, int? linesAdded = null, int? linesRemoved = null)
+    public void Add(long at, bool isError, bool hasDetail, string? name, string? detail, CommandKinds commands, int? linesAdded = null, int? linesRemoved = null)
     {
         Count++;
         AnyDetail |= hasDetail;
@@ -63,40 +67,47 @@ internal sealed class ToolTrail
             LinesRemoved = (LinesRemoved ?? 0) + (linesRemoved ?? 0);
         }
 
-        if (detail is null)
+        if (detail is null || commands == CommandKinds.None)
         {
             return;
         }
 
-        var tests = OutcomeRules.RunsTests(detail);
-        if (tests || OutcomeRules.Builds(detail))
+        var tests = commands.HasFlag(CommandKinds.Tests) && OutcomeRules.RunsTests(detail);
+        if (tests || (commands.HasFlag(CommandKinds.Build) && OutcomeRules.Builds(detail)))
         {
             LastCheck = new CheckRun(detail, isError, tests);
         }
 
-        if (!isError && OutcomeRules.IsCommit(detail))
+        if (!isError && commands.HasFlag(CommandKinds.Commit) && OutcomeRules.IsCommit(detail))
         {
             Commits++;
             LastCommit = detail;
         }
     }
 
-    /// <summary>False when a detail (UTF-8) can be no test, build or commit command: it is ASCII and names none of their
-    /// words, in any case. A cheap check before the rules' expressions (most details are paths and other commands).</summary>
-    public static bool MayBeEvidence(ReadOnlySpan<byte> utf8)
+    /// <summary>What a detail (UTF-8) may be a command of, before the rules' expressions decide (most details are paths
+    /// and other commands, which this cheap check spares them): a superset, for ASCII details by the words each expression
+    /// cannot match without (in any case), for any other every kind.</summary>
+    public static CommandKinds Commands(ReadOnlySpan<byte> utf8)
     {
-        Span<byte> lower = stackalloc byte[1024];
-        if (utf8.Length > lower.Length || !System.Text.Ascii.IsValid(utf8))
+        if (utf8.Length > 1024 || !System.Text.Ascii.IsValid(utf8))
         {
             // The expressions ignore case beyond ASCII too (e.g. the Kelvin sign matches k): let them decide.
-            return true;
+            return CommandKinds.All;
         }
 
-        System.Text.Ascii.ToLower(utf8, lower, out var length);
-        lower = lower[..length];
-        foreach (var word in EvidenceWords)
+        Span<byte> lower = stackalloc byte[utf8.Length];
+        System.Text.Ascii.ToLower(utf8, lower, out _);
+        return (Any(lower, TestWords) ? CommandKinds.Tests : 0)
+            | (Any(lower, BuildWords) ? CommandKinds.Build : 0)
+            | (lower.IndexOf("commit"u8) >= 0 && lower.IndexOf("git"u8) >= 0 ? CommandKinds.Commit : 0);
+    }
+
+    private static bool Any(ReadOnlySpan<byte> text, byte[][] words)
+    {
+        foreach (var word in words)
         {
-            if (lower.IndexOf(word) >= 0)
+            if (text.IndexOf(word) >= 0)
             {
                 return true;
             }
@@ -104,6 +115,24 @@ internal sealed class ToolTrail
 
         return false;
     }
+
+    private static byte[][] Words(params string[] words) => [.. words.Select(System.Text.Encoding.ASCII.GetBytes)];
+}
+
+/// <summary>The commands a tool call's detail may be (<see cref="ToolTrail.Commands"/>).</summary>
+[Flags]
+internal enum CommandKinds
+{
+    /// <summary>None of them.</summary>
+    None = 0,
+    /// <summary>Running tests.</summary>
+    Tests = 1,
+    /// <summary>A build or type check.</summary>
+    Build = 2,
+    /// <summary>A git commit.</summary>
+    Commit = 4,
+    /// <summary>Any of them.</summary>
+    All = Tests | Build | Commit,
 }
 
 /// <summary>A failed tool call.</summary>

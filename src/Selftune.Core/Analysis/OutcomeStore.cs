@@ -82,7 +82,7 @@ internal static class OutcomeStore
 
     /// <summary>The facts the rules decide on, for the top-level sessions updated since <paramref name="sinceMs"/> (all when
     /// null). Tool calls are read row by row and folded (<see cref="ToolTrail"/>): a detail is decoded only when the call
-    /// failed or <see cref="ToolTrail.MayBeEvidence"/> lets it through, so the memory taken does not grow with a session's
+    /// failed or <see cref="ToolTrail.Commands"/> finds it may be a test, build or commit command, so the memory taken does not grow with a session's
     /// length, and neither do the prompts' (their count and the last one's text).</summary>
     public static List<OutcomeFacts> LoadFacts(SelftuneStore store, long? sinceMs)
     {
@@ -121,9 +121,9 @@ internal static class OutcomeStore
 
                 var isError = tools.Int64(2) != 0;
                 var hasDetail = !tools.IsNull(3);
-                var evidence = hasDetail && (isError || ToolTrail.MayBeEvidence(tools.Utf8(3)));
+                var commands = hasDetail ? ToolTrail.Commands(tools.Utf8(3)) : CommandKinds.None;
                 session.Tools.Add(
-                    tools.Int64(1), isError, hasDetail, isError ? tools.Text(4) : null, evidence ? tools.Text(3) : null,
+                    tools.Int64(1), isError, hasDetail, isError ? tools.Text(4) : null, isError || commands != CommandKinds.None ? tools.Text(3) : null, commands,
                     tools.IsNull(5) ? null : (int)tools.Int64(5), tools.IsNull(6) ? null : (int)tools.Int64(6));
             }
         }

@@ -44,12 +44,13 @@ public sealed class OutcomeRulesTests
     [Fact]
     public void TheCheapCheckLetsThroughEverythingTheExpressionsCouldMatch()
     {
-        // The cheap check must pass everything the expressions could match: ASCII words in any case, anything beyond ASCII.
-        Assert.True(ToolTrail.MayBeEvidence("cd x && DOTNET TEST"u8));
-        Assert.True(ToolTrail.MayBeEvidence("git -C repo Commit -m x"u8));
-        Assert.True(ToolTrail.MayBeEvidence("ma\u212Ae"u8)); // the Kelvin sign, which the expressions take for k
-        Assert.False(ToolTrail.MayBeEvidence("/src/a.cs"u8));
-        Assert.False(ToolTrail.MayBeEvidence("ls -la /tmp"u8));
+        // The cheap check must pass everything the expressions could match: their words in any case, anything beyond ASCII.
+        Assert.Equal(CommandKinds.Tests, ToolTrail.Commands("cd x && DOTNET TEST"u8));
+        Assert.Equal(CommandKinds.Build | CommandKinds.Tests, ToolTrail.Commands("make test"u8));
+        Assert.Equal(CommandKinds.Commit, ToolTrail.Commands("git -C repo Commit -m x"u8));
+        Assert.Equal(CommandKinds.All, ToolTrail.Commands("ma\u212Ae"u8)); // the Kelvin sign, which the expressions take for k
+        Assert.Equal(CommandKinds.None, ToolTrail.Commands("/src/build/test_a.cs"u8));
+        Assert.Equal(CommandKinds.None, ToolTrail.Commands("ls -la /tmp"u8));
     }
 
     [Fact]
@@ -66,7 +67,7 @@ public sealed class OutcomeRulesTests
         var tools = new ToolTrail();
         foreach (var s in steps)
         {
-            tools.Add(s.At, s.IsError, s.Detail is not null, s.Name, s.Detail);
+            tools.Add(s.At, s.IsError, s.Detail is not null, s.Name, s.Detail, s.Detail is null ? CommandKinds.None : ToolTrail.Commands(System.Text.Encoding.UTF8.GetBytes(s.Detail)));
         }
 
         return new OutcomeFacts(id, status, prompts, lastWords, tools, errors);
