@@ -246,7 +246,8 @@ internal sealed class TranscriptInterpreter
                 _sink.Commit(new CommitRecord(c.SessionId, commit.Sha, at, commit.Command, Provenance(lineNumber), commit.Branch, c.Cwd, commit.Title, result.ToolUseId));
             }
 
-            if (line.EditLines is { } edit && PendingEdits.Remove(result.ToolUseId))
+            // Every result ends the wait (a failed edit's too, so the set stays small); an applied edit reports its lines.
+            if (PendingEdits.Remove(result.ToolUseId) && line.EditLines is { } edit)
             {
                 _sink.ToolCall(new ToolCallRecord(result.ToolUseId, c.SessionId, at, _toolNames.GetValueOrDefault(result.ToolUseId, "unknown"), Provenance(lineNumber), PromptId: c.TurnPromptId)
                 {
