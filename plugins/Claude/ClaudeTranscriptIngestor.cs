@@ -95,7 +95,7 @@ public sealed class ClaudeTranscriptIngestor : IIngestor
         var skills = installed?.Value ?? InstalledSkills.Empty;
 
         var interpreter = new TranscriptInterpreter(source.Path, state, sink, skills, new DateTimeOffset(source.LastWriteUtc, TimeSpan.Zero));
-        var line = new TranscriptLine();
+        var line = new TranscriptLine { PendingEdits = interpreter.PendingEdits };
         var lines = 0L;
         using var reader = new JsonlLineReader(stream, from?.Offset ?? 0);
         while (reader.TryReadLine(out var memory))

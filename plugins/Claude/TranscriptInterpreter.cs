@@ -37,6 +37,10 @@ internal sealed class TranscriptInterpreter
     private readonly string? _nestedParent;
     private readonly Dictionary<string, string> _toolNames = new(StringComparer.Ordinal);
 
+    /// <summary>Edit tool calls awaiting their result (<see cref="TranscriptLine.PendingEdits"/>), at most
+    /// <see cref="MaxRememberedTools"/>.</summary>
+    public HashSet<string> PendingEdits { get; } = new(StringComparer.Ordinal);
+
     // Shell commands that run git commit|merge|cherry-pick|revert, by tool use id, until their result arrives (within one read).
     private readonly Dictionary<string, string> _gitCommands = new(StringComparer.Ordinal);
     private PendingUsage? _usage;
@@ -242,6 +246,16 @@ internal sealed class TranscriptInterpreter
                 _sink.Commit(new CommitRecord(c.SessionId, commit.Sha, at, commit.Command, Provenance(lineNumber), commit.Branch, c.Cwd, commit.Title, result.ToolUseId));
             }
 
+            // Every result ends the wait (a failed edit's too, so the set stays small); an applied edit reports its lines.
+            if (PendingEdits.Remove(result.ToolUseId) && line.EditLines is { } edit)
+            {
+                _sink.ToolCall(new ToolCallRecord(result.ToolUseId, c.SessionId, at, _toolNames.GetValueOrDefault(result.ToolUseId, "unknown"), Provenance(lineNumber), PromptId: c.TurnPromptId)
+                {
+                    LinesAdded = edit.Added,
+                    LinesRemoved = edit.Removed,
+                });
+            }
+
             if (result.IsError)
             {
                 var name = _toolNames.GetValueOrDefault(result.ToolUseId, "unknown");
@@ -350,6 +364,10 @@ internal sealed class TranscriptInterpreter
             if (tool.Name == "Bash" && GitCommits.Runs(tool.Detail) && _gitCommands.Count < MaxRememberedTools)
             {
                 _gitCommands[id] = tool.Detail!;
+            }
+            else if (tool.Name is "Edit" or "MultiEdit" or "Write" && PendingEdits.Count < MaxRememberedTools)
+            {
+                PendingEdits.Add(id);
             }
 
             _sink.ToolCall(new ToolCallRecord(id, c.SessionId, at, tool.Name, Provenance(lineNumber), PromptId: c.TurnPromptId, Detail: tool.Detail));

@@ -11,6 +11,9 @@ namespace Selftune.Plugin.Claude;
 /// <param name="Detail">A short description of the input (at most 200 characters).</param>
 internal sealed record ToolUse(string? Id, string Name, string? Skill, string? FilePath, string? Detail);
 
+/// <summary>The lines an edit tool call's result shows it added and removed.</summary>
+internal sealed record EditCount(int Added, int Removed);
+
 /// <summary>A <c>tool_result</c> block of a user message.</summary>
 /// <param name="ToolUseId">The call it answers.</param>
 /// <param name="IsError">The block's <c>is_error</c>.</param>
@@ -67,6 +70,14 @@ internal sealed class TranscriptLine
     public string? Text;
     public readonly List<ToolUse> ToolUses = [];
     public readonly List<ToolResult> ToolResults = [];
+
+    /// <summary>The ids of edit tool calls (<c>Edit</c>, <c>MultiEdit</c>, <c>Write</c>) awaiting their result, kept by the
+    /// interpreter: only the <c>toolUseResult</c> of such a result is read (every other is skipped unread).</summary>
+    public HashSet<string>? PendingEdits;
+
+    /// <summary>Lines the edit of this line's tool result added and removed (its <c>toolUseResult.structuredPatch</c>, or
+    /// every line of a file written new); null when the line has none.</summary>
+    public EditCount? EditLines;
 
     public bool HasUsage;
     public long InputTokens;
@@ -172,6 +183,7 @@ internal sealed class TranscriptLine
         InputTokens = OutputTokens = CacheWriteTokens = CacheReadTokens = CacheWrite1hTokens = 0;
         ToolUses.Clear();
         ToolResults.Clear();
+        EditLines = null;
     }
 
     private void ReadEnvelope(ref JsonScanner json)
@@ -184,6 +196,7 @@ internal sealed class TranscriptLine
             {
                 // The structured copy of a tool result repeats the tool output and holds nothing selftune needs; Claude
                 // Code writes it after the fields that matter, so a complete line is not read any further.
+                case 13 when name.SequenceEqual("toolUseResult"u8) && ResultOfPendingEdit(): ReadEditResult(ref json); break;
                 case 13 when name.SequenceEqual("toolUseResult"u8) && At is not null && json.SkipRestIfClosed(): return;
                 case 3 when name.SequenceEqual("cwd"u8): Cwd = _cwd.Read(ref json); break;
                 case 4 when name.SequenceEqual("type"u8): Type = Known(ref json); break;
@@ -206,6 +219,75 @@ internal sealed class TranscriptLine
                 case 16 when name.SequenceEqual("isCompactSummary"u8): IsCompactSummary = json.ReadTrue(); break;
                 case 17 when name.SequenceEqual("isApiErrorMessage"u8): IsApiErrorMessage = json.ReadTrue(); break;
                 default: json.SkipValue(); break;
+            }
+        }
+    }
+
+    private bool ResultOfPendingEdit() =>
+        PendingEdits is { Count: > 0 } && ToolResults.Count == 1 && !ToolResults[0].IsError && PendingEdits.Contains(ToolResults[0].ToolUseId);
+
+    /// <summary>Counts an edit result's changed lines: the <c>+</c> and <c>-</c> lines of its <c>structuredPatch</c> hunks,
+    /// or, for a file written new (<c>"type":"create"</c>, an empty patch), the lines of its <c>content</c>.</summary>
+    private void ReadEditResult(ref JsonScanner json)
+    {
+        if (!json.TryStartObject())
+        {
+            return;
+        }
+
+        int added = 0, removed = 0, created = 0;
+        var create = false;
+        var first = true;
+        while (json.NextProperty(out var name, ref first))
+        {
+            switch (name.Length)
+            {
+                case 4 when name.SequenceEqual("type"u8): create = json.TryReadRawString(out var type, out _) && type.SequenceEqual("create"u8); break;
+                case 7 when name.SequenceEqual("content"u8): created = json.ReadString() is { Length: > 0 } text ? text.Count(c => c == '\n') + (text[^1] == '\n' ? 0 : 1) : 0; break;
+                case 15 when name.SequenceEqual("structuredPatch"u8): CountPatch(ref json, ref added, ref removed); break;
+                default: json.SkipValue(); break;
+            }
+        }
+
+        EditLines = added + removed == 0 && create ? new EditCount(created, 0) : new EditCount(added, removed);
+    }
+
+    private static void CountPatch(ref JsonScanner json, ref int added, ref int removed)
+    {
+        if (json.Peek() != (byte)'[')
+        {
+            json.SkipValue();
+            return;
+        }
+
+        json.StartArray();
+        var firstHunk = true;
+        while (json.NextElement(ref firstHunk))
+        {
+            if (!json.TryStartObject())
+            {
+                continue;
+            }
+
+            var first = true;
+            while (json.NextProperty(out var name, ref first))
+            {
+                if (!name.SequenceEqual("lines"u8) || json.Peek() != (byte)'[')
+                {
+                    json.SkipValue();
+                    continue;
+                }
+
+                json.StartArray();
+                var firstLine = true;
+                while (json.NextElement(ref firstLine))
+                {
+                    if (json.TryReadRawString(out var line, out _) && line.Length > 0)
+                    {
+                        added += line[0] == (byte)'+' ? 1 : 0;
+                        removed += line[0] == (byte)'-' ? 1 : 0;
+                    }
+                }
             }
         }
     }

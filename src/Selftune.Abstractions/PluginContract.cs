@@ -18,6 +18,8 @@ namespace Selftune.Abstractions;
 /// <see cref="IAgentRunner.Preference"/> (which agent answers as the LLM when none is configured).</item>
 /// <item>1.3: <see cref="FileChange.Executable"/> (an agent whose hooks are executable files, e.g. Cline) and
 /// <see cref="IRecordSink.Commit"/> with <see cref="CommitRecord"/> (a git commit seen in a session's tool output).</item>
+/// <item>1.4: <see cref="ToolCallRecord.LinesAdded"/> and <see cref="ToolCallRecord.LinesRemoved"/> (the lines an edit tool
+/// call changed, where the log shows them).</item>
 /// </list>
 /// </remarks>
 public static class PluginContract

@@ -140,7 +140,17 @@ public sealed record ToolCallRecord(
     Provenance Provenance,
     bool IsError = false,
     string? PromptId = null,
-    string? Detail = null);
+    string? Detail = null)
+{
+    /// <summary>Lines the call's edit added to files, as the log shows them (e.g. the <c>+</c> lines of a patch, every line of
+    /// a file written new); null when the call is no edit or the log does not say. A record of the same call that comes
+    /// with its result may carry it alone. Added in contract 1.4.</summary>
+    public int? LinesAdded { get; init; }
+
+    /// <summary>Lines the call's edit removed from files (the <c>-</c> lines of a patch); null when the call is no edit or the
+    /// log does not say. Added in contract 1.4.</summary>
+    public int? LinesRemoved { get; init; }
+}
 
 /// <summary>Tokens used by one model response. The core de-duplicates on (<paramref name="MessageId"/>,
 /// <paramref name="RequestId"/>) keeping the largest usage, and prices it from its pricing table.</summary>

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Selftune.Core.Analysis;
 using Selftune.Core.Grading;
 using Selftune.Core.Hooks;
 using Selftune.Core.Ingest;
@@ -6,7 +7,7 @@ using Selftune.Core.Reports;
 
 namespace Selftune.Core.Tests;
 
-/// <summary>The hand-written writers of the <c>sync</c> and <c>status</c> reports give exactly the serializer's JSON, on
+/// <summary>The hand-written writers of the <c>sync</c>, <c>status</c> and <c>cost</c> reports give exactly the serializer's JSON, on
 /// reports with every field set (a field added to a report and not to its writer fails here).</summary>
 public sealed class ReportJsonTests
 {
@@ -45,6 +46,17 @@ public sealed class ReportJsonTests
         Assert.Equal(JsonSerializer.Serialize(report, Json.Options), StatusReportJson.Write(report));
         var sparse = report with { System = system with { LastSessionAt = null, LastSync = null }, NextCommand = null, Skills = [] };
         Assert.Equal(JsonSerializer.Serialize(sparse, Json.Options), StatusReportJson.Write(sparse));
+    }
+
+    [Fact]
+    public void TheCostReportIsWrittenAsTheSerializerWritesIt()
+    {
+        var tokens = new TokenTotals(1, 2, 3, 5_000_000_000, 314.41878000m, 6);
+        var row = new CostRow("2026-11-21 \"ü\" <x>", tokens, 7, ["<synthetic>", "claude-opus-4-1"], new SortedDictionary<string, decimal>(StringComparer.Ordinal) { ["success"] = 721.54423350m, ["unknown"] = 6.52158m });
+        var report = new CostReport(CostGrouping.Session, "Europe/Berlin", [row, row with { Models = [], CostByOutcome = new Dictionary<string, decimal>() }], row with { Key = "total" });
+
+        Assert.Equal(JsonSerializer.Serialize(report, Json.Options), CostReportJson.Write(report));
+        Assert.Equal(JsonSerializer.Serialize(report with { Rows = [] }, Json.Options), CostReportJson.Write(report with { Rows = [] }));
     }
 
     [Fact]

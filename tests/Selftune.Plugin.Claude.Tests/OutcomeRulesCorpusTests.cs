@@ -32,6 +32,28 @@ public sealed class OutcomeRulesCorpusTests(SyncedCorpus corpus) : IClassFixture
         Assert.Equal(signals, outcome.Evidence.Select(e => e.Signal));
     }
 
+    [Theory]
+    // Three Edit results: their structuredPatch hunks hold 20 "+" lines and one "-" line (counted by hand from the file).
+    [InlineData("claude-reliability/coverage-test-fix.jsonl", 20, 1)]
+    // One Write of a new file ("type":"create", an empty patch): its content "print(1+1)\n" is one line added.
+    [InlineData("agtrace/-Users-zawakin-agent-sample/7f2abd2d-7cfc-4447-9ddd-3ca8d14e02e9.jsonl", 1, 0)]
+    // One Edit whose patch adds 64 lines and removes 36.
+    [InlineData("claude-code-viewer/5c0375b4-57a5-4f26-b12d-d022ee4e51b7.jsonl", 64, 36)]
+    public void LinesAddedAndRemovedAreCountedFromTheEditResultsPatches(string file, int added, int removed)
+    {
+        var outcome = OutcomeStore.Read(corpus.Store)[corpus.SessionOf(file)];
+        Assert.Equal((added, removed), (outcome.LinesAdded, outcome.LinesRemoved));
+    }
+
+    [Fact]
+    public void ASessionWithNoEditResultHasNoLineCounts()
+    {
+        // spotter/short.jsonl: a Glob and reads, no Edit, MultiEdit or Write: the log does not say, so null, not zero.
+        var outcome = OutcomeStore.Read(corpus.Store)[corpus.SessionOf("spotter/short.jsonl")];
+        Assert.Null(outcome.LinesAdded);
+        Assert.Null(outcome.LinesRemoved);
+    }
+
     [Fact]
     public void EveryTopLevelSessionGetsAnOutcomeAndCommitsAreCountedFromCommands()
     {

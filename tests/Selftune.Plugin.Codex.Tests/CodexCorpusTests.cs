@@ -26,6 +26,23 @@ public sealed class CodexCorpusTests : IDisposable
         return sink;
     }
 
+    /// <summary>Lines added and removed are read from <c>apply_patch</c> patches whose output is no failure, counted with a
+    /// short Python script over the files: in each <c>custom_tool_call</c> named apply_patch, the input's lines starting
+    /// with <c>+</c> or <c>-</c> but not <c>***</c>, for the calls whose <c>custom_tool_call_output</c> does not start with a
+    /// failure text. guideai: 46 patches, 2 failed verification ("apply_patch verification failed"), the other 44 add
+    /// 2,597 lines and remove 406. agtrace: one patch adding <c>myapp/hoge.py</c> with one line.</summary>
+    [Theory]
+    [InlineData(CodexCorpus.Guideai, 44, 2597, 406)]
+    [InlineData(CodexCorpus.Agtrace, 1, 1, 0)]
+    public void AppliedPatchesReportTheLinesTheyAddAndRemove(string rollout, int patches, int added, int removed)
+    {
+        var edits = Ingest(rollout).ToolCalls.Where(t => t.LinesAdded is not null).ToList();
+
+        Assert.Equal(patches, edits.Count);
+        Assert.All(edits, e => Assert.Equal("apply_patch", e.Name));
+        Assert.Equal((added, removed), (edits.Sum(e => e.LinesAdded!.Value), edits.Sum(e => e.LinesRemoved!.Value)));
+    }
+
     /// <summary>cli 0.45.0 (guideai). jq:
     /// prompts: <c>select(.payload.type=="user_message")</c> → 13 (all plain requests); tool calls: function_call 111 +
     /// custom_tool_call 46; failures: outputs with metadata.exit_code ≠ 0 (7) or a "failed in sandbox"/"apply_patch
@@ -81,7 +98,8 @@ public sealed class CodexCorpusTests : IDisposable
             sink.Prompts.Where(p => p.IsActionable).Select(p => p.Text));
         Assert.Equal(5, sink.ToolCalls.Select(t => t.ToolUseId).Distinct().Count());
         Assert.Equal(["call_5j2yJgrbOClvto1R8nvfSoJS", "call_hm1XO5EQnKjpErxjNjpINQ2x"], sink.ToolCalls.Where(t => t.IsError).Select(t => t.ToolUseId));
-        var patch = Assert.Single(sink.ToolCalls, t => t.Name == "apply_patch");
+        // The call, then again with its output: the lines its patch added (AppliedPatchesReportTheLinesTheyAddAndRemove).
+        var patch = Assert.Single(sink.ToolCalls, t => t.Name == "apply_patch" && t.LinesAdded is null);
         Assert.Equal("Add File: myapp/hoge.py", patch.Detail);
         Assert.Equal(sink.Prompts.Single(p => p.Text.StartsWith("add myapp", StringComparison.Ordinal)).PromptId, patch.PromptId);
 

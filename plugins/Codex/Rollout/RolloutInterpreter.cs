@@ -267,6 +267,15 @@ internal sealed partial class RolloutInterpreter
                 {
                     MarkFailed(outputOf, call!, line);
                 }
+                else if (known && !inherited && call!.LinesAdded is not null)
+                {
+                    // A patch that applied: its lines count (one that failed verification changed nothing).
+                    _sink.ToolCall(new ToolCallRecord(outputOf, EnsureSession(), call.At, call.Name, Provenance(line), PromptId: call.PromptId, Detail: call.Detail)
+                    {
+                        LinesAdded = call.LinesAdded,
+                        LinesRemoved = call.LinesRemoved,
+                    });
+                }
 
                 break;
         }
@@ -406,7 +415,8 @@ internal sealed partial class RolloutInterpreter
             _s.PendingCalls.Remove(_s.PendingCalls.MinBy(p => p.Value.Line).Key);
         }
 
-        _s.PendingCalls[callId] = new PendingCall(name, at, parsed.Detail, _s.PromptId, line);
+        var patch = name == "apply_patch" && input.ValueKind == JsonValueKind.String ? PatchLines.Count(input.GetString()!) : null;
+        _s.PendingCalls[callId] = new PendingCall(name, at, parsed.Detail, _s.PromptId, line, patch?.Added, patch?.Removed);
     }
 
     private void MarkFailed(string callId, PendingCall call, long line) =>

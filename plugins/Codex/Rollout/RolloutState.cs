@@ -92,7 +92,9 @@ internal sealed class RolloutState
 /// <param name="Detail">Short input description.</param>
 /// <param name="PromptId">The actionable prompt of its turn.</param>
 /// <param name="Line">Its line.</param>
-internal sealed record PendingCall(string Name, DateTimeOffset At, string? Detail, string? PromptId, long Line);
+/// <param name="LinesAdded">Lines its patch adds (<c>apply_patch</c>), reported with a successful output.</param>
+/// <param name="LinesRemoved">Lines its patch removes.</param>
+internal sealed record PendingCall(string Name, DateTimeOffset At, string? Detail, string? PromptId, long Line, int? LinesAdded = null, int? LinesRemoved = null);
 
 [JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, UseStringEnumConverter = true)]
 [JsonSerializable(typeof(RolloutState))]

@@ -63,19 +63,32 @@ internal static class CostReports
     public static CostReport Build(SelftuneStore store, CostQuery query)
     {
         var zone = query.TimeZone ?? TimeZoneInfo.Local;
+        // Rows are classes, not value tuples or structs: generic code over a value type is compiled at run time (ReadyToRun
+        // cannot precompile it across assemblies), which was a tenth of the command (bench/RESULTS.md).
         var sessions = store.Query(
             "SELECT session_id, parent_session_id, cwd, started_at FROM sessions",
-            r => (Id: r.GetString(0), Parent: r.IsDBNull(1) ? null : r.GetString(1), Cwd: r.IsDBNull(2) ? null : r.GetString(2), Started: r.IsDBNull(3) ? (long?)null : r.GetInt64(3)));
-        var parents = sessions.ToDictionary(s => s.Id, s => s.Parent, StringComparer.Ordinal);
-        var cwd = sessions.ToDictionary(s => s.Id, s => s.Cwd, StringComparer.Ordinal);
-        var outcomes = store.Query("SELECT session_id, outcome FROM session_outcomes", r => (r.GetString(0), r.GetString(1)))
-            .ToDictionary(x => x.Item1, x => x.Item2, StringComparer.Ordinal);
+            r => new SessionRow(r.GetString(0), r.IsDBNull(1) ? null : r.GetString(1), r.IsDBNull(2) ? null : r.GetString(2), r.IsDBNull(3) ? null : r.GetInt64(3)));
+        var parents = new Dictionary<string, string?>(sessions.Count, StringComparer.Ordinal);
+        var cwd = new Dictionary<string, string?>(sessions.Count, StringComparer.Ordinal);
+        foreach (var s in sessions)
+        {
+            parents[s.Id] = s.Parent;
+            cwd[s.Id] = s.Cwd;
+        }
+
+        var outcomes = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var o in store.Query("SELECT session_id, outcome FROM session_outcomes", r => new[] { r.GetString(0), r.GetString(1) }))
+        {
+            outcomes[o[0]] = o[1];
+        }
+
         Dictionary<string, List<string>>? skills = null;
         if (query.By == CostGrouping.Skill)
         {
             skills = new(StringComparer.Ordinal);
-            foreach (var (session, skill) in store.Query("SELECT DISTINCT session_id, skill_name FROM skill_invocations WHERE kind <> 'read'", r => (r.GetString(0), r.GetString(1))))
+            foreach (var row in store.Query("SELECT DISTINCT session_id, skill_name FROM skill_invocations WHERE kind <> 'read'", r => new[] { r.GetString(0), r.GetString(1) }))
             {
+                var (session, skill) = (row[0], row[1]);
                 var root = SessionReports.Root(parents, session);
                 var list = skills.TryGetValue(root, out var l) ? l : skills[root] = [];
                 if (!list.Contains(skill, StringComparer.OrdinalIgnoreCase))
@@ -160,7 +173,9 @@ internal static class CostReports
     private static Group Get(Dictionary<string, Group> groups, string key) =>
         groups.TryGetValue(key, out var g) ? g : groups[key] = new Group();
 
-    private readonly record struct Usage(string Session, long At, string Model, string Platform, long Input, long Output, long CacheWrite, long CacheRead, double? Cost);
+    private sealed record SessionRow(string Id, string? Parent, string? Cwd, long? Started);
+
+    private sealed record Usage(string Session, long At, string Model, string Platform, long Input, long Output, long CacheWrite, long CacheRead, double? Cost);
 
     private sealed class Group
     {
@@ -171,7 +186,7 @@ internal static class CostReports
         private decimal _cost;
         private int _unpriced;
 
-        public void Add(in Usage u, string root, string outcome)
+        public void Add(Usage u, string root, string outcome)
         {
             _input += u.Input;
             _output += u.Output;

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text;
 using System.Text.Json;
 using Selftune.Core.Store;
 
@@ -12,6 +13,15 @@ namespace Selftune.Core.Analysis;
 internal static class OutcomeStore
 {
     private const string TopLevel = "(s.parent_session_id IS NULL OR s.parent_session_id NOT IN (SELECT session_id FROM sessions))";
+
+    private const string SaveSql = """
+        INSERT INTO session_outcomes (session_id, outcome, confidence, evidence, method, model, lines_added, lines_removed, commits, classified_at)
+        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+        ON CONFLICT (session_id) DO UPDATE SET outcome = excluded.outcome, confidence = excluded.confidence, evidence = excluded.evidence,
+            method = excluded.method, model = excluded.model, lines_added = excluded.lines_added, lines_removed = excluded.lines_removed,
+            commits = excluded.commits, classified_at = excluded.classified_at
+        WHERE excluded.outcome <> 'unknown' OR session_outcomes.method = 'rules' OR excluded.method = 'llm'
+        """;
 
     /// <summary>Classifies the top-level sessions updated at or after <paramref name="sinceMs"/> (all when null) and
     /// stores their outcomes, in one transaction (or the caller's).</summary>
@@ -30,9 +40,10 @@ internal static class OutcomeStore
         var own = store.InTransaction ? null : store.BeginTransaction();
         try
         {
+            using var save = store.Prepare(SaveSql);
             foreach (var f in facts)
             {
-                Save(store, OutcomeRules.Classify(f), nowMs);
+                Save(save, OutcomeRules.Classify(f), nowMs);
             }
 
             own?.Commit();
@@ -46,18 +57,16 @@ internal static class OutcomeStore
     }
 
     /// <summary>Stores one outcome. A rules outcome of <see cref="Outcome.Unknown"/> does not replace an LLM's decision.</summary>
-    public static void Save(SelftuneStore store, SessionOutcome o, long nowMs) =>
-        store.Execute(
-            """
-            INSERT INTO session_outcomes (session_id, outcome, confidence, evidence, method, model, lines_added, lines_removed, commits, classified_at)
-            VALUES ($s, $o, $c, $e, $m, $model, $la, $lr, $commits, $t)
-            ON CONFLICT (session_id) DO UPDATE SET outcome = excluded.outcome, confidence = excluded.confidence, evidence = excluded.evidence,
-                method = excluded.method, model = excluded.model, lines_added = excluded.lines_added, lines_removed = excluded.lines_removed,
-                commits = excluded.commits, classified_at = excluded.classified_at
-            WHERE excluded.outcome <> 'unknown' OR session_outcomes.method = 'rules' OR excluded.method = 'llm'
-            """,
-            ("$s", o.SessionId), ("$o", Json.Name(o.Value)), ("$c", o.Confidence), ("$e", EvidenceJson(o.Evidence)), ("$m", Json.Name(o.Method)),
-            ("$model", o.Model), ("$la", o.LinesAdded), ("$lr", o.LinesRemoved), ("$commits", o.Commits), ("$t", nowMs));
+    public static void Save(SelftuneStore store, SessionOutcome o, long nowMs)
+    {
+        using var save = store.Prepare(SaveSql);
+        Save(save, o, nowMs);
+    }
+
+    private static void Save(PreparedStatement save, SessionOutcome o, long nowMs) => save
+        .Bind(1, o.SessionId).Bind(2, Json.Name(o.Value)).Bind(3, o.Confidence).Bind(4, EvidenceJson(o.Evidence)).Bind(5, Json.Name(o.Method))
+        .Bind(6, o.Model).Bind(7, o.LinesAdded).Bind(8, o.LinesRemoved).Bind(9, o.Commits).Bind(10, nowMs)
+        .Execute();
 
     /// <summary>The stored outcomes of the given sessions (all when null), by session id.</summary>
     public static Dictionary<string, SessionOutcome> Read(SelftuneStore store, IReadOnlyCollection<string>? sessionIds = null)
@@ -71,13 +80,19 @@ internal static class OutcomeStore
         return rows.Where(o => wanted is null || wanted.Contains(o.SessionId)).ToDictionary(o => o.SessionId, StringComparer.Ordinal);
     }
 
-    /// <summary>The facts the rules decide on, for the top-level sessions updated since <paramref name="sinceMs"/> (all when null).</summary>
+    /// <summary>The facts the rules decide on, for the top-level sessions updated since <paramref name="sinceMs"/> (all when
+    /// null). Tool calls are read row by row and folded (<see cref="ToolTrail"/>): a detail is decoded only when the call
+    /// failed or <see cref="ToolTrail.Commands"/> finds it may be a test, build or commit command, so the memory taken does not grow with a session's
+    /// length, and neither do the prompts' (their count and the last one's text).</summary>
     public static List<OutcomeFacts> LoadFacts(SelftuneStore store, long? sinceMs)
     {
         var parameters = sinceMs is null ? [] : new[] { ("$since", (object?)sinceMs) };
-        // Rows are reference types (arrays, Tuple, records): the store's generic Query over a value type is compiled at run
-        // time in every sync (ReadyToRun cannot precompile it across assemblies; bench/RESULTS.md, issue 19).
-        var sessions = store.Query($"SELECT s.session_id, s.status FROM sessions s WHERE {TopLevel}{(sinceMs is null ? string.Empty : " AND s.updated_at >= $since")}", r => new[] { r.GetString(0), r.GetString(1) }, parameters);
+        var sessions = new Dictionary<string, SessionFacts>(StringComparer.Ordinal);
+        foreach (var row in store.Query($"SELECT s.session_id, s.status FROM sessions s WHERE {TopLevel}{(sinceMs is null ? string.Empty : " AND s.updated_at >= $since")}", r => new SessionFacts(r.GetString(0), r.GetString(1)), parameters))
+        {
+            sessions[row.Id] = row;
+        }
+
         if (sessions.Count == 0)
         {
             return [];
@@ -87,38 +102,66 @@ internal static class OutcomeStore
         // session changed (a full classification, a first sync) the join that picks them costs as much as the read itself,
         // so the tables are read whole.
         var everySession = sinceMs is null || Convert.ToInt64(store.Scalar("SELECT count(*) FROM sessions WHERE updated_at < $since", parameters), CultureInfo.InvariantCulture) == 0;
-        var join = everySession ? string.Empty : "JOIN sessions s ON s.session_id = {0}.session_id AND s.updated_at >= $since";
-        var joinParameters = everySession ? [] : parameters;
+        string Join(string table) => everySession ? string.Empty : $"JOIN sessions s ON s.session_id = {table}.session_id AND s.updated_at >= ?1";
 
-        var tools = new Dictionary<string, List<ToolStep>>(StringComparer.Ordinal);
-        foreach (var (id, step) in store.Query(
-            $"SELECT t.session_id, t.occurred_at, t.name, t.is_error, t.detail FROM tool_calls t {string.Format(CultureInfo.InvariantCulture, join, "t")} ORDER BY t.session_id, t.occurred_at",
-            r => Tuple.Create(r.GetString(0), new ToolStep(r.GetInt64(1), r.GetString(2), r.GetInt64(3) != 0, r.IsDBNull(4) ? null : r.GetString(4))), joinParameters))
+        using (var tools = store.Prepare($"SELECT t.session_id, t.occurred_at, t.is_error, t.detail, t.name, t.lines_added, t.lines_removed FROM tool_calls t {Join("t")} ORDER BY t.session_id, t.occurred_at"))
         {
-            (tools.TryGetValue(id, out var list) ? list : tools[id] = []).Add(step);
+            if (!everySession)
+            {
+                tools.Bind(1, sinceMs!.Value);
+            }
+
+            var current = new SessionCursor(sessions);
+            while (tools.Read())
+            {
+                if (current.Next(tools.Utf8(0)) is not { } session)
+                {
+                    continue;
+                }
+
+                var isError = tools.Int64(2) != 0;
+                var hasDetail = !tools.IsNull(3);
+                var commands = hasDetail ? ToolTrail.Commands(tools.Utf8(3)) : CommandKinds.None;
+                session.Tools.Add(
+                    tools.Int64(1), isError, hasDetail, isError ? tools.Text(4) : null, isError || commands != CommandKinds.None ? tools.Text(3) : null, commands,
+                    tools.IsNull(5) ? null : (int)tools.Int64(5), tools.IsNull(6) ? null : (int)tools.Int64(6));
+            }
         }
 
-        var errors = new Dictionary<string, List<SessionError>>(StringComparer.Ordinal);
-        foreach (var (id, error) in store.Query(
-            $"SELECT e.session_id, e.occurred_at, e.kind, e.message FROM session_errors e {string.Format(CultureInfo.InvariantCulture, join, "e")} WHERE e.kind <> 'tool_error' ORDER BY e.session_id, e.occurred_at",
-            r => Tuple.Create(r.GetString(0), new SessionError(r.GetInt64(1), r.GetString(2), r.GetString(3))), joinParameters))
+        using (var errors = store.Prepare($"SELECT e.session_id, e.occurred_at, e.kind, e.message FROM session_errors e {Join("e")} WHERE e.kind <> 'tool_error' ORDER BY e.session_id, e.occurred_at"))
         {
-            (errors.TryGetValue(id, out var list) ? list : errors[id] = []).Add(error);
+            if (!everySession)
+            {
+                errors.Bind(1, sinceMs!.Value);
+            }
+
+            var current = new SessionCursor(sessions);
+            while (errors.Read())
+            {
+                current.Next(errors.Utf8(0))?.Errors.Add(new SessionError(errors.Int64(1), errors.Text(2)!, errors.Text(3)!));
+            }
         }
 
-        var prompts = new Dictionary<string, PromptTail>(StringComparer.Ordinal);
-        foreach (var (id, text) in store.Query(
-            $"SELECT p.session_id, p.text FROM prompts p {string.Format(CultureInfo.InvariantCulture, join, "p")} WHERE p.actionable = 1 ORDER BY p.session_id, p.occurred_at",
-            r => Tuple.Create(r.GetString(0), r.GetString(1)), joinParameters))
+        using (var prompts = store.Prepare($"SELECT p.session_id, p.text FROM prompts p {Join("p")} WHERE p.actionable = 1 ORDER BY p.session_id, p.occurred_at"))
         {
-            var tail = prompts.TryGetValue(id, out var seen) ? seen : prompts[id] = new PromptTail();
-            tail.Count++;
-            tail.Last = text;
+            if (!everySession)
+            {
+                prompts.Bind(1, sinceMs!.Value);
+            }
+
+            var current = new SessionCursor(sessions);
+            while (prompts.Read())
+            {
+                if (current.Next(prompts.Utf8(0)) is { } session)
+                {
+                    // Kept undecoded: only the session's last prompt is read as text.
+                    session.Prompts++;
+                    session.LastWords = prompts.Utf8(1).ToArray();
+                }
+            }
         }
 
-        return sessions.Select(s => new OutcomeFacts(
-            s[0], s[1], prompts.TryGetValue(s[0], out var p) ? p.Count : 0, p?.Last,
-            tools.GetValueOrDefault(s[0]) ?? [], errors.GetValueOrDefault(s[0]) ?? [])).ToList();
+        return [.. sessions.Values.Select(s => s.Facts())];
     }
 
     /// <summary>Evidence as stored: a JSON array of <c>{"signal","detail"}</c>.</summary>
@@ -145,10 +188,39 @@ internal static class OutcomeStore
     private static T Parse<T>(string name) where T : struct, Enum =>
         Enum.TryParse<T>(name.Replace("_", string.Empty, StringComparison.Ordinal), ignoreCase: true, out var value) ? value : default;
 
-    /// <summary>A session's actionable prompts: how many, and the text of the last one.</summary>
-    private sealed class PromptTail
+    /// <summary>What is read of one top-level session while its records stream by.</summary>
+    private sealed class SessionFacts(string id, string status)
     {
-        public int Count;
-        public string? Last;
+        public string Id { get; } = id;
+
+        public ToolTrail Tools { get; } = new();
+
+        public List<SessionError> Errors { get; } = [];
+
+        public int Prompts { get; set; }
+
+        /// <summary>The text (UTF-8) of the last actionable prompt read so far.</summary>
+        public byte[]? LastWords { get; set; }
+
+        public OutcomeFacts Facts() => new(Id, status, Prompts, LastWords is null ? null : Encoding.UTF8.GetString(LastWords), Tools, Errors);
+    }
+
+    /// <summary>Follows a query ordered by session id: the session of each row (null for a session not classified),
+    /// decoding an id only when it changes.</summary>
+    private sealed class SessionCursor(Dictionary<string, SessionFacts> sessions)
+    {
+        private byte[] _id = [];
+        private SessionFacts? _session;
+
+        public SessionFacts? Next(ReadOnlySpan<byte> id)
+        {
+            if (!id.SequenceEqual(_id))
+            {
+                _id = id.ToArray();
+                _session = sessions.GetValueOrDefault(Encoding.UTF8.GetString(id));
+            }
+
+            return _session;
+        }
     }
 }

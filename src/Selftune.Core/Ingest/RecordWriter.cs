@@ -62,8 +62,8 @@ internal sealed class RecordWriter : IRecordSink, IDisposable
         InvocationUpsert;
 
     private const string InsertToolCallSql = """
-        INSERT INTO tool_calls (session_id, tool_use_id, platform, occurred_at, name, is_error, prompt_id, detail, capture_mode)
-        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+        INSERT INTO tool_calls (session_id, tool_use_id, platform, occurred_at, name, is_error, prompt_id, detail, capture_mode, lines_added, lines_removed)
+        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
         ON CONFLICT(session_id, tool_use_id) DO NOTHING
         """;
 
@@ -73,9 +73,12 @@ internal sealed class RecordWriter : IRecordSink, IDisposable
         UPDATE tool_calls SET
           prompt_id = coalesce(prompt_id, ?3),
           detail = coalesce(detail, ?4),
-          capture_mode = CASE WHEN ?5 = 'transcript' THEN 'transcript' ELSE capture_mode END
+          capture_mode = CASE WHEN ?5 = 'transcript' THEN 'transcript' ELSE capture_mode END,
+          lines_added = coalesce(?6, lines_added),
+          lines_removed = coalesce(?7, lines_removed)
         WHERE session_id = ?1 AND tool_use_id = ?2
-          AND ((prompt_id IS NULL AND ?3 IS NOT NULL) OR (detail IS NULL AND ?4 IS NOT NULL) OR (?5 = 'transcript' AND capture_mode <> 'transcript'))
+          AND ((prompt_id IS NULL AND ?3 IS NOT NULL) OR (detail IS NULL AND ?4 IS NOT NULL) OR (?5 = 'transcript' AND capture_mode <> 'transcript')
+            OR ?6 IS NOT NULL OR ?7 IS NOT NULL)
         """;
 
     private const string UsageSql = """
@@ -250,7 +253,7 @@ internal sealed class RecordWriter : IRecordSink, IDisposable
         var mode = Mode(t.Provenance);
         var inserted = Statement(InsertToolCallSql)
             .Bind(1, t.SessionId).Bind(2, t.ToolUseId).Bind(3, t.Provenance.Platform).Bind(4, t.OccurredAt.ToUnixTimeMilliseconds())
-            .Bind(5, t.Name).Bind(6, t.IsError ? 1 : 0).Bind(7, t.PromptId).Bind(8, detail).Bind(9, mode)
+            .Bind(5, t.Name).Bind(6, t.IsError ? 1 : 0).Bind(7, t.PromptId).Bind(8, detail).Bind(9, mode).Bind(10, t.LinesAdded).Bind(11, t.LinesRemoved)
             .Execute() > 0;
         if (inserted)
         {
@@ -264,7 +267,8 @@ internal sealed class RecordWriter : IRecordSink, IDisposable
             c.ToolErrors += Statement(MarkToolErrorSql).Bind(1, t.SessionId).Bind(2, t.ToolUseId).Execute();
         }
 
-        Statement(MergeToolCallSql).Bind(1, t.SessionId).Bind(2, t.ToolUseId).Bind(3, t.PromptId).Bind(4, detail).Bind(5, mode).Execute();
+        Statement(MergeToolCallSql).Bind(1, t.SessionId).Bind(2, t.ToolUseId).Bind(3, t.PromptId).Bind(4, detail).Bind(5, mode)
+            .Bind(6, t.LinesAdded).Bind(7, t.LinesRemoved).Execute();
     }
 
     /// <inheritdoc />

@@ -121,6 +121,36 @@ internal sealed class PreparedStatement : IDisposable
         }
     }
 
+    /// <summary>Steps a query to its next row, read with <see cref="Int64"/>, <see cref="IsNull"/>, <see cref="Utf8"/> and
+    /// <see cref="Text"/>; false at the end (the statement is then reset, ready to bind and run again). A query read row by
+    /// row holds one row in memory, and a column read as <see cref="Utf8"/> is never decoded.</summary>
+    /// <inheritdoc cref="Execute" path="/exception"/>
+    public bool Read()
+    {
+        var rc = raw.sqlite3_step(_statement);
+        if (rc == raw.SQLITE_ROW)
+        {
+            return true;
+        }
+
+        raw.sqlite3_reset(_statement);
+        Check(rc);
+        return false;
+    }
+
+    /// <summary>The current row's column as an integer (0 for NULL).</summary>
+    public long Int64(int column) => raw.sqlite3_column_int64(_statement, column);
+
+    /// <summary>True when the current row's column is NULL.</summary>
+    public bool IsNull(int column) => raw.sqlite3_column_type(_statement, column) == raw.SQLITE_NULL;
+
+    /// <summary>The current row's text column as SQLite holds it (UTF-8, empty for NULL), valid until the next
+    /// <see cref="Read"/>.</summary>
+    public ReadOnlySpan<byte> Utf8(int column) => raw.sqlite3_column_blob(_statement, column);
+
+    /// <summary>The current row's text column, or null for NULL.</summary>
+    public string? Text(int column) => IsNull(column) ? null : Encoding.UTF8.GetString(Utf8(column));
+
     /// <inheritdoc />
     public void Dispose() => _statement.Dispose();
 

@@ -214,7 +214,7 @@ internal static class StatusCommands
             return;
         }
 
-        var table = new Table().AddColumns("ended", "session", "project", "outcome", "prompts", "tools", "errors", "skills", "tokens", "cost");
+        var table = new Table().AddColumns("ended", "session", "project", "outcome", "prompts", "tools", "errors", "lines +/-", "commits", "skills", "tokens", "cost");
         foreach (var s in sessions)
         {
             table.AddRow(
@@ -225,6 +225,8 @@ internal static class StatusCommands
                 $"{s.ActionablePrompts}",
                 $"{s.ToolCalls}",
                 s.ToolErrors > 0 ? $"[yellow]{s.ToolErrors}[/]" : "0",
+                s.Outcome?.LinesAdded is { } added ? $"+{added}/-{s.Outcome.LinesRemoved}" : "-",
+                s.Outcome?.Commits is { } commits ? $"{commits}" : "-",
                 Markup.Escape(string.Join(", ", s.Skills.Select(k => k.Name).Distinct())),
                 s.Tokens.Total.ToString("N0", CultureInfo.InvariantCulture),
                 $"${s.Tokens.CostUsd:0.00}");
