@@ -115,9 +115,9 @@ internal sealed class StoreWatcher(string storePath, DashboardEvents events) : B
     /// <summary>A counter of store changes seen since the dashboard started.</summary>
     public long Version => Interlocked.Read(ref _version);
 
-    /// <summary>Run after a change is seen and before its <c>update</c> event goes out (the dashboard computes the answers
-    /// pages ask for first, so their requests find them ready).</summary>
-    public Action? Warm { get; set; }
+    /// <summary>Run with the new <see cref="Version"/> after a change is seen and before its <c>update</c> event goes out
+    /// (the dashboard recomputes its answers, so the requests a page sends on <c>update</c> find the new ones ready).</summary>
+    public Action<long>? Refresh { get; set; }
 
     /// <summary>Asks now (what the timer does; also after an action, so its result shows at once).</summary>
     public void Check()
@@ -137,7 +137,7 @@ internal sealed class StoreWatcher(string storePath, DashboardEvents events) : B
         var version = Interlocked.Increment(ref _version);
         try
         {
-            Warm?.Invoke();
+            Refresh?.Invoke(version);
         }
 #pragma warning disable CA1031 // A store that cannot be read is explained by the pages themselves.
         catch (Exception)
