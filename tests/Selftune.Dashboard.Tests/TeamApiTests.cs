@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
+using Selftune.Core.Tests.Team;
 using Selftune.Dashboard.Tests.Support;
 
 namespace Selftune.Dashboard.Tests;

@@ -36,9 +36,13 @@ internal sealed class DashboardData(App app)
     /// <summary>How many sessions <c>/api/sessions</c> lists when not told.</summary>
     public const int SessionPage = 100;
 
+    private const string OverviewKey = "overview";
+    private const string RunsKey = "runs";
     private readonly ConcurrentDictionary<string, Answer> _cache = new(StringComparer.Ordinal);
     private readonly Lock _refreshGate = new();
     private long _ready;
+    private readonly Lock _statusGate = new();
+    private readonly Lock _missesGate = new();
     private Versioned<StatusSnapshot>? _status;
     private Versioned<MissSet>? _misses;
 
@@ -58,13 +62,17 @@ internal sealed class DashboardData(App app)
         Cost("day");
     }
 
-    /// <summary>Brings the cached answers to store version <paramref name="version"/>: the status report, then the
-    /// <see cref="Refreshed"/> most recently asked answers and those of <see cref="Warm"/>, each computed once; until it
-    /// returns, requests are answered from the previous version. Called by the <see cref="StoreWatcher"/> on a change,
-    /// before the <c>update</c> event.</summary>
+    /// <summary>Brings the cached answers to store version <paramref name="version"/>, each computed once, while requests
+    /// are answered from the previous version: first the overview and runs (what the overview page shows, with the status
+    /// report every skill figure comes from), then <paramref name="published"/>(false) so an open overview updates at once;
+    /// then the others of the <see cref="Refreshed"/> most recently asked answers, two at a time, then
+    /// <paramref name="published"/>(true). The others are dropped (computed when next asked). Called by the
+    /// <see cref="StoreWatcher"/> on a change; it sends the <c>update</c> events.</summary>
     /// <param name="version">The store version seen (<see cref="StoreWatcher.Version"/>).</param>
-    public void Refresh(long version)
+    /// <param name="published">Sends an <c>update</c> event: false when only the overview's answers are new yet.</param>
+    public void Refresh(long version, Action<bool> published)
     {
+        ArgumentNullException.ThrowIfNull(published);
         lock (_refreshGate)
         {
             if (Volatile.Read(ref _ready) >= version)
@@ -78,13 +86,32 @@ internal sealed class DashboardData(App app)
                 _cache.TryRemove(old);
             }
 
+            var stale = recent.Take(Refreshed).Where(e => e.Value.Version < version).ToList();
             try
             {
-                using var store = TryOpen();
-                Misses(store, version);
-                foreach (var (key, answer) in recent.Take(Refreshed).Where(e => e.Value.Version < version))
+                using (var store = TryOpen())
                 {
-                    Compute(key, answer.Build, answer.OpenStore, version, store);
+                    Status(store, version);
+                    foreach (var (key, answer) in stale.Where(e => e.Key is OverviewKey or RunsKey))
+                    {
+                        Compute(key, answer.Build, answer.OpenStore, version, store);
+                    }
+                }
+
+                var rest = stale.Where(e => e.Key is not (OverviewKey or RunsKey)).ToList();
+                if (rest.Count > 0)
+                {
+                    published(false);
+                    Parallel.ForEach(
+                        rest,
+                        new ParallelOptions { MaxDegreeOfParallelism = 2 },
+                        TryOpen,
+                        (e, _, store) =>
+                        {
+                            Compute(e.Key, e.Value.Build, e.Value.OpenStore, version, store);
+                            return store;
+                        },
+                        store => store?.Dispose());
                 }
             }
             finally
@@ -95,6 +122,7 @@ internal sealed class DashboardData(App app)
             }
         }
 
+        published(true);
         Warm();
     }
 
@@ -103,7 +131,7 @@ internal sealed class DashboardData(App app)
 
     /// <summary>The overview: skills grouped by health with their status records, store totals, recent runs.</summary>
     /// <exception cref="SelftuneException">The store is damaged, too new or busy (doctor's words).</exception>
-    public byte[] Overview() => Cached("overview", (store, version) =>
+    public byte[] Overview() => Cached(OverviewKey, (store, version) =>
     {
         var report = Status(store, version)?.Report;
         return Json.Write(w =>
@@ -226,7 +254,7 @@ internal sealed class DashboardData(App app)
     }
 
     /// <summary>Past runs, as <c>selftune runs --json</c> lists them.</summary>
-    public byte[] Runs() => Cached("runs", (store, _) => JsonSerializer.Serialize(new { runs = store is null ? [] : RunHistory.List(store, 50) }, Json.Options));
+    public byte[] Runs() => Cached(RunsKey, (store, _) => JsonSerializer.Serialize(new { runs = store is null ? [] : RunHistory.List(store, 50) }, Json.Options));
 
     /// <summary>One run's stored report, as <c>selftune runs show</c>; null when there is none of that id.</summary>
     public byte[]? Run(string id)
@@ -308,7 +336,7 @@ internal sealed class DashboardData(App app)
 
     /// <summary>The status report of store version <paramref name="version"/> or a newer one (built once per version).</summary>
     /// <returns>Null without a store.</returns>
-    private StatusSnapshot? Status(SelftuneStore? store, long version) => store is null ? null : Shared(ref _status, version, () =>
+    private StatusSnapshot? Status(SelftuneStore? store, long version) => store is null ? null : Shared(ref _status, _statusGate, version, () =>
     {
         var report = StatusReporter.Build(store, () => app.Get<InstalledSkills>().All(), DateTimeOffset.UtcNow);
         return new StatusSnapshot(report, StatusReportJson.Write(report));
@@ -317,12 +345,12 @@ internal sealed class DashboardData(App app)
     /// <summary>Every skill's misses (<see cref="MissFinder"/>, for the skills of the status report) of store version
     /// <paramref name="version"/> or a newer one: built once per version and shared by the skill pages.</summary>
     /// <returns>Null without a store.</returns>
-    private MissSet? Misses(SelftuneStore? store, long version) => store is null ? null : Shared(ref _misses, version, () =>
+    private MissSet? Misses(SelftuneStore? store, long version) => store is null ? null : Shared(ref _misses, _missesGate, version, () =>
         MissFinder.Find(store, Status(store, version)!.Report.Skills.Select(s => s.Name)));
 
     /// <summary>The value in <paramref name="slot"/> when it is of <paramref name="version"/> or newer, else built and put
-    /// there (unless a newer one got there first).</summary>
-    private static T Shared<T>(ref Versioned<T>? slot, long version, Func<T> build)
+    /// there; a caller that finds it being built waits for it rather than building it too.</summary>
+    private static T Shared<T>(ref Versioned<T>? slot, Lock gate, long version, Func<T> build)
         where T : class
     {
         if (Volatile.Read(ref slot) is { } cached && cached.Version >= version)
@@ -330,16 +358,17 @@ internal sealed class DashboardData(App app)
             return cached.Value;
         }
 
-        var built = new Versioned<T>(version, build());
-        for (var seen = Volatile.Read(ref slot); seen is null || seen.Version < version; seen = Volatile.Read(ref slot))
+        lock (gate)
         {
-            if (Interlocked.CompareExchange(ref slot, built, seen) == seen)
+            if (slot is { } built && built.Version >= version)
             {
                 return built.Value;
             }
-        }
 
-        return Volatile.Read(ref slot)!.Value;
+            var value = build();
+            Volatile.Write(ref slot, new Versioned<T>(version, value));
+            return value;
+        }
     }
 
     /// <summary>The cached answer of <paramref name="key"/> when it is of the version being served (or newer), else
