@@ -19,10 +19,10 @@ namespace Selftune.Host.Dashboard;
 /// The dashboard's answers, as JSON: composed from the Core reports the CLI's <c>--json</c> prints (status, sessions,
 /// runs, skill history, misses, doctor), never from SQL of its own. Each answer is cached, so a page load costs a
 /// dictionary look-up. When the store changes (<see cref="StoreWatcher.Version"/>), <see cref="Refresh"/> recomputes the
-/// answers asked for recently, off the request path, while requests keep getting the previous answers (a consistent set,
-/// of one store version); only then does the <c>update</c> event go out. An answer not asked before is computed when
-/// asked. The status report is built once per store version and shared by the overview, the skill pages and the badges
-/// (one number per fact).
+/// answers asked for recently, off the request path, while requests keep getting the previous ones; each <c>update</c>
+/// event goes out only once the answers it announces are new. An answer not asked before is computed when asked. The
+/// status report (and the misses) are built once per store version and shared by the overview, the skill pages and the
+/// badges (one number per fact).
 /// </summary>
 internal sealed class DashboardData(App app)
 {
@@ -39,6 +39,7 @@ internal sealed class DashboardData(App app)
     private const string OverviewKey = "overview";
     private const string RunsKey = "runs";
     private readonly ConcurrentDictionary<string, Answer> _cache = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Lock> _computing = new(StringComparer.Ordinal);
     private readonly Lock _refreshGate = new();
     private long _ready;
     private readonly Lock _statusGate = new();
@@ -84,6 +85,7 @@ internal sealed class DashboardData(App app)
             foreach (var old in recent.Skip(Refreshed))
             {
                 _cache.TryRemove(old);
+                _computing.TryRemove(old.Key, out _);
             }
 
             var stale = recent.Take(Refreshed).Where(e => e.Value.Version < version).ToList();
@@ -372,7 +374,7 @@ internal sealed class DashboardData(App app)
     }
 
     /// <summary>The cached answer of <paramref name="key"/> when it is of the version being served (or newer), else
-    /// computed now from the store as it is.</summary>
+    /// computed now from the store as it is (once: a request that finds it being computed waits for it).</summary>
     /// <param name="key">The answer's key (endpoint and arguments).</param>
     /// <param name="build">Computes the answer from the store (null when there is none yet) for a store version; an
     /// empty string for "not found".</param>
@@ -380,23 +382,44 @@ internal sealed class DashboardData(App app)
     private byte[] Cached(string key, Func<SelftuneStore?, long, string> build, bool openStore = true)
     {
         var ready = Volatile.Read(ref _ready);
+        if (Hit(key, ready) is { } cached)
+        {
+            return cached;
+        }
+
+        byte[] json;
+        lock (_computing.GetOrAdd(key, _ => new Lock()))
+        {
+            if (Hit(key, ready) is { } meanwhile)
+            {
+                return meanwhile; // another request or the warm-up computed it while this one waited
+            }
+
+            using var store = openStore ? TryOpen() : null;
+            json = Compute(key, build, openStore, ready, store);
+        }
+
+        if (_cache.Count > Kept)
+        {
+            foreach (var old in _cache.OrderBy(e => e.Value.LastUsed).Take(Kept / 2).ToList())
+            {
+                _cache.TryRemove(old);
+                _computing.TryRemove(old.Key, out _);
+            }
+        }
+
+        return json;
+    }
+
+    private byte[]? Hit(string key, long ready)
+    {
         if (_cache.TryGetValue(key, out var hit) && hit.Version >= ready)
         {
             hit.LastUsed = Environment.TickCount64;
             return hit.Json;
         }
 
-        using var store = openStore ? TryOpen() : null;
-        var json = Compute(key, build, openStore, ready, store);
-        if (_cache.Count > Kept)
-        {
-            foreach (var old in _cache.OrderBy(e => e.Value.LastUsed).Take(Kept / 2).ToList())
-            {
-                _cache.TryRemove(old);
-            }
-        }
-
-        return json;
+        return null;
     }
 
     private byte[] Compute(string key, Func<SelftuneStore?, long, string> build, bool openStore, long version, SelftuneStore? store)
