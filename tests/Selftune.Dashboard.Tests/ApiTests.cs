@@ -224,6 +224,47 @@ public sealed class ApiTests : IDisposable
         Assert.Contains(events, e => e.Type == "update");
     }
 
+    [Fact]
+    public async Task AStoreChangeRecomputesTheAnswersAskedBeforeItsUpdateEventSoTheyNeedNoStoreReadAfterIt()
+    {
+        var watcher = _factory.Services.GetRequiredService<StoreWatcher>();
+        var before = watcher.Version;
+        var listed = (await Get("/api/sessions")).GetProperty("sessions").GetArrayLength();
+        var total = (await Get("/api/overview")).GetProperty("totals").GetProperty("sessions").GetInt64();
+        var skill = $"/api/skills/{Uri.EscapeDataString(CorpusHome.Skill)}";
+        await Get(skill);
+        _home.AddLaterProject();
+        var sync = _home.Cli.Run("sync");
+        Assert.True(sync.ExitCode == 0, sync.ToString());
+
+        watcher.Check();
+        await ReadEvents("0", e => e.Type == "update" && JsonDocument.Parse(e.Data).RootElement.GetProperty("version").GetInt64() > before);
+
+        // The store moved away: an answer computed now would be the empty store's; the new answers were ready before the event.
+        var db = Path.Combine(_home.Cli.SelftuneHome, "selftune.db");
+        var aside = Path.Combine(_home.Cli.SelftuneHome, "aside");
+        Directory.CreateDirectory(aside);
+        foreach (var file in Directory.GetFiles(_home.Cli.SelftuneHome, "selftune.db*"))
+        {
+            File.Move(file, Path.Combine(aside, Path.GetFileName(file)));
+        }
+
+        try
+        {
+            Assert.False(File.Exists(db));
+            Assert.True((await Get("/api/sessions")).GetProperty("sessions").GetArrayLength() > listed);
+            Assert.True((await Get("/api/overview")).GetProperty("totals").GetProperty("sessions").GetInt64() > total);
+            Assert.Equal(CorpusHome.Skill, (await Get(skill)).GetProperty("skill").GetProperty("name").GetString());
+        }
+        finally
+        {
+            foreach (var file in Directory.GetFiles(aside))
+            {
+                File.Move(file, Path.Combine(_home.Cli.SelftuneHome, Path.GetFileName(file)));
+            }
+        }
+    }
+
     private async Task<JsonElement> Get(string path)
     {
         var response = await _client.GetAsync(path);

@@ -1,14 +1,16 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
+using Selftune.Core.Tests.Team;
 using Selftune.Dashboard.Tests.Support;
 
 namespace Selftune.Dashboard.Tests;
 
-/// <summary>The team view's API without a team database and with one that cannot be reached: an answer that says what
-/// to set, or the database's error in the CLI's error contract, and the rest of the dashboard unaffected. (The views'
-/// figures against a real PostgreSQL are the team tests' in Selftune.Core.Tests; this project does not reference them.)</summary>
-public sealed class TeamApiTests : IDisposable
+/// <summary>The team view's API: without a team database and with one that cannot be reached (an answer that says what
+/// to set, or the database's error in the CLI's error contract, and the rest of the dashboard unaffected), and against a
+/// real throwaway PostgreSQL (<see cref="PostgresCluster"/>, the Core team tests' helper) that two homes pushed to with
+/// the real <c>selftune team push</c>.</summary>
+public sealed class TeamApiTests(PostgresCluster pg) : IClassFixture<PostgresCluster>, IDisposable
 {
     private readonly string _home = Directory.CreateTempSubdirectory("selftune-dash-team-").FullName;
 
@@ -46,6 +48,59 @@ public sealed class TeamApiTests : IDisposable
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync(new Uri("/api/overview", UriKind.Relative))).StatusCode);
         var page = await client.GetStringAsync(new Uri("/team", UriKind.Relative));
         Assert.Contains("<a href=\"/team\" data-nav=\"team\">Team</a>", page, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task TheTeamAnswerAndPageShowThePooledFiguresOfTwoMachinesThatPushedToARealPostgreSql()
+    {
+        var database = await pg.NewDatabaseAsync();
+        using var first = new CorpusHome();
+        using var second = new CorpusHome();
+        second.AddLaterProject();
+        Assert.Equal(0, second.Cli.Run("sync").ExitCode);
+        foreach (var home in new[] { first, second })
+        {
+            home.Cli.Environment["SELFTUNE_TEAM_DATABASE"] = database;
+            var push = home.Cli.Run("team", "push", "--json");
+            Assert.True(push.ExitCode == 0, push.ToString());
+        }
+
+        using var factory = new DashboardFactory(first.Cli.UserHome, ("SELFTUNE_TEAM_DATABASE", database));
+        using var client = factory.CreateClient();
+        using var answer = await client.GetAsync(new Uri("/api/team?by=machine", UriKind.Relative));
+
+        Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
+        var team = JsonDocument.Parse(await answer.Content.ReadAsStringAsync()).RootElement;
+        Assert.True(team.GetProperty("configured").GetBoolean());
+        var machines = team.GetProperty("status").GetProperty("machines").EnumerateArray().ToDictionary(m => m.GetProperty("machine_id").GetString()!, m => m.GetProperty("sessions").GetInt64());
+        var cost = team.GetProperty("cost").EnumerateArray().ToDictionary(c => c.GetProperty("key").GetString()!, c => c.GetProperty("input_tokens").GetInt64());
+        Assert.Equal(2, machines.Count);
+        Assert.Equal(2, cost.Count);
+        foreach (var home in new[] { first, second })
+        {
+            var id = File.ReadAllText(Path.Combine(home.Cli.SelftuneHome, "machine-id")).Trim();
+            var (sessions, input) = Local(home);
+            Assert.Equal(sessions, machines[id]);
+            Assert.Equal(input, cost[id]);
+        }
+
+        Assert.True(machines.Values.Distinct().Count() == 2, "the second home has one project more: its figures differ");
+        var skill = team.GetProperty("status").GetProperty("skills").EnumerateArray().Single(s => s.GetProperty("skill").GetString() == CorpusHome.Skill);
+        Assert.Equal(2, skill.GetProperty("machines").GetArrayLength());
+        Assert.Equal(skill.GetProperty("machines").EnumerateArray().Sum(m => m.GetProperty("triggers").GetInt64()), skill.GetProperty("triggers").GetInt64());
+        Assert.Contains("<a href=\"/team\" data-nav=\"team\">Team</a>", await client.GetStringAsync(new Uri("/team", UriKind.Relative)), StringComparison.Ordinal);
+    }
+
+    /// <summary>A home's own figures, read from its store: sessions (sub-agents included) and input tokens.</summary>
+    private static (long Sessions, long InputTokens) Local(CorpusHome home)
+    {
+        using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(home.Cli.SelftuneHome, "selftune.db")};Mode=ReadOnly");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT (SELECT count(*) FROM sessions), (SELECT coalesce(sum(input_tokens), 0) FROM token_usage)";
+        using var reader = command.ExecuteReader();
+        reader.Read();
+        return (reader.GetInt64(0), reader.GetInt64(1));
     }
 
     /// <summary>A loopback port nothing listens on (bound, then released).</summary>

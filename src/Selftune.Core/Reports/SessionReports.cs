@@ -135,24 +135,11 @@ internal static class SessionReports
             return [];
         }
 
-        var tokens = new Dictionary<string, TokenTotals>(StringComparer.Ordinal);
-        foreach (var (session, totals) in store.Query(
-            "SELECT session_id, sum(input_tokens), sum(output_tokens), sum(cache_write_tokens), sum(cache_read_tokens), sum(coalesce(cost_usd, 0)), sum(cost_usd IS NULL AND input_tokens + output_tokens + cache_write_tokens + cache_read_tokens > 0) FROM token_usage GROUP BY session_id",
-            r => (r.GetString(0), new TokenTotals(r.GetInt64(1), r.GetInt64(2), r.GetInt64(3), r.GetInt64(4), (decimal)r.GetDouble(5), r.GetInt32(6)))))
-        {
-            Merge(tokens, Root(top, session), totals, (a, b) => a.Add(b));
-        }
-
-        var tools = new Dictionary<string, (int Calls, int Errors)>(StringComparer.Ordinal);
-        foreach (var (session, calls, errors) in store.Query("SELECT session_id, count(*), sum(is_error) FROM tool_calls GROUP BY session_id", r => (r.GetString(0), r.GetInt32(1), r.GetInt32(2))))
-        {
-            Merge(tools, Root(top, session), (Calls: calls, Errors: errors), (a, b) => (a.Calls + b.Calls, a.Errors + b.Errors));
-        }
-
-        var actionable = store.Query("SELECT session_id, count(*) FROM prompts WHERE actionable = 1 GROUP BY session_id", r => (r.GetString(0), r.GetInt32(1)))
-            .ToDictionary(x => x.Item1, x => x.Item2, StringComparer.Ordinal);
+        // Skills first: the skill filter needs them. Then the page of sessions to show; the other figures are read for those
+        // sessions and their sub-agents only when they are a small part of the store (a session's page, a page of a list),
+        // through the session_id indexes, else for every session in one pass.
         var skills = new Dictionary<string, List<SessionSkill>>(StringComparer.Ordinal);
-        foreach (var (session, name, kind, count) in store.Query("SELECT session_id, skill_name, kind, count(*) FROM skill_invocations GROUP BY session_id, skill_name, kind", r => (r.GetString(0), r.GetString(1), r.GetString(2), r.GetInt32(3))))
+        foreach (var (session, name, kind, count) in store.Query("SELECT session_id, skill_name, kind, count(*) FROM skill_invocations GROUP BY session_id, skill_name, kind ORDER BY session_id, skill_name, kind", r => (r.GetString(0), r.GetString(1), r.GetString(2), r.GetInt32(3))))
         {
             var list = skills.TryGetValue(Root(top, session), out var l) ? l : skills[Root(top, session)] = [];
             var same = list.FindIndex(s => s.Name == name && s.Kind == kind);
@@ -166,22 +153,52 @@ internal static class SessionReports
             }
         }
 
+        var shown = candidates
+            .Where(s => filter.Skill is null || (skills.TryGetValue(s.Id, out var used) && used.Exists(k => SkillNames.Same(k.Name, filter.Skill))))
+            .OrderByDescending(s => s.Ended ?? s.Started ?? 0)
+            .ThenBy(s => s.Id, StringComparer.Ordinal)
+            .Take(Math.Max(1, filter.Limit))
+            .ToList();
+        if (shown.Count == 0)
+        {
+            return [];
+        }
+
+        var shownIds = shown.Select(s => s.Id).ToHashSet(StringComparer.Ordinal);
+        var family = sessions.Select(s => s.Id).Where(id => shownIds.Contains(Root(top, id))).ToList();
+        var (only, ids) = family.Count * 4 < sessions.Count
+            ? (" WHERE session_id IN (SELECT value FROM json_each($ids))", new[] { ("$ids", (object?)Json.StringArray(family)) })
+            : (string.Empty, Array.Empty<(string Name, object? Value)>());
+        var tokens = new Dictionary<string, TokenTotals>(StringComparer.Ordinal);
+        foreach (var (session, totals) in store.Query(
+            $"SELECT session_id, sum(input_tokens), sum(output_tokens), sum(cache_write_tokens), sum(cache_read_tokens), sum(coalesce(cost_usd, 0)), sum(cost_usd IS NULL AND input_tokens + output_tokens + cache_write_tokens + cache_read_tokens > 0) FROM token_usage{only} GROUP BY +session_id",
+            r => (r.GetString(0), new TokenTotals(r.GetInt64(1), r.GetInt64(2), r.GetInt64(3), r.GetInt64(4), (decimal)r.GetDouble(5), r.GetInt32(6))),
+            ids))
+        {
+            Merge(tokens, Root(top, session), totals, (a, b) => a.Add(b));
+        }
+
+        var tools = new Dictionary<string, (int Calls, int Errors)>(StringComparer.Ordinal);
+        foreach (var (session, calls, errors) in store.Query($"SELECT session_id, count(*), sum(is_error) FROM tool_calls{only} GROUP BY session_id", r => (r.GetString(0), r.GetInt32(1), r.GetInt32(2)), ids))
+        {
+            Merge(tools, Root(top, session), (Calls: calls, Errors: errors), (a, b) => (a.Calls + b.Calls, a.Errors + b.Errors));
+        }
+
+        var actionable = store.Query($"SELECT session_id, count(*) FROM prompts{(only.Length == 0 ? " WHERE" : only + " AND")} actionable = 1 GROUP BY session_id", r => (r.GetString(0), r.GetInt32(1)), ids)
+            .ToDictionary(x => x.Item1, x => x.Item2, StringComparer.Ordinal);
         var commits = new Dictionary<string, List<SessionCommit>>(StringComparer.Ordinal);
         foreach (var (session, commit) in store.Query(
-            "SELECT session_id, sha, command, branch, repository, title, occurred_at FROM commits ORDER BY occurred_at, sha",
+            $"SELECT session_id, sha, command, branch, repository, title, occurred_at FROM commits{only} ORDER BY occurred_at, sha",
             r => (r.GetString(0), new SessionCommit(r.GetString(1), r.GetString(2), r.IsDBNull(3) ? null : r.GetString(3), r.IsDBNull(4) ? null : r.GetString(4),
-                r.IsDBNull(5) ? null : r.GetString(5), DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(6))))))
+                r.IsDBNull(5) ? null : r.GetString(5), DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(6)))),
+            ids))
         {
             Merge(commits, Root(top, session), [commit], (a, b) => [.. a, .. b]);
         }
 
         var subagents = sessions.Where(s => s.Parent is not null).GroupBy(s => Root(top, s.Id)).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
-        var outcomes = OutcomeStore.Read(store);
-        return candidates
-            .Where(s => filter.Skill is null || (skills.TryGetValue(s.Id, out var used) && used.Exists(k => SkillNames.Same(k.Name, filter.Skill))))
-            .OrderByDescending(s => s.Ended ?? s.Started ?? 0)
-            .ThenBy(s => s.Id, StringComparer.Ordinal)
-            .Take(Math.Max(1, filter.Limit))
+        var outcomes = OutcomeStore.Read(store, shownIds);
+        return shown
             .Select(s => new SessionSummary(
                 s.Id, s.Platform, s.Cwd, s.Branch, Time(s.Started), Time(s.Ended), s.Status, Models(s.Models),
                 actionable.GetValueOrDefault(s.Id), tools.GetValueOrDefault(s.Id).Calls, tools.GetValueOrDefault(s.Id).Errors,

@@ -32,8 +32,14 @@ internal static class StatusReportJson
         w.WriteEndObject();
     });
 
-    private static void WriteSkill(Utf8JsonWriter w, SkillStatus s)
+    /// <summary>Writes one skill's record as it appears in the report's <c>skills</c> array (the dashboard's skill page
+    /// writes the same record).</summary>
+    /// <param name="w">The writer, at a value position.</param>
+    /// <param name="s">The skill's status record.</param>
+    public static void WriteSkill(Utf8JsonWriter w, SkillStatus s)
     {
+        ArgumentNullException.ThrowIfNull(w);
+        ArgumentNullException.ThrowIfNull(s);
         w.WriteStartObject();
         w.WriteString("name", s.Name);
         w.WriteBoolean("installed", s.Installed);

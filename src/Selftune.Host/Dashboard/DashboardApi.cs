@@ -31,7 +31,7 @@ internal static class DashboardApi
             Empty(project),
             OptionRules.ParseDate(Empty(since)),
             Empty(skill) is { } s ? DashboardData.CheckSkillName(s) : null,
-            Math.Clamp(limit ?? 100, 1, 1000),
+            Math.Clamp(limit ?? DashboardData.SessionPage, 1, 1000),
             Empty(platform)))));
         api.MapGet("/sessions/{id}", (string id, DashboardData data) => Answer(() => data.Session(id), $"There is no session '{id}'."));
         api.MapGet("/cost", (string? by, DashboardData data) => Answer(() => data.Cost(by ?? "day")));

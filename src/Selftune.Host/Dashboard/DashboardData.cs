@@ -17,22 +17,115 @@ namespace Selftune.Host.Dashboard;
 
 /// <summary>
 /// The dashboard's answers, as JSON: composed from the Core reports the CLI's <c>--json</c> prints (status, sessions,
-/// runs, skill history, misses, doctor), never from SQL of its own. Each answer is cached until the store changes
-/// (<see cref="StoreWatcher.Version"/>), so a page load costs a dictionary look-up; the status report is built once per
-/// store version and shared by the overview, the skill pages and the badges (one number per fact).
+/// runs, skill history, misses, doctor), never from SQL of its own. Each answer is cached, so a page load costs a
+/// dictionary look-up. When the store changes (<see cref="StoreWatcher.Version"/>), <see cref="Refresh"/> recomputes the
+/// answers asked for recently, off the request path, while requests keep getting the previous ones; each <c>update</c>
+/// event goes out only once the answers it announces are new. An answer not asked before is computed when asked. The
+/// status report (and the misses) are built once per store version and shared by the overview, the skill pages and the
+/// badges (one number per fact).
 /// </summary>
-internal sealed class DashboardData(App app, StoreWatcher watcher)
+internal sealed class DashboardData(App app)
 {
-    private readonly ConcurrentDictionary<string, (long Version, byte[] Json)> _cache = new(StringComparer.Ordinal);
-    private readonly Lock _statusGate = new();
-    private (long Version, StatusReport? Report, string? Json)? _status;
+    /// <summary>How many of the most recently asked answers a change recomputes; the others are dropped (computed again
+    /// when asked).</summary>
+    private const int Refreshed = 64;
 
-    /// <summary>Computes the answers every page load asks for (overview, runs, health) for the store's current version.</summary>
+    /// <summary>At most this many answers are kept (the least recently asked half goes beyond it).</summary>
+    private const int Kept = 500;
+
+    /// <summary>How many sessions <c>/api/sessions</c> lists when not told.</summary>
+    public const int SessionPage = 100;
+
+    private const string OverviewKey = "overview";
+    private const string RunsKey = "runs";
+    private readonly ConcurrentDictionary<string, Answer> _cache = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Lock> _computing = new(StringComparer.Ordinal);
+    private readonly Lock _refreshGate = new();
+    private long _ready;
+    private readonly Lock _statusGate = new();
+    private readonly Lock _missesGate = new();
+    private Versioned<StatusSnapshot>? _status;
+    private Versioned<MissSet>? _misses;
+
+    /// <summary>Computes the answers every page load asks for (overview, runs, health), the misses the skill pages share,
+    /// and the first views of the sessions and cost pages, so the first page loads find them.</summary>
     public void Warm()
     {
         Overview();
         Runs();
         Health();
+        using (var store = TryOpen())
+        {
+            Misses(store, Volatile.Read(ref _ready));
+        }
+
+        Sessions(new SessionFilter(Limit: SessionPage));
+        Cost("day");
+    }
+
+    /// <summary>Brings the cached answers to store version <paramref name="version"/>, each computed once, while requests
+    /// are answered from the previous version: first the overview and runs (what the overview page shows, with the status
+    /// report every skill figure comes from), then <paramref name="published"/>(false) so an open overview updates at once;
+    /// then the others of the <see cref="Refreshed"/> most recently asked answers, two at a time, then
+    /// <paramref name="published"/>(true). The others are dropped (computed when next asked). Called by the
+    /// <see cref="StoreWatcher"/> on a change; it sends the <c>update</c> events.</summary>
+    /// <param name="version">The store version seen (<see cref="StoreWatcher.Version"/>).</param>
+    /// <param name="published">Sends an <c>update</c> event: false when only the overview's answers are new yet.</param>
+    public void Refresh(long version, Action<bool> published)
+    {
+        ArgumentNullException.ThrowIfNull(published);
+        lock (_refreshGate)
+        {
+            if (Volatile.Read(ref _ready) >= version)
+            {
+                return;
+            }
+
+            var recent = _cache.OrderByDescending(e => e.Value.LastUsed).ToList();
+            foreach (var old in recent.Skip(Refreshed))
+            {
+                _cache.TryRemove(old);
+                _computing.TryRemove(old.Key, out _);
+            }
+
+            var stale = recent.Take(Refreshed).Where(e => e.Value.Version < version).ToList();
+            try
+            {
+                using (var store = TryOpen())
+                {
+                    Status(store, version);
+                    foreach (var (key, answer) in stale.Where(e => e.Key is OverviewKey or RunsKey))
+                    {
+                        Compute(key, answer.Build, answer.OpenStore, version, store);
+                    }
+                }
+
+                var rest = stale.Where(e => e.Key is not (OverviewKey or RunsKey)).ToList();
+                if (rest.Count > 0)
+                {
+                    published(false);
+                    Parallel.ForEach(
+                        rest,
+                        new ParallelOptions { MaxDegreeOfParallelism = 2 },
+                        TryOpen,
+                        (e, _, store) =>
+                        {
+                            Compute(e.Key, e.Value.Build, e.Value.OpenStore, version, store);
+                            return store;
+                        },
+                        store => store?.Dispose());
+                }
+            }
+            finally
+            {
+                // A store that cannot be read (damaged, too new) fails here: its answers are then computed when asked,
+                // each saying why, as doctor does.
+                Volatile.Write(ref _ready, version);
+            }
+        }
+
+        published(true);
+        Warm();
     }
 
     /// <summary>The store file.</summary>
@@ -40,9 +133,9 @@ internal sealed class DashboardData(App app, StoreWatcher watcher)
 
     /// <summary>The overview: skills grouped by health with their status records, store totals, recent runs.</summary>
     /// <exception cref="SelftuneException">The store is damaged, too new or busy (doctor's words).</exception>
-    public byte[] Overview() => Cached("overview", store =>
+    public byte[] Overview() => Cached(OverviewKey, (store, version) =>
     {
-        var (report, statusJson) = Status(store);
+        var report = Status(store, version)?.Report;
         return Json.Write(w =>
         {
             w.WriteStartObject();
@@ -67,7 +160,7 @@ internal sealed class DashboardData(App app, StoreWatcher watcher)
 
                 w.WriteEndObject();
                 w.WritePropertyName("status");
-                w.WriteRawValue(statusJson!);
+                w.WriteRawValue(Status(store, version)!.Json);
                 w.WritePropertyName("runs");
                 JsonSerializer.Serialize(w, RunHistory.List(store, 5), Json.Options);
                 w.WriteNumber("pending_proposals", new AuditTrail(store).All(AuditActions.Validated).Count);
@@ -83,15 +176,14 @@ internal sealed class DashboardData(App app, StoreWatcher watcher)
     /// <returns>The JSON, or null when the skill is neither installed nor seen.</returns>
     public byte[]? Skill(string name)
     {
-        var json = Cached("skill:" + name, store =>
+        var json = Cached("skill:" + name, (store, version) =>
         {
             if (store is null)
             {
                 return string.Empty;
             }
 
-            var (report, statusJson) = Status(store);
-            var status = report!.Skills.FirstOrDefault(s => SkillNames.Same(s.Name, name));
+            var status = Status(store, version)!.Report.Skills.FirstOrDefault(s => SkillNames.Same(s.Name, name));
             if (status is null)
             {
                 return string.Empty;
@@ -99,13 +191,13 @@ internal sealed class DashboardData(App app, StoreWatcher watcher)
 
             var installed = app.Get<InstalledSkills>().All().FirstOrDefault(s => s.ShadowedBy is null && SkillNames.Same(s.Name, status.Name));
             var history = SkillHistory.Load(store, status.Name);
-            var misses = MissFinder.Find(store, [status.Name]).For(status.Name).OrderByDescending(m => m.OccurredAt).Take(200).ToList();
+            var misses = Misses(store, version)!.For(status.Name).OrderByDescending(m => m.OccurredAt).Take(200).ToList();
             var sessions = SessionReports.List(store, new SessionFilter(Skill: status.Name, Limit: 20));
             return Json.Write(w =>
             {
                 w.WriteStartObject();
                 w.WritePropertyName("skill");
-                w.WriteRawValue(SkillJson(statusJson!, status.Name));
+                StatusReportJson.WriteSkill(w, status);
                 w.WriteString("group", Json.Name(DashboardReports.Group(status)));
                 if (installed is not null)
                 {
@@ -126,7 +218,7 @@ internal sealed class DashboardData(App app, StoreWatcher watcher)
     }
 
     /// <summary>Sessions as <c>selftune sessions --json</c> lists them, with the platforms and projects to filter by.</summary>
-    public byte[] Sessions(SessionFilter filter) => Cached($"sessions:{filter}", store =>
+    public byte[] Sessions(SessionFilter filter) => Cached($"sessions:{filter}", (store, _) =>
         Json.Write(w =>
         {
             w.WriteStartObject();
@@ -138,7 +230,7 @@ internal sealed class DashboardData(App app, StoreWatcher watcher)
     /// <summary>One session in full; null when there is none of that id.</summary>
     public byte[]? Session(string id)
     {
-        var json = Cached("session:" + id, store => store is not null && DashboardReports.Session(store, id) is { } detail ? JsonSerializer.Serialize(detail, Json.Options) : string.Empty);
+        var json = Cached("session:" + id, (store, _) => store is not null && DashboardReports.Session(store, id) is { } detail ? JsonSerializer.Serialize(detail, Json.Options) : string.Empty);
         return json.Length == 0 ? null : json;
     }
 
@@ -155,7 +247,7 @@ internal sealed class DashboardData(App app, StoreWatcher watcher)
             throw new SelftuneException(ErrorCodes.InvalidArgument, $"There is no cost breakdown by '{by}'; use one of: {string.Join(", ", CostDimensions)}.", "selftune dashboard");
         }
 
-        return Cached("cost:" + by, store =>
+        return Cached("cost:" + by, (store, _) =>
         {
             var grouping = Enum.Parse<CostGrouping>(by, ignoreCase: true);
             var report = store is null ? null : CostReports.Build(store, new CostQuery(grouping));
@@ -164,19 +256,19 @@ internal sealed class DashboardData(App app, StoreWatcher watcher)
     }
 
     /// <summary>Past runs, as <c>selftune runs --json</c> lists them.</summary>
-    public byte[] Runs() => Cached("runs", store => JsonSerializer.Serialize(new { runs = store is null ? [] : RunHistory.List(store, 50) }, Json.Options));
+    public byte[] Runs() => Cached(RunsKey, (store, _) => JsonSerializer.Serialize(new { runs = store is null ? [] : RunHistory.List(store, 50) }, Json.Options));
 
     /// <summary>One run's stored report, as <c>selftune runs show</c>; null when there is none of that id.</summary>
     public byte[]? Run(string id)
     {
-        var json = Cached("run:" + id, store => store is not null && RunHistory.Get(store, id) is { } found
+        var json = Cached("run:" + id, (store, _) => store is not null && RunHistory.Get(store, id) is { } found
             ? JsonSerializer.Serialize(new { summary = found.Summary, report = found.Report, text = found.Text }, Json.Options)
             : string.Empty);
         return json.Length == 0 ? null : json;
     }
 
     /// <summary>What <c>selftune doctor</c> checks, computed off the request path once per store version.</summary>
-    public byte[] Health() => Cached("health", _ =>
+    public byte[] Health() => Cached("health", (_, _) =>
     {
         var checks = DoctorCommand.Run(app);
         return JsonSerializer.Serialize(new { healthy = checks.All(c => c.Status != "fail"), checks, version = DashboardServer.Version, store = StorePath }, Json.Options);
@@ -218,8 +310,15 @@ internal sealed class DashboardData(App app, StoreWatcher watcher)
     /// <summary>One skill's status record, for its badge; null when the skill is neither installed nor seen.</summary>
     public SkillStatus? SkillStatus(string name)
     {
-        using var store = TryOpen();
-        return store is null ? null : Status(store).Report!.Skills.FirstOrDefault(s => SkillNames.Same(s.Name, name));
+        var ready = Volatile.Read(ref _ready);
+        var status = Volatile.Read(ref _status) is { } cached && cached.Version >= ready ? cached.Value : null;
+        if (status is null)
+        {
+            using var store = TryOpen();
+            status = Status(store, ready);
+        }
+
+        return status?.Report.Skills.FirstOrDefault(s => SkillNames.Same(s.Name, name));
     }
 
     /// <summary>The status record of one skill, for <c>selftune badge</c> (the same report <c>status</c> prints).</summary>
@@ -237,60 +336,114 @@ internal sealed class DashboardData(App app, StoreWatcher watcher)
             ? throw new SelftuneException(ErrorCodes.InvalidArgument, $"'{(name.Length > 80 ? name[..80] : name)}' is not a skill name: {problem}", "selftune status")
             : name;
 
-    private static string SkillJson(string statusJson, string name)
+    /// <summary>The status report of store version <paramref name="version"/> or a newer one (built once per version).</summary>
+    /// <returns>Null without a store.</returns>
+    private StatusSnapshot? Status(SelftuneStore? store, long version) => store is null ? null : Shared(ref _status, _statusGate, version, () =>
     {
-        using var document = JsonDocument.Parse(statusJson);
-        foreach (var skill in document.RootElement.GetProperty("skills").EnumerateArray())
+        var report = StatusReporter.Build(store, () => app.Get<InstalledSkills>().All(), DateTimeOffset.UtcNow);
+        return new StatusSnapshot(report, StatusReportJson.Write(report));
+    });
+
+    /// <summary>Every skill's misses (<see cref="MissFinder"/>, for the skills of the status report) of store version
+    /// <paramref name="version"/> or a newer one: built once per version and shared by the skill pages.</summary>
+    /// <returns>Null without a store.</returns>
+    private MissSet? Misses(SelftuneStore? store, long version) => store is null ? null : Shared(ref _misses, _missesGate, version, () =>
+        MissFinder.Find(store, Status(store, version)!.Report.Skills.Select(s => s.Name)));
+
+    /// <summary>The value in <paramref name="slot"/> when it is of <paramref name="version"/> or newer, else built and put
+    /// there; a caller that finds it being built waits for it rather than building it too.</summary>
+    private static T Shared<T>(ref Versioned<T>? slot, Lock gate, long version, Func<T> build)
+        where T : class
+    {
+        if (Volatile.Read(ref slot) is { } cached && cached.Version >= version)
         {
-            if (skill.GetProperty("name").GetString() == name)
+            return cached.Value;
+        }
+
+        lock (gate)
+        {
+            if (slot is { } built && built.Version >= version)
             {
-                return skill.GetRawText();
+                return built.Value;
+            }
+
+            var value = build();
+            Volatile.Write(ref slot, new Versioned<T>(version, value));
+            return value;
+        }
+    }
+
+    /// <summary>The cached answer of <paramref name="key"/> when it is of the version being served (or newer), else
+    /// computed now from the store as it is (once: a request that finds it being computed waits for it).</summary>
+    /// <param name="key">The answer's key (endpoint and arguments).</param>
+    /// <param name="build">Computes the answer from the store (null when there is none yet) for a store version; an
+    /// empty string for "not found".</param>
+    /// <param name="openStore">False for an answer that does not read the store.</param>
+    private byte[] Cached(string key, Func<SelftuneStore?, long, string> build, bool openStore = true)
+    {
+        var ready = Volatile.Read(ref _ready);
+        if (Hit(key, ready) is { } cached)
+        {
+            return cached;
+        }
+
+        byte[] json;
+        lock (_computing.GetOrAdd(key, _ => new Lock()))
+        {
+            if (Hit(key, ready) is { } meanwhile)
+            {
+                return meanwhile; // another request or the warm-up computed it while this one waited
+            }
+
+            using var store = openStore ? TryOpen() : null;
+            json = Compute(key, build, openStore, ready, store);
+        }
+
+        if (_cache.Count > Kept)
+        {
+            foreach (var old in _cache.OrderBy(e => e.Value.LastUsed).Take(Kept / 2).ToList())
+            {
+                _cache.TryRemove(old);
+                _computing.TryRemove(old.Key, out _);
             }
         }
 
-        return "null";
+        return json;
     }
 
-    /// <summary>The status report of the store's current version (built once per version).</summary>
-    private (StatusReport? Report, string? Json) Status(SelftuneStore? store)
+    private byte[]? Hit(string key, long ready)
     {
-        if (store is null)
+        if (_cache.TryGetValue(key, out var hit) && hit.Version >= ready)
         {
-            return (null, null);
-        }
-
-        var version = watcher.Version;
-        lock (_statusGate)
-        {
-            if (_status is { } cached && cached.Version == version)
-            {
-                return (cached.Report, cached.Json);
-            }
-
-            var report = StatusReporter.Build(store, () => app.Get<InstalledSkills>().All(), DateTimeOffset.UtcNow);
-            _status = (version, report, StatusReportJson.Write(report));
-            return (report, _status.Value.Json);
-        }
-    }
-
-    private byte[] Cached(string key, Func<SelftuneStore?, string> build, bool openStore = true)
-    {
-        var version = watcher.Version;
-        if (_cache.TryGetValue(key, out var hit) && hit.Version == version)
-        {
+            hit.LastUsed = Environment.TickCount64;
             return hit.Json;
         }
 
-        using var store = openStore ? TryOpen() : null;
-        var json = Encoding.UTF8.GetBytes(build(store));
-        if (_cache.Count > 500)
-        {
-            _cache.Clear();
-        }
+        return null;
+    }
 
-        _cache[key] = (version, json);
+    private byte[] Compute(string key, Func<SelftuneStore?, long, string> build, bool openStore, long version, SelftuneStore? store)
+    {
+        var json = Encoding.UTF8.GetBytes(build(openStore ? store : null, version));
+        _cache.AddOrUpdate(
+            key,
+            _ => new Answer(version, json, build, openStore),
+            (_, existing) => existing.Version > version ? existing : new Answer(version, json, build, openStore) { LastUsed = existing.LastUsed });
         return json;
     }
+
+    /// <summary>A cached answer: the store version it was computed for, its JSON, how to compute it again, when last asked
+    /// (<see cref="Environment.TickCount64"/>).</summary>
+    private sealed record Answer(long Version, byte[] Json, Func<SelftuneStore?, long, string> Build, bool OpenStore)
+    {
+        public long LastUsed { get; set; } = Environment.TickCount64;
+    }
+
+    /// <summary>A value computed for one store version.</summary>
+    private sealed record Versioned<T>(long Version, T Value);
+
+    /// <summary>A status report with its JSON (as <c>status --json</c> prints it).</summary>
+    private sealed record StatusSnapshot(StatusReport Report, string Json);
 
     /// <summary>Opens the store read only (a sync may be writing it: WAL readers see the last commit); null when there is none yet.</summary>
     private SelftuneStore? TryOpen()

@@ -97,9 +97,9 @@ internal sealed class DashboardEvents
 /// <summary>
 /// Tells when the store's content changed, cheaply: every 250 ms it asks one long-lived read-only connection for
 /// SQLite's <c>PRAGMA data_version</c>, which moves only when another connection commits (not on a checkpoint or on
-/// opening the store), and takes no lock, so it never waits on a sync. A change bumps <see cref="Version"/> (which
-/// invalidates <see cref="DashboardData"/>'s cache) and sends an <c>update</c> event. Before the store exists it watches
-/// for the file.
+/// opening the store), and takes no lock, so it never waits on a sync. A change bumps <see cref="Version"/>, has
+/// <see cref="DashboardData"/> recompute its answers (<see cref="Refresh"/>) and sends <c>update</c> events. Before the
+/// store exists it watches for the file.
 /// </summary>
 internal sealed class StoreWatcher(string storePath, DashboardEvents events) : BackgroundService
 {
@@ -115,9 +115,10 @@ internal sealed class StoreWatcher(string storePath, DashboardEvents events) : B
     /// <summary>A counter of store changes seen since the dashboard started.</summary>
     public long Version => Interlocked.Read(ref _version);
 
-    /// <summary>Run after a change is seen and before its <c>update</c> event goes out (the dashboard computes the answers
-    /// pages ask for first, so their requests find them ready).</summary>
-    public Action? Warm { get; set; }
+    /// <summary>Run with the new <see cref="Version"/> after a change is seen: recomputes the dashboard's answers and calls
+    /// its second argument to send each <c>update</c> event (<c>complete</c> false when only some answers are new yet), so
+    /// the requests a page sends on <c>update</c> find the new answers ready.</summary>
+    public Action<long, Action<bool>>? Refresh { get; set; }
 
     /// <summary>Asks now (what the timer does; also after an action, so its result shows at once).</summary>
     public void Check()
@@ -135,17 +136,29 @@ internal sealed class StoreWatcher(string storePath, DashboardEvents events) : B
         }
 
         var version = Interlocked.Increment(ref _version);
+        var complete = false;
+        void Publish(bool all)
+        {
+            if (!complete)
+            {
+                complete = all;
+                events.Publish("update", $"{{\"version\":{version},\"complete\":{(all ? "true" : "false")},\"at\":\"{DateTimeOffset.UtcNow:O}\"}}");
+            }
+        }
+
         try
         {
-            Warm?.Invoke();
+            Refresh?.Invoke(version, Publish);
         }
 #pragma warning disable CA1031 // A store that cannot be read is explained by the pages themselves.
         catch (Exception)
 #pragma warning restore CA1031
         {
         }
-
-        events.Publish("update", $"{{\"version\":{version},\"at\":\"{DateTimeOffset.UtcNow:O}\"}}");
+        finally
+        {
+            Publish(true);
+        }
     }
 
     /// <inheritdoc />

@@ -108,8 +108,8 @@ internal sealed class DashboardServer : IAsyncDisposable
         services.AddSingleton(sp =>
         {
             var watcher = sp.GetRequiredService<StoreWatcher>();
-            var data = new DashboardData(a, watcher);
-            watcher.Warm = data.Warm;
+            var data = new DashboardData(a);
+            watcher.Refresh = data.Refresh;
             return data;
         });
         services.AddHostedService(sp =>

@@ -48,13 +48,30 @@ function toast(text) {
   toast.timer = setTimeout(() => (t.hidden = true), 4000);
 }
 
+// Chart.js (208 KB) is loaded after the first view shows its figures, so it never delays them; a chart asked for before
+// it is in is drawn when it arrives (if its canvas is still shown). main[data-charts] is when the last chart was drawn.
+let chartLib = null;
+function loadCharts() {
+  chartLib ??= new Promise((resolve) => {
+    const s = document.createElement("script");
+    s.src = "/assets/vendor/chart.umd.min.js";
+    s.onload = s.onerror = () => resolve();
+    document.head.append(s);
+  });
+  return chartLib;
+}
+
 function chart(canvas, config) {
-  if (!window.Chart) return;
-  const dark = matchMedia("(prefers-color-scheme: dark)").matches;
-  Chart.defaults.color = dark ? "#8b949e" : "#5b6675";
-  Chart.defaults.borderColor = dark ? "#2a313c" : "#e3e7ed";
-  Chart.defaults.font.family = "system-ui, sans-serif";
-  charts.push(new Chart(canvas, { ...config, options: { animation: false, maintainAspectRatio: false, responsive: true, ...config.options } }));
+  const draw = () => {
+    if (!window.Chart || !canvas?.isConnected) return;
+    const dark = matchMedia("(prefers-color-scheme: dark)").matches;
+    Chart.defaults.color = dark ? "#8b949e" : "#5b6675";
+    Chart.defaults.borderColor = dark ? "#2a313c" : "#e3e7ed";
+    Chart.defaults.font.family = "system-ui, sans-serif";
+    charts.push(new Chart(canvas, { ...config, options: { animation: false, maintainAspectRatio: false, responsive: true, ...config.options } }));
+    main.dataset.charts = String(Date.now());
+  };
+  if (window.Chart) draw(); else loadCharts().then(draw);
 }
 
 function clearCharts() { while (charts.length) charts.pop().destroy(); }
@@ -101,6 +118,7 @@ async function refresh(keepScroll) {
     main.innerHTML = html.html;
     html.after?.();
     main.dataset.ready = String(Date.now());
+    loadCharts();
   } catch (e) {
     clearCharts();
     main.innerHTML = failure(e);
