@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Serialization;
 using Selftune.Core.Skills;
@@ -40,8 +41,7 @@ internal sealed record Miss(string Id, string Skill, MissKind Kind, double Confi
     public bool IsEvidence => Confidence >= MissFinder.EvidenceConfidence;
 
     /// <summary>The id of the miss of <paramref name="skill"/> on <paramref name="promptId"/>: <c>m-</c> + 12 hex digits of
-    /// SHA-256 over the prompt id and the lower-case bare skill name (<see cref="Sha256"/>: <c>status</c> shows ids and
-    /// need not load OpenSSL for them).</summary>
+    /// SHA-256 over the prompt id and the lower-case bare skill name.</summary>
     public static string IdOf(string promptId, string skill) =>
-        "m-" + Convert.ToHexStringLower(Sha256.HashData(Encoding.UTF8.GetBytes(promptId + "\n" + SkillNames.Bare(skill).ToLowerInvariant())).AsSpan(0, 6));
+        "m-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(promptId + "\n" + SkillNames.Bare(skill).ToLowerInvariant())))[..12];
 }
