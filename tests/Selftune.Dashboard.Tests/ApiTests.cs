@@ -238,7 +238,7 @@ public sealed class ApiTests : IDisposable
         Assert.True(sync.ExitCode == 0, sync.ToString());
 
         watcher.Check();
-        await ReadEvents("0", e => e.Type == "update" && JsonDocument.Parse(e.Data).RootElement.GetProperty("version").GetInt64() > before);
+        await ReadEvents("0", e => e.Type == "update" && JsonDocument.Parse(e.Data).RootElement is var u && u.GetProperty("version").GetInt64() > before && u.GetProperty("complete").GetBoolean());
 
         // The store moved away: an answer computed now would be the empty store's; the new answers were ready before the event.
         var db = Path.Combine(_home.Cli.SelftuneHome, "selftune.db");
