@@ -47,8 +47,9 @@ internal sealed class DashboardData(App app)
     private Versioned<StatusSnapshot>? _status;
     private Versioned<MissSet>? _misses;
 
-    /// <summary>Computes the answers every page load asks for (overview, runs, health), the misses the skill pages share,
-    /// and the first views of the sessions and cost pages, so the first page loads find them.</summary>
+    /// <summary>Computes the answers the pages ask for first (overview, runs, health, every skill's page, the first view of
+    /// the sessions page and every cost grouping) and the misses the skill pages share, so that no first page load waits
+    /// for a report; <see cref="DashboardServer.StartAsync"/> runs it before the address is announced.</summary>
     public void Warm()
     {
         Overview();
@@ -56,11 +57,19 @@ internal sealed class DashboardData(App app)
         Health();
         using (var store = TryOpen())
         {
-            Misses(store, Volatile.Read(ref _ready));
+            var version = Volatile.Read(ref _ready);
+            Misses(store, version);
+            foreach (var skill in Status(store, version)?.Report.Skills ?? [])
+            {
+                Skill(skill.Name);
+            }
         }
 
         Sessions(new SessionFilter(Limit: SessionPage));
-        Cost("day");
+        foreach (var by in CostDimensions)
+        {
+            Cost(by);
+        }
     }
 
     /// <summary>Brings the cached answers to store version <paramref name="version"/>, each computed once, while requests

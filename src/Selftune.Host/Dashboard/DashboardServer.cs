@@ -52,7 +52,7 @@ internal sealed class DashboardServer : IAsyncDisposable
     /// <summary>Stops when the host stops (SIGTERM).</summary>
     public CancellationToken Stopping => _app.Lifetime.ApplicationStopping;
 
-    /// <summary>Starts the server on 127.0.0.1.</summary>
+    /// <summary>Starts the server on 127.0.0.1 and computes the answers the first page loads ask for (<see cref="DashboardData.Warm"/>) before it returns, so the address it gives answers at once.</summary>
     /// <param name="a">The application (home, configuration, plugins).</param>
     /// <param name="port">The port; 0 for a free one.</param>
     /// <param name="ct">Cancels the start.</param>
@@ -78,19 +78,20 @@ internal sealed class DashboardServer : IAsyncDisposable
             throw new SelftuneException(ErrorCodes.InvalidArgument, $"Port {port} on 127.0.0.1 cannot be used: {ex.Message}", "selftune dashboard --port 0");
         }
 
+        // The address is announced once the first page loads will find their answers ready.
         var data = app.Services.GetRequiredService<DashboardData>();
-        _ = Task.Run(() =>
+        await Task.Run(() =>
         {
             try
             {
-                data.Warm(); // the first page load then finds its answers ready
+                data.Warm();
             }
 #pragma warning disable CA1031 // A store that cannot be read is explained by the pages themselves.
             catch (Exception)
 #pragma warning restore CA1031
             {
             }
-        }, CancellationToken.None);
+        }, CancellationToken.None).ConfigureAwait(false);
         var address = app.Urls.First();
         return new DashboardServer(app, address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal).TrimEnd('/') + "/");
     }
