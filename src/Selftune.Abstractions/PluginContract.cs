@@ -19,7 +19,8 @@ namespace Selftune.Abstractions;
 /// <item>1.3: <see cref="FileChange.Executable"/> (an agent whose hooks are executable files, e.g. Cline) and
 /// <see cref="IRecordSink.Commit"/> with <see cref="CommitRecord"/> (a git commit seen in a session's tool output).</item>
 /// <item>1.4: <see cref="ToolCallRecord.LinesAdded"/> and <see cref="ToolCallRecord.LinesRemoved"/> (the lines an edit tool
-/// call changed, where the log shows them).</item>
+/// call changed, where the log shows them), and <see cref="SessionRecord.LinesAdded"/> and
+/// <see cref="SessionRecord.LinesRemoved"/> (a session's own figures, for logs that show them per session only).</item>
 /// </list>
 /// </remarks>
 public static class PluginContract

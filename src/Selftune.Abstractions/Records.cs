@@ -86,7 +86,17 @@ public sealed record SessionRecord(
     string? GitBranch = null,
     string? AgentVersion = null,
     IReadOnlyList<string>? Models = null,
-    CompletionStatus Status = CompletionStatus.Unknown);
+    CompletionStatus Status = CompletionStatus.Unknown)
+{
+    /// <summary>Lines the session's edits added to files, as the log states them for the whole session (e.g. OpenCode's
+    /// <c>summary.additions</c>); null when the log does not say. The core uses it only when no tool call of the session
+    /// carries <see cref="ToolCallRecord.LinesAdded"/>. Added in contract 1.4.</summary>
+    public int? LinesAdded { get; init; }
+
+    /// <summary>Lines the session's edits removed from files, as the log states them for the whole session (e.g. OpenCode's
+    /// <c>summary.deletions</c>); null when the log does not say. Added in contract 1.4.</summary>
+    public int? LinesRemoved { get; init; }
+}
 
 /// <summary>A user-role message. The core redacts <paramref name="Text"/> before storing it.</summary>
 /// <param name="PromptId">Stable id within the platform (e.g. the message uuid): re-ingesting yields the same id.</param>

@@ -1,4 +1,5 @@
 using Selftune.Abstractions;
+using Selftune.Core.Analysis;
 using Selftune.Core.Reports;
 using Selftune.Core.Tests.Support;
 
@@ -54,6 +55,25 @@ public sealed class SessionReportsTests : IDisposable
         Assert.Equal(["and add a test for it"], last.UnmatchedPrompts.Select(p => p.Text));
         Assert.Equal([new KeyValuePair<string, int>("Bash", 1), new KeyValuePair<string, int>("Read", 1)], last.TopTools);
         Assert.Equal("selftune status", last.NextCommand);
+    }
+
+    /// <summary>A log that states lines per session only (OpenCode's <c>summary</c>) shows them in <c>sessions</c>; a session
+    /// whose tool calls carry lines shows the calls' sum instead; a later record of the session without lines keeps them.</summary>
+    [Fact]
+    public void SessionLevelLinesShowWhenNoToolCallCarriesLines()
+    {
+        // "old" (10 days ago): 12 added / 3 removed stated for the session, no tool call with lines → 12/3.
+        _db.Writer.Session(new SessionRecord("old", TestStore.Transcript) { LinesAdded = 12, LinesRemoved = 3 });
+        _db.Writer.Session(new SessionRecord("old", TestStore.Transcript, EndedAt: TestStore.T0.AddDays(-9)));
+        // "new": the session states 100/100 but an edit call shows 5/1 → the calls' 5/1 wins.
+        _db.Writer.Session(new SessionRecord("new", TestStore.Transcript) { LinesAdded = 100, LinesRemoved = 100 });
+        _db.Writer.ToolCall(new ToolCallRecord("toolu_3", "new", TestStore.T0.AddDays(-1), "Edit", TestStore.Transcript) { LinesAdded = 5, LinesRemoved = 1 });
+
+        OutcomeStore.ClassifyChanged(_db.Store, null, TestStore.T0.ToUnixTimeMilliseconds());
+
+        var lines = SessionReports.List(_db.Store, new SessionFilter()).ToDictionary(s => s.SessionId, s => (s.Outcome?.LinesAdded, s.Outcome?.LinesRemoved));
+        Assert.Equal((12, 3), lines["old"]);
+        Assert.Equal((5, 1), lines["new"]);
     }
 
     public void Dispose() => _db.Dispose();

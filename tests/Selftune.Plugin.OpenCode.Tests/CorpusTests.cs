@@ -48,7 +48,23 @@ public sealed class CorpusTests : IDisposable
         Assert.Equal(DateTimeOffset.FromUnixTimeMilliseconds(1700000003000), cass.EndedAt);
         Assert.Equal("session_add_tests/msg_user_01", sink.ToolCalls.Single(t => t.Name == "Read").PromptId);
         Assert.Equal("src/utils.ts", sink.ToolCalls.Single(t => t.Name == "Read").Detail);
+
+        // Lines per session from the session file's summary{additions, deletions}: agent-sessions' small session states
+        // 1 added / 0 removed (its one file), large and drift state 0/0; the cass and opencode-session-tui sessions have no
+        // summary, so their lines stay unknown (null), not 0.
+        Assert.Equal(ExpectedLines, Lines(sink));
     }
+
+    /// <summary>Lines added/removed per session as the corpus session files' <c>summary</c> states them (see
+    /// <see cref="JsonTreesYieldPinnedCounts"/>).</summary>
+    private static readonly string[] ExpectedLines =
+    [
+        "s_stage0_drift 0/0", "s_stage0_large 0/0", "s_stage0_small 1/0", "ses_test1 -/-", "session_add_tests -/-", "session_parser_fix -/-",
+    ];
+
+    private static string[] Lines(RecordingSink sink) =>
+        [.. sink.Sessions.Select(s => $"{s.SessionId} {s.LinesAdded?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-"}/{s.LinesRemoved?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-"}")
+            .Distinct().Order(StringComparer.Ordinal)];
 
     /// <summary>The same trees moved into an <c>opencode.db</c> the way OpenCode migrates them yield exactly the same
     /// records (ids included), so sessions present in both stores are never double-counted.</summary>
@@ -70,6 +86,7 @@ public sealed class CorpusTests : IDisposable
 
             Assert.Empty(fromDb.MalformedLines);
             Assert.Equal(fromJson.Keys(), fromDb.Keys());
+            Assert.Equal(ExpectedLines, Lines(fromDb));
             Assert.All(fromDb.ToolCalls, t => Assert.Equal((source.Path, true), (t.Provenance.SourcePath, t.Provenance.SourceLine > 0)));
         }
         finally

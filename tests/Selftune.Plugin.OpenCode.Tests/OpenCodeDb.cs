@@ -43,10 +43,14 @@ internal sealed class OpenCodeDb : IDisposable
         return new OpenCodeDb(path, connection);
     }
 
-    public void Session(string id, long created, long updated, string? parent = null, string directory = "/work/project", string version = "1.2.10", string project = "global") =>
+    public void Session(
+        string id, long created, long updated, string? parent = null, string directory = "/work/project", string version = "1.2.10", string project = "global",
+        long? additions = null, long? deletions = null) =>
         Execute(
-            "INSERT INTO session (id, project_id, parent_id, slug, directory, title, version, time_created, time_updated) VALUES ($id, $project, $parent, $id, $directory, $id, $version, $created, $updated)",
-            ("$id", id), ("$project", project), ("$parent", parent), ("$directory", directory), ("$version", version), ("$created", created), ("$updated", updated));
+            "INSERT INTO session (id, project_id, parent_id, slug, directory, title, version, time_created, time_updated, summary_additions, summary_deletions) " +
+            "VALUES ($id, $project, $parent, $id, $directory, $id, $version, $created, $updated, $additions, $deletions)",
+            ("$id", id), ("$project", project), ("$parent", parent), ("$directory", directory), ("$version", version), ("$created", created), ("$updated", updated),
+            ("$additions", additions), ("$deletions", deletions));
 
     public void Message(string id, string session, long created, long updated, string json) =>
         Execute(
@@ -83,7 +87,8 @@ internal sealed class OpenCodeDb : IDisposable
     /// <summary>
     /// Moves a legacy JSON tree into a new database the way OpenCode's own migration does (json-migration.ts): the
     /// message/part JSON minus its ids as <c>data</c>, <c>time.created</c>/<c>time.updated</c> (else "now") as the row
-    /// times, messages and parts whose owner is unknown dropped. Ids are the JSON <c>id</c>, else the file name (OpenCode
+    /// times, <c>summary.additions</c>/<c>deletions</c> as <c>summary_additions</c>/<c>summary_deletions</c>, messages and parts whose
+    /// owner is unknown dropped. Ids are the JSON <c>id</c>, else the file name (OpenCode
     /// takes file names, which equal the ids in real stores; fixture files are named otherwise).
     /// </summary>
     public static void MigrateLegacy(string storage, string databasePath)
@@ -97,7 +102,7 @@ internal sealed class OpenCodeDb : IDisposable
             sessions.Add(id);
             db.Session(
                 id, Time(data, "created"), Time(data, "updated"), (string?)data["parentID"], (string?)data["directory"] ?? string.Empty,
-                (string?)data["version"] ?? string.Empty);
+                (string?)data["version"] ?? string.Empty, additions: (long?)data["summary"]?["additions"], deletions: (long?)data["summary"]?["deletions"]);
         }
 
         var messageSessions = new Dictionary<string, string>(StringComparer.Ordinal);

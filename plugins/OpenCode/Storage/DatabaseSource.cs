@@ -192,7 +192,7 @@ internal static class DatabaseSource
             long? Number(string name) => columns.TryGetValue(name, out var i) && !reader.IsDBNull(i) && reader.GetValue(i) is long l ? l : null;
             return new StoredSession(
                 id, Text("parent_id"), Text("directory"), Text("version"), Number("time_created"), Number("time_updated"),
-                new RowLocation(path, reader.GetInt64(columns["row_id"])));
+                new RowLocation(path, reader.GetInt64(columns["row_id"])), Number("summary_additions"), Number("summary_deletions"));
         }
 
         private List<StoredMessage> ReadMessages(string sessionId)

@@ -81,9 +81,11 @@ internal static class LegacySource
             var root = document.RootElement;
             sessionId = JsonFields.Text(root, "id") is { Length: > 0 } id ? id : sessionId;
             var time = JsonFields.Child(root, "time");
+            var summary = JsonFields.Child(root, "summary");
             session = new StoredSession(
                 sessionId, JsonFields.Text(root, "parentID"), JsonFields.Text(root, "directory"), JsonFields.Text(root, "version"),
-                JsonFields.Number(time, "created"), JsonFields.Number(time, "updated"), new RowLocation(source.Path, null));
+                JsonFields.Number(time, "created"), JsonFields.Number(time, "updated"), new RowLocation(source.Path, null),
+                JsonFields.Number(summary, "additions"), JsonFields.Number(summary, "deletions"));
         }
 
         var messages = new List<StoredMessage>();

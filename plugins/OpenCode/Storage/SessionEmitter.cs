@@ -69,7 +69,12 @@ internal sealed class SessionEmitter(IRecordSink sink)
             Cwd: NonEmpty(session?.Directory) ?? messages.FirstOrDefault(m => !string.IsNullOrEmpty(m.Cwd))?.Cwd,
             AgentVersion: NonEmpty(session?.Version),
             Models: models.Count > 0 ? models : null,
-            Status: status);
+            Status: status)
+        {
+            // The session's own summary: the plugin reads no per-call counts from OpenCode's tool parts.
+            LinesAdded = Lines(session?.Additions),
+            LinesRemoved = Lines(session?.Deletions),
+        };
     }
 
     private static List<List<StoredMessage>> Turns(IReadOnlyList<StoredMessage> messages)
@@ -240,6 +245,8 @@ internal sealed class SessionEmitter(IRecordSink sink)
         return text.ToString();
     }
 
+
+    private static int? Lines(long? value) => value is { } v ? (int)Math.Clamp(v, 0, int.MaxValue) : null;
 
     private static string? NonEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
 }

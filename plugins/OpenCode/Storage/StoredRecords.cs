@@ -30,6 +30,15 @@ internal readonly record struct TokenCounts(long Input, long Output, long Reason
 }
 
 /// <summary>A session row (db <c>session</c> table) or session JSON (legacy <c>storage/session/&lt;project&gt;/&lt;id&gt;.json</c>).</summary>
+/// <param name="Id">The session id.</param>
+/// <param name="ParentId">The session that spawned it (sub-agents).</param>
+/// <param name="Directory">Its working directory.</param>
+/// <param name="Version">The OpenCode version that wrote it.</param>
+/// <param name="Created">Created, epoch ms (or s).</param>
+/// <param name="Updated">Last updated, epoch ms (or s).</param>
+/// <param name="Location">Where it was read.</param>
+/// <param name="Additions">Lines the session's edits added (<c>summary.additions</c>; db <c>summary_additions</c>), when stored.</param>
+/// <param name="Deletions">Lines the session's edits removed (<c>summary.deletions</c>; db <c>summary_deletions</c>), when stored.</param>
 internal sealed record StoredSession(
     string Id,
     string? ParentId,
@@ -37,7 +46,9 @@ internal sealed record StoredSession(
     string? Version,
     long? Created,
     long? Updated,
-    RowLocation Location);
+    RowLocation Location,
+    long? Additions = null,
+    long? Deletions = null);
 
 /// <summary>One message (<c>role</c> user or assistant) without its parts. Fields follow OpenCode's MessageV2.Info
 /// (corpus FORMAT.md); 0.x logs put <c>providerID</c>/<c>modelID</c> at the top level, 1.x user messages use <c>model{}</c>.</summary>

@@ -159,7 +159,11 @@ internal sealed record SessionError(long At, string Kind, string Message);
 /// <param name="LastWords">The last actionable prompt's text, if any.</param>
 /// <param name="Tools">Its tool calls, folded in time order.</param>
 /// <param name="Errors">Its session errors (tool errors excluded), in time order.</param>
-internal sealed record OutcomeFacts(string SessionId, string Status, int ActionablePrompts, string? LastWords, ToolTrail Tools, IReadOnlyList<SessionError> Errors);
+/// <param name="LinesAdded">Lines added as the log states them for the whole session (<c>sessions.lines_added</c>), when it does.</param>
+/// <param name="LinesRemoved">Lines removed as the log states them for the whole session, when it does.</param>
+internal sealed record OutcomeFacts(
+    string SessionId, string Status, int ActionablePrompts, string? LastWords, ToolTrail Tools, IReadOnlyList<SessionError> Errors,
+    int? LinesAdded = null, int? LinesRemoved = null);
 
 /// <summary>
 /// The deterministic outcome rules, strongest evidence first: a wall at the end (rate or usage limit, permission,
@@ -186,7 +190,9 @@ internal static partial class OutcomeRules
         var thanked = lastWords is { Length: > 0 } && !frustrated && Thanks().IsMatch(lastWords);
         var outcome = Decide(facts, evidence, frustrated, thanked, lastWords);
         var tools = facts.Tools;
-        return outcome with { Commits = tools.AnyDetail ? tools.Commits : null, LinesAdded = tools.LinesAdded, LinesRemoved = tools.LinesRemoved };
+        // The tool calls' lines when any call shows them, else the session's own figures (logs that show lines per session only).
+        var (added, removed) = tools.LinesAdded is not null ? (tools.LinesAdded, tools.LinesRemoved) : (facts.LinesAdded, facts.LinesRemoved);
+        return outcome with { Commits = tools.AnyDetail ? tools.Commits : null, LinesAdded = added, LinesRemoved = removed };
     }
 
     private static SessionOutcome Decide(OutcomeFacts facts, List<OutcomeEvidence> evidence, bool frustrated, bool thanked, string? lastWords)

@@ -81,14 +81,17 @@ internal static class OutcomeStore
     }
 
     /// <summary>The facts the rules decide on, for the top-level sessions updated since <paramref name="sinceMs"/> (all when
-    /// null). Tool calls are read row by row and folded (<see cref="ToolTrail"/>): a detail is decoded only when the call
+    /// null), with the lines each session's log states for the whole session (read with the session row). Tool calls are read row by row and folded (<see cref="ToolTrail"/>): a detail is decoded only when the call
     /// failed or <see cref="ToolTrail.Commands"/> finds it may be a test, build or commit command, so the memory taken does not grow with a session's
     /// length, and neither do the prompts' (their count and the last one's text).</summary>
     public static List<OutcomeFacts> LoadFacts(SelftuneStore store, long? sinceMs)
     {
         var parameters = sinceMs is null ? [] : new[] { ("$since", (object?)sinceMs) };
         var sessions = new Dictionary<string, SessionFacts>(StringComparer.Ordinal);
-        foreach (var row in store.Query($"SELECT s.session_id, s.status FROM sessions s WHERE {TopLevel}{(sinceMs is null ? string.Empty : " AND s.updated_at >= $since")}", r => new SessionFacts(r.GetString(0), r.GetString(1)), parameters))
+        foreach (var row in store.Query(
+            $"SELECT s.session_id, s.status, s.lines_added, s.lines_removed FROM sessions s WHERE {TopLevel}{(sinceMs is null ? string.Empty : " AND s.updated_at >= $since")}",
+            r => new SessionFacts(r.GetString(0), r.GetString(1), r.IsDBNull(2) ? null : r.GetInt32(2), r.IsDBNull(3) ? null : r.GetInt32(3)),
+            parameters))
         {
             sessions[row.Id] = row;
         }
@@ -189,7 +192,7 @@ internal static class OutcomeStore
         Enum.TryParse<T>(name.Replace("_", string.Empty, StringComparison.Ordinal), ignoreCase: true, out var value) ? value : default;
 
     /// <summary>What is read of one top-level session while its records stream by.</summary>
-    private sealed class SessionFacts(string id, string status)
+    private sealed class SessionFacts(string id, string status, int? linesAdded, int? linesRemoved)
     {
         public string Id { get; } = id;
 
@@ -202,7 +205,7 @@ internal static class OutcomeStore
         /// <summary>The text (UTF-8) of the last actionable prompt read so far.</summary>
         public byte[]? LastWords { get; set; }
 
-        public OutcomeFacts Facts() => new(Id, status, Prompts, LastWords is null ? null : Encoding.UTF8.GetString(LastWords), Tools, Errors);
+        public OutcomeFacts Facts() => new(Id, status, Prompts, LastWords is null ? null : Encoding.UTF8.GetString(LastWords), Tools, Errors, linesAdded, linesRemoved);
     }
 
     /// <summary>Follows a query ordered by session id: the session of each row (null for a session not classified),

@@ -18,8 +18,8 @@ namespace Selftune.Core.Ingest;
 internal sealed class RecordWriter : IRecordSink, IDisposable
 {
     private const string SessionSql = """
-        INSERT INTO sessions (session_id, platform, capture_mode, parent_session_id, started_at, ended_at, cwd, git_branch, agent_version, models, status, source_path, updated_at)
-        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
+        INSERT INTO sessions (session_id, platform, capture_mode, parent_session_id, started_at, ended_at, cwd, git_branch, agent_version, models, status, source_path, updated_at, lines_added, lines_removed)
+        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
         ON CONFLICT(session_id) DO UPDATE SET
           capture_mode = CASE WHEN excluded.capture_mode = 'transcript' OR sessions.capture_mode = 'hook' THEN excluded.capture_mode ELSE sessions.capture_mode END,
           parent_session_id = coalesce(excluded.parent_session_id, sessions.parent_session_id),
@@ -31,7 +31,9 @@ internal sealed class RecordWriter : IRecordSink, IDisposable
           models = coalesce(excluded.models, sessions.models),
           status = CASE WHEN excluded.status = 'unknown' THEN sessions.status ELSE excluded.status END,
           source_path = CASE WHEN excluded.capture_mode = 'transcript' THEN coalesce(excluded.source_path, sessions.source_path) ELSE coalesce(sessions.source_path, excluded.source_path) END,
-          updated_at = excluded.updated_at
+          updated_at = excluded.updated_at,
+          lines_added = coalesce(excluded.lines_added, sessions.lines_added),
+          lines_removed = coalesce(excluded.lines_removed, sessions.lines_removed)
         """;
 
     private const string SupersedeHookPromptSql = "DELETE FROM prompts WHERE session_id = ?1 AND text_hash = ?2 AND capture_mode = 'hook'";
@@ -181,7 +183,7 @@ internal sealed class RecordWriter : IRecordSink, IDisposable
             .Bind(1, s.SessionId).Bind(2, s.Provenance.Platform).Bind(3, Mode(s.Provenance)).Bind(4, s.ParentSessionId)
             .Bind(5, Ms(s.StartedAt)).Bind(6, Ms(s.EndedAt)).Bind(7, s.Cwd).Bind(8, NullIfEmpty(s.GitBranch))
             .Bind(9, s.AgentVersion).Bind(10, s.Models is { Count: > 0 } m ? Json.StringArray(m) : null)
-            .Bind(11, Status(s.Status)).Bind(12, s.Provenance.SourcePath).Bind(13, _now)
+            .Bind(11, Status(s.Status)).Bind(12, s.Provenance.SourcePath).Bind(13, _now).Bind(14, s.LinesAdded).Bind(15, s.LinesRemoved)
             .Execute();
     }
 
