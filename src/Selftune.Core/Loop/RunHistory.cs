@@ -35,6 +35,14 @@ internal static class RunHistory
         ("$pid", pid),
         ("$host", hostname));
 
+    /// <summary>Stores a running run's report so far (the phases done), so that <c>runs show</c> and the dashboard's run page
+    /// follow any run phase by phase, wherever it was started; a run that has ended is left as it is.</summary>
+    public static void Progress(SelftuneStore store, RunReport report, string text) => store.Execute(
+        "UPDATE runs SET report_json = $json, report_text = $text WHERE run_id = $id AND status = 'running'",
+        ("$id", report.RunId),
+        ("$json", JsonSerializer.Serialize(report, Json.Options)),
+        ("$text", text));
+
     /// <summary>Stores the finished report: its JSON and its phased text.</summary>
     public static void Finish(SelftuneStore store, RunReport report, string text) => store.Execute(
         """
@@ -67,7 +75,7 @@ internal static class RunHistory
         store.Query($"SELECT {SummaryColumns} FROM runs ORDER BY started_at DESC, run_id DESC LIMIT $limit", ReadSummary, ("$limit", limit));
 
     /// <summary>One run's stored report.</summary>
-    /// <returns>The summary, the report (null while running or after a crash) and its phased text; null when there is no such run.</returns>
+    /// <returns>The summary, the report (while running: the phases done so far; null before the first phase ends and after a crash) and its phased text; null when there is no such run.</returns>
     public static (RunSummary Summary, RunReport? Report, string? Text)? Get(SelftuneStore store, string runId)
     {
         var row = store.Query(

@@ -87,10 +87,13 @@ internal sealed class RunService
                 runLock.Recovered is { } r ? $"{r.RunId} (pid {r.Pid} on {r.Hostname}): {runLock.RecoveredReason}" : null,
                 request.ReviewRequired || _config.GetBool(ConfigKeys.RunReviewRequired.Key),
                 request.MaxSkills ?? (int)Math.Max(0, _config.GetInt(ConfigKeys.RunMaxSkills.Key)),
-                runLock)
+                runLock);
+            run.Progress = new SyncProgress<RunPhase>(phase =>
             {
-                Progress = progress,
-            };
+                var sofar = run.Report(RunStatus.Running, _time.GetUtcNow());
+                RunHistory.Progress(history, sofar, RunReportText.Render(sofar));
+                progress?.Report(phase);
+            });
             RunHistory.Start(history, run.Report(RunStatus.Running, started), Environment.ProcessId, Environment.MachineName);
             var status = RunStatus.Completed;
             try

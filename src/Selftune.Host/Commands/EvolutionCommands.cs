@@ -197,7 +197,7 @@ internal static class EvolutionCommands
         });
     }
 
-    private static LineProgress? Progress(App a) => a.Output.CanShowProgress ? new LineProgress(line => a.Output.Error.MarkupLine($"[grey]{Markup.Escape(line)}[/]")) : null;
+    private static SyncProgress<string>? Progress(App a) => a.Output.CanShowProgress ? new SyncProgress<string>(line => a.Output.Error.MarkupLine($"[grey]{Markup.Escape(line)}[/]")) : null;
 
     private static void Render(IAnsiConsole console, EvolveResult r)
     {
@@ -306,10 +306,4 @@ internal static class EvolutionCommands
     /// <param name="Evolve">The evolve result.</param>
     /// <param name="Canary">The canary.</param>
     private sealed record EvolveCanaryResult(EvolveResult Evolve, CanaryReport Canary);
-
-    /// <summary>Reports progress lines synchronously, in order.</summary>
-    private sealed class LineProgress(Action<string> write) : IProgress<string>
-    {
-        public void Report(string value) => write(value);
-    }
 }

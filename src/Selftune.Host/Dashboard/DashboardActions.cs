@@ -167,10 +167,4 @@ internal sealed class DashboardActions(App app, DashboardEvents events, StoreWat
 
     private static string ProposalId(ActionRequest request) =>
         request.ProposalId is { Length: > 0 and <= 200 } id ? id : throw new SelftuneException(ErrorCodes.InvalidArgument, "This action needs \"proposal_id\".", "selftune proposals list");
-
-    /// <summary>Reports synchronously (a <see cref="Progress{T}"/> would post to the thread pool and could reorder events).</summary>
-    private sealed class SyncProgress<T>(Action<T> report) : IProgress<T>
-    {
-        public void Report(T value) => report(value);
-    }
 }

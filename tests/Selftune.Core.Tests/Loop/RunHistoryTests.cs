@@ -41,6 +41,27 @@ public sealed class RunHistoryTests : IDisposable
     }
 
     [Fact]
+    public void ARunningRunShowsThePhasesDoneSoFarAndAnEndedRunKeepsItsReport()
+    {
+        using var store = SelftuneStore.Open(Path.Combine(_folder, "selftune.db"));
+        var t0 = DateTimeOffset.FromUnixTimeMilliseconds(1_760_000_000_000);
+        var started = Report("run_1", t0);
+        RunHistory.Start(store, started, 42, "host");
+        var sofar = started with { Phases = [new RunPhase(RunPhaseName.Select, PhaseStatus.Ok, 5, "1 of 4 skills picked")] };
+        RunHistory.Progress(store, sofar, RunReportText.Render(sofar));
+
+        var running = RunHistory.Get(store, "run_1")!.Value;
+        Assert.Equal(RunStatus.Running, running.Summary.Status);
+        Assert.Equal(sofar.Phases, running.Report!.Phases);
+        Assert.Contains("1 of 4 skills picked", running.Text, StringComparison.Ordinal);
+
+        var done = sofar with { Status = RunStatus.Completed, EndedAt = t0.AddSeconds(3) };
+        RunHistory.Finish(store, done, "the final report");
+        RunHistory.Progress(store, sofar, "a late progress report");
+        Assert.Equal("the final report", RunHistory.Get(store, "run_1")!.Value.Text);
+    }
+
+    [Fact]
     public void OnlyARunningRunCanBeMarkedCrashed()
     {
         using var store = SelftuneStore.Open(Path.Combine(_folder, "selftune.db"));

@@ -389,7 +389,7 @@ function liveView() {
 async function runsPage() {
   const d = await api("/api/runs");
   return {
-    html: `<div class="row spread"><div><h1>Runs</h1><p class="sub">Every <code>selftune run</code>, newest first; the live view follows an action started here, phase by phase.</p></div>
+    html: `<div class="row spread"><div><h1>Runs</h1><p class="sub">Every <code>selftune run</code>, newest first; a running one's page follows it phase by phase, wherever it was started, and the live view below follows an action started here.</p></div>
       <div class="row"><button data-action="run" data-body='{"dry_run":true}'>Run (dry run)</button><button class="primary" data-action="run" data-confirm="Run the whole loop? It may deploy improved descriptions (with backups)." data-body='{"dry_run":false}'>Run</button></div></div>
       <div class="card" id="live-run"><h2>Live</h2>${liveView()}</div>
       <div class="section card">${d.runs.length ? `<table><tr><th>run</th><th>started</th><th>status</th><th>trigger</th><th>mode</th><th class="num">candidates</th><th class="num">deployed</th><th class="num">rolled back</th></tr>
@@ -405,7 +405,8 @@ async function runPage(id) {
     html: `<p class="muted"><a href="/runs">Runs</a> / run</p><h1 class="prompt" style="font-size:18px">${esc(id)} ${pill("s-" + d.summary.status, d.summary.status)}</h1>
       <p class="sub">${when(d.summary.started_at)} → ${when(d.summary.ended_at)} UTC · ${esc(d.summary.trigger)}${d.summary.dry_run ? " · dry run" : ""}</p>
       ${r ? `<div class="card"><h2>Phases</h2><table><tr><th>phase</th><th>status</th><th class="num">ms</th><th>summary</th></tr>${r.phases.map((p) => `<tr><td>${esc(p.name)}</td><td>${pill("s-" + p.status, p.status)}</td><td class="num">${num(p.elapsed_ms)}</td><td>${esc(p.summary)}${p.next_command ? `<div class="muted">next: <code>${esc(p.next_command)}</code></div>` : ""}</td></tr>`).join("")}</table></div>` : ""}
-      ${d.text ? `<div class="section card"><h2>Report</h2><pre class="text">${esc(d.text)}</pre></div>` : '<p class="muted">Still running: this page updates when it ends.</p>'}`,
+      ${d.summary.status === "running" ? '<p class="muted">Still running: this page follows it phase by phase.</p>' : ""}
+      ${d.text ? `<div class="section card"><h2>Report</h2><pre class="text">${esc(d.text)}</pre></div>` : ""}`,
   };
 }
 
