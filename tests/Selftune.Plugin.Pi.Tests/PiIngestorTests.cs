@@ -63,6 +63,12 @@ public sealed class PiIngestorTests : IDisposable
         Assert.Equal(88, sink.Prompts.Count(p => p.Kind is not PromptKind.Continuation));
         Assert.Equal(19, sink.ToolCalls.Count(t => t.IsError));
         Assert.Empty(sink.MalformedLines);
+
+        // Lines added and removed (python over the same file): 128 applied edit results carry details.diff, whose lines
+        // starting with "+" and "-" number 746 and 420; each result reports them for its call.
+        var edits = sink.ToolCalls.Where(t => t.LinesAdded is not null).ToList();
+        Assert.Equal(128, edits.Count);
+        Assert.Equal((746, 420), (edits.Sum(t => t.LinesAdded!.Value), edits.Sum(t => t.LinesRemoved!.Value)));
     }
 
     [Fact]
