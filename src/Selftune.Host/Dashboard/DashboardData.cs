@@ -144,7 +144,8 @@ internal sealed class DashboardData(App app)
     /// <exception cref="SelftuneException">The store is damaged, too new or busy (doctor's words).</exception>
     public byte[] Overview() => Cached(OverviewKey, (store, version) =>
     {
-        var report = Status(store, version)?.Report;
+        var snapshot = Status(store, version);
+        var report = snapshot?.Report;
         return Json.Write(w =>
         {
             w.WriteStartObject();
@@ -169,7 +170,7 @@ internal sealed class DashboardData(App app)
 
                 w.WriteEndObject();
                 w.WritePropertyName("status");
-                w.WriteRawValue(Status(store, version)!.Json);
+                w.WriteRawValue(snapshot!.Json);
                 w.WritePropertyName("runs");
                 JsonSerializer.Serialize(w, RunHistory.List(store, 5), Json.Options);
                 w.WriteNumber("pending_proposals", new AuditTrail(store).All(AuditActions.Validated).Count);

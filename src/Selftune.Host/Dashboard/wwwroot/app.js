@@ -12,7 +12,7 @@ const esc = (v) => String(v ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "
 const num = (v) => (v ?? 0).toLocaleString("en-US");
 const pct = (v) => (v === null || v === undefined ? "–" : Math.round(v * 100) + "%");
 const usd = (v) => "$" + Number(v ?? 0).toFixed(Number(v ?? 0) >= 100 ? 0 : 2);
-const tokens = (t) => (t ? t.input + t.output + t.cache_write + t.cache_read : 0);
+const tokens = (t) => t?.total ?? 0; // TokenTotals.Total, as the API sends it
 const day = (v) => (v ? new Date(v).toISOString().slice(0, 10) : "–");
 const when = (v) => (v ? new Date(v).toISOString().slice(0, 16).replace("T", " ") : "–");
 const short = (v, n = 12) => (v && v.length > n ? v.slice(0, n) + "…" : v ?? "");
