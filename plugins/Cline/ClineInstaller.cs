@@ -51,7 +51,7 @@ public sealed class ClineInstaller : IInstaller
         {
             var path = Path.Combine(Dir(context, scope), name);
             var content = ClineHooks.Script(name, hookCommand);
-            var existing = Read(path);
+            var existing = InstallerFiles.Read(path);
             if (existing == content)
             {
                 continue;
@@ -75,23 +75,11 @@ public sealed class ClineInstaller : IInstaller
     public InstallPlan PlanUninstall(PlatformContext context, InstallScope scope, string hookCommand) => new(
         [.. ClineHooks.Names
             .Select(name => Path.Combine(Dir(context, scope), name))
-            .Select(path => (path, existing: Read(path)))
+            .Select(path => (path, existing: InstallerFiles.Read(path)))
             .Where(f => f.existing?.Contains(ClineHooks.Marker, StringComparison.Ordinal) == true)
             .Select(f => new FileChange(f.path, f.existing, null, $"remove selftune's Cline {Path.GetFileName(f.path)} hook"))]);
 
     private static string Dir(PlatformContext context, InstallScope scope) => scope == InstallScope.Project
         ? Path.Combine(context.WorkingDirectory, ".clinerules", "hooks")
         : ClinePaths.UserHooksDir(context);
-
-    private static string? Read(string path)
-    {
-        try
-        {
-            return File.Exists(path) ? File.ReadAllText(path) : null;
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            throw new InstallerException($"{path} cannot be read ({ex.Message}). Nothing was changed; fix its permissions and try again.", path);
-        }
-    }
 }

@@ -40,8 +40,5 @@ internal static class ClinePaths
     /// <summary>The user-scope hooks folder (<c>~/Documents/Cline/Hooks</c>).</summary>
     public static string UserHooksDir(PlatformContext context) => Path.Combine(context.UserHome, "Documents", "Cline", "Hooks");
 
-    private static string Expand(PlatformContext context, string dir) =>
-        dir == "~" ? context.UserHome
-        : dir.StartsWith("~/", StringComparison.Ordinal) ? Path.Combine(context.UserHome, dir[2..])
-        : Path.GetFullPath(dir, context.WorkingDirectory);
+    private static string Expand(PlatformContext context, string dir) => Path.GetFullPath(context.Expand(dir), context.WorkingDirectory);
 }

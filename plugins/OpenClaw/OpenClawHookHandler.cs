@@ -28,7 +28,7 @@ public sealed class OpenClawHookHandler : IHookHandler
             return false;
         }
 
-        return HookPayload.Matches(payload, root => JsonFields.Text(root, "selftune_hook") is { } version && version.StartsWith("openclaw/", StringComparison.Ordinal));
+        return HookPayload.Matches(payload, root => HookPayload.IsTagged(root, "openclaw/"));
     }
 
     /// <inheritdoc />
@@ -43,7 +43,7 @@ public sealed class OpenClawHookHandler : IHookHandler
         using (document)
         {
             var root = document.RootElement;
-            if (JsonFields.Text(root, "selftune_hook") is not { } version || !version.StartsWith("openclaw/", StringComparison.Ordinal))
+            if (!HookPayload.IsTagged(root, "openclaw/"))
             {
                 sink.Malformed(source, 0, "not a payload of selftune's OpenClaw hook (no \"selftune_hook\": \"openclaw/…\" field); reinstall the hook with `selftune install`");
                 return new HookOutcome(null);

@@ -51,7 +51,7 @@ public sealed class OpenClawInstaller : IInstaller
         foreach (var (name, content) in new[] { ("HOOK.md", HookFiles.HookMd()), ("handler.ts", HookFiles.HandlerTs(hookCommand)) })
         {
             var path = Path.Combine(dir, name);
-            var existing = Read(path);
+            var existing = InstallerFiles.Read(path);
             if (existing == content)
             {
                 continue;
@@ -81,7 +81,7 @@ public sealed class OpenClawInstaller : IInstaller
         foreach (var name in new[] { "HOOK.md", "handler.ts" })
         {
             var path = Path.Combine(dir, name);
-            if (Read(path) is { } existing && existing.Contains(HookFiles.Marker, StringComparison.Ordinal))
+            if (InstallerFiles.Read(path) is { } existing && existing.Contains(HookFiles.Marker, StringComparison.Ordinal))
             {
                 changes.Add(new FileChange(path, existing, null, $"remove selftune's OpenClaw hook ({name})"));
             }
@@ -97,16 +97,4 @@ public sealed class OpenClawInstaller : IInstaller
         : throw new InstallerException(
             "OpenClaw has no per-project hooks: it loads hooks from its state folder (~/.openclaw/hooks) and from each agent's " +
             "workspace, not from a project. Install with the user scope.", Path.Combine(context.WorkingDirectory, "hooks", HookFiles.Name));
-
-    private static string? Read(string path)
-    {
-        try
-        {
-            return File.Exists(path) ? File.ReadAllText(path) : null;
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            throw new InstallerException($"{path} cannot be read ({ex.Message}). Nothing was changed; fix its permissions and try again.", path);
-        }
-    }
 }

@@ -19,7 +19,7 @@ public sealed class PiHookHandler : IHookHandler
     /// <remarks>True only for the payload selftune's Pi extension writes (<c>"selftune_hook": "pi/…"</c>).</remarks>
     public bool Recognizes(string payload) =>
         payload.Contains("\"selftune_hook\"", StringComparison.Ordinal)
-        && HookPayload.Matches(payload, root => JsonFields.Text(root, "selftune_hook")?.StartsWith(PiExtension.PayloadPrefix, StringComparison.Ordinal) == true);
+        && HookPayload.Matches(payload, root => HookPayload.IsTagged(root, PiExtension.PayloadPrefix));
 
     /// <inheritdoc />
     public HookOutcome Handle(HookEvent hookEvent, IRecordSink sink)
@@ -33,7 +33,7 @@ public sealed class PiHookHandler : IHookHandler
         using (document)
         {
             var root = document.RootElement;
-            if (JsonFields.Text(root, "selftune_hook")?.StartsWith(PiExtension.PayloadPrefix, StringComparison.Ordinal) != true)
+            if (!HookPayload.IsTagged(root, PiExtension.PayloadPrefix))
             {
                 sink.Malformed(source, 0, "not a payload of selftune's Pi extension (no \"selftune_hook\": \"pi/…\" field); reinstall it with `selftune install --agent pi`");
                 return new HookOutcome(null);

@@ -49,7 +49,7 @@ public sealed class PiInstaller : IInstaller
     {
         var path = ExtensionPath(context, scope);
         var content = PiExtension.Text(hookCommand);
-        var existing = Read(path);
+        var existing = InstallerFiles.Read(path);
         if (existing == content)
         {
             return new InstallPlan([]);
@@ -72,7 +72,7 @@ public sealed class PiInstaller : IInstaller
     public InstallPlan PlanUninstall(PlatformContext context, InstallScope scope, string hookCommand)
     {
         var path = ExtensionPath(context, scope);
-        return Read(path) is { } existing && existing.Contains(PiExtension.Marker, StringComparison.Ordinal)
+        return InstallerFiles.Read(path) is { } existing && existing.Contains(PiExtension.Marker, StringComparison.Ordinal)
             ? new InstallPlan([new FileChange(path, existing, null, "remove selftune's Pi extension")])
             : new InstallPlan([]);
     }
@@ -81,16 +81,4 @@ public sealed class PiInstaller : IInstaller
     internal static string ExtensionPath(PlatformContext context, InstallScope scope) => scope == InstallScope.Project
         ? Path.Combine(context.WorkingDirectory, ".pi", "extensions", PiExtension.FileName)
         : Path.Combine(PiPaths.AgentDir(context), "extensions", PiExtension.FileName);
-
-    private static string? Read(string path)
-    {
-        try
-        {
-            return File.Exists(path) ? File.ReadAllText(path) : null;
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            throw new InstallerException($"{path} cannot be read ({ex.Message}). Nothing was changed; fix its permissions and try again.", path);
-        }
-    }
 }

@@ -30,9 +30,7 @@ internal static class PiPaths
             return Path.Combine(context.UserHome, ".pi", "agent");
         }
 
-        return dir == "~" ? context.UserHome
-            : dir.StartsWith("~/", StringComparison.Ordinal) ? Path.Combine(context.UserHome, dir[2..])
-            : Path.GetFullPath(dir, context.WorkingDirectory);
+        return Path.GetFullPath(context.Expand(dir), context.WorkingDirectory);
     }
 
     /// <summary>The sessions folder: one sub-folder per working directory, named <c>--&lt;path with / as -&gt;--</c>.</summary>

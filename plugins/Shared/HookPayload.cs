@@ -49,4 +49,9 @@ internal static class HookPayload
             return false;
         }
     }
+
+    /// <summary>True when <paramref name="root"/>'s <c>selftune_hook</c> field starts with <paramref name="prefix"/>: the
+    /// payload a hook file selftune wrote sends (e.g. <c>pi/</c>, <c>openclaw/</c>).</summary>
+    public static bool IsTagged(JsonElement root, string prefix) =>
+        JsonFields.Text(root, "selftune_hook")?.StartsWith(prefix, StringComparison.Ordinal) == true;
 }

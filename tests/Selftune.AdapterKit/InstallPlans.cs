@@ -5,8 +5,9 @@ namespace Selftune.AdapterKit;
 /// <summary>Helpers for installer tests.</summary>
 public static class InstallPlans
 {
-    /// <summary>Writes a plan's changes the plain way (no backups, no permissions): deletes a file whose new content
-    /// is null, otherwise creates its folder and writes the new content.</summary>
+    /// <summary>Writes a plan's changes the plain way (no backups): deletes a file whose new content is null, otherwise
+    /// creates its folder, writes the new content and, for an <see cref="FileChange.Executable"/> change, makes it
+    /// executable by its owner.</summary>
     public static void Apply(InstallPlan plan)
     {
         foreach (var change in plan.Changes)
@@ -19,6 +20,10 @@ public static class InstallPlans
             {
                 Directory.CreateDirectory(Path.GetDirectoryName(change.Path)!);
                 File.WriteAllText(change.Path, change.NewContent);
+                if (change.Executable && !OperatingSystem.IsWindows())
+                {
+                    File.SetUnixFileMode(change.Path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+                }
             }
         }
     }

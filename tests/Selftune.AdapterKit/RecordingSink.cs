@@ -5,6 +5,17 @@ namespace Selftune.AdapterKit;
 /// <summary>An <see cref="IRecordSink"/> that keeps every record in memory, for tests.</summary>
 public sealed class RecordingSink : IRecordSink
 {
+    /// <summary>Reads <paramref name="path"/>, as <paramref name="ingestor"/> discovers it in <paramref name="context"/>,
+    /// from its start.</summary>
+    /// <returns>What it yielded.</returns>
+    public static RecordingSink Ingest(IIngestor ingestor, PlatformContext context, string path)
+    {
+        var sink = new RecordingSink();
+        var source = ingestor.Discover(context, (_, _) => { }).Single(s => s.Path == path);
+        ingestor.Ingest(source, null, sink, CancellationToken.None);
+        return sink;
+    }
+
     /// <summary>Sessions, in emission order (a session may be emitted more than once).</summary>
     public List<SessionRecord> Sessions { get; } = [];
     /// <summary>Prompts.</summary>

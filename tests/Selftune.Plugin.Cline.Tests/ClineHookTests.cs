@@ -54,12 +54,7 @@ public sealed class ClineHookTests : IDisposable
         var fake = Path.Combine(_home, "fake-selftune");
         File.WriteAllText(fake, $"#!/bin/sh\necho \"$@\" > '{record}.args'\ncat > '{record}'\nexit 3\n");
         MakeExecutable(fake);
-        foreach (var change in _installer.PlanInstall(Context, InstallScope.User, fake + " hook").Changes)
-        {
-            Directory.CreateDirectory(Path.GetDirectoryName(change.Path)!);
-            File.WriteAllText(change.Path, change.NewContent);
-            MakeExecutable(change.Path);
-        }
+        InstallPlans.Apply(_installer.PlanInstall(Context, InstallScope.User, fake + " hook"));
 
         const string payload = """{"hookName":"TaskComplete","taskId":"1760000000000","workspaceRoots":["/work/p"]}""";
         var (stdout, exit) = Run(Path.Combine(Hooks, "TaskComplete"), payload);

@@ -121,11 +121,5 @@ public sealed class ClineIngestorTests : IDisposable
         }
     }
 
-    private RecordingSink Ingest(string relative)
-    {
-        var sink = new RecordingSink();
-        var source = _ingestor.Discover(Context(), (_, _) => { }).Single(s => s.Path == Path.Combine(_home, relative));
-        _ingestor.Ingest(source, null, sink, CancellationToken.None);
-        return sink;
-    }
+    private RecordingSink Ingest(string relative) => RecordingSink.Ingest(_ingestor, Context(), Path.Combine(_home, relative));
 }

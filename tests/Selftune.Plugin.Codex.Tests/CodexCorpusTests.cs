@@ -16,15 +16,8 @@ public sealed class CodexCorpusTests : IDisposable
 
     public void Dispose() => Directory.Delete(_home, recursive: true);
 
-    private RecordingSink Ingest(string relative)
-    {
-        var ingestor = new CodexIngestor();
-        var source = ingestor.Discover(new PlatformContext(_home, _home, _ => null), (_, _) => { })
-            .Single(s => s.Path == Path.Combine(_home, relative));
-        var sink = new RecordingSink();
-        ingestor.Ingest(source, null, sink, CancellationToken.None);
-        return sink;
-    }
+    private RecordingSink Ingest(string relative) =>
+        RecordingSink.Ingest(new CodexIngestor(), new PlatformContext(_home, _home, _ => null), Path.Combine(_home, relative));
 
     /// <summary>Lines added and removed are read from <c>apply_patch</c> patches whose output is no failure, counted with a
     /// short Python script over the files: in each <c>custom_tool_call</c> named apply_patch, the input's lines starting

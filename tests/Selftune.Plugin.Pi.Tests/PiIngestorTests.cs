@@ -144,11 +144,5 @@ public sealed class PiIngestorTests : IDisposable
         }
     }
 
-    private RecordingSink Ingest(string relative)
-    {
-        var sink = new RecordingSink();
-        var source = _ingestor.Discover(Context(), (_, _) => { }).Single(s => s.Path == Path.Combine(_home, relative));
-        _ingestor.Ingest(source, null, sink, CancellationToken.None);
-        return sink;
-    }
+    private RecordingSink Ingest(string relative) => RecordingSink.Ingest(_ingestor, Context(), Path.Combine(_home, relative));
 }
