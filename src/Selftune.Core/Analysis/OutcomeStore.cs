@@ -71,13 +71,15 @@ internal static class OutcomeStore
     /// <summary>The stored outcomes of the given sessions (all when null), by session id.</summary>
     public static Dictionary<string, SessionOutcome> Read(SelftuneStore store, IReadOnlyCollection<string>? sessionIds = null)
     {
+        // Only the sessions asked for are read (and their evidence parsed), through the primary key.
         var rows = store.Query(
-            "SELECT session_id, outcome, confidence, evidence, method, model, lines_added, lines_removed, commits FROM session_outcomes",
+            "SELECT session_id, outcome, confidence, evidence, method, model, lines_added, lines_removed, commits FROM session_outcomes"
+                + (sessionIds is null ? string.Empty : " WHERE session_id IN (SELECT value FROM json_each($ids))"),
             r => new SessionOutcome(
                 r.GetString(0), Parse<Outcome>(r.GetString(1)), r.GetDouble(2), ReadEvidence(r.GetString(3)), Parse<OutcomeMethod>(r.GetString(4)),
-                r.IsDBNull(5) ? null : r.GetString(5), r.IsDBNull(6) ? null : r.GetInt32(6), r.IsDBNull(7) ? null : r.GetInt32(7), r.IsDBNull(8) ? null : r.GetInt32(8)));
-        var wanted = sessionIds is null ? null : new HashSet<string>(sessionIds, StringComparer.Ordinal);
-        return rows.Where(o => wanted is null || wanted.Contains(o.SessionId)).ToDictionary(o => o.SessionId, StringComparer.Ordinal);
+                r.IsDBNull(5) ? null : r.GetString(5), r.IsDBNull(6) ? null : r.GetInt32(6), r.IsDBNull(7) ? null : r.GetInt32(7), r.IsDBNull(8) ? null : r.GetInt32(8)),
+            sessionIds is null ? [] : [("$ids", Json.StringArray(sessionIds))]);
+        return rows.ToDictionary(o => o.SessionId, StringComparer.Ordinal);
     }
 
     /// <summary>The facts the rules decide on, for the top-level sessions updated since <paramref name="sinceMs"/> (all when
