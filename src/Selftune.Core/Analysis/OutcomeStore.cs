@@ -108,14 +108,10 @@ internal static class OutcomeStore
         // so the tables are read whole.
         var everySession = sinceMs is null || Convert.ToInt64(store.Scalar("SELECT count(*) FROM sessions WHERE updated_at < $since", parameters), CultureInfo.InvariantCulture) == 0;
         string Join(string table) => everySession ? string.Empty : $"JOIN sessions s ON s.session_id = {table}.session_id AND s.updated_at >= ?1";
+        PreparedStatement Rows(string sql) => everySession ? store.Prepare(sql) : store.Prepare(sql).Bind(1, sinceMs!.Value);
 
-        using (var tools = store.Prepare($"SELECT t.session_id, t.occurred_at, t.is_error, t.detail, t.name, t.lines_added, t.lines_removed FROM tool_calls t {Join("t")} ORDER BY t.session_id, t.occurred_at"))
+        using (var tools = Rows($"SELECT t.session_id, t.occurred_at, t.is_error, t.detail, t.name, t.lines_added, t.lines_removed FROM tool_calls t {Join("t")} ORDER BY t.session_id, t.occurred_at"))
         {
-            if (!everySession)
-            {
-                tools.Bind(1, sinceMs!.Value);
-            }
-
             var current = new SessionCursor(sessions);
             while (tools.Read())
             {
@@ -133,13 +129,8 @@ internal static class OutcomeStore
             }
         }
 
-        using (var errors = store.Prepare($"SELECT e.session_id, e.occurred_at, e.kind, e.message FROM session_errors e {Join("e")} WHERE e.kind <> 'tool_error' ORDER BY e.session_id, e.occurred_at"))
+        using (var errors = Rows($"SELECT e.session_id, e.occurred_at, e.kind, e.message FROM session_errors e {Join("e")} WHERE e.kind <> 'tool_error' ORDER BY e.session_id, e.occurred_at"))
         {
-            if (!everySession)
-            {
-                errors.Bind(1, sinceMs!.Value);
-            }
-
             var current = new SessionCursor(sessions);
             while (errors.Read())
             {
@@ -147,13 +138,8 @@ internal static class OutcomeStore
             }
         }
 
-        using (var prompts = store.Prepare($"SELECT p.session_id, p.text FROM prompts p {Join("p")} WHERE p.actionable = 1 ORDER BY p.session_id, p.occurred_at"))
+        using (var prompts = Rows($"SELECT p.session_id, p.text FROM prompts p {Join("p")} WHERE p.actionable = 1 ORDER BY p.session_id, p.occurred_at"))
         {
-            if (!everySession)
-            {
-                prompts.Bind(1, sinceMs!.Value);
-            }
-
             var current = new SessionCursor(sessions);
             while (prompts.Read())
             {
