@@ -71,13 +71,15 @@ internal static class OutcomeStore
     /// <summary>The stored outcomes of the given sessions (all when null), by session id.</summary>
     public static Dictionary<string, SessionOutcome> Read(SelftuneStore store, IReadOnlyCollection<string>? sessionIds = null)
     {
+        // Only the sessions asked for are read (and their evidence parsed), through the primary key.
         var rows = store.Query(
-            "SELECT session_id, outcome, confidence, evidence, method, model, lines_added, lines_removed, commits FROM session_outcomes",
+            "SELECT session_id, outcome, confidence, evidence, method, model, lines_added, lines_removed, commits FROM session_outcomes"
+                + (sessionIds is null ? string.Empty : " WHERE session_id IN (SELECT value FROM json_each($ids))"),
             r => new SessionOutcome(
                 r.GetString(0), Parse<Outcome>(r.GetString(1)), r.GetDouble(2), ReadEvidence(r.GetString(3)), Parse<OutcomeMethod>(r.GetString(4)),
-                r.IsDBNull(5) ? null : r.GetString(5), r.IsDBNull(6) ? null : r.GetInt32(6), r.IsDBNull(7) ? null : r.GetInt32(7), r.IsDBNull(8) ? null : r.GetInt32(8)));
-        var wanted = sessionIds is null ? null : new HashSet<string>(sessionIds, StringComparer.Ordinal);
-        return rows.Where(o => wanted is null || wanted.Contains(o.SessionId)).ToDictionary(o => o.SessionId, StringComparer.Ordinal);
+                r.IsDBNull(5) ? null : r.GetString(5), r.IsDBNull(6) ? null : r.GetInt32(6), r.IsDBNull(7) ? null : r.GetInt32(7), r.IsDBNull(8) ? null : r.GetInt32(8)),
+            sessionIds is null ? [] : [("$ids", Json.StringArray(sessionIds))]);
+        return rows.ToDictionary(o => o.SessionId, StringComparer.Ordinal);
     }
 
     /// <summary>The facts the rules decide on, for the top-level sessions updated since <paramref name="sinceMs"/> (all when
@@ -106,14 +108,10 @@ internal static class OutcomeStore
         // so the tables are read whole.
         var everySession = sinceMs is null || Convert.ToInt64(store.Scalar("SELECT count(*) FROM sessions WHERE updated_at < $since", parameters), CultureInfo.InvariantCulture) == 0;
         string Join(string table) => everySession ? string.Empty : $"JOIN sessions s ON s.session_id = {table}.session_id AND s.updated_at >= ?1";
+        PreparedStatement Rows(string sql) => everySession ? store.Prepare(sql) : store.Prepare(sql).Bind(1, sinceMs!.Value);
 
-        using (var tools = store.Prepare($"SELECT t.session_id, t.occurred_at, t.is_error, t.detail, t.name, t.lines_added, t.lines_removed FROM tool_calls t {Join("t")} ORDER BY t.session_id, t.occurred_at"))
+        using (var tools = Rows($"SELECT t.session_id, t.occurred_at, t.is_error, t.detail, t.name, t.lines_added, t.lines_removed FROM tool_calls t {Join("t")} ORDER BY t.session_id, t.occurred_at"))
         {
-            if (!everySession)
-            {
-                tools.Bind(1, sinceMs!.Value);
-            }
-
             var current = new SessionCursor(sessions);
             while (tools.Read())
             {
@@ -131,13 +129,8 @@ internal static class OutcomeStore
             }
         }
 
-        using (var errors = store.Prepare($"SELECT e.session_id, e.occurred_at, e.kind, e.message FROM session_errors e {Join("e")} WHERE e.kind <> 'tool_error' ORDER BY e.session_id, e.occurred_at"))
+        using (var errors = Rows($"SELECT e.session_id, e.occurred_at, e.kind, e.message FROM session_errors e {Join("e")} WHERE e.kind <> 'tool_error' ORDER BY e.session_id, e.occurred_at"))
         {
-            if (!everySession)
-            {
-                errors.Bind(1, sinceMs!.Value);
-            }
-
             var current = new SessionCursor(sessions);
             while (errors.Read())
             {
@@ -145,13 +138,8 @@ internal static class OutcomeStore
             }
         }
 
-        using (var prompts = store.Prepare($"SELECT p.session_id, p.text FROM prompts p {Join("p")} WHERE p.actionable = 1 ORDER BY p.session_id, p.occurred_at"))
+        using (var prompts = Rows($"SELECT p.session_id, p.text FROM prompts p {Join("p")} WHERE p.actionable = 1 ORDER BY p.session_id, p.occurred_at"))
         {
-            if (!everySession)
-            {
-                prompts.Bind(1, sinceMs!.Value);
-            }
-
             var current = new SessionCursor(sessions);
             while (prompts.Read())
             {

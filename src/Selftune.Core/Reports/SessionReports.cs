@@ -193,7 +193,8 @@ internal static class SessionReports
                 r.IsDBNull(5) ? null : r.GetString(5), DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(6)))),
             ids))
         {
-            Merge(commits, Root(top, session), [commit], (a, b) => [.. a, .. b]);
+            var root = Root(top, session);
+            (commits.TryGetValue(root, out var list) ? list : commits[root] = []).Add(commit);
         }
 
         var subagents = sessions.Where(s => s.Parent is not null).GroupBy(s => Root(top, s.Id)).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);

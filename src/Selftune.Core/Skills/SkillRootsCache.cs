@@ -138,20 +138,8 @@ internal sealed class SkillRootsCache(string path)
             }
 
             json.WriteEndObject();
-            json.WriteStartArray("project_folders");
-            foreach (var folder in projectFolders)
-            {
-                json.WriteStringValue(folder);
-            }
-
-            json.WriteEndArray();
-            json.WriteStartArray("user_roots");
-            foreach (var root in userRoots)
-            {
-                json.WriteStringValue(root);
-            }
-
-            json.WriteEndArray();
+            json.WriteStrings("project_folders", projectFolders);
+            json.WriteStrings("user_roots", userRoots);
             json.WriteStartObject("folders");
             foreach (var (folder, ticks) in folders)
             {

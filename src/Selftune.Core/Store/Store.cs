@@ -1,4 +1,3 @@
-using System.Globalization;
 using Microsoft.Data.Sqlite;
 using SQLitePCL;
 
@@ -28,7 +27,7 @@ internal sealed class SelftuneStore : IDisposable
     /// <summary>The page size of a new store (bytes).</summary>
     public const int PageSize = 16_384;
 
-    private static readonly Lazy<Migration[]> AllMigrations = new(LoadMigrations);
+    private static readonly Lazy<Migration[]> AllMigrations = new(() => EmbeddedMigrations.Load("Selftune.Migrations."));
 
     private readonly SqliteConnection _connection;
 
@@ -322,7 +321,7 @@ internal sealed class SelftuneStore : IDisposable
 
             try
             {
-                Execute(ReadMigration(resource) + $"\nPRAGMA user_version = {version};");
+                Execute(EmbeddedMigrations.Read(resource) + $"\nPRAGMA user_version = {version};");
             }
             catch (SelftuneException ex) when (ex.Code == ErrorCodes.Internal)
             {
@@ -332,37 +331,6 @@ internal sealed class SelftuneStore : IDisposable
             tx.Commit();
         }
     }
-
-    /// <summary>The embedded migrations, ordered by number; their SQL is read only when one is applied.</summary>
-    private static Migration[] LoadMigrations()
-    {
-        const string prefix = "Selftune.Migrations.";
-        var list = typeof(SelftuneStore).Assembly.GetManifestResourceNames()
-            .Where(n => n.StartsWith(prefix, StringComparison.Ordinal))
-            .Select(resource => resource[prefix.Length..^".sql".Length] is var name
-                ? new Migration(int.Parse(name.AsSpan(0, name.IndexOf('_')), CultureInfo.InvariantCulture), name, resource)
-                : null!)
-            .ToArray();
-        Array.Sort(list, (a, b) => a.Version.CompareTo(b.Version));
-        for (var i = 1; i < list.Length; i++)
-        {
-            if (list[i].Version == list[i - 1].Version)
-            {
-                throw new InvalidOperationException($"Two migrations share the number {list[i].Version}.");
-            }
-        }
-
-        return list;
-    }
-
-    private static string ReadMigration(string resource)
-    {
-        using var stream = typeof(SelftuneStore).Assembly.GetManifestResourceStream(resource)!;
-        using var reader = new StreamReader(stream);
-        return reader.ReadToEnd();
-    }
-
-    private sealed record Migration(int Version, string Name, string Resource);
 }
 
 /// <summary>A write transaction on a <see cref="SelftuneStore"/> (see <see cref="SelftuneStore.BeginTransaction"/>).</summary>

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net.Sockets;
 using Npgsql;
 using Selftune.Core.Configuration;
+using Selftune.Core.Store;
 
 namespace Selftune.Core.Team;
 
@@ -20,7 +21,7 @@ internal sealed class TeamDatabase : IAsyncDisposable
     /// short for a first push's batch on a busy server).</summary>
     public const int DefaultCommandTimeoutSeconds = 300;
 
-    private static readonly Lazy<(int Version, string Name, string Resource)[]> AllMigrations = new(LoadMigrations);
+    private static readonly Lazy<Migration[]> AllMigrations = new(() => EmbeddedMigrations.Load("Selftune.TeamMigrations."));
     private readonly NpgsqlDataSource _source;
 
     private TeamDatabase(NpgsqlDataSource source, string display)
@@ -158,7 +159,7 @@ internal sealed class TeamDatabase : IAsyncDisposable
 
                 foreach (var (version, name, resource) in AllMigrations.Value.Where(m => m.Version > current))
                 {
-                    await Execute(connection, Read(resource), ct).ConfigureAwait(false);
+                    await Execute(connection, EmbeddedMigrations.Read(resource), ct).ConfigureAwait(false);
                     await using var record = new NpgsqlCommand("INSERT INTO selftune_schema (version, name) VALUES ($1, $2)", connection) { Parameters = { new() { Value = version }, new() { Value = name } } };
                     await record.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
                 }
@@ -176,25 +177,6 @@ internal sealed class TeamDatabase : IAsyncDisposable
     {
         await using var command = new NpgsqlCommand(sql, connection);
         await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
-    }
-
-    private static (int Version, string Name, string Resource)[] LoadMigrations()
-    {
-        const string prefix = "Selftune.TeamMigrations.";
-        return typeof(TeamDatabase).Assembly.GetManifestResourceNames()
-            .Where(n => n.StartsWith(prefix, StringComparison.Ordinal))
-            .Select(resource => resource[prefix.Length..^".sql".Length] is var name
-                ? (int.Parse(name.AsSpan(0, name.IndexOf('_')), CultureInfo.InvariantCulture), name, resource)
-                : default)
-            .OrderBy(m => m.Item1)
-            .ToArray();
-    }
-
-    private static string Read(string resource)
-    {
-        using var stream = typeof(TeamDatabase).Assembly.GetManifestResourceStream(resource)!;
-        using var reader = new StreamReader(stream);
-        return reader.ReadToEnd();
     }
 
     /// <inheritdoc />
