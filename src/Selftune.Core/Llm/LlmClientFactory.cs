@@ -115,6 +115,15 @@ internal sealed class LlmClientFactory : ILlmClientFactory
         return true;
     }
 
+    /// <inheritdoc />
+    public LlmClient CreateRequired(string runId, string needs, string nextCommand = "selftune llm test", string? alternative = null)
+    {
+        var client = Create(runId);
+        return client.Backend == LlmBackends.Offline || IsAvailable(out var reason)
+            ? client
+            : throw new SelftuneException(ErrorCodes.LlmUnavailable, $"{needs} needs an LLM: {reason.TrimEnd('.')}.{(alternative is null ? string.Empty : " " + alternative)}", nextCommand);
+    }
+
     private string BackendName()
     {
         var backend = (_config.Get(ConfigKeys.LlmBackend.Key) ?? LlmBackends.Agent).Trim().ToLowerInvariant();
