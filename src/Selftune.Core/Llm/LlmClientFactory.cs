@@ -116,7 +116,7 @@ internal sealed class LlmClientFactory : ILlmClientFactory
     }
 
     /// <inheritdoc />
-    public LlmClient CreateRequired(string runId, string needs, string nextCommand = "selftune llm test", string? alternative = null)
+    public LlmClient CreateRequired(string runId, string needs, string? nextCommand = "selftune llm test", string? alternative = null)
     {
         var client = Create(runId);
         return client.Backend == LlmBackends.Offline || IsAvailable(out var reason)

@@ -90,9 +90,9 @@ internal interface ILlmClientFactory
     /// (what asked runs its heuristics on it).</summary>
     /// <param name="runId">The run the calls are recorded under.</param>
     /// <param name="needs">What needs the LLM, as the message's subject (e.g. "Evolve", "A baseline").</param>
-    /// <param name="nextCommand">The command that helps (default <c>selftune llm test</c>).</param>
+    /// <param name="nextCommand">The command that helps (default <c>selftune llm test</c>; null when none can be named).</param>
     /// <param name="alternative">A sentence appended to the message: what can be done without an LLM.</param>
     /// <exception cref="SelftuneException"><see cref="ErrorCodes.LlmUnavailable"/>: "<paramref name="needs"/> needs an LLM:
     /// why the configured backend cannot be used."</exception>
-    LlmClient CreateRequired(string runId, string needs, string nextCommand = "selftune llm test", string? alternative = null);
+    LlmClient CreateRequired(string runId, string needs, string? nextCommand = "selftune llm test", string? alternative = null);
 }
