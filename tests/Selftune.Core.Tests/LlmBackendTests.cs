@@ -282,6 +282,8 @@ public sealed class LlmBackendTests : IDisposable
         _flags[ConfigKeys.LlmBackend.Key] = "gpt";
         var error = Assert.Throws<SelftuneException>(() => Factory().Create("run-15"));
         Assert.Equal(ErrorCodes.ConfigInvalid, error.Code);
+        Assert.Equal(error.Message, Assert.Throws<SelftuneException>(() => Factory().IsAvailable(out _)).Message);
+        Assert.StartsWith("Setting 'llm.backend' cannot be 'gpt': it must be one of agent, anthropic, openai-compatible, offline (set in ", error.Message, StringComparison.Ordinal);
     }
 
     public void Dispose()
