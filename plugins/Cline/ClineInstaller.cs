@@ -44,40 +44,25 @@ public sealed class ClineInstaller : IInstaller
 
     /// <inheritdoc />
     /// <exception cref="InstallerException">A hook file of the same name exists that selftune did not write, or cannot be read.</exception>
-    public InstallPlan PlanInstall(PlatformContext context, InstallScope scope, string hookCommand)
-    {
-        var changes = new List<FileChange>();
-        foreach (var name in ClineHooks.Names)
-        {
-            var path = Path.Combine(Dir(context, scope), name);
-            var content = ClineHooks.Script(name, hookCommand);
-            var existing = InstallerFiles.Read(path);
-            if (existing == content)
-            {
-                continue;
-            }
-
-            if (existing is not null && !existing.Contains(ClineHooks.Marker, StringComparison.Ordinal))
-            {
-                throw new InstallerException(
-                    $"{path} exists and was not written by selftune (it lacks the \"{ClineHooks.Marker}\" line). Nothing was changed. " +
-                    $"Cline runs one {name} hook per folder: merge selftune's command into yours by hand, or rename yours and install again.", path);
-            }
-
-            changes.Add(new FileChange(path, existing, content, existing is null ? $"add selftune's Cline {name} hook" : $"update selftune's Cline {name} hook") { Executable = true });
-        }
-
-        return new InstallPlan(changes);
-    }
+    public InstallPlan PlanInstall(PlatformContext context, InstallScope scope, string hookCommand) =>
+        InstallerFiles.PlanInstall(ClineHooks.Marker, Files(context, scope, hookCommand));
 
     /// <inheritdoc />
     /// <exception cref="InstallerException">A hook file cannot be read.</exception>
-    public InstallPlan PlanUninstall(PlatformContext context, InstallScope scope, string hookCommand) => new(
-        [.. ClineHooks.Names
-            .Select(name => Path.Combine(Dir(context, scope), name))
-            .Select(path => (path, existing: InstallerFiles.Read(path)))
-            .Where(f => f.existing?.Contains(ClineHooks.Marker, StringComparison.Ordinal) == true)
-            .Select(f => new FileChange(f.path, f.existing, null, $"remove selftune's Cline {Path.GetFileName(f.path)} hook"))]);
+    public InstallPlan PlanUninstall(PlatformContext context, InstallScope scope, string hookCommand) =>
+        InstallerFiles.PlanUninstall(ClineHooks.Marker, Files(context, scope, hookCommand));
+
+    private static IEnumerable<MarkedFile> Files(PlatformContext context, InstallScope scope, string hookCommand) =>
+        ClineHooks.Names.Select(name => new MarkedFile(
+            Path.Combine(Dir(context, scope), name),
+            ClineHooks.Script(name, hookCommand),
+            $"add selftune's Cline {name} hook",
+            $"update selftune's Cline {name} hook",
+            $"remove selftune's Cline {name} hook",
+            $"Cline runs one {name} hook per folder: merge selftune's command into yours by hand, or rename yours and install again.")
+        {
+            Executable = true,
+        });
 
     private static string Dir(PlatformContext context, InstallScope scope) => scope == InstallScope.Project
         ? Path.Combine(context.WorkingDirectory, ".clinerules", "hooks")

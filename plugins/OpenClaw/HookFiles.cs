@@ -1,14 +1,14 @@
 using System.Text.Json;
-using Selftune.Abstractions;
+using Selftune.Plugin.Shared;
 
 namespace Selftune.Plugin.OpenClaw;
 
 /// <summary>
 /// The OpenClaw internal hook selftune installs: a folder <c>&lt;state&gt;/hooks/selftune/</c> holding <c>HOOK.md</c>
 /// (metadata: the events it listens to) and <c>handler.ts</c> (run inside the OpenClaw gateway). Format:
-/// docs.openclaw.ai/automation/hooks. The handler starts <c>&lt;hookCommand&gt; &lt;event&gt; --platform openclaw</c> detached,
-/// writes a JSON payload (<see cref="PayloadVersion"/>) to its stdin and returns at once; every error is swallowed, so the
-/// hook can never fail or slow OpenClaw.
+/// docs.openclaw.ai/automation/hooks. The handler starts <c>&lt;hookCommand&gt; &lt;event&gt; --platform openclaw</c> detached
+/// (<see cref="DetachedSpawnScript"/>, shared with the Pi extension), writes a JSON payload (<see cref="PayloadVersion"/>) to
+/// its stdin and returns at once; every error is swallowed, so the hook can never fail or slow OpenClaw.
 /// </summary>
 internal static class HookFiles
 {
@@ -55,9 +55,8 @@ internal static class HookFiles
         import os from "node:os";
         import path from "node:path";
 
-        const COMMAND = {{JsonSerializer.Serialize(hookCommand)}};
         const EVENTS = new Set({{JsonSerializer.Serialize(Events)}});
-        const TURN_END = new Set({{JsonSerializer.Serialize(TurnEndEvents)}});
+        {{DetachedSpawnScript.Render(hookCommand, "openclaw", TurnEndEvents)}}
 
         function stateDir() {
           const home = process.env.OPENCLAW_HOME?.trim() || os.homedir();
@@ -79,7 +78,7 @@ internal static class HookFiles
             const transcript = entry?.sessionFile
               ? path.resolve(sessions, entry.sessionFile)
               : sessionId ? path.join(sessions, `${sessionId}.jsonl`) : undefined;
-            const payload = JSON.stringify({
+            runSelftune(key, JSON.stringify({
               selftune_hook: "{{PayloadVersion}}",
               event: key,
               session_key: event.sessionKey,
@@ -88,15 +87,7 @@ internal static class HookFiles
               transcript_path: transcript,
               workspace_dir: typeof ctx.workspaceDir === "string" ? ctx.workspaceDir : undefined,
               timestamp: event.timestamp instanceof Date ? event.timestamp.toISOString() : new Date().toISOString(),
-            });
-            const turnEnd = TURN_END.has(key) ? " {{PluginContract.TurnEndFlag}}" : "";
-            const child = spawn(`${COMMAND} ${key} --platform openclaw${turnEnd}`, {
-              shell: true, detached: true, windowsHide: true, stdio: ["pipe", "ignore", "ignore"],
-            });
-            child.on("error", () => {});
-            child.stdin?.on("error", () => {});
-            child.stdin?.end(payload);
-            child.unref();
+            }));
           } catch {
             // never fail OpenClaw
           }

@@ -44,50 +44,24 @@ public sealed class OpenClawInstaller : IInstaller
     /// <inheritdoc />
     /// <exception cref="InstallerException">Project scope (OpenClaw has no per-project hooks), or a hook file of that name
     /// exists that selftune did not write.</exception>
-    public InstallPlan PlanInstall(PlatformContext context, InstallScope scope, string hookCommand)
-    {
-        var dir = Dir(context, scope);
-        var changes = new List<FileChange>();
-        foreach (var (name, content) in new[] { ("HOOK.md", HookFiles.HookMd()), ("handler.ts", HookFiles.HandlerTs(hookCommand)) })
-        {
-            var path = Path.Combine(dir, name);
-            var existing = InstallerFiles.Read(path);
-            if (existing == content)
-            {
-                continue;
-            }
-
-            if (existing is not null && !existing.Contains(HookFiles.Marker, StringComparison.Ordinal))
-            {
-                throw new InstallerException(
-                    $"{path} exists and was not written by selftune (it lacks the \"{HookFiles.Marker}\" line). " +
-                    $"Nothing was changed. Rename or remove your own hook named \"{HookFiles.Name}\", then install again.", path);
-            }
-
-            changes.Add(new FileChange(path, existing, content, existing is null
-                ? $"add the OpenClaw hook \"{HookFiles.Name}\" ({name}); then run `openclaw hooks enable {HookFiles.Name}` and restart the gateway"
-                : $"update selftune's OpenClaw hook ({name})"));
-        }
-
-        return new InstallPlan(changes);
-    }
+    public InstallPlan PlanInstall(PlatformContext context, InstallScope scope, string hookCommand) =>
+        InstallerFiles.PlanInstall(HookFiles.Marker, Files(context, scope, hookCommand));
 
     /// <inheritdoc />
     /// <exception cref="InstallerException">Project scope, or a hook file cannot be read.</exception>
-    public InstallPlan PlanUninstall(PlatformContext context, InstallScope scope, string hookCommand)
+    public InstallPlan PlanUninstall(PlatformContext context, InstallScope scope, string hookCommand) =>
+        InstallerFiles.PlanUninstall(HookFiles.Marker, Files(context, scope, hookCommand));
+
+    private static IEnumerable<MarkedFile> Files(PlatformContext context, InstallScope scope, string hookCommand)
     {
         var dir = Dir(context, scope);
-        var changes = new List<FileChange>();
-        foreach (var name in new[] { "HOOK.md", "handler.ts" })
-        {
-            var path = Path.Combine(dir, name);
-            if (InstallerFiles.Read(path) is { } existing && existing.Contains(HookFiles.Marker, StringComparison.Ordinal))
-            {
-                changes.Add(new FileChange(path, existing, null, $"remove selftune's OpenClaw hook ({name})"));
-            }
-        }
-
-        return new InstallPlan(changes);
+        return new (string Name, string Content)[] { ("HOOK.md", HookFiles.HookMd()), ("handler.ts", HookFiles.HandlerTs(hookCommand)) }.Select(f => new MarkedFile(
+            Path.Combine(dir, f.Name),
+            f.Content,
+            $"add the OpenClaw hook \"{HookFiles.Name}\" ({f.Name}); then run `openclaw hooks enable {HookFiles.Name}` and restart the gateway",
+            $"update selftune's OpenClaw hook ({f.Name})",
+            $"remove selftune's OpenClaw hook ({f.Name})",
+            $"Rename or remove your own hook named \"{HookFiles.Name}\", then install again."));
     }
 
     private static string HookDir(PlatformContext context) => Path.Combine(OpenClawPaths.HooksDir(context), HookFiles.Name);

@@ -116,64 +116,14 @@ public sealed class OpenCodeInstaller : IInstaller
             .Replace("__SELFTUNE_COMMAND__", JsonSerializer.Serialize(argv), StringComparison.Ordinal);
     }
 
-    /// <summary>Splits a command line into arguments: whitespace separates, single or double quotes group, adjacent parts
-    /// join; the only escapes are a backslash before a quote outside quotes (as in the POSIX <c>'it'\''s'</c>), so Windows
-    /// paths keep their backslashes.</summary>
+    /// <summary>Splits the hook command into arguments as the shell would (<see cref="ShellWords"/>).</summary>
     /// <exception cref="ArgumentException">The command is empty or has an unbalanced quote.</exception>
     internal static IReadOnlyList<string> SplitCommand(string command)
     {
-        var args = new List<string>();
-        var current = new StringBuilder();
-        var inArgument = false;
-        char? quote = null;
-        for (var i = 0; i < command.Length; i++)
-        {
-            var c = command[i];
-            if (quote is { } open)
-            {
-                if (c == open)
-                {
-                    quote = null;
-                }
-                else
-                {
-                    current.Append(c);
-                }
-            }
-            else if (c is '"' or '\'')
-            {
-                quote = c;
-                inArgument = true;
-            }
-            else if (c == '\\' && i + 1 < command.Length && command[i + 1] is '"' or '\'')
-            {
-                current.Append(command[++i]);
-                inArgument = true;
-            }
-            else if (char.IsWhiteSpace(c))
-            {
-                if (inArgument)
-                {
-                    args.Add(current.ToString());
-                    current.Clear();
-                    inArgument = false;
-                }
-            }
-            else
-            {
-                current.Append(c);
-                inArgument = true;
-            }
-        }
-
-        if (quote is not null)
+        var args = ShellWords.Split(command, out var unclosed);
+        if (unclosed is { } quote)
         {
             throw new ArgumentException($"The hook command has an unbalanced {quote} quote: {command}", nameof(command));
-        }
-
-        if (inArgument)
-        {
-            args.Add(current.ToString());
         }
 
         return args.Count > 0 ? args : throw new ArgumentException("The hook command is empty.", nameof(command));

@@ -1,6 +1,5 @@
-using System.Text;
 using System.Text.Json;
-using Selftune.Abstractions;
+using Selftune.Plugin.Shared;
 
 namespace Selftune.Plugin.Pi;
 
@@ -31,18 +30,11 @@ internal static class PiExtension
 
     private const string TemplateResource = "Selftune.Plugin.Pi.selftune-extension.ts";
 
-    private static readonly Lazy<string> Template = new(() =>
-    {
-        using var stream = typeof(PiExtension).Assembly.GetManifestResourceStream(TemplateResource)
-            ?? throw new InvalidOperationException($"The extension template '{TemplateResource}' is missing from {typeof(PiExtension).Assembly.GetName().Name}.");
-        using var reader = new StreamReader(stream, Encoding.UTF8);
-        return reader.ReadToEnd().ReplaceLineEndings("\n");
-    });
+    private static readonly Lazy<string> Template = new(() => DetachedSpawnScript.EmbeddedText(typeof(PiExtension).Assembly, TemplateResource));
 
-    /// <summary>The extension's text, running <paramref name="hookCommand"/> (already shell-quoted, e.g. <c>/usr/bin/selftune hook</c>).</summary>
+    /// <summary>The extension's text, running <paramref name="hookCommand"/> (already shell-quoted, e.g. <c>/usr/bin/selftune hook</c>)
+    /// through the shared detached spawn (<see cref="DetachedSpawnScript"/>).</summary>
     public static string Text(string hookCommand) => Template.Value
-        .Replace("__SELFTUNE_COMMAND__", JsonSerializer.Serialize(hookCommand), StringComparison.Ordinal)
-        .Replace("__SELFTUNE_TURN_END_FLAG__", JsonSerializer.Serialize(PluginContract.TurnEndFlag), StringComparison.Ordinal)
-        .Replace("__SELFTUNE_TURN_END__", JsonSerializer.Serialize(TurnEndEvents), StringComparison.Ordinal)
+        .Replace("__SELFTUNE_SPAWN__", DetachedSpawnScript.Render(hookCommand, "pi", TurnEndEvents), StringComparison.Ordinal)
         .Replace("__SELFTUNE_EVENTS__", JsonSerializer.Serialize(Events), StringComparison.Ordinal);
 }

@@ -45,37 +45,21 @@ public sealed class PiInstaller : IInstaller
 
     /// <inheritdoc />
     /// <exception cref="InstallerException">A <c>selftune.ts</c> exists that selftune did not write, or cannot be read.</exception>
-    public InstallPlan PlanInstall(PlatformContext context, InstallScope scope, string hookCommand)
-    {
-        var path = ExtensionPath(context, scope);
-        var content = PiExtension.Text(hookCommand);
-        var existing = InstallerFiles.Read(path);
-        if (existing == content)
-        {
-            return new InstallPlan([]);
-        }
-
-        if (existing is not null && !existing.Contains(PiExtension.Marker, StringComparison.Ordinal))
-        {
-            throw new InstallerException(
-                $"{path} exists and was not written by selftune (it lacks the \"{PiExtension.Marker}\" line). Nothing was changed. " +
-                "Rename your own extension, then install again.", path);
-        }
-
-        return new InstallPlan([new FileChange(path, existing, content, existing is null
-            ? "add selftune's Pi extension (session events to `selftune hook`); restart Pi or run /reload to load it"
-            : "update selftune's Pi extension")]);
-    }
+    public InstallPlan PlanInstall(PlatformContext context, InstallScope scope, string hookCommand) =>
+        InstallerFiles.PlanInstall(PiExtension.Marker, [Extension(context, scope, hookCommand)]);
 
     /// <inheritdoc />
     /// <exception cref="InstallerException">The extension file cannot be read.</exception>
-    public InstallPlan PlanUninstall(PlatformContext context, InstallScope scope, string hookCommand)
-    {
-        var path = ExtensionPath(context, scope);
-        return InstallerFiles.Read(path) is { } existing && existing.Contains(PiExtension.Marker, StringComparison.Ordinal)
-            ? new InstallPlan([new FileChange(path, existing, null, "remove selftune's Pi extension")])
-            : new InstallPlan([]);
-    }
+    public InstallPlan PlanUninstall(PlatformContext context, InstallScope scope, string hookCommand) =>
+        InstallerFiles.PlanUninstall(PiExtension.Marker, [Extension(context, scope, hookCommand)]);
+
+    private static MarkedFile Extension(PlatformContext context, InstallScope scope, string hookCommand) => new(
+        ExtensionPath(context, scope),
+        PiExtension.Text(hookCommand),
+        "add selftune's Pi extension (session events to `selftune hook`); restart Pi or run /reload to load it",
+        "update selftune's Pi extension",
+        "remove selftune's Pi extension",
+        "Rename your own extension, then install again.");
 
     /// <summary>Where the extension goes for <paramref name="scope"/>.</summary>
     internal static string ExtensionPath(PlatformContext context, InstallScope scope) => scope == InstallScope.Project

@@ -128,6 +128,23 @@ public sealed class LlmBackendTests : IDisposable
     }
 
     [Fact]
+    public void WhatNeedsAnLlmGetsItsClientOrWhyTheBackendCannotBeUsedAndTheOfflineBackendPasses()
+    {
+        UseAnthropic();
+        Assert.Equal("anthropic", Factory().CreateRequired("run-r1", "A baseline").Backend);
+
+        _env.Remove("ANTHROPIC_API_KEY");
+        var error = Assert.Throws<SelftuneException>(() => Factory().CreateRequired("run-r2", "Evolve", "selftune evolve --skill x --llm offline", "Or try it offline."));
+        Assert.Equal(ErrorCodes.LlmUnavailable, error.Code);
+        Assert.Equal("Evolve needs an LLM: the anthropic backend needs an API key in the environment variable ANTHROPIC_API_KEY, which is not set. Or try it offline.", error.Message);
+        Assert.Equal("selftune evolve --skill x --llm offline", error.NextCommand);
+        Assert.Equal("selftune llm test", Assert.Throws<SelftuneException>(() => Factory().CreateRequired("run-r3", "A baseline")).NextCommand);
+
+        _flags[ConfigKeys.LlmBackend.Key] = "offline";
+        Assert.Equal("offline", Factory().CreateRequired("run-r4", "Evolve").Backend);
+    }
+
+    [Fact]
     public async Task JsonIsReadThroughFencesAndProse()
     {
         UseOpenAi();
@@ -265,6 +282,8 @@ public sealed class LlmBackendTests : IDisposable
         _flags[ConfigKeys.LlmBackend.Key] = "gpt";
         var error = Assert.Throws<SelftuneException>(() => Factory().Create("run-15"));
         Assert.Equal(ErrorCodes.ConfigInvalid, error.Code);
+        Assert.Equal(error.Message, Assert.Throws<SelftuneException>(() => Factory().IsAvailable(out _)).Message);
+        Assert.StartsWith("Setting 'llm.backend' cannot be 'gpt': it must be one of agent, anthropic, openai-compatible, offline (set in ", error.Message, StringComparison.Ordinal);
     }
 
     public void Dispose()

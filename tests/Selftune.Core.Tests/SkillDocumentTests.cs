@@ -20,6 +20,24 @@ public sealed class SkillDocumentTests
     }
 
     [Fact]
+    public void TheSkillFileOfALoadedDocumentComesFromTheSameReadByteForByte()
+    {
+        using var home = new TempHome();
+        var path = Path.Combine(home.Root, "deck", "SKILL.md");
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        byte[] bytes = [0xEF, 0xBB, 0xBF, .. "---\r\nname: deck\r\ndescription: Make slide decks.\r\n---\r\n# Deck\r\n"u8];
+        File.WriteAllBytes(path, bytes);
+
+        var document = SkillDocument.Load(path);
+        File.WriteAllText(path, "---\nname: deck\ndescription: Changed since.\n---\n");
+        var file = SkillFile.Of(document);
+
+        Assert.Equal("Make slide decks.", document.Description);
+        Assert.Equal(bytes, file.Bytes);
+        Assert.Equal((path, "deck", "Make slide decks.", Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes))), (file.Path, file.Name, file.Description, file.Sha256));
+    }
+
+    [Fact]
     public void AMultilineDescriptionKeepsItsLinesAndHasAOneLineForm()
     {
         var skill = SkillDocument.Load(EdgeCase("multiline-description"));

@@ -1,6 +1,9 @@
 using System.Net;
 using System.Net.Sockets;
+using System.Text;
 using System.Text.Json;
+using Npgsql;
+using Selftune.Host.Dashboard;
 using Selftune.Core.Tests.Team;
 using Selftune.Dashboard.Tests.Support;
 
@@ -9,7 +12,7 @@ namespace Selftune.Dashboard.Tests;
 /// <summary>The team view's API: without a team database and with one that cannot be reached (an answer that says what
 /// to set, or the database's error in the CLI's error contract, and the rest of the dashboard unaffected), and against a
 /// real throwaway PostgreSQL (<see cref="PostgresCluster"/>, the Core team tests' helper) that two homes pushed to with
-/// the real <c>selftune team push</c>.</summary>
+/// the real <c>selftune team push</c>; a run started from the page pushes like every run when <c>team.push</c> is on.</summary>
 public sealed class TeamApiTests(PostgresCluster pg) : IClassFixture<PostgresCluster>, IDisposable
 {
     private readonly string _home = Directory.CreateTempSubdirectory("selftune-dash-team-").FullName;
@@ -89,6 +92,56 @@ public sealed class TeamApiTests(PostgresCluster pg) : IClassFixture<PostgresClu
         Assert.Equal(2, skill.GetProperty("machines").GetArrayLength());
         Assert.Equal(skill.GetProperty("machines").EnumerateArray().Sum(m => m.GetProperty("triggers").GetInt64()), skill.GetProperty("triggers").GetInt64());
         Assert.Contains("<a href=\"/team\" data-nav=\"team\">Team</a>", await client.GetStringAsync(new Uri("/team", UriKind.Relative)), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ARunStartedFromThePagePushesToTheTeamDatabaseWhenTeamPushIsOn()
+    {
+        var database = await pg.NewDatabaseAsync();
+        using var home = new CorpusHome();
+        using var factory = new DashboardFactory(home.Cli.UserHome, ("SELFTUNE_TEAM_DATABASE", database), ("SELFTUNE_TEAM_PUSH", "true"));
+        using var client = factory.CreateClient();
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/actions/run") { Content = new StringContent("{\"dry_run\":false}", Encoding.UTF8, "application/json") };
+        request.Headers.Add(DashboardServer.TokenHeader, factory.Token);
+        request.Headers.Add("Origin", "http://localhost");
+
+        using var started = await client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.Accepted, started.StatusCode);
+        var push = await TeamPushOfTheRun(home);
+        Assert.False(push.TryGetProperty("error", out _), push.ToString());
+        Assert.True(push.GetProperty("changed").GetInt32() > 0, push.ToString());
+        var (sessions, _) = Local(home);
+        await using var connection = new NpgsqlConnection(database);
+        await connection.OpenAsync();
+        await using var count = new NpgsqlCommand("SELECT (SELECT count(*) FROM sessions), (SELECT count(*) FROM runs WHERE status = 'completed')", connection);
+        await using var reader = await count.ExecuteReaderAsync();
+        await reader.ReadAsync();
+        Assert.Equal(sessions, reader.GetInt64(0));
+        Assert.Equal(1, reader.GetInt64(1));
+    }
+
+    /// <summary>The <c>team_push</c> of the home's one run, once its report records it (the run goes on in the background
+    /// after the action is accepted; bounded wait).</summary>
+    private static async Task<JsonElement> TeamPushOfTheRun(CorpusHome home)
+    {
+        var deadline = DateTime.UtcNow.AddMinutes(3);
+        while (true)
+        {
+            using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(home.Cli.SelftuneHome, "selftune.db")};Mode=ReadOnly;Pooling=False"))
+            {
+                connection.Open();
+                using var command = connection.CreateCommand();
+                command.CommandText = "SELECT report_json FROM runs WHERE status <> 'running'";
+                if (command.ExecuteScalar() is string json && JsonDocument.Parse(json).RootElement.TryGetProperty("team_push", out var push))
+                {
+                    return push.Clone();
+                }
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, "the run did not record a team push within 3 minutes");
+            await Task.Delay(200);
+        }
     }
 
     /// <summary>A home's own figures, read from its store: sessions (sub-agents included) and input tokens.</summary>

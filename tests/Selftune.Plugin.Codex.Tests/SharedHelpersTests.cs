@@ -10,6 +10,26 @@ public sealed class SharedHelpersTests : IDisposable
 
     public void Dispose() => Directory.Delete(_root, recursive: true);
 
+    [Theory]
+    [InlineData("'/opt/it'\\''s $HOME/selftune' hook Stop", new[] { "/opt/it's $HOME/selftune", "hook", "Stop" })]
+    [InlineData("\"/opt/my tools/selftune\" hook", new[] { "/opt/my tools/selftune", "hook" })]
+    [InlineData("C:\\Tools\\selftune.exe hook", new[] { "C:\\Tools\\selftune.exe", "hook" })]
+    [InlineData("/opt/my\\ dir/selftune-hook Stop", new[] { "/opt/my dir/selftune-hook", "Stop" })]
+    [InlineData("cat \"a \\\"b\\\" c\" | head", new[] { "cat", "a \"b\" c", "|", "head" })]
+    public void ShellWordsSplitsAsTheShellWould(string text, string[] words) => Assert.Equal(words, ShellWords.Split(text));
+
+    [Fact]
+    public void ASelftuneHookCommandIsRecognisedFromAnyInstallLocationWithWindowsPathsUnquoted()
+    {
+        const string Installed = "/usr/local/bin/selftune-hook";
+        Assert.True(SelftuneHookCommand.IsOurs("C:\\Users\\me\\.dotnet\\tools\\selftune.exe hook Stop --platform claude", Installed));
+        Assert.True(SelftuneHookCommand.IsOurs("'/opt/my tools/selftune-hook' Stop", "C:\\Tools\\selftune.exe hook"));
+        Assert.True(SelftuneHookCommand.IsOurs("/home/me/bin/selftune hook Stop", Installed));
+        Assert.False(SelftuneHookCommand.IsOurs("/home/me/bin/selftune hooked Stop", Installed));
+        Assert.False(SelftuneHookCommand.IsOurs("notify-send done", Installed));
+        Assert.False(SelftuneHookCommand.IsOurs("   ", Installed));
+    }
+
     [Fact]
     public void FindOnPathSkipsFilesThatAreNotExecutableAndReadsQuotedHomeEntries()
     {

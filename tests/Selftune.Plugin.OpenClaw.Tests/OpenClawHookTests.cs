@@ -26,7 +26,7 @@ public sealed class OpenClawHookTests : IDisposable
         Assert.Equal([Path.Combine(HookDir, "HOOK.md"), Path.Combine(HookDir, "handler.ts")], install.Changes.Select(c => c.Path));
         Assert.All(install.Changes, c => Assert.Null(c.OriginalContent));
         Assert.Contains("\"events\": [\"agent:bootstrap\",\"command:new\",\"command:reset\",\"command:stop\",\"session:compact:after\"]", install.Changes[0].NewContent);
-        Assert.Contains("const COMMAND = \"/usr/local/bin/selftune hook\";", install.Changes[1].NewContent);
+        Assert.Contains("const SELFTUNE_COMMAND = \"/usr/local/bin/selftune hook\";", install.Changes[1].NewContent);
         InstallPlans.Apply(install);
         File.WriteAllText(Path.Combine(HookDir, "notes.txt"), "the user's own file");
 

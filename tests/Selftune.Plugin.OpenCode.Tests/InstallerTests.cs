@@ -159,6 +159,13 @@ public sealed class InstallerTests : IDisposable
     public void TheHookCommandIsSplitAsTheShellWould(string command, string program) =>
         Assert.Equal([program, "hook"], OpenCodeInstaller.SplitCommand(command));
 
+    [Fact]
+    public void AnUnbalancedQuoteOrAnEmptyHookCommandIsRefused()
+    {
+        Assert.Contains("unbalanced ' quote", Assert.Throws<ArgumentException>(() => OpenCodeInstaller.SplitCommand("'/opt/selftune hook")).Message, StringComparison.Ordinal);
+        Assert.Contains("empty", Assert.Throws<ArgumentException>(() => OpenCodeInstaller.SplitCommand("  ")).Message, StringComparison.Ordinal);
+    }
+
     public void Dispose() => Directory.Delete(home, recursive: true);
 
     private int RunNode(string script, string plugin)

@@ -27,7 +27,7 @@ public sealed class PiHookTests : IDisposable
         var change = Assert.Single(install.Changes);
         Assert.Equal((Extension, (string?)null), (change.Path, change.OriginalContent));
         Assert.StartsWith("// selftune-managed Pi extension", change.NewContent);
-        Assert.Contains("const COMMAND = \"/usr/local/bin/selftune hook\";", change.NewContent);
+        Assert.Contains("const SELFTUNE_COMMAND = \"/usr/local/bin/selftune hook\";", change.NewContent);
         InstallPlans.Apply(install);
 
         Assert.Empty(_installer.PlanInstall(Context, InstallScope.User, HookCommand).Changes);

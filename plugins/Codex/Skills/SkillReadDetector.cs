@@ -1,4 +1,5 @@
 using System.Text;
+using Selftune.Plugin.Shared;
 
 namespace Selftune.Plugin.Codex.Skills;
 
@@ -231,80 +232,4 @@ internal static class SkillReadDetector
     }
 
     private static string Quote(string word) => word.Contains(' ', StringComparison.Ordinal) ? "'" + word.Replace("'", "'\\''", StringComparison.Ordinal) + "'" : word;
-}
-
-/// <summary>A small POSIX-style word splitter: whitespace separates words; single quotes are literal; double quotes
-/// allow backslash escapes; a backslash outside quotes escapes the next character.</summary>
-internal static class ShellWords
-{
-    /// <summary>Splits <paramref name="text"/> into words.</summary>
-    public static List<string> Split(string text)
-    {
-        var words = new List<string>();
-        var current = new StringBuilder();
-        var inWord = false;
-        char quote = '\0';
-        for (var i = 0; i < text.Length; i++)
-        {
-            var c = text[i];
-            if (quote == '\'')
-            {
-                if (c == '\'')
-                {
-                    quote = '\0';
-                }
-                else
-                {
-                    current.Append(c);
-                }
-            }
-            else if (quote == '"')
-            {
-                if (c == '"')
-                {
-                    quote = '\0';
-                }
-                else if (c == '\\' && i + 1 < text.Length && text[i + 1] is '"' or '\\' or '$' or '`')
-                {
-                    current.Append(text[++i]);
-                }
-                else
-                {
-                    current.Append(c);
-                }
-            }
-            else if (char.IsWhiteSpace(c))
-            {
-                if (inWord)
-                {
-                    words.Add(current.ToString());
-                    current.Clear();
-                    inWord = false;
-                }
-            }
-            else
-            {
-                inWord = true;
-                if (c is '\'' or '"')
-                {
-                    quote = c;
-                }
-                else if (c == '\\' && i + 1 < text.Length && (char.IsWhiteSpace(text[i + 1]) || "'\"\\$`|&;()<>".Contains(text[i + 1], StringComparison.Ordinal)))
-                {
-                    current.Append(text[++i]); // an escape; before other characters (C:\Users) a backslash is literal
-                }
-                else
-                {
-                    current.Append(c);
-                }
-            }
-        }
-
-        if (inWord)
-        {
-            words.Add(current.ToString());
-        }
-
-        return words;
-    }
 }

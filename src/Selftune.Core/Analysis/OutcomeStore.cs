@@ -82,6 +82,12 @@ internal static class OutcomeStore
         return rows.ToDictionary(o => o.SessionId, StringComparer.Ordinal);
     }
 
+    /// <summary>How many stored outcomes there are of each kind, by its JSON name (<c>success</c>, <c>partial</c>, …), in
+    /// ordinal order of the name; kinds no session has are absent. One <c>GROUP BY</c>: no evidence is read.</summary>
+    public static Dictionary<string, int> CountByOutcome(SelftuneStore store) =>
+        store.Query("SELECT outcome, count(*) FROM session_outcomes GROUP BY outcome ORDER BY outcome", r => (Outcome: r.GetString(0), Count: r.GetInt32(1)))
+            .ToDictionary(c => c.Outcome, c => c.Count, StringComparer.Ordinal);
+
     /// <summary>The facts the rules decide on, for the top-level sessions updated since <paramref name="sinceMs"/> (all when
     /// null), with the lines each session's log states for the whole session (read with the session row). Tool calls are read row by row and folded (<see cref="ToolTrail"/>): a detail is decoded only when the call
     /// failed or <see cref="ToolTrail.Commands"/> finds it may be a test, build or commit command, so the memory taken does not grow with a session's

@@ -72,7 +72,7 @@ internal sealed class BaselineService(EvalSetStore evalSets, InstalledSkills ski
             throw new SelftuneException(ErrorCodes.LlmUnavailable, "A baseline needs an LLM to judge the skill against no skill; --llm offline cannot measure it.", "selftune llm test");
         }
 
-        var file = SkillFile.Load(document.Path);
+        var file = SkillFile.Of(document);
         var evalSet = evalSets.Latest(store, skill)
             ?? throw new SelftuneException(ErrorCodes.NotEnoughData, $"There is no eval set for {ShellCommand.Quoted(skill)} yet; the baseline is measured on it.", ShellCommand.Line($"selftune eval generate --skill {skill:skill}"));
         var entries = evalSet.Entries.ToList();

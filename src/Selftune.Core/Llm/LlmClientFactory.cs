@@ -115,16 +115,19 @@ internal sealed class LlmClientFactory : ILlmClientFactory
         return true;
     }
 
-    private string BackendName()
+    /// <inheritdoc />
+    public LlmClient CreateRequired(string runId, string needs, string? nextCommand = "selftune llm test", string? alternative = null)
     {
-        var backend = (_config.Get(ConfigKeys.LlmBackend.Key) ?? LlmBackends.Agent).Trim().ToLowerInvariant();
-        return backend is LlmBackends.Agent or LlmBackends.Anthropic or LlmBackends.OpenAiCompatible or LlmBackends.Offline
-            ? backend
-            : throw new SelftuneException(
-                ErrorCodes.ConfigInvalid,
-                $"Setting 'llm.backend' is '{backend}', but it must be agent, anthropic, openai-compatible or offline.",
-                "selftune config set llm.backend agent");
+        var client = Create(runId);
+        return client.Backend == LlmBackends.Offline || IsAvailable(out var reason)
+            ? client
+            : throw new SelftuneException(ErrorCodes.LlmUnavailable, $"{needs} needs an LLM: {reason.TrimEnd('.')}.{(alternative is null ? string.Empty : " " + alternative)}", nextCommand);
     }
+
+    /// <summary>The configured backend, checked as every setting is (<see cref="SelftuneConfig.Checked"/>).</summary>
+    /// <exception cref="SelftuneException"><see cref="ErrorCodes.ConfigInvalid"/>: <c>llm.backend</c> is none of the backends,
+    /// naming where it was set and what is accepted.</exception>
+    private string BackendName() => _config.Checked(ConfigKeys.LlmBackend.Key) ?? LlmBackends.Agent;
 
     private bool Resolve(string backend, out string reason, out string next, out IAgentRunner? runner, out string? apiKey)
     {

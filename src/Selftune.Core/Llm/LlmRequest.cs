@@ -85,4 +85,14 @@ internal interface ILlmClientFactory
     /// <summary>True when the configured backend can be called (the agent CLI is on PATH, the API key is set, ...).</summary>
     /// <param name="reason">What was found, or why it cannot be used and what to do.</param>
     bool IsAvailable(out string reason);
+
+    /// <summary>Creates the client for one run of something that cannot work without an LLM; the offline backend passes
+    /// (what asked runs its heuristics on it).</summary>
+    /// <param name="runId">The run the calls are recorded under.</param>
+    /// <param name="needs">What needs the LLM, as the message's subject (e.g. "Evolve", "A baseline").</param>
+    /// <param name="nextCommand">The command that helps (default <c>selftune llm test</c>; null when none can be named).</param>
+    /// <param name="alternative">A sentence appended to the message: what can be done without an LLM.</param>
+    /// <exception cref="SelftuneException"><see cref="ErrorCodes.LlmUnavailable"/>: "<paramref name="needs"/> needs an LLM:
+    /// why the configured backend cannot be used."</exception>
+    LlmClient CreateRequired(string runId, string needs, string? nextCommand = "selftune llm test", string? alternative = null);
 }

@@ -184,6 +184,8 @@ internal sealed record RunTotals(int Skills, int Candidates, int Graded, int Dep
 /// <param name="RecoveredLock">The stale lock of a crashed run this run took over, if any.</param>
 /// <param name="NextCommand">What to do next, when there is something obvious.</param>
 /// <param name="NewErrorPatterns">Recurring error patterns (<c>selftune errors</c>) no earlier run had named.</param>
+/// <param name="TeamPush">The push to the team database at the end of the run, when <c>team.push</c> is on and
+/// <c>team.database</c> set (not for a dry, sample or cancelled run); null otherwise.</param>
 internal sealed record RunReport(
     string RunId,
     DateTimeOffset StartedAt,
@@ -204,4 +206,15 @@ internal sealed record RunReport(
     RunTotals Totals,
     string? RecoveredLock = null,
     string? NextCommand = null,
-    IReadOnlyList<Analysis.ErrorPattern>? NewErrorPatterns = null);
+    IReadOnlyList<Analysis.ErrorPattern>? NewErrorPatterns = null,
+    RunTeamPush? TeamPush = null);
+
+/// <summary>The push to the team database at the end of a run. A failed push does not fail the run: the next run or
+/// <c>selftune team push</c> completes it (pushes are incremental).</summary>
+/// <param name="Database">The team database without its password (host:port/database), when it was reached.</param>
+/// <param name="Changed">Rows the server inserted, updated or deleted; null when the push failed.</param>
+/// <param name="ElapsedMs">Wall-clock time of the push (ms); null when it failed.</param>
+/// <param name="ErrorCode">Why it failed: the error code (e.g. <c>TEAM_UNREACHABLE</c>); null when it succeeded.</param>
+/// <param name="Error">Why it failed: the message; null when it succeeded.</param>
+/// <param name="NextCommand">What fixes a failed push.</param>
+internal sealed record RunTeamPush(string? Database, int? Changed, long? ElapsedMs, string? ErrorCode = null, string? Error = null, string? NextCommand = null);

@@ -67,6 +67,13 @@ internal static class RunReportText
             Line(string.Create(CultureInfo.InvariantCulture, $"[errors] new pattern ({p.Category}, {p.Count}× in {p.Sessions} sessions): {p.Signature}"));
         }
 
+        if (report.TeamPush is { } push)
+        {
+            Line(push.ErrorCode is null
+                ? $"[team] pushed: {push.Changed} row(s) changed on {push.Database} in {push.ElapsedMs} ms"
+                : $"[team] push FAILED ({push.ErrorCode}): {push.Error} next: {push.NextCommand}");
+        }
+
         var t = report.Totals;
         Line();
         Line(string.Create(CultureInfo.InvariantCulture, $"[summary] {report.Status.ToString().ToLowerInvariant()} in {report.ElapsedMs} ms: {t.Skills} skills, {t.Candidates} candidates, {t.Graded} graded, {t.Deployed} deployed, {t.AwaitingReview} awaiting review, {t.Watched} watched, {t.RolledBack} rolled back, {t.SignalsConsumed} signals used, {t.LlmCalls} LLM calls (${t.CostUsd:0.####})"));

@@ -3,6 +3,7 @@ using Selftune.Core.Analysis;
 using Selftune.Core.Configuration;
 using Selftune.Core.Notifications;
 using Selftune.Core.Store;
+using Selftune.Core.Team;
 
 namespace Selftune.Core.Loop;
 
@@ -17,7 +18,9 @@ internal delegate IServiceProvider ComposeServices(PlatformContext context);
 /// when asked), records the run as started, runs the phases (sync → status → grade → select → evolve → watch), and
 /// records the report: completed, failed (a phase failed) or cancelled (the token was cancelled; the current phase is
 /// abandoned and the lock released), naming the recurring error patterns no earlier run named; then notifies
-/// (<see cref="Notifier"/>) deploys, regressions, rollbacks, new error patterns and failed or costly sessions.
+/// (<see cref="Notifier"/>) deploys, regressions, rollbacks, new error patterns and failed or costly sessions, and pushes
+/// to the team database when <c>team.push</c> is on (<see cref="TeamService.PushesAfterRun"/>): every run does, whoever
+/// started it (the CLI, a hook, the scheduler, <c>--loop</c>, the dashboard).
 /// </summary>
 internal sealed class RunService
 {
@@ -33,13 +36,15 @@ internal sealed class RunService
     private readonly ComposeServices _compose;
     private readonly TimeProvider _time;
     private readonly Notifier? _notifier;
+    private readonly TeamService? _team;
 
     /// <summary>Most new error patterns one run notifies (all are named in its report).</summary>
     private const int MaxPatternNotifications = 3;
 
-    public RunService(SelftuneHome home, PlatformContext context, SelftuneConfig config, IEnumerable<IIngestor> ingestors, IEnumerable<IInstaller> installers, LoopRunner runner, ComposeServices compose, TimeProvider time, Notifier? notifier = null)
+    public RunService(SelftuneHome home, PlatformContext context, SelftuneConfig config, IEnumerable<IIngestor> ingestors, IEnumerable<IInstaller> installers, LoopRunner runner, ComposeServices compose, TimeProvider time, Notifier? notifier = null, TeamService? team = null)
     {
         _notifier = notifier;
+        _team = team;
         _home = home;
         _context = context;
         _config = config;
@@ -120,11 +125,32 @@ internal sealed class RunService
                     CancellationToken.None).ConfigureAwait(false);
             }
 
+            if (_team is { PushesAfterRun: true } && !sample && !request.DryRun && status != RunStatus.Cancelled)
+            {
+                report = report with { TeamPush = await PushToTeamAsync(_team, history, ct).ConfigureAwait(false) };
+                RunHistory.Finish(history, report, RunReportText.Render(report));
+            }
+
             return report;
         }
         finally
         {
             (target as IDisposable)?.Dispose();
+        }
+    }
+
+    /// <summary>Pushes what changed to the team database; a failure is reported, never thrown (it does not fail the run, and
+    /// the next run or <c>selftune team push</c> completes it).</summary>
+    private static async Task<RunTeamPush> PushToTeamAsync(TeamService team, SelftuneStore store, CancellationToken ct)
+    {
+        try
+        {
+            var push = await team.PushAsync(store, null, dryRun: false, ct).ConfigureAwait(false);
+            return new RunTeamPush(push.Database, push.Tables.Sum(t => t.Changed ?? 0), push.ElapsedMs);
+        }
+        catch (SelftuneException ex)
+        {
+            return new RunTeamPush(null, null, null, ex.Code, ex.Message, ex.NextCommand ?? "selftune team push");
         }
     }
 

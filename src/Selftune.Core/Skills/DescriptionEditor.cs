@@ -29,6 +29,15 @@ internal sealed record SkillFile(string Path, byte[] Bytes, string Sha256, strin
         return Parse(full, File.ReadAllBytes(full));
     }
 
+    /// <summary>The SKILL.md a located <paramref name="document"/> was read from, from the same read (its
+    /// <see cref="SkillDocument.Bytes"/>); a document parsed from text is read from disk.</summary>
+    /// <exception cref="SelftuneException">As <see cref="Load"/>.</exception>
+    public static SkillFile Of(SkillDocument document)
+    {
+        ArgumentNullException.ThrowIfNull(document);
+        return document.Bytes is { } bytes ? Parse(System.IO.Path.GetFullPath(document.Path), bytes) : Load(document.Path);
+    }
+
     /// <summary>Parses <paramref name="bytes"/> as the SKILL.md at <paramref name="path"/> (a staged version, not read from disk).</summary>
     /// <exception cref="SelftuneException"><see cref="ErrorCodes.UnsafeEdit"/> when it is not UTF-8, has no frontmatter,
     /// invalid YAML or no string description.</exception>

@@ -86,10 +86,22 @@ internal sealed partial class SkillDocument
     /// <summary>Deviations from the spec that do not stop the skill from being used, for a person.</summary>
     public IReadOnlyList<string> Warnings { get; }
 
-    /// <summary>Reads and parses a SKILL.md.</summary>
+    /// <summary>The file's bytes exactly as <see cref="Load"/> read them (for <see cref="SkillFile.Of"/>: the hash and the
+    /// byte-preserving editor work on the same read); null for a document parsed from text.</summary>
+    public byte[]? Bytes { get; private set; }
+
+    /// <summary>Reads and parses a SKILL.md (decoded as <see cref="File.ReadAllText(string)"/> does: UTF-8, or the encoding
+    /// its byte order mark names).</summary>
     /// <exception cref="SkillDocumentException">The frontmatter is missing or invalid.</exception>
     /// <exception cref="IOException">The file cannot be read.</exception>
-    public static SkillDocument Load(string path) => Parse(path, File.ReadAllText(path));
+    public static SkillDocument Load(string path)
+    {
+        var bytes = File.ReadAllBytes(path);
+        using var reader = new StreamReader(new MemoryStream(bytes), System.Text.Encoding.UTF8, detectEncodingFromByteOrderMarks: true);
+        var document = Parse(path, reader.ReadToEnd());
+        document.Bytes = bytes;
+        return document;
+    }
 
     /// <summary>Parses the text of a SKILL.md.</summary>
     /// <param name="path">Where it is (for messages, and the folder name the skill's name should match).</param>

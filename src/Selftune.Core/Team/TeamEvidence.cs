@@ -4,7 +4,8 @@ namespace Selftune.Core.Team;
 
 /// <summary>
 /// The team's pooled evidence for <c>eval generate --team</c> and <c>evolve --team</c>: a scratch copy of the local store
-/// (<c>VACUUM INTO</c> a temporary file; the local store is never written) with the other machines' sessions, prompts
+/// (<c>VACUUM INTO</c> a temporary file; the local store is never written) with the other machines' sessions (with the
+/// lines their logs state), prompts
 /// (those whose text they share), skill invocations and misses added, so the eval-set generator reads every machine's
 /// triggers, misses and near misses as if they were local. A session pushed by two machines is taken once (same ids).
 /// </summary>
@@ -45,8 +46,8 @@ internal sealed class TeamEvidence : IDisposable
             {
                 using var tx = scratch.BeginTransaction();
                 var m = (int)(await TeamViews.Query(db, "SELECT count(DISTINCT machine_id) FROM machines WHERE machine_id <> $1", r => r.GetInt64(0), ct, me.MachineId).ConfigureAwait(false))[0];
-                await Copy(db, scratch, "SELECT session_id, platform, capture_mode, parent_session_id, started_at, ended_at, cwd, git_branch, agent_version, models, status, updated_at FROM sessions WHERE machine_id <> $1",
-                    "INSERT OR IGNORE INTO sessions (session_id, platform, capture_mode, parent_session_id, started_at, ended_at, cwd, git_branch, agent_version, models, status, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)", me, ct).ConfigureAwait(false);
+                await Copy(db, scratch, "SELECT session_id, platform, capture_mode, parent_session_id, started_at, ended_at, cwd, git_branch, agent_version, models, status, updated_at, lines_added, lines_removed FROM sessions WHERE machine_id <> $1",
+                    "INSERT OR IGNORE INTO sessions (session_id, platform, capture_mode, parent_session_id, started_at, ended_at, cwd, git_branch, agent_version, models, status, updated_at, lines_added, lines_removed) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)", me, ct).ConfigureAwait(false);
                 var p = await Copy(db, scratch, "SELECT prompt_id, session_id, platform, occurred_at, text, text_hash, kind, actionable, capture_mode, confidence FROM prompts WHERE machine_id <> $1 AND text IS NOT NULL",
                     "INSERT OR IGNORE INTO prompts (prompt_id, session_id, platform, occurred_at, text, text_hash, kind, actionable, capture_mode, confidence) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)", me, ct).ConfigureAwait(false);
                 await Copy(db, scratch, "SELECT invocation_id, session_id, platform, occurred_at, skill_name, kind, prompt_id, capture_mode, confidence FROM skill_invocations WHERE machine_id <> $1",

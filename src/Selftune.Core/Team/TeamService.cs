@@ -65,12 +65,6 @@ internal sealed class TeamService
         return (await work(pooled.Store).ConfigureAwait(false), pooled.Machines, pooled.Prompts);
     }
 
-    /// <summary>Whether <c>selftune run</c> ends with a push: <c>team.push</c> is on and a database is set.</summary>
+    /// <summary>Whether every run ends with a push (<see cref="Loop.RunService"/>): <c>team.push</c> is on and a database is set.</summary>
     public bool PushesAfterRun => _config.GetBool(ConfigKeys.TeamPush.Key) && Configured;
-
-    /// <summary>The push at the end of <c>selftune run</c>: only when <see cref="PushesAfterRun"/>.</summary>
-    /// <returns>The push, or null when it is off.</returns>
-    /// <exception cref="SelftuneException">As <see cref="PushAsync"/>.</exception>
-    public async Task<TeamPushReport?> PushAfterRunAsync(SelftuneStore store, CancellationToken ct) =>
-        PushesAfterRun ? await PushAsync(store, null, dryRun: false, ct).ConfigureAwait(false) : null;
 }

@@ -3,7 +3,7 @@ using NpgsqlTypes;
 namespace Selftune.Core.Team;
 
 /// <summary>One team table: its server columns (after <c>machine_id</c> and <c>user_name</c>), natural key and how its rows
-/// are read from the local store (<c>Team/ServerMigrations/0001_team.sql</c> holds the server side).</summary>
+/// are read from the local store (<c>Team/ServerMigrations/</c> holds the server side).</summary>
 /// <param name="Name">The team table.</param>
 /// <param name="Key">The local natural key (the server's primary key is machine_id plus these).</param>
 /// <param name="Columns">Server columns in the order the local query returns them, with their types.</param>
@@ -25,14 +25,14 @@ internal static class TeamTables
     /// <summary>Every pushed table.</summary>
     public static IReadOnlyList<TeamTable> All { get; } =
     [
-        new("sessions", ["session_id"], Columns("session_id t, platform t, capture_mode t, parent_session_id t, started_at b, ended_at b, cwd t, git_branch t, agent_version t, models t, status t, updated_at b"), true,
-            $"SELECT session_id, platform, capture_mode, parent_session_id, started_at, ended_at, cwd, git_branch, agent_version, models, status, updated_at FROM sessions WHERE {InBatch}"),
+        new("sessions", ["session_id"], Columns("session_id t, platform t, capture_mode t, parent_session_id t, started_at b, ended_at b, cwd t, git_branch t, agent_version t, models t, status t, updated_at b, lines_added b, lines_removed b"), true,
+            $"SELECT session_id, platform, capture_mode, parent_session_id, started_at, ended_at, cwd, git_branch, agent_version, models, status, updated_at, lines_added, lines_removed FROM sessions WHERE {InBatch}"),
         new("prompts", ["prompt_id"], Columns("prompt_id t, session_id t, platform t, occurred_at b, text t, text_hash t, text_length b, kind t, actionable b, capture_mode t, confidence d"), true,
             $"SELECT prompt_id, session_id, platform, occurred_at, {{text:text}}, text_hash, length(text), kind, actionable, capture_mode, confidence FROM prompts WHERE {InBatch}"),
         new("skill_invocations", ["invocation_id"], Columns("invocation_id t, session_id t, platform t, occurred_at b, skill_name t, kind t, prompt_id t, capture_mode t, confidence d"), true,
             $"SELECT invocation_id, session_id, platform, occurred_at, skill_name, kind, prompt_id, capture_mode, confidence FROM skill_invocations WHERE {InBatch}"),
-        new("tool_errors", ["session_id", "tool_use_id"], Columns("session_id t, tool_use_id t, platform t, occurred_at b, name t, prompt_id t, detail t"), true,
-            $"SELECT session_id, tool_use_id, platform, occurred_at, name, prompt_id, {{text:detail}} FROM tool_calls WHERE is_error = 1 AND {InBatch}"),
+        new("tool_errors", ["session_id", "tool_use_id"], Columns("session_id t, tool_use_id t, platform t, occurred_at b, name t, prompt_id t, detail t, lines_added b, lines_removed b"), true,
+            $"SELECT session_id, tool_use_id, platform, occurred_at, name, prompt_id, {{text:detail}}, lines_added, lines_removed FROM tool_calls WHERE is_error = 1 AND {InBatch}"),
         new("token_usage", ["platform", "message_id", "request_id"], Columns("platform t, message_id t, request_id t, session_id t, occurred_at b, model t, input_tokens b, output_tokens b, cache_write_tokens b, cache_write_1h_tokens b, cache_read_tokens b, cost_usd d"), true,
             $"SELECT platform, message_id, request_id, session_id, occurred_at, model, input_tokens, output_tokens, cache_write_tokens, cache_write_1h_tokens, cache_read_tokens, cost_usd FROM token_usage WHERE {InBatch}"),
         Watermarked("misses", ["miss_id"], "miss_id t, prompt_id t, skill_name t, method t, confidence d, score d, status t, found_at b, decided_at b",

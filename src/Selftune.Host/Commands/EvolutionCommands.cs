@@ -64,12 +64,11 @@ internal static class EvolutionCommands
         }
 
         using var store = a.OpenStore();
-        var factory = a.Get<ILlmClientFactory>();
-        var client = factory.Create(LlmCommands.RunId(a, command));
-        if (client.Backend != LlmBackends.Offline && !factory.IsAvailable(out var reason))
-        {
-            throw new SelftuneException(ErrorCodes.LlmUnavailable, $"Evolve needs an LLM: {reason.TrimEnd('.')}. Or try the description loop without one (heuristic proposals, lexical validation) with --llm offline.", ShellCommand.Line($"selftune evolve --skill {name:skill} --llm offline"));
-        }
+        var client = a.Get<ILlmClientFactory>().CreateRequired(
+            LlmCommands.RunId(a, command),
+            "Evolve",
+            ShellCommand.Line($"selftune evolve --skill {name:skill} --llm offline"),
+            "Or try the description loop without one (heuristic proposals, lexical validation) with --llm offline.");
 
         if (team)
         {
@@ -132,12 +131,7 @@ internal static class EvolutionCommands
             llm.Apply(a, p);
             var name = p.GetValue(skill)!;
             using var store = a.OpenStore();
-            var factory = a.Get<ILlmClientFactory>();
-            var client = factory.Create(LlmCommands.RunId(a, "baseline"));
-            if (client.Backend != LlmBackends.Offline && !factory.IsAvailable(out var reason))
-            {
-                throw new SelftuneException(ErrorCodes.LlmUnavailable, $"A baseline needs an LLM: {reason.TrimEnd('.')}.", "selftune llm test");
-            }
+            var client = a.Get<ILlmClientFactory>().CreateRequired(LlmCommands.RunId(a, "baseline"), "A baseline");
 
             var result = await a.Get<BaselineService>().RunAsync(store, name, p.GetValue(skillPath), client, ct).ConfigureAwait(false);
             a.Output.Result(result, console =>

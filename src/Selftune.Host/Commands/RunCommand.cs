@@ -50,9 +50,7 @@ internal static class RunCommand
 
             if (!p.GetValue(LoopOption))
             {
-                var code = Print(a.Output, await a.Get<RunService>().RunAsync(request, ct).ConfigureAwait(false));
-                await PushToTeamAsync(a, request, ct).ConfigureAwait(false);
-                return code;
+                return Print(a.Output, await a.Get<RunService>().RunAsync(request, ct).ConfigureAwait(false));
             }
 
             var every = TimeSpan.FromSeconds(ScheduleInterval.Parse(p.GetValue(interval)!).Seconds);
@@ -105,11 +103,6 @@ internal static class RunCommand
         return report.Status switch { RunStatus.Cancelled => 130, RunStatus.Failed => 1, _ => 0 };
     }
 
-    /// <summary>With <c>team.push</c> on, pushes to the team database after a run that may have changed something (not a dry
-    /// run, not a sample run).</summary>
-    private static Task PushToTeamAsync(App a, RunRequest request, CancellationToken ct) =>
-        request.DryRun || request.Sample ? Task.CompletedTask : TeamCommands.PushAfterRunAsync(a, ct);
-
     /// <summary>A run started by a hook: detached from the agent's session, its outputs appended to <c>logs/run.log</c>.</summary>
     private static async Task<int> InBackgroundAsync(App a, RunRequest request, CancellationToken ct)
     {
@@ -119,9 +112,7 @@ internal static class RunCommand
         using var background = new App(a.Context, new Output(json: true, log, log));
         try
         {
-            var code = Print(background.Output, await background.Get<RunService>().RunAsync(request, ct).ConfigureAwait(false));
-            await PushToTeamAsync(background, request, ct).ConfigureAwait(false);
-            return code;
+            return Print(background.Output, await background.Get<RunService>().RunAsync(request, ct).ConfigureAwait(false));
         }
         catch (SelftuneException ex)
         {

@@ -71,7 +71,7 @@ internal static class StatusCommands
             var llm = withLlm
                 ? await OutcomeJudge.ClassifyUnknownAsync(store, a.Get<ILlmClientFactory>().Create(LlmCommands.RunId(a, "classify")), OutcomeJudgeOptions.From(a.Config), DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), ct).ConfigureAwait(false)
                 : null;
-            var counts = OutcomeStore.Read(store).Values.GroupBy(o => Json.Name(o.Value)).OrderBy(g => g.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count());
+            var counts = OutcomeStore.CountByOutcome(store);
             var next = (llm is null && counts.GetValueOrDefault("unknown") > 0) || llm is { BudgetExhausted: true } ? "selftune sessions classify --llm" : "selftune sessions";
             a.Output.Result(new { classified, outcomes = counts, elapsed_ms = elapsed, llm, next_command = next }, console =>
             {

@@ -41,32 +41,6 @@ internal static class TeamCommands
         });
     }
 
-    /// <summary>Pushes at the end of <c>selftune run</c> when <c>team.push</c> is on; a failure is reported on stderr and does
-    /// not fail the run (the next run or <c>selftune team push</c> completes it).</summary>
-    /// <param name="a">The application.</param>
-    /// <param name="ct">Cancellation.</param>
-    public static async Task PushAfterRunAsync(App a, CancellationToken ct)
-    {
-        var team = a.Get<TeamService>();
-        if (!team.PushesAfterRun)
-        {
-            return;
-        }
-
-        try
-        {
-            using var store = a.OpenStore();
-            if (await team.PushAfterRunAsync(store, ct).ConfigureAwait(false) is { } report)
-            {
-                a.Output.Error.MarkupLine($"team push: {report.Tables.Sum(t => t.Changed ?? 0)} row(s) changed on {Markup.Escape(report.Database ?? "")} in {report.ElapsedMs} ms.");
-            }
-        }
-        catch (SelftuneException ex)
-        {
-            a.Output.Error.MarkupLine($"[yellow]team push failed[/] ({ex.Code}): {Markup.Escape(ex.Message)} Next: {Markup.Escape(ex.NextCommand ?? "selftune team push")}");
-        }
-    }
-
     private static Command Status(Func<App> app)
     {
         var database = DatabaseOption();

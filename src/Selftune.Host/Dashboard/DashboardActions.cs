@@ -128,12 +128,7 @@ internal sealed class DashboardActions(App app, DashboardEvents events, StoreWat
     private async Task<object> EvolveAsync(string skill, IProgress<string> progress, CancellationToken ct)
     {
         using var store = app.OpenStore();
-        var factory = app.Get<ILlmClientFactory>();
-        var client = factory.Create(LlmCommands.RunId(app, "evolve"));
-        if (client.Backend != LlmBackends.Offline && !factory.IsAvailable(out var reason))
-        {
-            throw new SelftuneException(ErrorCodes.LlmUnavailable, $"Evolve needs an LLM: {reason.TrimEnd('.')}.", "selftune llm test");
-        }
+        var client = app.Get<ILlmClientFactory>().CreateRequired(LlmCommands.RunId(app, "evolve"), "Evolve");
 
         return await app.Get<SkillEvolver>().EvolveAsync(store, skill, null, dryRun: true, client, progress, ct).ConfigureAwait(false);
     }

@@ -68,6 +68,11 @@ public sealed partial class OutcomeJudgeTests : IDisposable
         Assert.Contains("beta", requests[1].User);
         Assert.DoesNotContain("alpha", requests[1].User);
 
+        Assert.Equal(
+            OutcomeStore.Read(_db.Store).Values.GroupBy(o => Json.Name(o.Value)).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => (g.Key, g.Count())),
+            OutcomeStore.CountByOutcome(_db.Store).Select(c => (c.Key, c.Value)));
+        Assert.Equal(["blocked", "failed", "success", "unknown"], OutcomeStore.CountByOutcome(_db.Store).Keys);
+
         // The rules deciding again keep the LLM's decisions.
         Classify();
         Assert.Equal(OutcomeMethod.Llm, OutcomeStore.Read(_db.Store)["u1"].Method);

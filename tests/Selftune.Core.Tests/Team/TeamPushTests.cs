@@ -154,15 +154,46 @@ public sealed class TeamPushTests : IClassFixture<PostgresCluster>
             Assert.Equal(4, pooled.Prompts);
             Assert.Equal(before["prompts"] + 4, (long)pooled.Store.Scalar("SELECT count(*) FROM prompts")!);
             Assert.Equal(before["misses"] + 2, (long)pooled.Store.Scalar("SELECT count(*) FROM misses")!);
+            Assert.Equal(
+                b.Store.Query("SELECT session_id, lines_added, lines_removed FROM sessions ORDER BY 1", r => (r.GetString(0), r.GetInt64(1), r.GetInt64(2))),
+                pooled.Store.Query("SELECT session_id, lines_added, lines_removed FROM sessions WHERE session_id LIKE 'theirs%' ORDER BY 1", r => (r.GetString(0), r.GetInt64(1), r.GetInt64(2))));
         }
 
         Assert.Equal(before, LocalTotals(a.Store));
     }
 
+    [Fact]
+    public async Task A_server_set_up_before_lines_were_pushed_gets_them_on_each_machines_next_push()
+    {
+        using var a = Home("old1", "old2");
+        var connection = await _pg.NewDatabaseAsync();
+        await using (var db = await TeamDatabase.OpenAsync(connection, default))
+        {
+            await Push(a, db, Alice);
+        }
+
+        // The server as schema version 1 left it: no lines, and this machine's watermarks past every session.
+        foreach (var table in new[] { "sessions", "tool_errors" })
+        {
+            await Rows(connection, $"ALTER TABLE {table} DROP COLUMN lines_added, DROP COLUMN lines_removed", r => 0);
+        }
+
+        await Rows(connection, "DELETE FROM selftune_schema WHERE version > 1 RETURNING version", r => r.GetInt32(0));
+        await using var upgraded = await TeamDatabase.OpenAsync(connection, default);
+        Assert.Equal(0, (await ServerTotals(upgraded, Alice.MachineId))["session_lines"]);
+
+        var again = await Push(a, upgraded, Alice);
+
+        Assert.Equal(2, again.Tables.Single(t => t.Table == "sessions").Changed);
+        Assert.Equal(0, again.Tables.Single(t => t.Table == "prompts").Changed);
+        Assert.Equal(LocalTotals(a.Store), await ServerTotals(upgraded, Alice.MachineId));
+    }
+
     private Task<TeamPushReport> Push(TestStore home, TeamDatabase db, MachineIdentity me, int batch = 2000) =>
         new TeamPush(new FakeTimeProvider(TestStore.T0)) { SessionsPerBatch = batch }.PushAsync(home.Store, db, me, sharePrompts: true, dryRun: false, default);
 
-    /// <summary>A home with one session per id: two prompts, a slides invocation, a tool error, priced usage, a miss of
+    /// <summary>A home with one session per id (with the lines its log states): two prompts, a slides invocation, a tool
+    /// error of an edit (with its lines), priced usage, a miss of
     /// slides for the second prompt, a grading, and (per home) a deploy audit row and a run.</summary>
     private static TestStore Home(params string[] sessions)
     {
@@ -174,9 +205,10 @@ public sealed class TeamPushTests : IClassFixture<PostgresCluster>
             home.Invocation($"{s}:i", s, minute, "slides", ids[0]);
             home.Write(w =>
             {
-                w.ToolCall(new ToolCallRecord($"{s}:t", s, TestStore.T0.AddMinutes(minute), "Bash", TestStore.Transcript, IsError: true, ids[0], "exit 1"));
+                w.ToolCall(new ToolCallRecord($"{s}:t", s, TestStore.T0.AddMinutes(minute), "Edit", TestStore.Transcript, IsError: true, ids[0], "exit 1") { LinesAdded = 2, LinesRemoved = 1 });
                 w.Usage(new TokenUsageRecord($"{s}:m", "r", s, TestStore.T0.AddMinutes(minute), "claude-sonnet-4-5", 1000, 200, 50, 4000, TestStore.Transcript));
             });
+            home.Store.Execute("UPDATE sessions SET lines_added = @a, lines_removed = 4 WHERE session_id = @s", ("@a", 10 + minute), ("@s", s));
             home.Store.Execute("INSERT INTO misses (miss_id, prompt_id, skill_name, method, confidence, score, status, found_at) VALUES (@id, @p, 'slides', 'llm', 0.9, 3.5, 'open', @t)",
                 ("@id", $"m-{s}"), ("@p", ids[0]), ("@t", TestStore.T0.AddMinutes(minute).ToUnixTimeMilliseconds()));
             home.Store.Execute("INSERT INTO session_outcomes (session_id, outcome, confidence, evidence, method, classified_at) VALUES (@s, 'success', 0.8, '[]', 'rules', 7)", ("@s", s));
@@ -202,6 +234,8 @@ public sealed class TeamPushTests : IClassFixture<PostgresCluster>
         ["evolution_audit"] = (long)store.Scalar("SELECT count(*) FROM evolution_audit")!,
         ["runs"] = (long)store.Scalar("SELECT count(*) FROM runs")!,
         ["tokens"] = (long)store.Scalar("SELECT sum(input_tokens + output_tokens + cache_write_tokens + cache_read_tokens) FROM token_usage")!,
+        ["session_lines"] = (long)store.Scalar("SELECT sum(lines_added * 1000 + lines_removed) FROM sessions")!,
+        ["tool_error_lines"] = (long)store.Scalar("SELECT sum(lines_added * 1000 + lines_removed) FROM tool_calls WHERE is_error = 1")!,
     };
 
     private static double LocalCost(SelftuneStore store) => (double)store.Scalar("SELECT sum(cost_usd) FROM token_usage")!;
@@ -218,6 +252,12 @@ public sealed class TeamPushTests : IClassFixture<PostgresCluster>
 
         await using var tokens = new NpgsqlCommand("SELECT coalesce(sum(input_tokens + output_tokens + cache_write_tokens + cache_read_tokens), 0)::bigint FROM token_usage WHERE machine_id = $1", connection) { Parameters = { new() { Value = machine } } };
         totals["tokens"] = (long)(await tokens.ExecuteScalarAsync())!;
+        foreach (var (name, table) in new[] { ("session_lines", "sessions"), ("tool_error_lines", "tool_errors") })
+        {
+            await using var lines = new NpgsqlCommand($"SELECT coalesce(sum(lines_added * 1000 + lines_removed), 0)::bigint FROM {table} WHERE machine_id = $1", connection) { Parameters = { new() { Value = machine } } };
+            totals[name] = (long)(await lines.ExecuteScalarAsync())!;
+        }
+
         return totals;
     }
 
