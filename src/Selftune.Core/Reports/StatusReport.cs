@@ -199,9 +199,10 @@ internal static class StatusReporter
         var invocations = store.Query(
             "SELECT skill_name, kind, session_id, prompt_id, occurred_at, skill_path FROM skill_invocations",
             r => new Invocation(r.GetString(0), r.GetString(1), r.GetString(2), r.IsDBNull(3) ? null : r.GetString(3), r.GetInt64(4), r.IsDBNull(5) ? null : r.GetString(5)));
-        // The actionable prompts come from the trigger index, which the miss finder needs as well: read once.
-        var index = TriggerIndex.Load(store);
-        var prompts = index.Prompts.Select(p => new Prompt(p.PromptId, p.SessionId, p.OccurredAt, p.Text)).ToList();
+        // The actionable prompts without their text: only the few shown as examples need it (Text).
+        var prompts = store.Query(
+            "SELECT prompt_id, session_id, occurred_at FROM prompts WHERE actionable = 1 ORDER BY occurred_at, prompt_id",
+            r => new Prompt(r.GetString(0), r.GetString(1), r.GetInt64(2)));
 
         var windowStarts = new DateTimeOffset[Windows];
         for (var i = 0; i < Windows; i++)
@@ -214,7 +215,7 @@ internal static class StatusReporter
         var baselines = Evolution.BaselineService.Latest(store);
         var system = SystemHealthOf(store);
         var installed = installedSkills();
-        var misses = MissFinder.Find(store, index, installed.Where(s => s.ShadowedBy is null).Select(s => s.Name), null);
+        var misses = StatusSnapshot.Misses(store, installed.Where(s => s.ShadowedBy is null).Select(s => s.Name).ToList());
 
         // Skill names: those seen in sessions (as agents spell them), then installed skills never seen.
         var names = new List<string>();
@@ -236,7 +237,7 @@ internal static class StatusReporter
         }
 
         var skills = names
-            .Select(name => ForSkill(name, invocations, prompts, misses.For(name), installed, windowStarts, asOf, outcomes) with { Grades = grades.FirstOrDefault(g => SkillNames.Same(g.Skill, name)), Baseline = baselines.Values.FirstOrDefault(b => SkillNames.Same(b.Skill, name)) })
+            .Select(name => ForSkill(name, invocations, prompts, misses.GetValueOrDefault(MissSet.Canonical(name)) ?? [], installed, windowStarts, asOf, outcomes) with { Grades = grades.FirstOrDefault(g => SkillNames.Same(g.Skill, name)), Baseline = baselines.Values.FirstOrDefault(b => SkillNames.Same(b.Skill, name)) })
             .OrderBy(s => (int)s.Health)
             .ThenBy(s => s.Name, StringComparer.Ordinal)
             .ToList();
@@ -247,7 +248,7 @@ internal static class StatusReporter
             asOf,
             WindowDays,
             skills,
-            new UnmatchedPrompts(unmatched.Count, unmatched.OrderByDescending(p => p.At).Take(5).Select(Example).ToList()),
+            new UnmatchedPrompts(unmatched.Count, unmatched.OrderByDescending(p => p.At).Take(5).Select(p => PromptExample.Of(p.Id, p.SessionId, p.At, Text(store, p.Id))).ToList()),
             system with { SkillProblems = installed.Count(s => s.Problems.Count > 0 || s.ShadowedBy is not null) },
             MissRule,
             null);
@@ -363,7 +364,7 @@ internal static class StatusReporter
         static int Int(JsonElement e, string name) => e.TryGetProperty(name, out var v) && v.TryGetInt32(out var n) ? n : 0;
     }
 
-    private static SkillStatus ForSkill(string name, List<Invocation> invocations, List<Prompt> prompts, IReadOnlyList<Miss> misses, IReadOnlyList<InstalledSkill> installed, DateTimeOffset[] windowStarts, DateTimeOffset asOf, Dictionary<string, RanIn> outcomes)
+    private static SkillStatus ForSkill(string name, List<Invocation> invocations, List<Prompt> prompts, List<StatusMiss> misses, IReadOnlyList<InstalledSkill> installed, DateTimeOffset[] windowStarts, DateTimeOffset asOf, Dictionary<string, RanIn> outcomes)
     {
         var mine = invocations.Where(i => SkillNames.Same(i.Skill, name)).ToList();
         var uses = mine.Where(i => i.Kind is "implicit" or "explicit").ToList();
@@ -371,8 +372,8 @@ internal static class StatusReporter
         var triggers = mine.Where(i => i.Kind == "implicit").ToList();
         var explicitUses = mine.Where(i => i.Kind == "explicit").ToList();
         var readsNotInvoked = mine.Where(i => i.Kind == "read" && !usedFor.Contains(i.SessionId + "\n" + i.PromptId)).ToList();
-        var missed = misses.Where(m => m.IsEvidence).Select(m => new Prompt(m.PromptId, m.SessionId, m.OccurredAt.ToUnixTimeMilliseconds(), m.Text)).ToList();
-        var missedIds = missed.Select(m => m.Id).ToHashSet(StringComparer.Ordinal);
+        var missed = misses.Where(m => m.IsEvidence).ToList();
+        var missedIds = missed.Select(m => m.PromptId).ToHashSet(StringComparer.Ordinal);
         var usedPrompts = uses.Where(i => i.PromptId is not null).Select(i => i.PromptId!).ToHashSet(StringComparer.Ordinal);
         var triggeredPrompts = prompts.Where(p => usedPrompts.Contains(p.Id) && !missedIds.Contains(p.Id)).ToList();
 
@@ -382,7 +383,7 @@ internal static class StatusReporter
             var to = start.AddDays(WindowDays).ToUnixTimeMilliseconds();
             bool In(long at) => at >= from && at < to;
             var triggered = triggeredPrompts.Count(p => In(p.At));
-            var miss = missed.Count(p => In(p.At));
+            var miss = missed.Count(m => In(m.OccurredAt));
             return new SkillWindow(start, start.AddDays(WindowDays), triggers.Count(i => In(i.At)), explicitUses.Count(i => In(i.At)),
                 readsNotInvoked.Count(i => In(i.At)), miss, Rate(triggered, miss));
         }).ToList();
@@ -409,7 +410,7 @@ internal static class StatusReporter
             windows,
             health,
             reason,
-            missed.OrderByDescending(p => p.At).Take(3).Select(Example).ToList(),
+            missed.OrderByDescending(m => m.OccurredAt).Take(3).Select(m => m.Prompt).ToList(),
             problems,
             MissesByKind: ByKind(misses),
             Outcomes: OutcomesOf(uses, outcomes));
@@ -417,7 +418,7 @@ internal static class StatusReporter
 
     /// <summary>A skill's misses by kind, in the kinds' order (a loop over the kinds: LINQ grouping by an enum is
     /// compiled at run time).</summary>
-    private static List<MissKindSummary> ByKind(IReadOnlyList<Miss> misses)
+    private static List<MissKindSummary> ByKind(List<StatusMiss> misses)
     {
         var result = new List<MissKindSummary>();
         foreach (var kind in (MissKind[])Enum.GetValues(typeof(MissKind)))
@@ -425,7 +426,7 @@ internal static class StatusReporter
             var mine = misses.Where(m => m.Kind == kind).ToList();
             if (mine.Count > 0)
             {
-                result.Add(new MissKindSummary(kind, mine.Count, mine.Take(2).Select(m => new MissExample(m.Id, m.Confidence, PromptExample.Of(m.PromptId, m.SessionId, m.OccurredAt.ToUnixTimeMilliseconds(), m.Text))).ToList(), mine.Count(m => !m.IsEvidence)));
+                result.Add(new MissKindSummary(kind, mine.Count, mine.Take(2).Select(m => new MissExample(m.Id, m.Confidence, m.Prompt)).ToList(), mine.Count(m => !m.IsEvidence)));
             }
         }
 
@@ -486,7 +487,9 @@ internal static class StatusReporter
         : report.Skills.FirstOrDefault(s => s.Health is SkillHealth.Critical or SkillHealth.Warning && SkillNames.Problem(s.Name) is null) is { } worst ? ShellCommand.Line($"selftune sessions --skill {worst.Name:skill}")
         : null;
 
-    private static PromptExample Example(Prompt p) => PromptExample.Of(p.Id, p.SessionId, p.At, p.Text);
+    /// <summary>A stored prompt's text.</summary>
+    private static string Text(SelftuneStore store, string promptId) =>
+        (string)store.Scalar("SELECT text FROM prompts WHERE prompt_id = $id", ("$id", promptId))!;
 
     private sealed record SyncRun(long StartedAt, long ElapsedMs, string ReportJson);
 
@@ -495,5 +498,5 @@ internal static class StatusReporter
 
     private sealed record Invocation(string Skill, string Kind, string SessionId, string? PromptId, long At, string? Path);
 
-    private sealed record Prompt(string Id, string SessionId, long At, string Text);
+    private sealed record Prompt(string Id, string SessionId, long At);
 }

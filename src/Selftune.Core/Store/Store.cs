@@ -221,10 +221,14 @@ internal sealed class SelftuneStore : IDisposable
     /// <exception cref="SelftuneException">The statement does not compile (a bug) or the store failed.</exception>
     internal PreparedStatement Prepare(string sql) => new(this, _connection.Handle!, sql);
 
-    /// <summary>Runs <paramref name="sql"/> (one statement, no parameters) unless it would have to wait for another
-    /// connection's lock; nothing is done then.</summary>
+    /// <summary>Runs <paramref name="sql"/> (one statement) unless it would have to wait for another connection's lock;
+    /// nothing is done then.</summary>
+    /// <param name="sql">One SQL statement, with positional parameters (<c>?1</c>, <c>?2</c>, …) when
+    /// <paramref name="values"/> are given.</param>
+    /// <param name="values">Text bound to <c>?1</c>, <c>?2</c>, … in order (null binds NULL).</param>
+    /// <returns>False when another connection held the lock (nothing was done).</returns>
     /// <exception cref="SelftuneException">The store failed otherwise.</exception>
-    internal void TryWithoutWaiting(string sql)
+    internal bool TryWithoutWaiting(string sql, params string?[] values)
     {
         // Through SQLite's own API: the provider retries a locked statement every 150 ms until the command timeout, and
         // its timeout counts whole seconds (0 is no limit), so a command of its never gives up at once.
@@ -232,11 +236,18 @@ internal sealed class SelftuneStore : IDisposable
         raw.sqlite3_busy_timeout(db, 0);
         try
         {
-            var rc = raw.sqlite3_exec(db, sql);
-            if (rc is not (raw.SQLITE_OK or raw.SQLITE_BUSY or raw.SQLITE_LOCKED))
+            using var statement = Prepare(sql);
+            for (var i = 0; i < values.Length; i++)
             {
-                throw Translate(rc, raw.sqlite3_errmsg(db).utf8_to_string(), Path);
+                statement.Bind(i + 1, values[i]);
             }
+
+            statement.Execute();
+            return true;
+        }
+        catch (SelftuneException ex) when (ex.Code == ErrorCodes.StoreBusy)
+        {
+            return false;
         }
         finally
         {
