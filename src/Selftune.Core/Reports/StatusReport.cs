@@ -199,10 +199,11 @@ internal static class StatusReporter
         var invocations = store.Query(
             "SELECT skill_name, kind, session_id, prompt_id, occurred_at, skill_path FROM skill_invocations",
             r => new Invocation(r.GetString(0), r.GetString(1), r.GetString(2), r.IsDBNull(3) ? null : r.GetString(3), r.GetInt64(4), r.IsDBNull(5) ? null : r.GetString(5)));
-        // The actionable prompts without their text: only the few shown as examples need it (Text).
-        var prompts = store.Query(
-            "SELECT prompt_id, session_id, occurred_at FROM prompts WHERE actionable = 1 ORDER BY occurred_at, prompt_id",
-            r => new Prompt(r.GetString(0), r.GetString(1), r.GetInt64(2)));
+        // Of the actionable prompts, only those some skill was used for matter per skill (the others are counted, and the
+        // newest shown, as prompts no skill served: Unmatched); none is read with its text but the examples.
+        var usedPrompts = store.Query(
+            "SELECT prompt_id, occurred_at FROM prompts WHERE actionable = 1 AND prompt_id IN (SELECT prompt_id FROM skill_invocations WHERE kind <> 'read')",
+            r => new UsedPrompt(r.GetString(0), r.GetInt64(1)));
 
         var windowStarts = new DateTimeOffset[Windows];
         for (var i = 0; i < Windows; i++)
@@ -237,22 +238,32 @@ internal static class StatusReporter
         }
 
         var skills = names
-            .Select(name => ForSkill(name, invocations, prompts, misses.GetValueOrDefault(MissSet.Canonical(name)) ?? [], installed, windowStarts, asOf, outcomes) with { Grades = grades.FirstOrDefault(g => SkillNames.Same(g.Skill, name)), Baseline = baselines.Values.FirstOrDefault(b => SkillNames.Same(b.Skill, name)) })
+            .Select(name => ForSkill(name, invocations, usedPrompts, misses.GetValueOrDefault(MissSet.Canonical(name)) ?? [], installed, windowStarts, outcomes) with { Grades = grades.FirstOrDefault(g => SkillNames.Same(g.Skill, name)), Baseline = baselines.Values.FirstOrDefault(b => SkillNames.Same(b.Skill, name)) })
             .OrderBy(s => (int)s.Health)
             .ThenBy(s => s.Name, StringComparer.Ordinal)
             .ToList();
 
-        var used = invocations.Where(i => i.PromptId is not null && i.Kind != "read").Select(i => i.PromptId!).ToHashSet(StringComparer.Ordinal);
-        var unmatched = prompts.Where(p => !used.Contains(p.Id)).ToList();
         var report = new StatusReport(
             asOf,
             WindowDays,
             skills,
-            new UnmatchedPrompts(unmatched.Count, unmatched.OrderByDescending(p => p.At).Take(5).Select(p => PromptExample.Of(p.Id, p.SessionId, p.At, Text(store, p.Id))).ToList()),
+            Unmatched(store),
             system with { SkillProblems = installed.Count(s => s.Problems.Count > 0 || s.ShadowedBy is not null) },
             MissRule,
             null);
         return report with { NextCommand = NextCommand(report) };
+    }
+
+    /// <summary>The actionable prompts no skill was used for (triggered or explicit; a read is not a use): how many, and
+    /// the newest 5 (ties in prompt id order).</summary>
+    private static UnmatchedPrompts Unmatched(SelftuneStore store)
+    {
+        const string Unused = "FROM prompts p WHERE p.actionable = 1 AND NOT EXISTS (SELECT 1 FROM skill_invocations i WHERE i.prompt_id = p.prompt_id AND i.kind <> 'read')";
+        var count = (long)store.Scalar("SELECT count(*) " + Unused)!;
+        var examples = store.Query(
+            "SELECT p.prompt_id, p.session_id, p.occurred_at, p.text " + Unused + " ORDER BY p.occurred_at DESC, p.prompt_id LIMIT 5",
+            r => PromptExample.Of(r.GetString(0), r.GetString(1), r.GetInt64(2), r.GetString(3)));
+        return new UnmatchedPrompts((int)count, examples);
     }
 
     /// <summary>Every session's outcome by session id, a sub-agent's being its top-level session's: one query over the
@@ -364,7 +375,9 @@ internal static class StatusReporter
         static int Int(JsonElement e, string name) => e.TryGetProperty(name, out var v) && v.TryGetInt32(out var n) ? n : 0;
     }
 
-    private static SkillStatus ForSkill(string name, List<Invocation> invocations, List<Prompt> prompts, List<StatusMiss> misses, IReadOnlyList<InstalledSkill> installed, DateTimeOffset[] windowStarts, DateTimeOffset asOf, Dictionary<string, RanIn> outcomes)
+    // Loops rather than LINQ over value types (windows, times): generic code over value types is compiled at run time on
+    // every status (ReadyToRun cannot precompile it across assemblies).
+    private static SkillStatus ForSkill(string name, List<Invocation> invocations, List<UsedPrompt> usedPrompts, List<StatusMiss> misses, IReadOnlyList<InstalledSkill> installed, DateTimeOffset[] windowStarts, Dictionary<string, RanIn> outcomes)
     {
         var mine = invocations.Where(i => SkillNames.Same(i.Skill, name)).ToList();
         var uses = mine.Where(i => i.Kind is "implicit" or "explicit").ToList();
@@ -372,21 +385,22 @@ internal static class StatusReporter
         var triggers = mine.Where(i => i.Kind == "implicit").ToList();
         var explicitUses = mine.Where(i => i.Kind == "explicit").ToList();
         var readsNotInvoked = mine.Where(i => i.Kind == "read" && !usedFor.Contains(i.SessionId + "\n" + i.PromptId)).ToList();
-        var missed = misses.Where(m => m.IsEvidence).ToList();
+        var missed = misses.Where(m => m.IsEvidence).ToList(); // newest first, as the miss set lists them
         var missedIds = missed.Select(m => m.PromptId).ToHashSet(StringComparer.Ordinal);
-        var usedPrompts = uses.Where(i => i.PromptId is not null).Select(i => i.PromptId!).ToHashSet(StringComparer.Ordinal);
-        var triggeredPrompts = prompts.Where(p => usedPrompts.Contains(p.Id) && !missedIds.Contains(p.Id)).ToList();
+        var usedIds = uses.Where(i => i.PromptId is not null).Select(i => i.PromptId!).ToHashSet(StringComparer.Ordinal);
+        var triggeredPrompts = usedPrompts.Where(p => usedIds.Contains(p.Id) && !missedIds.Contains(p.Id)).ToList();
 
-        var windows = windowStarts.Select(start =>
+        var windows = new List<SkillWindow>(windowStarts.Length);
+        foreach (var start in windowStarts)
         {
             var from = start.ToUnixTimeMilliseconds();
             var to = start.AddDays(WindowDays).ToUnixTimeMilliseconds();
             bool In(long at) => at >= from && at < to;
             var triggered = triggeredPrompts.Count(p => In(p.At));
             var miss = missed.Count(m => In(m.OccurredAt));
-            return new SkillWindow(start, start.AddDays(WindowDays), triggers.Count(i => In(i.At)), explicitUses.Count(i => In(i.At)),
-                readsNotInvoked.Count(i => In(i.At)), miss, Rate(triggered, miss));
-        }).ToList();
+            windows.Add(new SkillWindow(start, start.AddDays(WindowDays), triggers.Count(i => In(i.At)), explicitUses.Count(i => In(i.At)),
+                readsNotInvoked.Count(i => In(i.At)), miss, Rate(triggered, miss)));
+        }
 
         var skill = installed.FirstOrDefault(s => s.ShadowedBy is null && SkillNames.Same(s.Name, name));
         var problems = installed.Where(s => SkillNames.Same(s.Name, name))
@@ -395,7 +409,15 @@ internal static class StatusReporter
         var rate = Rate(triggeredPrompts.Count, missed.Count);
         var trend = Trend(windows);
         var (health, reason) = Health(skill is not null, triggers.Count, explicitUses.Count, readsNotInvoked.Count, triggeredPrompts.Count, missed.Count, rate, problems);
-        var lastUsed = uses.Count == 0 ? (DateTimeOffset?)null : DateTimeOffset.FromUnixTimeMilliseconds(uses.Max(i => i.At));
+        DateTimeOffset? lastUsed = null;
+        foreach (var use in uses)
+        {
+            if (lastUsed is null || use.At > lastUsed.Value.ToUnixTimeMilliseconds())
+            {
+                lastUsed = DateTimeOffset.FromUnixTimeMilliseconds(use.At);
+            }
+        }
+
         return new SkillStatus(
             name,
             skill is not null,
@@ -410,7 +432,7 @@ internal static class StatusReporter
             windows,
             health,
             reason,
-            missed.OrderByDescending(m => m.OccurredAt).Take(3).Select(m => m.Prompt).ToList(),
+            missed.Take(3).Select(m => m.Prompt).ToList(),
             problems,
             MissesByKind: ByKind(misses),
             Outcomes: OutcomesOf(uses, outcomes));
@@ -487,9 +509,6 @@ internal static class StatusReporter
         : report.Skills.FirstOrDefault(s => s.Health is SkillHealth.Critical or SkillHealth.Warning && SkillNames.Problem(s.Name) is null) is { } worst ? ShellCommand.Line($"selftune sessions --skill {worst.Name:skill}")
         : null;
 
-    /// <summary>A stored prompt's text.</summary>
-    private static string Text(SelftuneStore store, string promptId) =>
-        (string)store.Scalar("SELECT text FROM prompts WHERE prompt_id = $id", ("$id", promptId))!;
 
     private sealed record SyncRun(long StartedAt, long ElapsedMs, string ReportJson);
 
@@ -498,5 +517,6 @@ internal static class StatusReporter
 
     private sealed record Invocation(string Skill, string Kind, string SessionId, string? PromptId, long At, string? Path);
 
-    private sealed record Prompt(string Id, string SessionId, long At);
+    /// <summary>An actionable prompt some skill was used for, and when it was sent (Unix ms).</summary>
+    private sealed record UsedPrompt(string Id, long At);
 }

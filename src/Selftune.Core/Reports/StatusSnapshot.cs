@@ -1,5 +1,5 @@
 using System.Buffers;
-using System.Globalization;
+using System.Buffers.Binary;
 using System.Text;
 using System.Text.Json;
 using Selftune.Core.Eval;
@@ -98,15 +98,24 @@ internal static class StatusSnapshot
     private static string Signature(SelftuneStore store, IReadOnlyList<string> skills)
     {
         var text = new StringBuilder();
-        text.Append(CultureInfo.InvariantCulture, $"{store.Scalar("SELECT changes FROM evidence_changes WHERE id = 1")}\n");
-        text.Append(typeof(StatusSnapshot).Assembly.ManifestModule.ModuleVersionId).Append('\n');
-        text.Append(typeof(Selftune.Abstractions.PromptClassifier).Assembly.ManifestModule.ModuleVersionId).Append('\n');
+        text.Append((long)store.Scalar("SELECT changes FROM evidence_changes WHERE id = 1")!).Append('\n');
+        AppendId(text, typeof(StatusSnapshot).Assembly.ManifestModule.ModuleVersionId);
+        AppendId(text, typeof(Selftune.Abstractions.PromptClassifier).Assembly.ManifestModule.ModuleVersionId);
         foreach (var skill in skills)
         {
             text.Append(skill).Append('\n');
         }
 
         return text.ToString();
+    }
+
+    /// <summary>Appends a module version id as two integers (formatting a <see cref="Guid"/> compiles vector code at run
+    /// time on every status).</summary>
+    private static void AppendId(StringBuilder text, Guid id)
+    {
+        Span<byte> bytes = stackalloc byte[16];
+        id.TryWriteBytes(bytes);
+        text.Append(BinaryPrimitives.ReadInt64LittleEndian(bytes)).Append(' ').Append(BinaryPrimitives.ReadInt64LittleEndian(bytes[8..])).Append('\n');
     }
 
     private static string Write(Dictionary<string, List<StatusMiss>> misses)

@@ -103,7 +103,7 @@ internal static class StatusCommands
         });
         using var store = a.OpenStore();
         var report = StatusReporter.Build(store, () => installed.GetAwaiter().GetResult(), now);
-        a.Output.ResultJson(StatusReportJson.Write(report), console => RenderStatus(console, report));
+        a.Output.ResultJson(StatusReportJson.Write(report), o => RenderStatus(o.Console, report));
         return 0;
     }
 
