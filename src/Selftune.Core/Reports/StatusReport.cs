@@ -439,11 +439,11 @@ internal static class StatusReporter
     }
 
     /// <summary>A skill's misses by kind, in the kinds' order (a loop over the kinds: LINQ grouping by an enum is
-    /// compiled at run time).</summary>
+    /// compiled at run time, and listing an enum's values reflects over it).</summary>
     private static List<MissKindSummary> ByKind(List<StatusMiss> misses)
     {
         var result = new List<MissKindSummary>();
-        foreach (var kind in (MissKind[])Enum.GetValues(typeof(MissKind)))
+        for (var kind = MissKind.Named; kind <= MissKind.Confirmed; kind++)
         {
             var mine = misses.Where(m => m.Kind == kind).ToList();
             if (mine.Count > 0)
