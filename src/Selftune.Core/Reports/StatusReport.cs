@@ -216,7 +216,7 @@ internal static class StatusReporter
         var baselines = Evolution.BaselineService.Latest(store);
         var system = SystemHealthOf(store);
         var installed = installedSkills();
-        var misses = StatusSnapshot.Misses(store, installed.Where(s => s.ShadowedBy is null).Select(s => s.Name).ToList());
+        var misses = StatusSnapshot.Misses(store, installed);
 
         // Skill names: those seen in sessions (as agents spell them), then installed skills never seen.
         var names = new List<string>();

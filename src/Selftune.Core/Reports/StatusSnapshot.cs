@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using Selftune.Core.Eval;
 using Selftune.Core.Misses;
+using Selftune.Core.Skills;
 using Selftune.Core.Store;
 
 namespace Selftune.Core.Reports;
@@ -45,10 +46,11 @@ internal static class StatusSnapshot
     /// snapshot when it is current, else computed (<see cref="MissFinder.Find(SelftuneStore, TriggerIndex, IEnumerable{string}?, DateTimeOffset?)"/>)
     /// and the snapshot rewritten (skipped when another process holds the write lock or the store cannot be written).</summary>
     /// <param name="store">The store.</param>
-    /// <param name="skills">The installed skills' names (not shadowed), as status passes them to the miss finder.</param>
+    /// <param name="installed">The installed skills (<see cref="SkillCatalog"/>); the shadowed ones are left out.</param>
     /// <exception cref="SelftuneException">The store failed.</exception>
-    public static Dictionary<string, List<StatusMiss>> Misses(SelftuneStore store, IReadOnlyList<string> skills)
+    public static Dictionary<string, List<StatusMiss>> Misses(SelftuneStore store, IReadOnlyList<InstalledSkill> installed)
     {
+        var skills = installed.Where(s => s.ShadowedBy is null).Select(s => s.Name).ToList();
         // The signature is read before the misses are computed: a change made meanwhile leaves a snapshot whose signature
         // is older than its content, which is never used (the count of changes only grows).
         var signature = Signature(store, skills);
@@ -73,9 +75,15 @@ internal static class StatusSnapshot
         return misses;
     }
 
-    /// <summary>The misses computed from the store now, as <see cref="Misses"/> returns them.</summary>
+    /// <summary>Makes the snapshot current (a hook drain does, after storing a turn, so that the next <c>status</c> reads
+    /// it); nothing is computed when it is.</summary>
     /// <inheritdoc cref="Misses" path="/param|/exception"/>
-    public static Dictionary<string, List<StatusMiss>> Compute(SelftuneStore store, IReadOnlyList<string> skills)
+    public static void Refresh(SelftuneStore store, IReadOnlyList<InstalledSkill> installed) => Misses(store, installed);
+
+    /// <summary>The misses computed from the store now, as <see cref="Misses"/> returns them.</summary>
+    /// <param name="store">The store.</param>
+    /// <param name="skills">The installed skills' names.</param>
+    private static Dictionary<string, List<StatusMiss>> Compute(SelftuneStore store, List<string> skills)
     {
         var result = new Dictionary<string, List<StatusMiss>>(StringComparer.Ordinal);
         foreach (var m in MissFinder.Find(store, TriggerIndex.Load(store), skills, null).All)
@@ -95,7 +103,7 @@ internal static class StatusSnapshot
 
     /// <summary>What the snapshot must have been computed from to be used now: the count of changes to its inputs, this
     /// build, the installed skills' names.</summary>
-    private static string Signature(SelftuneStore store, IReadOnlyList<string> skills)
+    private static string Signature(SelftuneStore store, List<string> skills)
     {
         var text = new StringBuilder();
         text.Append((long)store.Scalar("SELECT changes FROM evidence_changes WHERE id = 1")!).Append('\n');
