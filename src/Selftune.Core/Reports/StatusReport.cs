@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Selftune.Core.Eval;
 using Selftune.Core.Grading;
 using Selftune.Core.Misses;
 using Selftune.Core.Skills;
@@ -158,7 +157,8 @@ internal sealed record StatusReport(
     string? NextCommand);
 
 /// <summary>
-/// Computes <c>selftune status</c> from the store (read only).
+/// Computes <c>selftune status</c> from the store (which it only reads, but for the miss set it keeps there:
+/// <see cref="StatusSnapshot"/>).
 /// <list type="bullet">
 /// <item><b>Trigger</b>: an implicit invocation (the agent chose the skill). <b>Explicit</b>: the user named it.</item>
 /// <item><b>Read, not invoked</b>: a SKILL.md read with no trigger or explicit use of that skill for the same prompt of
