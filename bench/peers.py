@@ -217,17 +217,19 @@ ratios = {
     "hook ours ÷ reference (bun)": med["hook ours (as installed)"] / med["hook reference (bun)"],
     "hook ours ÷ empty .NET program": med["hook ours (as installed)"] / med["hook empty .NET program"],
     "status ours ÷ reference": med["status ours"] / med["status reference"],
-    "full sync ours ÷ ccusage session": med["full sync ours"] / med["ccusage session"],
-    "unchanged sync ours ÷ ccusage session": med["unchanged sync ours"] / med["ccusage session"],
 }
-if huge_rates:
+if args.sync_rounds:  # --sync-rounds 0 leaves the full syncs (and the ratios to ccusage) out
+    ratios["full sync ours ÷ ccusage session"] = med["full sync ours"] / med["ccusage session"]
+    ratios["unchanged sync ours ÷ ccusage session"] = med["unchanged sync ours"] / med["ccusage session"]
+if huge_rates and args.sync_rounds:
     ratios["huge MB/s ÷ corpus MB/s"] = statistics.median(huge_rates) / (corpus_mb / med["full sync ours"])
 print(f"machine: {os.cpu_count()} cores, load average {' '.join(f'{x:.1f}' for x in os.getloadavg())} at the end")
 print(f"corpus {corpus_mb:.0f} MB; huge home {huge_mb:.0f} MB at its last full sync (the transcript, its appends, the 50 MB line)")
 for key in times:
     print(f"{key:34s} median {med[key] * 1000:8.1f} ms  min {min(times[key]) * 1000:8.1f}  CPU {statistics.median(cpu[key]) * 1000:8.1f} ms"
           f"  peak RSS {rss[key]:6.0f} MB  n={len(times[key])}")
-print(f"corpus throughput ours {corpus_mb / med['full sync ours']:.0f} MB/s" + (f"; huge {statistics.median(huge_rates):.0f} MB/s" if huge_rates else ""))
+if args.sync_rounds:
+    print(f"corpus throughput ours {corpus_mb / med['full sync ours']:.0f} MB/s" + (f"; huge {statistics.median(huge_rates):.0f} MB/s" if huge_rates else ""))
 for name, value in ratios.items():
     print(f"{name:40s} {value:.2f}")
 if args.json:

@@ -80,6 +80,7 @@ public abstract class HookProcessTests : IDisposable
         Hook("Stop", new { session_id = "s2", hook_event_name = "Stop", transcript_path = Path.Combine(_cli.UserHome, ".claude", "projects", "-w", "s2.jsonl") });
 
         SelftuneCli.WaitFor(() => File.Exists(Home.DatabasePath) && Count("SELECT count(*) FROM prompts WHERE session_id = 's2'") == 1, "the background drain");
+        SelftuneCli.WaitFor(() => Count("SELECT count(*) FROM status_snapshot") == 1, "status's miss set made current by the drain");
     }
 
     /// <summary>A real session (fasthooks' hook log and the transcript of the same session): the prompts the hooks

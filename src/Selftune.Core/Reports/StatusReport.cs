@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Selftune.Core.Eval;
 using Selftune.Core.Grading;
 using Selftune.Core.Misses;
 using Selftune.Core.Skills;
@@ -158,7 +157,8 @@ internal sealed record StatusReport(
     string? NextCommand);
 
 /// <summary>
-/// Computes <c>selftune status</c> from the store (read only).
+/// Computes <c>selftune status</c> from the store (which it only reads, but for the miss set it keeps there:
+/// <see cref="StatusSnapshot"/>).
 /// <list type="bullet">
 /// <item><b>Trigger</b>: an implicit invocation (the agent chose the skill). <b>Explicit</b>: the user named it.</item>
 /// <item><b>Read, not invoked</b>: a SKILL.md read with no trigger or explicit use of that skill for the same prompt of
@@ -199,9 +199,11 @@ internal static class StatusReporter
         var invocations = store.Query(
             "SELECT skill_name, kind, session_id, prompt_id, occurred_at, skill_path FROM skill_invocations",
             r => new Invocation(r.GetString(0), r.GetString(1), r.GetString(2), r.IsDBNull(3) ? null : r.GetString(3), r.GetInt64(4), r.IsDBNull(5) ? null : r.GetString(5)));
-        // The actionable prompts come from the trigger index, which the miss finder needs as well: read once.
-        var index = TriggerIndex.Load(store);
-        var prompts = index.Prompts.Select(p => new Prompt(p.PromptId, p.SessionId, p.OccurredAt, p.Text)).ToList();
+        // Of the actionable prompts, only those some skill was used for matter per skill (the others are counted, and the
+        // newest shown, as prompts no skill served: Unmatched); none is read with its text but the examples.
+        var usedPrompts = store.Query(
+            "SELECT prompt_id, occurred_at FROM prompts WHERE actionable = 1 AND prompt_id IN (SELECT prompt_id FROM skill_invocations WHERE kind <> 'read')",
+            r => new UsedPrompt(r.GetString(0), r.GetInt64(1)));
 
         var windowStarts = new DateTimeOffset[Windows];
         for (var i = 0; i < Windows; i++)
@@ -214,7 +216,7 @@ internal static class StatusReporter
         var baselines = Evolution.BaselineService.Latest(store);
         var system = SystemHealthOf(store);
         var installed = installedSkills();
-        var misses = MissFinder.Find(store, index, installed.Where(s => s.ShadowedBy is null).Select(s => s.Name), null);
+        var misses = StatusSnapshot.Misses(store, installed);
 
         // Skill names: those seen in sessions (as agents spell them), then installed skills never seen.
         var names = new List<string>();
@@ -236,22 +238,32 @@ internal static class StatusReporter
         }
 
         var skills = names
-            .Select(name => ForSkill(name, invocations, prompts, misses.For(name), installed, windowStarts, asOf, outcomes) with { Grades = grades.FirstOrDefault(g => SkillNames.Same(g.Skill, name)), Baseline = baselines.Values.FirstOrDefault(b => SkillNames.Same(b.Skill, name)) })
+            .Select(name => ForSkill(name, invocations, usedPrompts, misses.GetValueOrDefault(MissSet.Canonical(name)) ?? [], installed, windowStarts, outcomes) with { Grades = grades.FirstOrDefault(g => SkillNames.Same(g.Skill, name)), Baseline = baselines.Values.FirstOrDefault(b => SkillNames.Same(b.Skill, name)) })
             .OrderBy(s => (int)s.Health)
             .ThenBy(s => s.Name, StringComparer.Ordinal)
             .ToList();
 
-        var used = invocations.Where(i => i.PromptId is not null && i.Kind != "read").Select(i => i.PromptId!).ToHashSet(StringComparer.Ordinal);
-        var unmatched = prompts.Where(p => !used.Contains(p.Id)).ToList();
         var report = new StatusReport(
             asOf,
             WindowDays,
             skills,
-            new UnmatchedPrompts(unmatched.Count, unmatched.OrderByDescending(p => p.At).Take(5).Select(Example).ToList()),
+            Unmatched(store),
             system with { SkillProblems = installed.Count(s => s.Problems.Count > 0 || s.ShadowedBy is not null) },
             MissRule,
             null);
         return report with { NextCommand = NextCommand(report) };
+    }
+
+    /// <summary>The actionable prompts no skill was used for (triggered or explicit; a read is not a use): how many, and
+    /// the newest 5 (ties in prompt id order).</summary>
+    private static UnmatchedPrompts Unmatched(SelftuneStore store)
+    {
+        const string Unused = "FROM prompts p WHERE p.actionable = 1 AND NOT EXISTS (SELECT 1 FROM skill_invocations i WHERE i.prompt_id = p.prompt_id AND i.kind <> 'read')";
+        var count = (long)store.Scalar("SELECT count(*) " + Unused)!;
+        var examples = store.Query(
+            "SELECT p.prompt_id, p.session_id, p.occurred_at, p.text " + Unused + " ORDER BY p.occurred_at DESC, p.prompt_id LIMIT 5",
+            r => PromptExample.Of(r.GetString(0), r.GetString(1), r.GetInt64(2), r.GetString(3)));
+        return new UnmatchedPrompts((int)count, examples);
     }
 
     /// <summary>Every session's outcome by session id, a sub-agent's being its top-level session's: one query over the
@@ -363,7 +375,9 @@ internal static class StatusReporter
         static int Int(JsonElement e, string name) => e.TryGetProperty(name, out var v) && v.TryGetInt32(out var n) ? n : 0;
     }
 
-    private static SkillStatus ForSkill(string name, List<Invocation> invocations, List<Prompt> prompts, IReadOnlyList<Miss> misses, IReadOnlyList<InstalledSkill> installed, DateTimeOffset[] windowStarts, DateTimeOffset asOf, Dictionary<string, RanIn> outcomes)
+    // Loops rather than LINQ over value types (windows, times): generic code over value types is compiled at run time on
+    // every status (ReadyToRun cannot precompile it across assemblies).
+    private static SkillStatus ForSkill(string name, List<Invocation> invocations, List<UsedPrompt> usedPrompts, List<StatusMiss> misses, IReadOnlyList<InstalledSkill> installed, DateTimeOffset[] windowStarts, Dictionary<string, RanIn> outcomes)
     {
         var mine = invocations.Where(i => SkillNames.Same(i.Skill, name)).ToList();
         var uses = mine.Where(i => i.Kind is "implicit" or "explicit").ToList();
@@ -371,21 +385,22 @@ internal static class StatusReporter
         var triggers = mine.Where(i => i.Kind == "implicit").ToList();
         var explicitUses = mine.Where(i => i.Kind == "explicit").ToList();
         var readsNotInvoked = mine.Where(i => i.Kind == "read" && !usedFor.Contains(i.SessionId + "\n" + i.PromptId)).ToList();
-        var missed = misses.Where(m => m.IsEvidence).Select(m => new Prompt(m.PromptId, m.SessionId, m.OccurredAt.ToUnixTimeMilliseconds(), m.Text)).ToList();
-        var missedIds = missed.Select(m => m.Id).ToHashSet(StringComparer.Ordinal);
-        var usedPrompts = uses.Where(i => i.PromptId is not null).Select(i => i.PromptId!).ToHashSet(StringComparer.Ordinal);
-        var triggeredPrompts = prompts.Where(p => usedPrompts.Contains(p.Id) && !missedIds.Contains(p.Id)).ToList();
+        var missed = misses.Where(m => m.IsEvidence).ToList(); // newest first, as the miss set lists them
+        var missedIds = missed.Select(m => m.PromptId).ToHashSet(StringComparer.Ordinal);
+        var usedIds = uses.Where(i => i.PromptId is not null).Select(i => i.PromptId!).ToHashSet(StringComparer.Ordinal);
+        var triggeredPrompts = usedPrompts.Where(p => usedIds.Contains(p.Id) && !missedIds.Contains(p.Id)).ToList();
 
-        var windows = windowStarts.Select(start =>
+        var windows = new List<SkillWindow>(windowStarts.Length);
+        foreach (var start in windowStarts)
         {
             var from = start.ToUnixTimeMilliseconds();
             var to = start.AddDays(WindowDays).ToUnixTimeMilliseconds();
             bool In(long at) => at >= from && at < to;
             var triggered = triggeredPrompts.Count(p => In(p.At));
-            var miss = missed.Count(p => In(p.At));
-            return new SkillWindow(start, start.AddDays(WindowDays), triggers.Count(i => In(i.At)), explicitUses.Count(i => In(i.At)),
-                readsNotInvoked.Count(i => In(i.At)), miss, Rate(triggered, miss));
-        }).ToList();
+            var miss = missed.Count(m => In(m.OccurredAt));
+            windows.Add(new SkillWindow(start, start.AddDays(WindowDays), triggers.Count(i => In(i.At)), explicitUses.Count(i => In(i.At)),
+                readsNotInvoked.Count(i => In(i.At)), miss, Rate(triggered, miss)));
+        }
 
         var skill = installed.FirstOrDefault(s => s.ShadowedBy is null && SkillNames.Same(s.Name, name));
         var problems = installed.Where(s => SkillNames.Same(s.Name, name))
@@ -394,7 +409,15 @@ internal static class StatusReporter
         var rate = Rate(triggeredPrompts.Count, missed.Count);
         var trend = Trend(windows);
         var (health, reason) = Health(skill is not null, triggers.Count, explicitUses.Count, readsNotInvoked.Count, triggeredPrompts.Count, missed.Count, rate, problems);
-        var lastUsed = uses.Count == 0 ? (DateTimeOffset?)null : DateTimeOffset.FromUnixTimeMilliseconds(uses.Max(i => i.At));
+        DateTimeOffset? lastUsed = null;
+        foreach (var use in uses)
+        {
+            if (lastUsed is null || use.At > lastUsed.Value.ToUnixTimeMilliseconds())
+            {
+                lastUsed = DateTimeOffset.FromUnixTimeMilliseconds(use.At);
+            }
+        }
+
         return new SkillStatus(
             name,
             skill is not null,
@@ -409,23 +432,23 @@ internal static class StatusReporter
             windows,
             health,
             reason,
-            missed.OrderByDescending(p => p.At).Take(3).Select(Example).ToList(),
+            missed.Take(3).Select(m => m.Prompt).ToList(),
             problems,
             MissesByKind: ByKind(misses),
             Outcomes: OutcomesOf(uses, outcomes));
     }
 
     /// <summary>A skill's misses by kind, in the kinds' order (a loop over the kinds: LINQ grouping by an enum is
-    /// compiled at run time).</summary>
-    private static List<MissKindSummary> ByKind(IReadOnlyList<Miss> misses)
+    /// compiled at run time, and listing an enum's values reflects over it).</summary>
+    private static List<MissKindSummary> ByKind(List<StatusMiss> misses)
     {
         var result = new List<MissKindSummary>();
-        foreach (var kind in (MissKind[])Enum.GetValues(typeof(MissKind)))
+        for (var kind = MissKind.Named; kind <= MissKind.Confirmed; kind++)
         {
             var mine = misses.Where(m => m.Kind == kind).ToList();
             if (mine.Count > 0)
             {
-                result.Add(new MissKindSummary(kind, mine.Count, mine.Take(2).Select(m => new MissExample(m.Id, m.Confidence, PromptExample.Of(m.PromptId, m.SessionId, m.OccurredAt.ToUnixTimeMilliseconds(), m.Text))).ToList(), mine.Count(m => !m.IsEvidence)));
+                result.Add(new MissKindSummary(kind, mine.Count, mine.Take(2).Select(m => new MissExample(m.Id, m.Confidence, m.Prompt)).ToList(), mine.Count(m => !m.IsEvidence)));
             }
         }
 
@@ -486,7 +509,6 @@ internal static class StatusReporter
         : report.Skills.FirstOrDefault(s => s.Health is SkillHealth.Critical or SkillHealth.Warning && SkillNames.Problem(s.Name) is null) is { } worst ? ShellCommand.Line($"selftune sessions --skill {worst.Name:skill}")
         : null;
 
-    private static PromptExample Example(Prompt p) => PromptExample.Of(p.Id, p.SessionId, p.At, p.Text);
 
     private sealed record SyncRun(long StartedAt, long ElapsedMs, string ReportJson);
 
@@ -495,5 +517,6 @@ internal static class StatusReporter
 
     private sealed record Invocation(string Skill, string Kind, string SessionId, string? PromptId, long At, string? Path);
 
-    private sealed record Prompt(string Id, string SessionId, long At, string Text);
+    /// <summary>An actionable prompt some skill was used for, and when it was sent (Unix ms).</summary>
+    private sealed record UsedPrompt(string Id, long At);
 }

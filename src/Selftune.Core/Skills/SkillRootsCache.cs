@@ -20,14 +20,20 @@ namespace Selftune.Core.Skills;
 /// watched: agents and shells replace files in it all the time. The detection is run twice around reading those times
 /// and the roots are kept only when both agree, so a change during the detection is never hidden. Anything that
 /// differs, or a file that is missing or unreadable, takes the plugins' answer (<see cref="Refresh"/>), which replaces
-/// it; every sync that reads refreshes it too. Known limit: a change the plugins see that touches none of those folders
+/// it; every sync that reads refreshes it too. The file keeps one entry per environment the plugins were asked in (the
+/// newest <see cref="MaxEntries"/>): the same user runs selftune from shells, agents, hooks and schedules whose
+/// <c>PATH</c> (which the plugins read to find the agents' executables) differ, and one entry would be dropped by each
+/// switch (bench/RESULTS.md, issue 19). Known limit: a change the plugins see that touches none of those folders
 /// (e.g. the first Claude Code plugin with skills installed into a plugins folder that held none) shows after the next
 /// sync that reads something, or the next change to one of them.
 /// </remarks>
 /// <param name="path">The cache file.</param>
 internal sealed class SkillRootsCache(string path)
 {
-    private const int FormatVersion = 1;
+    /// <summary>The most environments remembered at once.</summary>
+    public const int MaxEntries = 4;
+
+    private const int FormatVersion = 2;
 
     /// <summary>The remembered roots for <paramref name="context"/> (<see cref="SkillCatalog.Roots(string, IReadOnlyList{string}, IEnumerable{string})"/>),
     /// or null when there are none or anything that decided them changed. Loads no plugin; never throws for a bad file.</summary>
@@ -48,32 +54,20 @@ internal sealed class SkillRootsCache(string path)
         try
         {
             using var document = JsonDocument.Parse(bytes);
-            var root = document.RootElement;
-            if (root.GetProperty("version").GetInt32() != FormatVersion
-                || root.GetProperty("installation").GetString() != installation
-                || root.GetProperty("home").GetString() != context.UserHome
-                || (root.GetProperty("working_directory").GetString() is { } cwd && cwd != context.WorkingDirectory))
+            if (document.RootElement.GetProperty("version").GetInt32() != FormatVersion)
             {
                 return null;
             }
 
-            foreach (var variable in root.GetProperty("environment").EnumerateObject())
+            foreach (var entry in document.RootElement.GetProperty("entries").EnumerateArray())
             {
-                if (context.Environment(variable.Name) != variable.Value.GetString())
+                if (Matches(entry, context, installation))
                 {
-                    return null;
+                    return SkillCatalog.Roots(context.WorkingDirectory, Strings(entry.GetProperty("project_folders")), Strings(entry.GetProperty("user_roots")));
                 }
             }
 
-            foreach (var folder in root.GetProperty("folders").EnumerateObject())
-            {
-                if (ModifiedTicks(folder.Name) != folder.Value.GetInt64())
-                {
-                    return null;
-                }
-            }
-
-            return SkillCatalog.Roots(context.WorkingDirectory, Strings(root.GetProperty("project_folders")), Strings(root.GetProperty("user_roots")));
+            return null;
         }
         catch (Exception ex) when (ex is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
         {
@@ -111,7 +105,7 @@ internal sealed class SkillRootsCache(string path)
             || environment.Values.Any(v => v is { Length: > 0 } && v[0] != '~' && !Path.IsPathRooted(v));
         try
         {
-            AtomicFile.WriteAllText(path, Write(installation, context, relative, environment, projectFolders, userRoots, folders));
+            AtomicFile.WriteAllText(path, Write(installation, context, relative, environment, projectFolders, userRoots, folders, Others(installation, context, environment)));
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
@@ -121,13 +115,77 @@ internal sealed class SkillRootsCache(string path)
         return roots;
     }
 
-    private static string Write(string installation, PlatformContext context, bool relative, SortedDictionary<string, string?> environment, List<string> projectFolders, List<string> userRoots, SortedDictionary<string, long> folders)
+    /// <summary>True when what decided <paramref name="entry"/>'s roots is as it was.</summary>
+    private static bool Matches(JsonElement entry, PlatformContext context, string installation)
+    {
+        if (entry.GetProperty("installation").GetString() != installation
+            || entry.GetProperty("home").GetString() != context.UserHome
+            || (entry.GetProperty("working_directory").GetString() is { } cwd && cwd != context.WorkingDirectory))
+        {
+            return false;
+        }
+
+        foreach (var variable in entry.GetProperty("environment").EnumerateObject())
+        {
+            if (context.Environment(variable.Name) != variable.Value.GetString())
+            {
+                return false;
+            }
+        }
+
+        foreach (var folder in entry.GetProperty("folders").EnumerateObject())
+        {
+            if (ModifiedTicks(folder.Name) != folder.Value.GetInt64())
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>The entries of the file now that were recorded by this installation in other environments (another home
+    /// or other values of the variables the plugins read), newest first, at most <see cref="MaxEntries"/> − 1 of them, as
+    /// JSON.</summary>
+    private List<string> Others(string installation, PlatformContext context, SortedDictionary<string, string?> environment)
+    {
+        var others = new List<string>();
+        try
+        {
+            using var document = JsonDocument.Parse(File.ReadAllBytes(path));
+            if (document.RootElement.GetProperty("version").GetInt32() != FormatVersion)
+            {
+                return others;
+            }
+
+            foreach (var entry in document.RootElement.GetProperty("entries").EnumerateArray())
+            {
+                var same = entry.GetProperty("home").GetString() == context.UserHome
+                    && entry.GetProperty("environment").EnumerateObject().Count() == environment.Count
+                    && entry.GetProperty("environment").EnumerateObject().All(v => environment.TryGetValue(v.Name, out var value) && value == v.Value.GetString());
+                if (!same && others.Count < MaxEntries - 1 && entry.GetProperty("installation").GetString() == installation)
+                {
+                    others.Add(entry.GetRawText());
+                }
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or JsonException or KeyNotFoundException or InvalidOperationException)
+        {
+            // No file, or not one of ours: nothing else to keep.
+        }
+
+        return others;
+    }
+
+    private static string Write(string installation, PlatformContext context, bool relative, SortedDictionary<string, string?> environment, List<string> projectFolders, List<string> userRoots, SortedDictionary<string, long> folders, List<string> others)
     {
         using var buffer = new MemoryStream();
         using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
         {
             json.WriteStartObject();
             json.WriteNumber("version", FormatVersion);
+            json.WriteStartArray("entries");
+            json.WriteStartObject();
             json.WriteString("installation", installation);
             json.WriteString("home", context.UserHome);
             json.WriteString("working_directory", relative ? context.WorkingDirectory : null);
@@ -147,6 +205,13 @@ internal sealed class SkillRootsCache(string path)
             }
 
             json.WriteEndObject();
+            json.WriteEndObject();
+            foreach (var other in others)
+            {
+                json.WriteRawValue(other);
+            }
+
+            json.WriteEndArray();
             json.WriteEndObject();
         }
 

@@ -80,21 +80,13 @@ internal sealed class SelftuneStore : IDisposable
                 throw store.Failure(ex);
             }
 
-            store.Execute($"PRAGMA busy_timeout = {BusyTimeoutMs}");
-            if (!readOnly)
-            {
-                if (fresh)
-                {
-                    // Larger pages make a first sync's bulk load ~10% faster (fewer page splits and b-tree levels for the
-                    // text keys; bench/RESULTS.md). Only a new file can take it; an existing store keeps its size.
-                    store.Execute($"PRAGMA page_size = {PageSize}");
-                }
-
-                store.Execute("PRAGMA journal_mode = WAL");
-                store.Execute("PRAGMA synchronous = NORMAL");
-            }
-
-            store.Execute("PRAGMA foreign_keys = ON");
+            // One command for the settings: each command costs the provider's per-command set-up (bench/RESULTS.md, issue 19).
+            // Larger pages make a first sync's bulk load ~10% faster (fewer page splits and b-tree levels for the text
+            // keys; bench/RESULTS.md). Only a new file can take it; an existing store keeps its size.
+            store.Execute(
+                $"PRAGMA busy_timeout = {BusyTimeoutMs};" +
+                (readOnly ? string.Empty : (fresh ? $"PRAGMA page_size = {PageSize};" : string.Empty) + "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;") +
+                "PRAGMA foreign_keys = ON;");
             store.Migrate(readOnly);
             return store;
         }
@@ -221,10 +213,14 @@ internal sealed class SelftuneStore : IDisposable
     /// <exception cref="SelftuneException">The statement does not compile (a bug) or the store failed.</exception>
     internal PreparedStatement Prepare(string sql) => new(this, _connection.Handle!, sql);
 
-    /// <summary>Runs <paramref name="sql"/> (one statement, no parameters) unless it would have to wait for another
-    /// connection's lock; nothing is done then.</summary>
+    /// <summary>Runs <paramref name="sql"/> (one statement) unless it would have to wait for another connection's lock;
+    /// nothing is done then.</summary>
+    /// <param name="sql">One SQL statement, with positional parameters (<c>?1</c>, <c>?2</c>, …) when
+    /// <paramref name="values"/> are given.</param>
+    /// <param name="values">Text bound to <c>?1</c>, <c>?2</c>, … in order (null binds NULL).</param>
+    /// <returns>False when another connection held the lock (nothing was done).</returns>
     /// <exception cref="SelftuneException">The store failed otherwise.</exception>
-    internal void TryWithoutWaiting(string sql)
+    internal bool TryWithoutWaiting(string sql, params string?[] values)
     {
         // Through SQLite's own API: the provider retries a locked statement every 150 ms until the command timeout, and
         // its timeout counts whole seconds (0 is no limit), so a command of its never gives up at once.
@@ -232,11 +228,18 @@ internal sealed class SelftuneStore : IDisposable
         raw.sqlite3_busy_timeout(db, 0);
         try
         {
-            var rc = raw.sqlite3_exec(db, sql);
-            if (rc is not (raw.SQLITE_OK or raw.SQLITE_BUSY or raw.SQLITE_LOCKED))
+            using var statement = Prepare(sql);
+            for (var i = 0; i < values.Length; i++)
             {
-                throw Translate(rc, raw.sqlite3_errmsg(db).utf8_to_string(), Path);
+                statement.Bind(i + 1, values[i]);
             }
+
+            statement.Execute();
+            return true;
+        }
+        catch (SelftuneException ex) when (ex.Code == ErrorCodes.StoreBusy)
+        {
+            return false;
         }
         finally
         {

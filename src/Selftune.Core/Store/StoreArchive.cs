@@ -49,9 +49,11 @@ internal static class StoreArchive
     // The first of these columns a table has is its time, for --since (Unix ms).
     private static readonly string[] TimeColumns = ["occurred_at", "ended_at", "started_at", "created_at", "deployed_at", "updated_at"];
 
-    /// <summary>The store's tables (SQLite's own excluded), in name order.</summary>
+    /// <summary>The store's tables in name order, without SQLite's own and the status snapshot's (<c>evidence_changes</c>,
+    /// <c>status_snapshot</c>: derived, kept current by triggers and <c>status</c>; a recover changes their inputs, so the
+    /// next status computes the snapshot anew).</summary>
     public static IReadOnlyList<string> Tables(SelftuneStore store) =>
-        store.Query("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name", r => r.GetString(0));
+        store.Query("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT IN ('evidence_changes', 'status_snapshot') ORDER BY name", r => r.GetString(0));
 
     /// <summary>Writes the store (or the named tables, rows since a time) to <paramref name="folder"/>.</summary>
     /// <param name="store">The store.</param>

@@ -74,12 +74,23 @@ internal sealed class App : IDisposable
     /// <summary>The plugin folders searched, in order: bundled beside the executable, then the user's.</summary>
     public IEnumerable<(string Origin, string Folder)> PluginFolders =>
     [
-        ("bundled", Path.Combine(AppContext.BaseDirectory, "plugins")),
+        ("bundled", BundledPluginsPath),
         ("user", Home.PluginsPath),
     ];
 
     /// <summary>The identity of the installed plugins and this build, for the sync stamp (<see cref="SyncStamp.Installation"/>).</summary>
-    public string Installation => field ??= SyncStamp.Installation(PluginFolders.Select(f => f.Folder));
+    /// <remarks>The folders of <see cref="PluginFolders"/> as an array: LINQ over its value tuples is compiled at run time
+    /// on every <c>status</c> and unchanged <c>sync</c> (bench/RESULTS.md, issue 19).</remarks>
+    public string Installation
+    {
+        get
+        {
+            string[] folders = [BundledPluginsPath, Home.PluginsPath];
+            return field ??= SyncStamp.Installation(folders);
+        }
+    }
+
+    private static string BundledPluginsPath => Path.Combine(AppContext.BaseDirectory, "plugins");
 
     /// <summary>The loaded plugins' installers, made without the service container: what <c>status</c> needs to find the
     /// installed skills. Building the container (Scrutor's registrations and the provider's first resolution) compiles

@@ -57,8 +57,9 @@ internal sealed class Output
 
     /// <summary>Prints a command's result already serialized: <paramref name="json"/> in JSON mode, else <paramref name="human"/>.</summary>
     /// <param name="json">The machine-readable result, compact JSON in <see cref="Core.Json.Options"/>' conventions.</param>
-    /// <param name="human">Renders the result for a person.</param>
-    public void ResultJson(string json, Action<IAnsiConsole> human)
+    /// <param name="human">Renders the result for a person on <see cref="Console"/>. Its type names no Spectre.Console
+    /// type, so the JSON path (what agents run) never loads that assembly (bench/RESULTS.md, issue 19).</param>
+    public void ResultJson(string json, Action<Output> human)
     {
         if (Json)
         {
@@ -66,7 +67,7 @@ internal sealed class Output
         }
         else
         {
-            human(Console);
+            human(this);
         }
     }
 

@@ -28,7 +28,7 @@ internal static class CostCommand
             var query = new CostQuery(p.GetValue(by), Day("--since", p.GetValue(since)), Day("--until", p.GetValue(until)), Zone(p.GetValue(zone)), p.GetValue(project));
             using var store = a.OpenStore();
             var report = CostReports.Build(store, query);
-            a.Output.ResultJson(CostReportJson.Write(report), console => Render(console, report));
+            a.Output.ResultJson(CostReportJson.Write(report), o => Render(o.Console, report));
             return 0;
         });
     }

@@ -4,6 +4,7 @@ using Selftune.Core.Configuration;
 using Selftune.Core.Hooks;
 using Selftune.Core.Ingest;
 using Selftune.Core.Privacy;
+using Selftune.Core.Reports;
 using Selftune.Host.Cli;
 
 namespace Selftune.Host.Commands;
@@ -48,7 +49,8 @@ internal static class HookCommands
 
     /// <summary>Creates the hidden <c>hook-drain</c>: stores the spooled hook events and ingests the transcripts they
     /// name. <c>--background</c> (how hooks start it) detaches from the agent's session, prints nothing and logs
-    /// failures to the hook error log; it then starts a background <c>selftune run</c> when improvement signals are
+    /// failures to the hook error log; it then makes <c>status</c>'s miss set current in the store
+    /// (<see cref="StatusSnapshot.Refresh"/>) and starts a background <c>selftune run</c> when improvement signals are
     /// pending (<see cref="RunCommand.StartIfSignalsPending"/>).</summary>
     public static Command Drain(Func<App> app)
     {
@@ -68,6 +70,8 @@ internal static class HookCommands
                 {
                     Run(a, ct);
                     using var store = a.OpenStore();
+                    // The next status then reads the miss set from the store instead of every prompt (bench/RESULTS.md, issue 19).
+                    StatusSnapshot.Refresh(store, StatusCommands.InstalledSkills(a));
                     RunCommand.StartIfSignalsPending(a, store);
                 }
 #pragma warning disable CA1031 // Nobody reads a background drain's output: every failure goes to the hook error log.

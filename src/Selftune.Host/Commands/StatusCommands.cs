@@ -90,21 +90,25 @@ internal static class StatusCommands
     }
 
     /// <summary>Runs <c>status</c> (also what <c>selftune</c> alone does). The installed skills are found on another thread
-    /// while the store is read, under the skill roots the plugins named last time when nothing that decided them changed
-    /// (<see cref="SkillRootsCache"/>: no plugin is loaded), else under the roots the plugins name now (loading them,
-    /// without the service container), which are then remembered.</summary>
+    /// (<see cref="InstalledSkills"/>) while the store is read; the miss set is the store's snapshot when it is current
+    /// (<see cref="StatusSnapshot"/>).</summary>
     public static int RunStatus(App a)
     {
         var now = DateTimeOffset.UtcNow;
-        var installed = Task.Run(() =>
-        {
-            var cache = new SkillRootsCache(a.Home.SkillRootsPath);
-            return SkillCatalog.Discover(cache.Roots(a.Context, a.Installation) ?? cache.Refresh(a.Context, a.Installation, a.Installers()));
-        });
+        var installed = Task.Run(() => InstalledSkills(a));
         using var store = a.OpenStore();
         var report = StatusReporter.Build(store, () => installed.GetAwaiter().GetResult(), now);
-        a.Output.ResultJson(StatusReportJson.Write(report), console => RenderStatus(console, report));
+        a.Output.ResultJson(StatusReportJson.Write(report), o => RenderStatus(o.Console, report));
         return 0;
+    }
+
+    /// <summary>The installed skills, under the skill roots the plugins named last time when nothing that decided them
+    /// changed (<see cref="SkillRootsCache"/>: no plugin is loaded), else under the roots the plugins name now (loading
+    /// them, without the service container), which are then remembered.</summary>
+    internal static IReadOnlyList<InstalledSkill> InstalledSkills(App a)
+    {
+        var cache = new SkillRootsCache(a.Home.SkillRootsPath);
+        return SkillCatalog.Discover(cache.Roots(a.Context, a.Installation) ?? cache.Refresh(a.Context, a.Installation, a.Installers()));
     }
 
     private static void RenderStatus(IAnsiConsole console, StatusReport report)

@@ -81,7 +81,7 @@ internal static class SyncCommands
     }
 
     /// <summary>Prints a sync's report: JSON, or a table for a person.</summary>
-    public static void Print(App a, SyncReport report) => a.Output.ResultJson(SyncReportJson.Write(report), console => Render(console, report));
+    public static void Print(App a, SyncReport report) => a.Output.ResultJson(SyncReportJson.Write(report), o => Render(o.Console, report));
 
     private static void Render(IAnsiConsole console, SyncReport report)
     {

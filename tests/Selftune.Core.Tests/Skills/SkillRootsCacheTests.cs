@@ -87,12 +87,42 @@ public sealed class SkillRootsCacheTests : IDisposable
     }
 
     [Fact]
+    public void EachEnvironmentKeepsItsOwnEntryUpToTheLimit()
+    {
+        // A shell and a bench script (pyenv's shims put their folders first on PATH) alternating: each keeps its entry.
+        var cache = new SkillRootsCache(CachePath);
+        var paths = Enumerable.Range(0, SkillRootsCache.MaxEntries + 1).Select(i => $"/bin{i}:/usr/bin").ToList();
+        foreach (var path in paths.Take(SkillRootsCache.MaxEntries))
+        {
+            _environment["PATH"] = path;
+            cache.Refresh(Context, "install-1", [_installer]);
+        }
+
+        var expected = SkillCatalog.Roots(Context, [_installer]);
+        var detections = _installer.Detections;
+        foreach (var path in paths.Take(SkillRootsCache.MaxEntries))
+        {
+            _environment["PATH"] = path;
+            Assert.Equal(expected, cache.Roots(Context, "install-1"));
+        }
+
+        Assert.Equal(detections, _installer.Detections);
+        _environment["PATH"] = paths[^1];
+        cache.Refresh(Context, "install-1", [_installer]);
+        _environment["PATH"] = paths[0];
+        Assert.Null(cache.Roots(Context, "install-1")); // the oldest gave way
+        _environment["PATH"] = paths[1];
+        Assert.NotNull(cache.Roots(Context, "install-1"));
+        Assert.Null(cache.Roots(Context, "install-2"));
+    }
+
+    [Fact]
     public void AnUnreadableOrForeignFileIsNoCache()
     {
         var cache = new SkillRootsCache(CachePath);
         File.WriteAllText(CachePath, "{ not json");
         Assert.Null(cache.Roots(Context, "install-1"));
-        File.WriteAllText(CachePath, """{"version":1}""");
+        File.WriteAllText(CachePath, """{"version":2}""");
         Assert.Null(cache.Roots(Context, "install-1"));
         cache.Refresh(Context, "install-1", [_installer]);
         Assert.NotNull(cache.Roots(Context, "install-1"));
@@ -118,6 +148,7 @@ public sealed class SkillRootsCacheTests : IDisposable
         public AgentDetection Detect(PlatformContext context)
         {
             Detections++;
+            _ = context.Environment("PATH"); // as the plugins do, to find the agent's executable
             var folder = context.Environment(Variable) ?? Path.Combine(context.UserHome, ".zed");
             var plugins = Path.Combine(folder, "plugins", "skills");
             return new AgentDetection(true, folder, null, Directory.Exists(plugins) ? [Path.Combine(folder, "skills"), plugins] : [Path.Combine(folder, "skills")]);
