@@ -161,6 +161,10 @@ internal sealed class SyncService
         // Big sources first, so the parallel parse finishes evenly.
         work.Sort((a, b) => b.Source.Length.CompareTo(a.Source.Length));
         var bulk = (cursors.Count == 0 || options.Force) && work.Sum(w => w.Source.Length) >= BulkLoad.MinimumBytes;
+        if (bulk)
+        {
+            BulkLoad.Begin(store);
+        }
 
         // Parse on dedicated threads (no thread-pool spinning), one per core but the writer's: the single writer is the
         // critical path, so on 2 cores one parser beside it (two parsers preempted it: a full sync 3–11% slower in
@@ -168,8 +172,7 @@ internal sealed class SyncService
         // redaction, hashing, pricing, signals) is done by the parser while the writer has batches waiting (it is behind),
         // and by the writer otherwise (the parser is behind): each thread takes it when the other is the critical path.
         // Each parser hands the writer batches of records from any number of sources, each source's records followed by
-        // its end marker. They start before a bulk load begins (its indexes dropped), which they do not wait for: they fill
-        // the queue meanwhile.
+        // its end marker.
         var writer = new RecordWriter(store, redactor, pricer, For, started) { Signals = _signals };
         var preparer = writer.Preparer;
         var threads = Math.Clamp(work.Count, 1, Math.Max(1, Environment.ProcessorCount - 1));
@@ -205,11 +208,6 @@ internal sealed class SyncService
         var readTicks = new Dictionary<string, long>(StringComparer.Ordinal);
         try
         {
-            if (bulk)
-            {
-                BulkLoad.Begin(store);
-            }
-
             // Several batches share one transaction (fewer commits and WAL syncs); a source's cursor is always saved in
             // the transaction that holds its last records.
             StoreTransaction? tx = null;
