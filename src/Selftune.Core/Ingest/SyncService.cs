@@ -293,15 +293,12 @@ internal sealed class SyncService
             writer.Dispose();
         }
 
-        if (bulk)
-        {
-            BulkLoad.End(store);
-        }
-
+        // The outcome of every session this sync touched (Analysis/OutcomeRules), so sessions, last and cost show it. After a
+        // bulk load its facts are read on a second connection while this one rebuilds the indexes (~80 ms each on the
+        // benchmark corpus, which the two cores then share; bench/RESULTS.md).
+        var facts = bulk ? BulkLoad.End(store, () => ReadFacts(store.Path, started)) : null;
         cancellationToken.ThrowIfCancellationRequested();
-
-        // The outcome of every session this sync touched (Analysis/OutcomeRules), so sessions, last and cost show it.
-        OutcomeStore.ClassifyChanged(store, started.ToUnixTimeMilliseconds(), _time.GetUtcNow().ToUnixTimeMilliseconds());
+        OutcomeStore.Classify(store, facts ?? OutcomeStore.LoadFacts(store, started.ToUnixTimeMilliseconds()), _time.GetUtcNow().ToUnixTimeMilliseconds());
         foreach (var (platform, ticks) in readTicks)
         {
             For(platform).ElapsedMs = ticks / TimeSpan.TicksPerMillisecond; // time spent reading its sources, all threads
@@ -330,6 +327,12 @@ internal sealed class SyncService
     public static void Record(SelftuneStore store, SyncReport report) =>
         store.Execute("INSERT INTO sync_runs (started_at, elapsed_ms, report_json) VALUES ($s, $e, $r)",
             ("$s", report.StartedAt.ToUnixTimeMilliseconds()), ("$e", report.ElapsedMs), ("$r", SyncReportJson.Write(report)));
+
+    private static List<OutcomeFacts> ReadFacts(string path, DateTimeOffset started)
+    {
+        using var reader = SelftuneStore.Open(path, readOnly: true);
+        return OutcomeStore.LoadFacts(reader, started.ToUnixTimeMilliseconds());
+    }
 
     private static IReadOnlyList<SourceRoot> RootsOf(IIngestor ingestor, PlatformContext context)
     {
