@@ -42,6 +42,27 @@ public sealed class BulkLoadTests : IDisposable
     }
 
     [Fact]
+    public void EndingABulkLoadRebuildsTheIndexesWhileAnotherConnectionReadsAndThenReportsItsFailure()
+    {
+        BulkLoad.Begin(_store);
+        _store.Execute("INSERT INTO sync_runs (started_at, elapsed_ms, report_json) VALUES (1, 2, '{}')");
+
+        var read = BulkLoad.End(_store, () =>
+        {
+            using var reader = SelftuneStore.Open(_store.Path, readOnly: true);
+            return (long)reader.Scalar("SELECT count(*) FROM sync_runs")!;
+        });
+
+        Assert.Equal(1L, read);
+        Assert.Equal(3L, Indexes);
+        Assert.Equal("wal", _store.Scalar("PRAGMA journal_mode"));
+
+        BulkLoad.Begin(_store);
+        Assert.Throws<IOException>(() => BulkLoad.End<int>(_store, () => throw new IOException("the reader failed")));
+        Assert.Equal(3L, Indexes); // rebuilt all the same
+    }
+
+    [Fact]
     public void IndexesLeftDroppedByAnInterruptedSyncAreRebuiltByTheNext()
     {
         BulkLoad.DropIndexes(_store);

@@ -1,3 +1,4 @@
+using Selftune.Core.Store;
 using Selftune.Host.Tests.Support;
 
 namespace Selftune.Host.Tests;
@@ -44,6 +45,22 @@ public sealed class CliContractTests : IDisposable
         Assert.Contains(config, message);
         Assert.Contains("line 2", message);
         Assert.Equal(broken, File.ReadAllText(config));
+    }
+
+    /// <summary>A first sync composes its services on another thread while it creates the store: a failure there still
+    /// leaves as the error contract, and the store it created is complete.</summary>
+    [Fact]
+    public void AFirstSyncWithAMalformedConfigIsRefusedWithTheConfigError()
+    {
+        Directory.CreateDirectory(_cli.SelftuneHome);
+        File.WriteAllText(Path.Combine(_cli.SelftuneHome, "config.json"), "{ broken");
+
+        var result = _cli.Run("sync", "--json");
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Equal("CONFIG_INVALID", result.Error.GetProperty("code").GetString());
+        using var store = SelftuneStore.Open(Path.Combine(_cli.SelftuneHome, "selftune.db"), readOnly: true);
+        Assert.Equal(SelftuneStore.LatestVersion, store.SchemaVersion);
     }
 
     [Fact]

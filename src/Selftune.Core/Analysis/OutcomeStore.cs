@@ -29,9 +29,16 @@ internal static class OutcomeStore
     /// <param name="sinceMs">Only sessions whose <c>updated_at</c> is at or after this Unix ms time; null for all.</param>
     /// <param name="nowMs">The classification time, Unix ms.</param>
     /// <returns>The sessions classified.</returns>
-    public static int ClassifyChanged(SelftuneStore store, long? sinceMs, long nowMs)
+    public static int ClassifyChanged(SelftuneStore store, long? sinceMs, long nowMs) => Classify(store, LoadFacts(store, sinceMs), nowMs);
+
+    /// <summary>Classifies sessions from their facts (<see cref="LoadFacts"/>, possibly read on another connection) and
+    /// stores their outcomes, in one transaction (or the caller's).</summary>
+    /// <param name="store">The store.</param>
+    /// <param name="facts">The sessions' facts.</param>
+    /// <param name="nowMs">The classification time, Unix ms.</param>
+    /// <returns>The sessions classified.</returns>
+    public static int Classify(SelftuneStore store, List<OutcomeFacts> facts, long nowMs)
     {
-        var facts = LoadFacts(store, sinceMs);
         if (facts.Count == 0)
         {
             return 0;

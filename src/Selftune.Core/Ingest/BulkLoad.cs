@@ -10,7 +10,9 @@ namespace Selftune.Core.Ingest;
 /// the next sync rebuilds them first. While it runs, the store uses a rollback journal instead of WAL when no other
 /// connection has it open: the new pages are then written once, not to the WAL and again by each checkpoint (a first
 /// sync ~7% faster, bench/RESULTS.md). Any process that opens the store meanwhile switches it back to WAL, as every open
-/// does; a sync that dies half-way leaves a journal SQLite rolls back on the next open.
+/// does; a sync that dies half-way leaves a journal SQLite rolls back on the next open. The indexes are rebuilt in WAL
+/// again, so that a reader on another connection (the outcome rules' facts) reads beside the rebuild without either
+/// waiting for the other.
 /// </summary>
 internal static class BulkLoad
 {
@@ -30,12 +32,19 @@ internal static class BulkLoad
         DropIndexes(store);
     }
 
-    /// <summary>Ends a bulk load: <see cref="RestoreIndexes"/>, then WAL again (or, when another connection holds the
-    /// store now, at the next open, which always sets it).</summary>
-    public static void End(SelftuneStore store)
+    /// <summary>Ends a bulk load: WAL again (or, when another connection holds the store now, at the next open, which
+    /// always sets it), then <see cref="RestoreIndexes"/> while <paramref name="beside"/> runs on another thread.</summary>
+    /// <typeparam name="T">What <paramref name="beside"/> returns.</typeparam>
+    /// <param name="store">The store.</param>
+    /// <param name="beside">Work that reads the store on its own connection (in WAL it neither waits for the rebuild nor
+    /// holds it up; when the store stayed in its rollback journal, the rebuild's commit waits for its reads).</param>
+    /// <returns>What <paramref name="beside"/> returned; its exception, if it threw, once the indexes are rebuilt.</returns>
+    public static T End<T>(SelftuneStore store, Func<T> beside)
     {
-        RestoreIndexes(store);
         store.TryWithoutWaiting("PRAGMA journal_mode = WAL");
+        var reading = Task.Run(beside);
+        RestoreIndexes(store);
+        return reading.GetAwaiter().GetResult();
     }
 
     /// <summary>Drops the secondary indexes of the record tables, saving their definitions.</summary>

@@ -35,17 +35,19 @@ internal sealed class SyncJob(SyncService sync, HookSpoolDrainer drainer, IUsage
         Unchanged(store, context, installation.Identity, home, time.GetUtcNow(), options) ?? Read(store, options, cancellationToken);
 
     /// <summary>Stores the spooled hook events, then reads every agent's new sessions, without consulting the stamp (the
-    /// caller did: <see cref="Unchanged"/>); then remembers the installed plugins' skill roots for <c>status</c>.</summary>
+    /// caller did: <see cref="Unchanged"/>); meanwhile, on another thread, remembers the installed plugins' skill roots for
+    /// <c>status</c> (they depend on the plugins and the machine, not on the store).</summary>
     /// <param name="store">The store.</param>
     /// <param name="options">What to read (<see cref="SyncOptions.Progress"/> receives progress).</param>
     /// <param name="cancellationToken">Stops the work between sources.</param>
     /// <exception cref="SelftuneException">The store fails.</exception>
     public SyncReport Read(SelftuneStore store, SyncOptions options, CancellationToken cancellationToken)
     {
+        var roots = Task.Run(() => new SkillRootsCache(home.SkillRootsPath).Refresh(context, installation.Identity, installers), CancellationToken.None);
         var redactor = new Redactor(config.GetBool(ConfigKeys.RedactionEnabled.Key));
         var hooks = drainer.Drain(store, home, redactor, cancellationToken);
         var report = sync.Run(store, context, redactor, pricer, options with { Installation = installation.Identity }, cancellationToken) with { Hooks = hooks };
-        new SkillRootsCache(home.SkillRootsPath).Refresh(context, installation.Identity, installers);
+        roots.GetAwaiter().GetResult();
         return report;
     }
 

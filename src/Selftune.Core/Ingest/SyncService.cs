@@ -40,9 +40,20 @@ internal sealed record SyncReport(DateTimeOffset StartedAt, long ElapsedMs, IRea
 /// </summary>
 internal sealed class SyncService
 {
-    private const int BatchSize = 4096;
+    /// <summary>Records per batch handed to the writer. Small enough that the batches in flight (the queue's and each parse
+    /// thread's) stay a few MB: 1,024 against 4,096 took peak RSS 10–15 MB lower on the corpus and on a 2 GB transcript at the
+    /// same CPU (bench/RESULTS.md).</summary>
+    private const int BatchSize = 1024;
     private const int RecordsPerTransaction = 50_000;
     private const int MaxTransactionMs = 500;
+
+    /// <summary>A bulk load's bounds of a transaction: larger, because each commit of its rollback journal waits for two
+    /// fsyncs (5–20 ms each on the benchmark machine) on the writer's critical path, and an interrupted bulk load is
+    /// resumed from its cursors all the same. A hook drain waits for the write lock at most this long.</summary>
+    private const int BulkRecordsPerTransaction = 200_000;
+
+    /// <inheritdoc cref="BulkRecordsPerTransaction"/>
+    private const int BulkMaxTransactionMs = 2_000;
     private const int CacheKilobytes = 24 * 1024;
     private const long YoungGarbageBytes = 16L * 1024 * 1024;
     private readonly IReadOnlyList<IIngestor> _ingestors;
@@ -271,7 +282,8 @@ internal sealed class SyncService
                     allocatedAtLastCollect = GC.GetTotalAllocatedBytes();
                 }
 
-                if (inTransaction >= RecordsPerTransaction || since.ElapsedMilliseconds >= MaxTransactionMs)
+                if (inTransaction >= (bulk ? BulkRecordsPerTransaction : RecordsPerTransaction)
+                    || since.ElapsedMilliseconds >= (bulk ? BulkMaxTransactionMs : MaxTransactionMs))
                 {
                     tx.Commit();
                     tx.Dispose();
@@ -293,15 +305,12 @@ internal sealed class SyncService
             writer.Dispose();
         }
 
-        if (bulk)
-        {
-            BulkLoad.End(store);
-        }
-
+        // The outcome of every session this sync touched (Analysis/OutcomeRules), so sessions, last and cost show it. After a
+        // bulk load its facts are read on a second connection while this one rebuilds the indexes (~80 ms each on the
+        // benchmark corpus, which the two cores then share; bench/RESULTS.md).
+        var facts = bulk ? BulkLoad.End(store, () => ReadFacts(store.Path, started)) : null;
         cancellationToken.ThrowIfCancellationRequested();
-
-        // The outcome of every session this sync touched (Analysis/OutcomeRules), so sessions, last and cost show it.
-        OutcomeStore.ClassifyChanged(store, started.ToUnixTimeMilliseconds(), _time.GetUtcNow().ToUnixTimeMilliseconds());
+        OutcomeStore.Classify(store, facts ?? OutcomeStore.LoadFacts(store, started.ToUnixTimeMilliseconds()), _time.GetUtcNow().ToUnixTimeMilliseconds());
         foreach (var (platform, ticks) in readTicks)
         {
             For(platform).ElapsedMs = ticks / TimeSpan.TicksPerMillisecond; // time spent reading its sources, all threads
@@ -330,6 +339,12 @@ internal sealed class SyncService
     public static void Record(SelftuneStore store, SyncReport report) =>
         store.Execute("INSERT INTO sync_runs (started_at, elapsed_ms, report_json) VALUES ($s, $e, $r)",
             ("$s", report.StartedAt.ToUnixTimeMilliseconds()), ("$e", report.ElapsedMs), ("$r", SyncReportJson.Write(report)));
+
+    private static List<OutcomeFacts> ReadFacts(string path, DateTimeOffset started)
+    {
+        using var reader = SelftuneStore.Open(path, readOnly: true);
+        return OutcomeStore.LoadFacts(reader, started.ToUnixTimeMilliseconds());
+    }
 
     private static IReadOnlyList<SourceRoot> RootsOf(IIngestor ingestor, PlatformContext context)
     {

@@ -63,7 +63,7 @@ internal sealed class SelftuneStore : IDisposable
             throw new SelftuneException(ErrorCodes.FileNotFound, $"There is no selftune store at '{full}' yet.", "selftune sync");
         }
 
-        var fresh = !File.Exists(full) || new FileInfo(full).Length == 0;
+        var fresh = IsNew(full);
         // Written out: SqliteConnectionStringBuilder.ToString() quotes with regular expressions, start-up time every
         // command would pay. The path is double-quoted, its quotes doubled (the connection-string syntax).
         var connection = new SqliteConnection(
@@ -96,6 +96,11 @@ internal sealed class SelftuneStore : IDisposable
             throw;
         }
     }
+
+    /// <summary>True when no store exists at <paramref name="path"/> yet (no file, or an empty one): opening it creates and
+    /// migrates it, and it holds nothing (no cursors, no sync stamp).</summary>
+    /// <param name="path">The database file.</param>
+    public static bool IsNew(string path) => !File.Exists(path) || new FileInfo(path).Length == 0;
 
     /// <summary>Maps a SQLite result code to an error a person can act on.</summary>
     /// <param name="rc">SQLite's (primary or extended) result code.</param>
@@ -313,15 +318,12 @@ internal sealed class SelftuneStore : IDisposable
             throw new SelftuneException(ErrorCodes.StoreCorrupt, $"The selftune store '{Path}' is at schema version {current} and needs migrating to {LatestVersion}.", "selftune sync");
         }
 
+        // One transaction for all of them (a new store takes every migration: one commit, not one each). BEGIN IMMEDIATE,
+        // then look again: another process (a hook drain, a sync) may have applied some meanwhile.
+        using var tx = BeginTransaction();
+        current = SchemaVersion;
         foreach (var (version, name, resource) in AllMigrations.Value.Where(m => m.Version > current))
         {
-            // BEGIN IMMEDIATE, then look again: another process (a hook drain, a sync) may have applied it meanwhile.
-            using var tx = BeginTransaction();
-            if (SchemaVersion >= version)
-            {
-                continue;
-            }
-
             try
             {
                 Execute(EmbeddedMigrations.Read(resource) + $"\nPRAGMA user_version = {version};");
@@ -330,9 +332,9 @@ internal sealed class SelftuneStore : IDisposable
             {
                 throw new SelftuneException(ErrorCodes.StoreCorrupt, $"Migrating the selftune store '{Path}' to version {version} ({name}) failed: {ex.Message.TrimEnd('.')}. The store was left at version {current}.", "selftune doctor", inner: ex);
             }
-
-            tx.Commit();
         }
+
+        tx.Commit();
     }
 }
 

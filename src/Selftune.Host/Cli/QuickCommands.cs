@@ -1,5 +1,6 @@
 using Selftune.Abstractions;
 using Selftune.Core.Ingest;
+using Selftune.Core.Store;
 using Selftune.Host.Commands;
 
 namespace Selftune.Host.Cli;
@@ -8,8 +9,8 @@ namespace Selftune.Host.Cli;
 /// The forms agents run most, without building the command-line parser (5–15 ms of each, side by side with the same
 /// command through the tree; bench/RESULTS.md): <c>selftune</c>, <c>selftune status</c> and a <c>selftune sync</c> that finds nothing new (its stamp,
 /// <see cref="SyncStamp"/>), each alone or with <c>--json</c>. They run the command tree's own actions with the same
-/// <see cref="App"/>, output and error contract. Any other form, and a sync with something to read, goes through the
-/// command tree.
+/// <see cref="App"/>, output and error contract. Any other form, and a sync with something to read (always a sync into a new
+/// store), goes through the command tree.
 /// </summary>
 internal static class QuickCommands
 {
@@ -37,6 +38,11 @@ internal static class QuickCommands
             if (command == "status")
             {
                 return StatusCommands.RunStatus(app);
+            }
+
+            if (SelftuneStore.IsNew(app.Home.DatabasePath))
+            {
+                return null; // a first sync: nothing can be unchanged, and the command tree's sync composes while it creates the store
             }
 
             using var store = app.OpenStore();

@@ -3,6 +3,7 @@ using Selftune.Abstractions;
 using Selftune.Core;
 using Selftune.Core.Ingest;
 using Selftune.Core.Notifications;
+using Selftune.Core.Store;
 using Selftune.Host.Cli;
 using Spectre.Console;
 
@@ -50,15 +51,19 @@ internal static class SyncCommands
     }
 
     /// <summary>Runs a sync (<see cref="SyncJob"/>; when the stamp shows nothing changed, without loading any plugin), with a progress bar on stderr when it is a terminal.</summary>
+    /// <remarks>A new store is never unchanged: the plugins and services a sync needs are then composed on another thread
+    /// while this one creates and migrates the store (each ~60 ms CPU of a first sync's start-up, which the two cores
+    /// then share; bench/RESULTS.md).</remarks>
     public static SyncReport Run(App a, SyncOptions options, CancellationToken cancellationToken)
     {
+        var composing = SelftuneStore.IsNew(a.Home.DatabasePath) ? Task.Run(a.Get<SyncJob>, CancellationToken.None) : null;
         using var store = a.OpenStore();
-        if (SyncJob.Unchanged(store, a.Context, a.Installation, a.Home, DateTimeOffset.UtcNow, options) is { } unchanged)
+        if (composing is null && SyncJob.Unchanged(store, a.Context, a.Installation, a.Home, DateTimeOffset.UtcNow, options) is { } unchanged)
         {
             return unchanged;
         }
 
-        var job = a.Get<SyncJob>();
+        var job = composing?.GetAwaiter().GetResult() ?? a.Get<SyncJob>();
         if (!a.Output.CanShowProgress)
         {
             return job.Read(store, options, cancellationToken);
