@@ -74,37 +74,20 @@ public sealed class OpenCodeInstaller : IInstaller
     }
 
     /// <inheritdoc />
-    public InstallPlan PlanInstall(PlatformContext context, InstallScope scope, string hookCommand)
-    {
-        var path = PluginPath(context, scope);
-        var content = Render(hookCommand);
-        var existing = ReadExisting(path);
-        if (existing == content)
-        {
-            return new InstallPlan([]);
-        }
-
-        if (existing is not null && !IsSelftunes(existing))
-        {
-            throw new InstallerException(
-                $"'{path}' exists and was not written by selftune (its first line is not '{Marker}'). Nothing was changed: " +
-                "move or rename that plugin, then install again.", path);
-        }
-
-        var summary = existing is null
-            ? $"add the selftune OpenCode plugin (tool calls, prompts, idle sessions → {hookCommand})"
-            : $"update the selftune OpenCode plugin (→ {hookCommand})";
-        return new InstallPlan([new FileChange(path, existing, content, summary)]);
-    }
+    public InstallPlan PlanInstall(PlatformContext context, InstallScope scope, string hookCommand) =>
+        InstallerFiles.PlanInstall(Marker, [PluginFile(context, scope, hookCommand)]);
 
     /// <inheritdoc />
-    public InstallPlan PlanUninstall(PlatformContext context, InstallScope scope, string hookCommand)
-    {
-        var path = PluginPath(context, scope);
-        return ReadExisting(path) is { } existing && IsSelftunes(existing)
-            ? new InstallPlan([new FileChange(path, existing, null, "remove the selftune OpenCode plugin")])
-            : new InstallPlan([]);
-    }
+    public InstallPlan PlanUninstall(PlatformContext context, InstallScope scope, string hookCommand) =>
+        InstallerFiles.PlanUninstall(Marker, [PluginFile(context, scope, hookCommand)]);
+
+    private static MarkedFile PluginFile(PlatformContext context, InstallScope scope, string hookCommand) => new(
+        PluginPath(context, scope),
+        Render(hookCommand),
+        $"add the selftune OpenCode plugin (tool calls, prompts, idle sessions → {hookCommand})",
+        $"update the selftune OpenCode plugin (→ {hookCommand})",
+        "remove the selftune OpenCode plugin",
+        "Move or rename that plugin, then install again.");
 
     /// <summary>The plugin file for <paramref name="hookCommand"/>.</summary>
     /// <exception cref="ArgumentException">The command is empty or has an unbalanced quote.</exception>
@@ -127,19 +110,5 @@ public sealed class OpenCodeInstaller : IInstaller
         }
 
         return args.Count > 0 ? args : throw new ArgumentException("The hook command is empty.", nameof(command));
-    }
-
-    private static bool IsSelftunes(string content) => content.StartsWith(Marker, StringComparison.Ordinal);
-
-    private static string? ReadExisting(string path)
-    {
-        try
-        {
-            return File.Exists(path) ? File.ReadAllText(path) : null;
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            throw new InstallerException($"Could not read '{path}' ({ex.Message}). Nothing was changed: check its permissions, then install again.", path);
-        }
     }
 }
