@@ -509,7 +509,6 @@ internal static class StatusReporter
         : report.Skills.FirstOrDefault(s => s.Health is SkillHealth.Critical or SkillHealth.Warning && SkillNames.Problem(s.Name) is null) is { } worst ? ShellCommand.Line($"selftune sessions --skill {worst.Name:skill}")
         : null;
 
-
     private sealed record SyncRun(long StartedAt, long ElapsedMs, string ReportJson);
 
     /// <summary>A session's top-level session and that session's stored outcome.</summary>

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Buffers.Binary;
 using System.Text;
 using System.Text.Json;
@@ -126,34 +125,28 @@ internal static class StatusSnapshot
         text.Append(BinaryPrimitives.ReadInt64LittleEndian(bytes)).Append(' ').Append(BinaryPrimitives.ReadInt64LittleEndian(bytes[8..])).Append('\n');
     }
 
-    private static string Write(Dictionary<string, List<StatusMiss>> misses)
+    private static string Write(Dictionary<string, List<StatusMiss>> misses) => Json.Write(json =>
     {
-        var buffer = new ArrayBufferWriter<byte>();
-        using (var json = new Utf8JsonWriter(buffer))
+        json.WriteStartArray();
+        foreach (var list in misses.Values)
         {
-            json.WriteStartArray();
-            foreach (var list in misses.Values)
+            foreach (var m in list)
             {
-                foreach (var m in list)
-                {
-                    json.WriteStartArray();
-                    json.WriteStringValue(m.SkillKey);
-                    json.WriteStringValue(m.Id);
-                    json.WriteNumberValue((int)m.Kind);
-                    json.WriteNumberValue(m.Confidence);
-                    json.WriteStringValue(m.PromptId);
-                    json.WriteStringValue(m.SessionId);
-                    json.WriteNumberValue(m.OccurredAt);
-                    json.WriteStringValue(m.Example);
-                    json.WriteEndArray();
-                }
+                json.WriteStartArray();
+                json.WriteStringValue(m.SkillKey);
+                json.WriteStringValue(m.Id);
+                json.WriteNumberValue((int)m.Kind);
+                json.WriteNumberValue(m.Confidence);
+                json.WriteStringValue(m.PromptId);
+                json.WriteStringValue(m.SessionId);
+                json.WriteNumberValue(m.OccurredAt);
+                json.WriteStringValue(m.Example);
+                json.WriteEndArray();
             }
-
-            json.WriteEndArray();
         }
 
-        return Encoding.UTF8.GetString(buffer.WrittenSpan);
-    }
+        json.WriteEndArray();
+    });
 
     /// <summary>The misses written by <see cref="Write"/>; null when the text is not such a list (then the snapshot is
     /// not used).</summary>

@@ -223,9 +223,8 @@ internal sealed class SelftuneStore : IDisposable
     /// <param name="sql">One SQL statement, with positional parameters (<c>?1</c>, <c>?2</c>, …) when
     /// <paramref name="values"/> are given.</param>
     /// <param name="values">Text bound to <c>?1</c>, <c>?2</c>, … in order (null binds NULL).</param>
-    /// <returns>False when another connection held the lock (nothing was done).</returns>
     /// <exception cref="SelftuneException">The store failed otherwise.</exception>
-    internal bool TryWithoutWaiting(string sql, params string?[] values)
+    internal void TryWithoutWaiting(string sql, params string?[] values)
     {
         // Through SQLite's own API: the provider retries a locked statement every 150 ms until the command timeout, and
         // its timeout counts whole seconds (0 is no limit), so a command of its never gives up at once.
@@ -240,11 +239,10 @@ internal sealed class SelftuneStore : IDisposable
             }
 
             statement.Execute();
-            return true;
         }
         catch (SelftuneException ex) when (ex.Code == ErrorCodes.StoreBusy)
         {
-            return false;
+            // Another connection holds the lock: nothing is done.
         }
         finally
         {
