@@ -79,19 +79,16 @@ internal sealed class DashboardServer : IAsyncDisposable
         }
 
         // The address is announced once the first page loads will find their answers ready.
-        var data = app.Services.GetRequiredService<DashboardData>();
-        await Task.Run(() =>
+        try
         {
-            try
-            {
-                data.Warm();
-            }
+            app.Services.GetRequiredService<DashboardData>().Warm();
+        }
 #pragma warning disable CA1031 // A store that cannot be read is explained by the pages themselves.
-            catch (Exception)
+        catch (Exception)
 #pragma warning restore CA1031
-            {
-            }
-        }, CancellationToken.None).ConfigureAwait(false);
+        {
+        }
+
         var address = app.Urls.First();
         return new DashboardServer(app, address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal).TrimEnd('/') + "/");
     }
