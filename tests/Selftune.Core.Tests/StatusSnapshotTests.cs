@@ -75,6 +75,8 @@ public sealed class StatusSnapshotTests : IDisposable
         Report();
         var signature = (string)_db.Store.Scalar("SELECT signature FROM status_snapshot")!;
         _db.PromptDaysAgo("s1", "s1:p6", "please use the slides skill for the board deck", 0.2);
+        Report();
+        Assert.NotEqual(signature, (string)_db.Store.Scalar("SELECT signature FROM status_snapshot")!);
 
         // What a status that read the signature before this prompt was stored and the misses after it would have written.
         _db.Store.Execute("UPDATE status_snapshot SET signature = $s", ("$s", signature));

@@ -202,30 +202,11 @@ internal static class ToolOutputs
 /// The lines an <c>apply_patch</c> call's patch adds and removes. Its <c>input</c> is Codex's patch format
 /// (<c>*** Begin Patch</c>, <c>*** Add File: …</c> / <c>*** Update File: …</c> / <c>*** Delete File: …</c>, <c>@@</c>
 /// hunks of <c>+</c>, <c>-</c> and context lines, <c>*** End Patch</c>; corpus/codex/FORMAT.md): the <c>+</c> and <c>-</c>
-/// lines are counted (a deleted file's lines are not in the patch, so they are not).
+/// lines are counted (<see cref="ChangedLines"/>; a deleted file's lines are not in the patch, so they are not).
 /// </summary>
 internal static class PatchLines
 {
     /// <summary>The patch's added and removed lines; null when <paramref name="patch"/> is no patch.</summary>
-    public static (int Added, int Removed)? Count(string patch)
-    {
-        if (!patch.TrimStart().StartsWith("*** Begin Patch", StringComparison.Ordinal))
-        {
-            return null;
-        }
-
-        int added = 0, removed = 0;
-        foreach (var line in patch.AsSpan().EnumerateLines())
-        {
-            if (line.StartsWith("***"))
-            {
-                continue;
-            }
-
-            added += line.StartsWith('+') ? 1 : 0;
-            removed += line.StartsWith('-') ? 1 : 0;
-        }
-
-        return (added, removed);
-    }
+    public static (int Added, int Removed)? Count(string patch) =>
+        patch.TrimStart().StartsWith("*** Begin Patch", StringComparison.Ordinal) ? ChangedLines.Count(patch) : null;
 }

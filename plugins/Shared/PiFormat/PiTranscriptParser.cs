@@ -266,26 +266,13 @@ internal sealed class PiTranscriptParser(string platform, string path, PiTranscr
         else if (callId is not null && details.ValueKind == JsonValueKind.Object && JsonFields.Text(details, "diff") is { Length: > 0 } diff)
         {
             // An applied edit's result shows its diff: "+  12 text" added, "-  12 text" removed, "   12 text" context.
-            var (added, removed) = DiffLines(diff);
+            var (added, removed) = ChangedLines.Count(diff);
             sink.ToolCall(new ToolCallRecord(callId, state.Session, at, JsonFields.Text(message, "toolName") ?? "unknown", Provenance(line), PromptId: state.Prompt)
             {
                 LinesAdded = added,
                 LinesRemoved = removed,
             });
         }
-    }
-
-    /// <summary>The <c>+</c> and <c>-</c> lines of an edit result's <c>details.diff</c>.</summary>
-    private static (int Added, int Removed) DiffLines(string diff)
-    {
-        int added = 0, removed = 0;
-        foreach (var text in diff.AsSpan().EnumerateLines())
-        {
-            added += text.StartsWith('+') ? 1 : 0;
-            removed += text.StartsWith('-') ? 1 : 0;
-        }
-
-        return (added, removed);
     }
 
     private void Usage(JsonElement message, JsonElement usage, string key, string? model, DateTimeOffset at, long line)
