@@ -34,8 +34,8 @@ internal sealed class SyncJob(SyncService sync, HookSpoolDrainer drainer, IUsage
     public SyncReport Run(SelftuneStore store, SyncOptions options, CancellationToken cancellationToken) =>
         Unchanged(store, context, installation.Identity, home, time.GetUtcNow(), options) ?? Read(store, options, cancellationToken);
 
-    /// <summary>Stores the spooled hook events, then reads every agent's new sessions, without consulting the stamp (the
-    /// caller did: <see cref="Unchanged"/>); meanwhile, on another thread, remembers the installed plugins' skill roots for
+    /// <summary>Stores the spooled hook events, then reads every agent's new sessions (the parse threads read ahead while the
+    /// spool drains: <see cref="SyncService.Run"/>), without consulting the stamp (the caller did: <see cref="Unchanged"/>); meanwhile, on another thread, remembers the installed plugins' skill roots for
     /// <c>status</c> (they depend on the plugins and the machine, not on the store).</summary>
     /// <param name="store">The store.</param>
     /// <param name="options">What to read (<see cref="SyncOptions.Progress"/> receives progress).</param>
@@ -45,8 +45,9 @@ internal sealed class SyncJob(SyncService sync, HookSpoolDrainer drainer, IUsage
     {
         var roots = Task.Run(() => new SkillRootsCache(home.SkillRootsPath).Refresh(context, installation.Identity, installers), CancellationToken.None);
         var redactor = new Redactor(config.GetBool(ConfigKeys.RedactionEnabled.Key));
-        var hooks = drainer.Drain(store, home, redactor, cancellationToken);
-        var report = sync.Run(store, context, redactor, pricer, options with { Installation = installation.Identity }, cancellationToken) with { Hooks = hooks };
+        HookDrainReport? hooks = null;
+        var report = sync.Run(store, context, redactor, pricer, options with { Installation = installation.Identity }, cancellationToken,
+            beforeWriting: () => hooks = drainer.Drain(store, home, redactor, cancellationToken)) with { Hooks = hooks };
         roots.GetAwaiter().GetResult();
         return report;
     }

@@ -34,9 +34,9 @@ internal sealed record SyncReport(DateTimeOffset StartedAt, long ElapsedMs, IRea
 /// Reads every installed ingestor's sources into the store, incrementally: a source whose size and modification
 /// time match its cursor is skipped; an append-only source that grew is read from the cursor's offset; one that
 /// shrank is re-read from the start; an empty one is never opened (a FIFO or a device lists as empty, and opening a FIFO
-/// would block). Sources are parsed in parallel; one writer thread stores the records, and a
-/// source's cursor is saved in the same transaction as its last records, so an interrupted sync resumes safely. A large
-/// first (or forced) sync is a bulk load: see <see cref="BulkLoad"/>.
+/// would block). Sources are parsed in parallel (the writer parses small ones while it waits); one writer thread stores
+/// the records, and a source's cursor is saved in the same transaction as its last records, so an interrupted sync resumes
+/// safely. A large first (or forced) sync is a bulk load: see <see cref="BulkLoad"/>.
 /// </summary>
 internal sealed class SyncService
 {
@@ -44,6 +44,11 @@ internal sealed class SyncService
     /// thread's) stay a few MB: 1,024 against 4,096 took peak RSS 10–15 MB lower on the corpus and on a 2 GB transcript at the
     /// same CPU (bench/RESULTS.md).</summary>
     private const int BatchSize = 1024;
+
+    /// <summary>The largest source the writer parses itself while it has no batch to store: ~2 ms of parsing, against ~10 ms
+    /// of storing for each of the batches a parse thread can queue meanwhile (the corpus's sources up to 1 MB are a fifth
+    /// of its bytes).</summary>
+    private const long WriterSourceBytes = 1024 * 1024;
     private const int RecordsPerTransaction = 50_000;
     private const int MaxTransactionMs = 500;
 
@@ -78,7 +83,10 @@ internal sealed class SyncService
     /// <param name="pricer">Prices token usage.</param>
     /// <param name="options">What to read.</param>
     /// <param name="cancellationToken">Stops the sync; what was stored stays, with consistent cursors.</param>
-    public SyncReport Run(SelftuneStore store, PlatformContext context, Redactor redactor, IUsagePricer? pricer, SyncOptions options, CancellationToken cancellationToken)
+    /// <param name="beforeWriting">Runs on this thread once the sources are listed and the parse threads started, before
+    /// anything is written: the hook spool drain, whose prompts the transcripts' prompts then supersede. The parse threads
+    /// meanwhile read ahead (a full sync's critical path is the parse thread: it starts ~35 ms sooner; bench/RESULTS.md).</param>
+    public SyncReport Run(SelftuneStore store, PlatformContext context, Redactor redactor, IUsagePricer? pricer, SyncOptions options, CancellationToken cancellationToken, Action? beforeWriting = null)
     {
         var started = _time.GetUtcNow();
         var clock = Stopwatch.StartNew();
@@ -90,11 +98,11 @@ internal sealed class SyncService
         store.Execute($"PRAGMA cache_size = -{CacheKilobytes}");
         BulkLoad.RestoreIndexes(store);
         var cursors = LoadCursors(store);
-        var work = new List<(IIngestor Ingestor, SourceFile Source, SourceCursor? From)>();
+        var work = new List<Work>();
 
         // For the stamp: what the plugins read of the environment, and each platform's tree listed before it is discovered.
         var stamping = options.Installation is not null && options.Complete;
-        var environment = new SortedDictionary<string, string?>(StringComparer.Ordinal);
+        var environment = new Dictionary<string, string?>(StringComparer.Ordinal);
         var watched = context with
         {
             Environment = name =>
@@ -165,38 +173,36 @@ internal sealed class SyncService
                 }
 
                 var from = options.Force || cursor is null || (source.AppendOnly && source.Length < cursor.Offset) ? null : cursor;
-                work.Add((ingestor, source, from));
+                work.Add(new Work(ingestor, source, from));
             }
         }
 
         // Big sources first, so the parallel parse finishes evenly.
         work.Sort((a, b) => b.Source.Length.CompareTo(a.Source.Length));
         var bulk = (cursors.Count == 0 || options.Force) && work.Sum(w => w.Source.Length) >= BulkLoad.MinimumBytes;
-        if (bulk)
-        {
-            BulkLoad.Begin(store);
-        }
 
-        // Parse on dedicated threads (no thread-pool spinning), one per core but the writer's: the single writer is the
-        // critical path, so on 2 cores one parser beside it (two parsers preempted it: a full sync 3–11% slower in
-        // interleaved runs, and 10 MB more memory; bench/RESULTS.md). The writer's work that needs no store (RecordPreparer:
-        // redaction, hashing, pricing, signals) is done by the parser while the writer has batches waiting (it is behind),
-        // and by the writer otherwise (the parser is behind): each thread takes it when the other is the critical path.
-        // Each parser hands the writer batches of records from any number of sources, each source's records followed by
-        // its end marker.
+        // Parse on dedicated threads (no thread-pool spinning), one per core but the writer's (on 2 cores, two parse threads
+        // preempted the writer: a full sync 3–11% slower in interleaved runs, and 10 MB more memory; bench/RESULTS.md). The
+        // parse threads take the largest sources first and hand the writer batches of records from any number of sources,
+        // each source's records followed by its end marker. On 2 cores the one parse thread is the critical path, so the
+        // writer, whenever no batch waits for it, parses the smallest source left itself (at most WriterSourceBytes, a few
+        // ms, so no batch waits long) and stores its records at once; they meet in the middle (the writer waited 120–160 ms
+        // for batches in a full sync of the benchmark corpus before; bench/RESULTS.md). The writer's work that needs no store
+        // (RecordPreparer: redaction, hashing, pricing, signals) is done by a parse thread while the writer has batches
+        // waiting (it is behind), and by the writer otherwise: each thread takes it when the other is the critical path.
         var writer = new RecordWriter(store, redactor, pricer, For, started) { Signals = _signals };
         var preparer = writer.Preparer;
         var threads = Math.Clamp(work.Count, 1, Math.Max(1, Environment.ProcessorCount - 1));
         var queue = new BatchQueue(Math.Max(4, Environment.ProcessorCount * 2), threads);
-        var next = -1;
+        var unread = new SourceQueue(work);
         var parsers = Enumerable.Range(0, threads).Select(_ => new Thread(() =>
         {
             try
             {
                 var buffer = new List<object>(BatchSize);
-                for (var i = Interlocked.Increment(ref next); i < work.Count && !cancellationToken.IsCancellationRequested; i = Interlocked.Increment(ref next))
+                while (!cancellationToken.IsCancellationRequested && unread.TakeLargest() is { } next)
                 {
-                    ParseSource(work[i].Ingestor, work[i].Source, work[i].From, preparer, buffer, queue, cancellationToken);
+                    ParseSource(next, new BufferingSink(next.Ingestor.Platform, preparer, buffer, queue), cancellationToken);
                 }
 
                 if (buffer.Count > 0)
@@ -215,94 +221,127 @@ internal sealed class SyncService
         }).ToList();
         parsers.ForEach(t => t.Start());
 
+        // Several batches share one transaction (fewer commits and WAL syncs); a source's cursor is always saved in the
+        // transaction that holds its last records.
         var done = 0;
         var readTicks = new Dictionary<string, long>(StringComparer.Ordinal);
+        StoreTransaction? tx = null;
+        var inTransaction = 0;
+        var allocatedAtLastCollect = GC.GetTotalAllocatedBytes();
+        var transactionTime = Stopwatch.StartNew();
         try
         {
-            // Several batches share one transaction (fewer commits and WAL syncs); a source's cursor is always saved in
-            // the transaction that holds its last records.
-            StoreTransaction? tx = null;
-            var inTransaction = 0;
-            var allocatedAtLastCollect = GC.GetTotalAllocatedBytes();
-            var since = Stopwatch.StartNew();
-            while (queue.TryTake(out var batch))
+            // While the writer stores records, statement journals stay in memory: an upsert, or an insert that fires a
+            // trigger, keeps the pages it changes in one until it ends, and past 64 KB SQLite spilled it to a temporary file
+            // (120 MB written to /var/tmp by a full sync of the benchmark corpus; bench/RESULTS.md). Each of the writer's
+            // statements changes a row or a few. Not for the index rebuild after it: with temporary files in memory, SQLite
+            // sorts a whole index in memory, however large.
+            store.Execute("PRAGMA temp_store = MEMORY");
+            beforeWriting?.Invoke();
+            if (bulk)
             {
-                if (tx is null)
-                {
-                    tx = store.BeginTransaction();
-                    since.Restart();
-                }
+                BulkLoad.Begin(store);
+            }
 
-                foreach (var item in batch)
+            var own = new List<object>();
+            while (true)
+            {
+                if (!queue.TryTake(out var batch, wait: false))
                 {
-                    switch (item)
+                    if (!cancellationToken.IsCancellationRequested && unread.TakeSmallest(WriterSourceBytes) is { } small)
                     {
-                        case SourceDone final:
-                            var c = For(final.Platform);
-                            c.Lines += final.Lines;
-                            readTicks[final.Platform] = readTicks.GetValueOrDefault(final.Platform) + final.ElapsedTicks;
-                            if (final.Failure is null)
-                            {
-                                c.SourcesRead++;
-                                if (final.Cursor is not null && !cancellationToken.IsCancellationRequested)
-                                {
-                                    writer.SaveCursor(final.Platform, final.Path, final.Cursor);
-                                }
-                            }
-                            else
-                            {
-                                c.SourcesFailed++;
-                                c.Problems.Add($"{final.Path}: {final.Failure}");
-                            }
+                        ParseSource(small, new BufferingSink(small.Ingestor.Platform, preparer, own, null), cancellationToken);
+                        StoreBatch(own);
+                        own.Clear();
+                        continue;
+                    }
 
-                            options.Progress?.Invoke(++done, work.Count);
-                            break;
-                        case Malformed bad:
-                            For(bad.Platform).AddMalformed(bad.Record.Path, bad.Record.Line, bad.Record.Reason);
-                            break;
-                        case PreparedRecord record:
-                            writer.Write(record);
-                            break;
-                        default:
-                            Dispatch(writer, item);
-                            break;
+                    if (!queue.TryTake(out batch, wait: true))
+                    {
+                        break;
                     }
                 }
 
-                inTransaction += batch.Count;
-
-                // The workstation GC lets the young generation grow to a budget derived from the CPU cache (~90 MB on the
-                // benchmark machine) before it collects; a sync's records die young, so collecting them every
-                // YoungGarbageBytes keeps peak memory down for a few milliseconds in all. Generation 1 too: the batches
-                // in flight at a collection survive it, and collecting generation 0 alone piled them up in the older
-                // generations (~40 MB by the end of a full sync; bench/RESULTS.md).
-                if (GC.GetTotalAllocatedBytes() - allocatedAtLastCollect > YoungGarbageBytes)
-                {
-                    GC.Collect(1, GCCollectionMode.Forced, blocking: true);
-                    allocatedAtLastCollect = GC.GetTotalAllocatedBytes();
-                }
-
-                if (inTransaction >= (bulk ? BulkRecordsPerTransaction : RecordsPerTransaction)
-                    || since.ElapsedMilliseconds >= (bulk ? BulkMaxTransactionMs : MaxTransactionMs))
-                {
-                    tx.Commit();
-                    tx.Dispose();
-                    tx = null;
-                    inTransaction = 0;
-                }
+                StoreBatch(batch);
             }
 
-            if (tx is not null)
-            {
-                tx.Commit();
-                tx.Dispose();
-            }
+            tx?.Commit();
         }
         finally
         {
             queue.Abandon();
             parsers.ForEach(t => t.Join());
+            tx?.Dispose();
             writer.Dispose();
+        }
+
+        store.Execute("PRAGMA temp_store = DEFAULT");
+
+        void StoreBatch(List<object> batch)
+        {
+            if (tx is null)
+            {
+                tx = store.BeginTransaction();
+                transactionTime.Restart();
+            }
+
+            foreach (var item in batch)
+            {
+                switch (item)
+                {
+                    case SourceDone final:
+                        var c = For(final.Platform);
+                        c.Lines += final.Lines;
+                        readTicks[final.Platform] = readTicks.GetValueOrDefault(final.Platform) + final.ElapsedTicks;
+                        if (final.Failure is null)
+                        {
+                            c.SourcesRead++;
+                            if (final.Cursor is not null && !cancellationToken.IsCancellationRequested)
+                            {
+                                writer.SaveCursor(final.Platform, final.Path, final.Cursor);
+                            }
+                        }
+                        else
+                        {
+                            c.SourcesFailed++;
+                            c.Problems.Add($"{final.Path}: {final.Failure}");
+                        }
+
+                        options.Progress?.Invoke(++done, work.Count);
+                        break;
+                    case Malformed bad:
+                        For(bad.Platform).AddMalformed(bad.Record.Path, bad.Record.Line, bad.Record.Reason);
+                        break;
+                    case PreparedRecord record:
+                        writer.Write(record);
+                        break;
+                    default:
+                        Dispatch(writer, item);
+                        break;
+                }
+            }
+
+            inTransaction += batch.Count;
+
+            // The workstation GC lets the young generation grow to a budget derived from the CPU cache (~90 MB on the
+            // benchmark machine) before it collects; a sync's records die young, so collecting them every
+            // YoungGarbageBytes keeps peak memory down for a few milliseconds in all. Generation 1 too: the batches
+            // in flight at a collection survive it, and collecting generation 0 alone piled them up in the older
+            // generations (~40 MB by the end of a full sync; bench/RESULTS.md).
+            if (GC.GetTotalAllocatedBytes() - allocatedAtLastCollect > YoungGarbageBytes)
+            {
+                GC.Collect(1, GCCollectionMode.Forced, blocking: true);
+                allocatedAtLastCollect = GC.GetTotalAllocatedBytes();
+            }
+
+            if (inTransaction >= (bulk ? BulkRecordsPerTransaction : RecordsPerTransaction)
+                || transactionTime.ElapsedMilliseconds >= (bulk ? BulkMaxTransactionMs : MaxTransactionMs))
+            {
+                tx.Commit();
+                tx.Dispose();
+                tx = null;
+                inTransaction = 0;
+            }
         }
 
         // The outcome of every session this sync touched (Analysis/OutcomeRules), so sessions, last and cost show it. After a
@@ -360,9 +399,9 @@ internal sealed class SyncService
         }
     }
 
-    private static void ParseSource(IIngestor ingestor, SourceFile source, SourceCursor? from, RecordPreparer preparer, List<object> buffer, BatchQueue queue, CancellationToken cancellationToken)
+    private static void ParseSource(Work work, BufferingSink sink, CancellationToken cancellationToken)
     {
-        var sink = new BufferingSink(ingestor.Platform, preparer, buffer, queue);
+        var (ingestor, source, from) = work;
         var started = Stopwatch.GetTimestamp();
         SourceDone done;
         try
@@ -408,6 +447,9 @@ internal sealed class SyncService
                 Cursor: new SourceCursor(r.GetInt64(1), r.GetInt64(2), new DateTime(r.GetInt64(3), DateTimeKind.Utc), r.IsDBNull(4) ? null : r.GetString(4))))
             .ToDictionary(x => x.Path, x => x.Cursor, StringComparer.Ordinal);
 
+    /// <summary>A source to read, from its cursor (null: from the start).</summary>
+    private sealed record Work(IIngestor Ingestor, SourceFile Source, SourceCursor? From);
+
     /// <summary>The end of one source's records in a batch.</summary>
     private sealed record SourceDone(string Platform, string Path, SourceCursor? Cursor, long Lines, string? Failure)
     {
@@ -418,26 +460,54 @@ internal sealed class SyncService
     /// <summary>A malformed input record of a platform's source.</summary>
     private sealed record Malformed(string Platform, MalformedRecord Record);
 
-    /// <summary>Appends a source's records to its parse thread's current batch, handing full batches to the writer;
-    /// prepared (<see cref="RecordPreparer"/>) while the writer has batches waiting.</summary>
-    private sealed class BufferingSink(string platform, RecordPreparer preparer, List<object> buffer, BatchQueue queue) : IRecordSink
+    /// <summary>Appends a source's records to a batch. A parse thread's sink hands full batches to the writer through
+    /// <paramref name="queue"/>, and prepares records (<see cref="RecordPreparer"/>) while the writer has batches waiting;
+    /// the writer's own (no queue) keeps them all, for the writer to store once the source is read.</summary>
+    private sealed class BufferingSink(string platform, RecordPreparer preparer, List<object> buffer, BatchQueue? queue) : IRecordSink
     {
+        private bool Prepare => queue is { Backlog: true };
+
         public void Session(SessionRecord session) => Add(session);
-        public void Prompt(PromptRecord prompt) => Add(queue.Backlog ? preparer.Prompt(prompt) : prompt);
-        public void SkillInvocation(SkillInvocationRecord invocation) => Add(queue.Backlog ? preparer.SkillInvocation(invocation) : invocation);
-        public void ToolCall(ToolCallRecord call) => Add(queue.Backlog ? preparer.ToolCall(call) : call);
-        public void Usage(TokenUsageRecord usage) => Add(queue.Backlog ? preparer.Usage(usage) : usage);
-        public void Error(ErrorRecord error) => Add(queue.Backlog ? preparer.Error(error) : error);
-        public void Commit(CommitRecord commit) => Add(queue.Backlog ? preparer.Commit(commit) : commit);
+        public void Prompt(PromptRecord prompt) => Add(Prepare ? preparer.Prompt(prompt) : prompt);
+        public void SkillInvocation(SkillInvocationRecord invocation) => Add(Prepare ? preparer.SkillInvocation(invocation) : invocation);
+        public void ToolCall(ToolCallRecord call) => Add(Prepare ? preparer.ToolCall(call) : call);
+        public void Usage(TokenUsageRecord usage) => Add(Prepare ? preparer.Usage(usage) : usage);
+        public void Error(ErrorRecord error) => Add(Prepare ? preparer.Error(error) : error);
+        public void Commit(CommitRecord commit) => Add(Prepare ? preparer.Commit(commit) : commit);
         public void Malformed(string path, long line, string reason) => Add(new Malformed(platform, new MalformedRecord(path, line, reason)));
 
         public void Add(object item)
         {
             buffer.Add(item);
-            if (buffer.Count >= BatchSize)
+            if (queue is not null && buffer.Count >= BatchSize)
             {
                 queue.Add([.. buffer]);
                 buffer.Clear();
+            }
+        }
+    }
+
+    /// <summary>The sources to read, largest first: the parse threads take them from the front, the writer from the back.</summary>
+    private sealed class SourceQueue(List<Work> work)
+    {
+        private int _front;
+        private int _back = work.Count - 1;
+
+        /// <summary>The largest source no thread took yet; null when none is left.</summary>
+        public Work? TakeLargest()
+        {
+            lock (work)
+            {
+                return _front <= _back ? work[_front++] : null;
+            }
+        }
+
+        /// <summary>The smallest source no thread took yet, when it has at most <paramref name="maxBytes"/>; otherwise null.</summary>
+        public Work? TakeSmallest(long maxBytes)
+        {
+            lock (work)
+            {
+                return _front <= _back && work[_back].Source.Length <= maxBytes ? work[_back--] : null;
             }
         }
     }
@@ -472,11 +542,13 @@ internal sealed class SyncService
             }
         }
 
-        public bool TryTake(out List<object> batch)
+        /// <summary>Takes the oldest batch; when none waits, false at once, or (<paramref name="wait"/>) once one comes or
+        /// every producer is done.</summary>
+        public bool TryTake(out List<object> batch, bool wait)
         {
             lock (_gate)
             {
-                while (_batches.Count == 0 && _producers > 0)
+                while (wait && _batches.Count == 0 && _producers > 0)
                 {
                     Monitor.Wait(_gate);
                 }
