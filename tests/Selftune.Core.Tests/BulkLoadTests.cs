@@ -17,12 +17,13 @@ public sealed class BulkLoadTests : IDisposable
     [Fact]
     public void ALargeFirstSyncRebuildsTheIndexesItDropped()
     {
-        var ingestor = new BigIngestor(_store.Path);
-        var report = new SyncService([ingestor], TimeProvider.System).Run(_store, new PlatformContext(_dir, _dir, _ => null), new Redactor(), null, new SyncOptions(), CancellationToken.None);
+        var (indexesWhileWriting, journalWhileWriting) = (-1L, (string?)null);
+        var report = new SyncService([new BigIngestor()], TimeProvider.System).Run(_store, new PlatformContext(_dir, _dir, _ => null), new Redactor(), null,
+            new SyncOptions(Progress: (_, _) => (indexesWhileWriting, journalWhileWriting) = (Indexes, (string?)_store.Scalar("PRAGMA journal_mode"))), CancellationToken.None);
 
-        Assert.Equal(0L, ingestor.IndexesWhileIngesting); // dropped while the records went in ...
-        Assert.Equal(3L, Indexes);                          // ... and back afterwards
-        Assert.Equal("delete", ingestor.JournalWhileIngesting); // pages written once, not to the WAL and again ...
+        Assert.Equal(0L, indexesWhileWriting); // dropped while the records went in ...
+        Assert.Equal(3L, Indexes);              // ... and back afterwards
+        Assert.Equal("delete", journalWhileWriting); // pages written once, not to the WAL and again ...
         Assert.Equal("wal", _store.Scalar("PRAGMA journal_mode")); // ... and WAL again afterwards
         Assert.Equal(0L, _store.Scalar("SELECT count(*) FROM bulk_load_indexes"));
         Assert.Equal(1, report.Platforms[0].ToolCalls);
@@ -32,11 +33,12 @@ public sealed class BulkLoadTests : IDisposable
     public void WithAnotherConnectionOpenTheBulkLoadStaysInWal()
     {
         using var other = SelftuneStore.Open(_store.Path);
-        var ingestor = new BigIngestor(_store.Path);
+        string? journalWhileWriting = null;
 
-        var report = new SyncService([ingestor], TimeProvider.System).Run(_store, new PlatformContext(_dir, _dir, _ => null), new Redactor(), null, new SyncOptions(), CancellationToken.None);
+        var report = new SyncService([new BigIngestor()], TimeProvider.System).Run(_store, new PlatformContext(_dir, _dir, _ => null), new Redactor(), null,
+            new SyncOptions(Progress: (_, _) => journalWhileWriting = (string?)_store.Scalar("PRAGMA journal_mode")), CancellationToken.None);
 
-        Assert.Equal("wal", ingestor.JournalWhileIngesting);
+        Assert.Equal("wal", journalWhileWriting);
         Assert.Equal(1, report.Platforms[0].ToolCalls);
         Assert.Equal(1L, other.Scalar("SELECT count(*) FROM tool_calls"));
     }
@@ -81,26 +83,16 @@ public sealed class BulkLoadTests : IDisposable
         Directory.Delete(_dir, recursive: true);
     }
 
-    /// <summary>One source that says it is large; it counts the indexes present while it is read.</summary>
-    private sealed class BigIngestor(string database) : IIngestor
+    /// <summary>One source that says it is large (the writer's progress callback looks at the store while it writes its record).</summary>
+    private sealed class BigIngestor : IIngestor
     {
         public string Platform => "big";
-
-        public long IndexesWhileIngesting { get; private set; } = -1;
-
-        public string? JournalWhileIngesting { get; private set; }
 
         public IEnumerable<SourceFile> Discover(PlatformContext context, Action<string, string> problems) =>
             [new SourceFile("/big.jsonl", BulkLoad.MinimumBytes, DateTime.UtcNow)];
 
         public IngestResult Ingest(SourceFile source, SourceCursor? from, IRecordSink sink, CancellationToken cancellationToken)
         {
-            using (var reader = SelftuneStore.Open(database, readOnly: true))
-            {
-                IndexesWhileIngesting = (long)reader.Scalar("SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name IN ('tool_calls_prompt', 'token_usage_session', 'prompts_session')")!;
-                JournalWhileIngesting = (string?)reader.Scalar("PRAGMA journal_mode");
-            }
-
             sink.ToolCall(new ToolCallRecord("t1", "s1", DateTimeOffset.UtcNow, "Bash", new Provenance("big", CaptureMode.Transcript, 1.0, "/big.jsonl")));
             return new IngestResult(new SourceCursor(1, 1, source.LastWriteUtc), 1);
         }

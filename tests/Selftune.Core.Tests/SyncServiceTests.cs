@@ -80,6 +80,21 @@ public sealed class SyncServiceTests : IDisposable
         Assert.Equal((2, 1), (counters.SourcesFound, counters.SourcesRead));
     }
 
+    [Fact]
+    public void WhileNoBatchWaitsTheWriterParsesTheSmallSourcesItself()
+    {
+        // The parse thread takes the large source first and holds it until the small ones are read: only the writer (the
+        // thread that called Run) can read them.
+        var ingestor = new HoldingIngestor();
+        var report = new SyncService([ingestor], TimeProvider.System).Run(_store, new PlatformContext(_dir, _dir, _ => null), new Redactor(), null, new SyncOptions(), CancellationToken.None);
+
+        var counters = report.Platforms.Single();
+        Assert.Equal((4, 0), (counters.SourcesRead, counters.SourcesFailed));
+        Assert.Equal([Environment.CurrentManagedThreadId], ingestor.SmallReadBy.Distinct());
+        Assert.Equal(4L, _store.Scalar("SELECT count(*) FROM prompts"));
+        Assert.Equal(4L, _store.Scalar("SELECT count(*) FROM source_cursors"));
+    }
+
     public void Dispose()
     {
         _store.Dispose();
@@ -94,6 +109,43 @@ public sealed class SyncServiceTests : IDisposable
         var service = new SyncService([_ingestor], TimeProvider.System);
         var report = service.Run(_store, new PlatformContext(_dir, _dir, _ => null), new Redactor(), null, new SyncOptions(force, since), CancellationToken.None);
         return report.Platforms.Single();
+    }
+
+    /// <summary>One large source (2 MB as listed) whose read waits, up to 10 s, until its three small sources were read;
+    /// one prompt from each.</summary>
+    private sealed class HoldingIngestor : IIngestor
+    {
+        private readonly CountdownEvent _small = new(3);
+
+        /// <summary>The managed thread that read each small source.</summary>
+        public List<int> SmallReadBy { get; } = [];
+
+        public string Platform => "holding";
+
+        public IEnumerable<SourceFile> Discover(PlatformContext context, Action<string, string> problems) =>
+            [new SourceFile("/large", 2 << 20, DateTime.UtcNow), .. Enumerable.Range(1, 3).Select(i => new SourceFile($"/small{i}", 10, DateTime.UtcNow))];
+
+        public IngestResult Ingest(SourceFile source, SourceCursor? from, IRecordSink sink, CancellationToken cancellationToken)
+        {
+            if (source.Path == "/large" && !_small.Wait(TimeSpan.FromSeconds(10), cancellationToken))
+            {
+                throw new TimeoutException("the small sources were not read while the large one was");
+            }
+
+            var provenance = new Provenance(Platform, CaptureMode.Transcript, 1.0, source.Path, 1);
+            sink.Prompt(new PromptRecord(source.Path, "s", DateTimeOffset.UnixEpoch, $"a prompt from {source.Path}", PromptKind.User, provenance));
+            if (source.Path != "/large")
+            {
+                lock (SmallReadBy)
+                {
+                    SmallReadBy.Add(Environment.CurrentManagedThreadId);
+                }
+
+                _small.Signal();
+            }
+
+            return new IngestResult(new SourceCursor(1, source.Length, source.LastWriteUtc), 1);
+        }
     }
 
     /// <summary>A minimal append-only ingestor: one JSON object per line, <c>{"session","prompt"}</c>.</summary>
@@ -118,7 +170,11 @@ public sealed class SyncServiceTests : IDisposable
             }
 
             var offset = from?.Offset ?? 0;
-            StartOffsets.Add(offset);
+            lock (StartOffsets)
+            {
+                StartOffsets.Add(offset);
+            }
+
             var bytes = File.ReadAllBytes(source.Path);
             var line = bytes.AsSpan(0, (int)offset).Count((byte)'\n');
             long lines = 0;
