@@ -118,7 +118,9 @@ internal enum ConfigSource
 /// </summary>
 internal sealed class SelftuneConfig
 {
-    private readonly Dictionary<string, (string? Value, ConfigSource Source)> _values = new(StringComparer.Ordinal);
+    /// <remarks>Values are a class, not a value tuple: a dictionary over a value type of this assembly has no precompiled
+    /// code (ReadyToRun) and is compiled at run time by every command that reads the configuration (bench/RESULTS.md).</remarks>
+    private readonly Dictionary<string, Entry> _values = new(StringComparer.Ordinal);
 
     private SelftuneConfig()
     {
@@ -140,20 +142,20 @@ internal sealed class SelftuneConfig
         var file = ReadFile(configPath);
         foreach (var key in ConfigKeys.All)
         {
-            (string?, ConfigSource) value = (key.Default, ConfigSource.Default);
+            var value = new Entry(key.Default, ConfigSource.Default);
             if (file.TryGetValue(key.Key, out var fromFile))
             {
-                value = (fromFile, ConfigSource.File);
+                value = new Entry(fromFile, ConfigSource.File);
             }
 
             if (environment(key.EnvironmentVariable) is { } fromEnv)
             {
-                value = (fromEnv, ConfigSource.Environment);
+                value = new Entry(fromEnv, ConfigSource.Environment);
             }
 
             if (flags is not null && flags.TryGetValue(key.Key, out var fromFlag) && fromFlag is not null)
             {
-                value = (fromFlag, ConfigSource.Flag);
+                value = new Entry(fromFlag, ConfigSource.Flag);
             }
 
             config._values[key.Key] = value;
@@ -328,4 +330,7 @@ internal sealed class SelftuneConfig
             }
         }
     }
+
+    /// <summary>One key's effective value and where it came from.</summary>
+    private sealed record Entry(string? Value, ConfigSource Source);
 }

@@ -72,7 +72,7 @@ internal sealed class App : IDisposable
     }
 
     /// <summary>The plugin folders searched, in order: bundled beside the executable, then the user's.</summary>
-    public IEnumerable<(string Origin, string Folder)> PluginFolders =>
+    public (string Origin, string Folder)[] PluginFolders =>
     [
         ("bundled", BundledPluginsPath),
         ("user", Home.PluginsPath),

@@ -19,7 +19,7 @@ internal static class SyncCommands
         var since = new Option<string?>("--since") { Description = "Only sources modified on or after this date (YYYY-MM-DD or ISO-8601)." }.Date();
         var platform = new Option<string[]>("--platform") { Description = "Only these platforms (platform ids from `selftune plugins`); repeatable.", AllowMultipleArgumentsPerToken = true };
         return new Command("sync", "Read every installed agent's saved sessions into the store (incremental; --force re-reads all).") { force, since, platform }
-            .Runs(app, async (a, p, ct) =>
+            .Runs(app, (a, p, ct) =>
             {
                 if (p.GetValue(platform) is { Length: > 0 } given)
                 {
@@ -30,18 +30,32 @@ internal static class SyncCommands
                     Force: p.GetValue(force),
                     Since: OptionRules.ParseDate(p.GetValue(since)),
                     Platforms: p.GetValue(platform) is { Length: > 0 } ps ? ps.ToHashSet(StringComparer.Ordinal) : null);
-                var report = Run(a, options, ct);
-                Print(a, report);
-                await NotifySessions(a, report, ct);
-                return 0;
+                return Task.FromResult(Execute(a, options, ct));
             });
+    }
+
+    /// <summary>What <c>selftune sync</c> does once its options are known: <see cref="Run"/>, <see cref="Print"/> and the
+    /// notifications of the sessions it read. The command's action, and <see cref="QuickCommands"/>' for a plain
+    /// <c>sync</c>.</summary>
+    /// <returns>The exit code (0).</returns>
+    /// <exception cref="SelftuneException">The store, the home or a plugin fails.</exception>
+    public static int Execute(App a, SyncOptions options, CancellationToken cancellationToken)
+    {
+        var report = Run(a, options, cancellationToken);
+        Print(a, report);
+        if (report.Platforms.Any(c => c.Sessions > 0))
+        {
+            NotifySessions(a, report, cancellationToken).GetAwaiter().GetResult();
+        }
+
+        return 0;
     }
 
     /// <summary>Notifies the sessions a sync read that failed or cost more than <c>notify.session_cost_usd</c>, when a
     /// channel is configured (bounded; failures logged, not fatal).</summary>
     private static async Task NotifySessions(App a, SyncReport report, CancellationToken ct)
     {
-        if (report.Platforms.Sum(c => c.Sessions) == 0 || a.Get<Notifier>() is not { Configured: true } notifier)
+        if (a.Get<Notifier>() is not { Configured: true } notifier)
         {
             return;
         }

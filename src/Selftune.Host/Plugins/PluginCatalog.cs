@@ -47,8 +47,10 @@ internal static class PluginCatalog
     private static readonly Type[] Contracts = [typeof(IIngestor), typeof(IHookHandler), typeof(IInstaller), typeof(IAgentRunner)];
 
     /// <summary>Loads every plugin found in <paramref name="folders"/>.</summary>
-    /// <param name="folders">(origin, folder) pairs, searched in order; a later plugin with a name already loaded is reported as a duplicate.</param>
-    public static IReadOnlyList<PluginInfo> Load(IEnumerable<(string Origin, string Folder)> folders)
+    /// <param name="folders">(origin, folder) pairs, searched in order; a later plugin with a name already loaded is reported as a
+    /// duplicate. An array, and the folders sorted with <see cref="Array.Sort{T}(T[], IComparer{T})"/>: enumerating value tuples
+    /// through an interface, or LINQ's ordering, is compiled at run time on every command that loads plugins (bench/RESULTS.md).</param>
+    public static IReadOnlyList<PluginInfo> Load((string Origin, string Folder)[] folders)
     {
         var result = new List<PluginInfo>();
         foreach (var (origin, folder) in folders)
@@ -58,7 +60,9 @@ internal static class PluginCatalog
                 continue;
             }
 
-            foreach (var dir in Directory.EnumerateDirectories(folder).Order(StringComparer.Ordinal))
+            var dirs = Directory.GetDirectories(folder);
+            Array.Sort(dirs, StringComparer.Ordinal);
+            foreach (var dir in dirs)
             {
                 var name = System.IO.Path.GetFileName(dir);
                 var main = System.IO.Path.Combine(dir, name + ".dll");
