@@ -65,6 +65,26 @@ public sealed class BulkLoadTests : IDisposable
     }
 
     [Fact]
+    public async Task TheCheckpointBesideCopiesTheWalIntoTheStoreFileWhileThisConnectionStaysOpen()
+    {
+        using (var tx = _store.BeginTransaction())
+        {
+            for (var i = 0; i < 500; i++)
+            {
+                _store.Execute("INSERT INTO sync_runs (started_at, elapsed_ms, report_json) VALUES ($s, 1, $r)", ("$s", i), ("$r", new string('x', 2000)));
+            }
+
+            tx.Commit();
+        }
+
+        var before = new FileInfo(_store.Path).Length; // the new pages are in the WAL only
+        await BulkLoad.CheckpointBeside(_store.Path);
+
+        Assert.True(new FileInfo(_store.Path).Length > before + 500 * 2000);
+        Assert.Equal(500L, _store.Scalar("SELECT count(*) FROM sync_runs"));
+    }
+
+    [Fact]
     public void IndexesLeftDroppedByAnInterruptedSyncAreRebuiltByTheNext()
     {
         BulkLoad.DropIndexes(_store);

@@ -348,6 +348,7 @@ internal sealed class SyncService
         // bulk load its facts are read on a second connection while this one rebuilds the indexes (~80 ms each on the
         // benchmark corpus, which the two cores then share; bench/RESULTS.md).
         var facts = bulk ? BulkLoad.End(store, () => ReadFacts(store.Path, started)) : null;
+        var checkpoint = bulk ? BulkLoad.CheckpointBeside(store.Path) : Task.CompletedTask;
         cancellationToken.ThrowIfCancellationRequested();
         OutcomeStore.Classify(store, facts ?? OutcomeStore.LoadFacts(store, started.ToUnixTimeMilliseconds()), _time.GetUtcNow().ToUnixTimeMilliseconds());
         foreach (var (platform, ticks) in readTicks)
@@ -371,6 +372,7 @@ internal sealed class SyncService
             .Where(i => counters.ContainsKey(i.Platform)).Select(i => counters[i.Platform])
             .Concat(counters.Values.Where(c => !_ingestors.Any(i => i.Platform == c.Platform))).ToList());
         Record(store, report);
+        checkpoint.GetAwaiter().GetResult();
         return report;
     }
 
