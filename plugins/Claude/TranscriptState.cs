@@ -5,7 +5,7 @@ namespace Selftune.Plugin.Claude;
 /// <summary>
 /// What a transcript read so far left open, saved in <see cref="SourceCursor.State"/> so an appended file is read
 /// from its offset with the same result as a full read: the line count, the sessions of the file and their open turns.
-/// Kept small (a few KB): only the newest inline sidechains are remembered.
+/// Kept small (a few KB): only the newest inline sidechains are remembered. Stored as JSON by <see cref="TranscriptStateJson"/>.
 /// </summary>
 internal sealed class TranscriptState
 {
