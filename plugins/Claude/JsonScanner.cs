@@ -95,7 +95,7 @@ internal ref struct JsonScanner
         }
 
         var raw = RawString();
-        return Decode(raw, raw.Contains((byte)'\\'));
+        return Decode(raw, raw.IndexOf((byte)'\\') >= 0);
     }
 
     /// <summary>Reads a string value's raw bytes (escapes not decoded); false (value skipped) when it is not a string.</summary>
@@ -110,7 +110,7 @@ internal ref struct JsonScanner
         }
 
         raw = RawString();
-        escaped = raw.Contains((byte)'\\');
+        escaped = raw.IndexOf((byte)'\\') >= 0;
         return true;
     }
 
@@ -130,18 +130,14 @@ internal ref struct JsonScanner
     /// <summary>Reads a non-negative integer; anything else (skipped) gives 0.</summary>
     public long ReadInt64()
     {
-        var start = _pos;
-        SkipValue();
-        var token = _json[start.._pos].Trim(" \t\r\n"u8);
+        var token = RawValue();
         return Utf8Parser.TryParse(token, out long value, out var consumed) && consumed == token.Length && value > 0 ? value : 0;
     }
 
     /// <summary>Reads a number as decimal; null when it is not a number.</summary>
     public decimal? ReadDecimal()
     {
-        var start = _pos;
-        SkipValue();
-        var token = _json[start.._pos].Trim(" \t\r\n"u8);
+        var token = RawValue();
         return Utf8Parser.TryParse(token, out decimal value, out var consumed, 'E') && consumed == token.Length ? value
             : Utf8Parser.TryParse(token, out value, out consumed) && consumed == token.Length ? value
             : null;
@@ -152,8 +148,13 @@ internal ref struct JsonScanner
     /// <returns>False (nothing skipped) when the line does not end with <c>}</c>.</returns>
     public bool SkipRestIfClosed()
     {
-        var trimmed = _json.TrimEnd(" \t\r\n"u8);
-        if (trimmed.Length == 0 || trimmed[^1] != (byte)'}')
+        var end = _json.Length;
+        while (end > 0 && IsWhitespace(_json[end - 1]))
+        {
+            end--;
+        }
+
+        if (end == 0 || _json[end - 1] != (byte)'}')
         {
             return false;
         }
@@ -325,10 +326,21 @@ internal ref struct JsonScanner
 
     private void SkipWhitespace()
     {
-        while (_pos < _json.Length && _json[_pos] is (byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n')
+        while (_pos < _json.Length && IsWhitespace(_json[_pos]))
         {
             _pos++;
         }
+    }
+
+    private static bool IsWhitespace(byte b) => b is (byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n';
+
+    /// <summary>Skips one value and returns its bytes (without the whitespace around it).</summary>
+    private ReadOnlySpan<byte> RawValue()
+    {
+        Peek();
+        var start = _pos;
+        SkipValue();
+        return _json[start.._pos];
     }
 
     /// <summary>Decodes JSON escapes from <paramref name="raw"/> into UTF-8 <paramref name="output"/> (never longer).</summary>

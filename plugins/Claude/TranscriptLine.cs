@@ -14,12 +14,13 @@ internal sealed record ToolUse(string? Id, string Name, string? Skill, string? F
 /// <summary>The lines an edit tool call's result shows it added and removed.</summary>
 internal sealed record EditCount(int Added, int Removed);
 
-/// <summary>A <c>tool_result</c> block of a user message.</summary>
+/// <summary>A <c>tool_result</c> block of a user message. A class, like <see cref="ToolUse"/>: a list of a struct of this
+/// plugin is compiled at run time (ReadyToRun cannot precompile generic code over another assembly's value types).</summary>
 /// <param name="ToolUseId">The call it answers.</param>
 /// <param name="IsError">The block's <c>is_error</c>.</param>
 /// <param name="Output">The block's text when it may report a new git commit (it starts with <c>[</c> or <c>Updating </c>); else null.</param>
 /// <param name="ErrorText">For an error, its <c>content</c> when that is a string (the error message); null otherwise.</param>
-internal readonly record struct ToolResult(string ToolUseId, bool IsError, string? Output = null, string? ErrorText = null);
+internal sealed record ToolResult(string ToolUseId, bool IsError, string? Output = null, string? ErrorText = null);
 
 /// <summary>
 /// The fields of one transcript line that selftune uses, read with a single forward pass of

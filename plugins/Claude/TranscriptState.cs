@@ -1,5 +1,3 @@
-using System.Text.Json;
-using System.Text.Json.Serialization;
 using Selftune.Abstractions;
 
 namespace Selftune.Plugin.Claude;
@@ -7,7 +5,7 @@ namespace Selftune.Plugin.Claude;
 /// <summary>
 /// What a transcript read so far left open, saved in <see cref="SourceCursor.State"/> so an appended file is read
 /// from its offset with the same result as a full read: the line count, the sessions of the file and their open turns.
-/// Kept small (a few KB): only the newest inline sidechains are remembered.
+/// Kept small (a few KB): only the newest inline sidechains are remembered. Stored as JSON by <see cref="TranscriptStateJson"/>.
 /// </summary>
 internal sealed class TranscriptState
 {
@@ -29,27 +27,12 @@ internal sealed class TranscriptState
     /// <summary>Inline sidechain (sub-agent) conversations of a 1.0.x main file, oldest first.</summary>
     public List<Conversation> Sidechains { get; set; } = [];
 
-    /// <summary>Serializes the state.</summary>
-    public string Serialize() => JsonSerializer.Serialize(this, TranscriptStateJson.Default.TranscriptState);
+    /// <summary>Serializes the state (<see cref="TranscriptStateJson"/>).</summary>
+    public string Serialize() => TranscriptStateJson.Write(this);
 
     /// <summary>Reads a saved state; null when it is missing, of another version or unreadable.</summary>
-    public static TranscriptState? Deserialize(string? json)
-    {
-        if (string.IsNullOrEmpty(json))
-        {
-            return null;
-        }
-
-        try
-        {
-            var state = JsonSerializer.Deserialize(json, TranscriptStateJson.Default.TranscriptState);
-            return state is { V: 1 } ? state : null;
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
-    }
+    public static TranscriptState? Deserialize(string? json) =>
+        string.IsNullOrEmpty(json) ? null : TranscriptStateJson.Read(json) is { V: 1 } state ? state : null;
 }
 
 /// <summary>One conversation of a transcript: a session, a sub-agent's file, or an inline sidechain.</summary>
@@ -96,7 +79,6 @@ internal sealed class Conversation
 
     /// <summary>The current turn's prompt text, lower case, wrappers stripped (a Skill call for a skill it names is explicit).
     /// Kept in memory only, never in the stored state: a turn resumed by a later read treats its Skill calls as implicit.</summary>
-    [JsonIgnore]
     public string? TurnPromptText { get; set; }
 
     /// <summary>Skills invoked (Skill tool, explicit command) during the current turn.</summary>
@@ -112,8 +94,7 @@ internal sealed class Conversation
     /// <summary>The latest Skill tool call whose path is not known yet (the injected "Base directory" follows it).</summary>
     public PendingInvocation? AwaitingBaseDirectory { get; set; }
 
-    /// <summary>True when a line of this conversation was read in the current read (its session record is due).</summary>
-    [JsonIgnore]
+    /// <summary>True when a line of this conversation was read in the current read (its session record is due); never stored.</summary>
     public bool Touched { get; set; }
 }
 
@@ -127,8 +108,3 @@ internal sealed class Conversation
 /// <param name="SkillPath">The skill folder, when known.</param>
 /// <param name="Explicit">True when the user named the skill (the Skill call followed a prompt naming it).</param>
 internal sealed record PendingInvocation(string InvocationId, string SkillName, DateTimeOffset OccurredAt, long Line, string? PromptId, string? ToolUseId, string? SkillPath, bool Explicit = false);
-
-/// <summary>Source-generated JSON for <see cref="TranscriptState"/>.</summary>
-[JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingDefault)]
-[JsonSerializable(typeof(TranscriptState))]
-internal sealed partial class TranscriptStateJson : JsonSerializerContext;

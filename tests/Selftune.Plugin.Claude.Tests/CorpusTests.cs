@@ -1,4 +1,5 @@
 using Selftune.Abstractions;
+using Selftune.AdapterKit;
 
 namespace Selftune.Plugin.Claude.Tests;
 
@@ -144,5 +145,70 @@ public sealed class CorpusTests(CorpusFixture corpus) : IClassFixture<CorpusFixt
         Assert.Equal([(2L, "unknown record type 'tool_use' (skipped)"), (3L, "unknown record type 'tool_result' (skipped)")],
             corpus.Sink.MalformedLines.Where(m => m.Path == drift).Select(m => (m.Line, m.Reason)));
         Assert.Equal(38, corpus.Sink.MalformedLines.Count);
+    }
+
+    /// <summary>Every transcript read in three pieces (appended to after each read, then read from the cursor with its saved
+    /// <see cref="TranscriptState"/>) gives the records and sessions of one full read: the state carries the sidechains,
+    /// open turns and pending skill reads from one read to the next through its JSON.</summary>
+    [Fact]
+    public void EveryTranscriptReadInPiecesGivesWhatOneFullReadGives()
+    {
+        var home = Path.Combine(Path.GetTempPath(), "selftune-claude-pieces-" + Guid.NewGuid().ToString("N"));
+        var context = new PlatformContext(home, home, _ => null);
+        var ingestor = new ClaudeTranscriptIngestor();
+        SourceFile Source(string path) => ingestor.Discover(context, (_, _) => { }).Single(s => s.Path == path);
+        try
+        {
+            foreach (var file in Directory.EnumerateFiles(corpus.Projects, "*.jsonl", SearchOption.AllDirectories))
+            {
+                var path = Path.Combine(home, ".claude", "projects", Path.GetRelativePath(corpus.Projects, file));
+                Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+                var bytes = File.ReadAllBytes(file);
+                var lineEnds = Enumerable.Range(0, bytes.Length).Where(i => bytes[i] == (byte)'\n').Select(i => i + 1).ToList();
+                void Write(int length)
+                {
+                    File.WriteAllBytes(path, bytes[..length]);
+                    File.SetLastWriteTimeUtc(path, File.GetLastWriteTimeUtc(file)); // the time of lines without their own
+                }
+
+                Write(bytes.Length);
+                var whole = new RecordingSink();
+                var lines = ingestor.Ingest(Source(path), null, whole, CancellationToken.None).Lines;
+
+                var pieces = new RecordingSink();
+                SourceCursor? cursor = null;
+                var linesInPieces = 0L;
+                foreach (var cut in new[] { lineEnds[lineEnds.Count / 3], lineEnds[2 * lineEnds.Count / 3], bytes.Length })
+                {
+                    Write(cut);
+                    var read = ingestor.Ingest(Source(path), cursor, pieces, CancellationToken.None);
+                    (cursor, linesInPieces) = (read.Cursor, linesInPieces + read.Lines);
+                }
+
+                Assert.Equal(lines, linesInPieces); // each piece was read from the cursor, with its state, not from the start
+
+                Assert.Equal(Stored(whole), Stored(pieces));
+                Assert.Equal(Sessions(whole), Sessions(pieces));
+            }
+        }
+        finally
+        {
+            Directory.Delete(home, recursive: true);
+        }
+
+        // The records' keys as the store keeps them: a response whose lines a read divides is stored once, with its largest usage.
+        static SortedSet<string> Stored(RecordingSink sink)
+        {
+            var keys = sink.Keys();
+            keys.RemoveWhere(k => k.StartsWith("usage:", StringComparison.Ordinal));
+            keys.UnionWith(sink.UsageRecords.GroupBy(u => (u.MessageId, u.RequestId))
+                .Select(g => g.MaxBy(u => u.InputTokens + u.OutputTokens + u.CacheWriteTokens + u.CacheReadTokens)!)
+                .Select(u => $"usage:{u.MessageId}:{u.RequestId}:{u.InputTokens}:{u.OutputTokens}:{u.CacheWriteTokens}:{u.CacheReadTokens}"));
+            return keys;
+        }
+
+        static IEnumerable<string> Sessions(RecordingSink sink) => sink.Sessions.GroupBy(s => s.SessionId).Select(g => g.Last())
+            .Select(s => $"{s.SessionId} {s.ParentSessionId} {s.StartedAt:O} {s.EndedAt:O} {s.Cwd} {s.GitBranch} {s.AgentVersion} {string.Join(',', s.Models ?? [])} {s.Status}")
+            .Order(StringComparer.Ordinal);
     }
 }
