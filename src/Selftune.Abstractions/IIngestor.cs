@@ -58,7 +58,9 @@ public interface IIngestor
     /// the default is none.</summary>
     IReadOnlyList<string> EnvironmentVariables => [];
 
-    /// <summary>Reads one source from <paramref name="from"/> (null: from the start) and emits its records.</summary>
+    /// <summary>Reads one source from <paramref name="from"/> (null: from the start) and emits its records. Called for
+    /// different sources from several threads at once (the sync parses on every core, its writer included), so an
+    /// implementation keeps per-read state local and guards what it shares.</summary>
     /// <param name="source">The source, as discovered.</param>
     /// <param name="from">Where the previous read stopped, or null to read from the start.</param>
     /// <param name="sink">Receives the records.</param>
