@@ -1,4 +1,3 @@
-using System.Text;
 using System.Text.Json;
 using Selftune.Abstractions;
 using Selftune.Plugin.Shared;
@@ -12,7 +11,7 @@ namespace Selftune.Plugin.OpenCode;
 /// <c>selftune-plugin.js</c> template) subscribes to <c>tool.execute.before/after</c>, <c>chat.message</c> and the
 /// <c>session.idle</c> event and hands each to <c>&lt;hook command&gt; &lt;event&gt; --platform opencode</c> (payloads:
 /// <see cref="OpenCodeHookHandler"/>). The file's first line is the marker <see cref="Marker"/>: install replaces only a
-/// file carrying it, uninstall deletes only such a file, and a user's own <c>selftune.js</c> is never touched.
+/// file holding it, uninstall deletes only such a file, and a user's own <c>selftune.js</c> is never touched.
 /// </summary>
 public sealed class OpenCodeInstaller : IInstaller
 {
@@ -24,13 +23,7 @@ public sealed class OpenCodeInstaller : IInstaller
 
     private const string TemplateResource = "Selftune.Plugin.OpenCode.selftune-plugin.js";
 
-    private static readonly Lazy<string> Template = new(() =>
-    {
-        using var stream = typeof(OpenCodeInstaller).Assembly.GetManifestResourceStream(TemplateResource)
-            ?? throw new InvalidOperationException($"The plugin template '{TemplateResource}' is missing from {typeof(OpenCodeInstaller).Assembly.GetName().Name}.");
-        using var reader = new StreamReader(stream, Encoding.UTF8);
-        return reader.ReadToEnd().ReplaceLineEndings("\n");
-    });
+    private static readonly Lazy<string> Template = new(() => InstallerFiles.EmbeddedText(typeof(OpenCodeInstaller).Assembly, TemplateResource));
 
     /// <inheritdoc />
     public string Platform => Platforms.OpenCode;

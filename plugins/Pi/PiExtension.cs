@@ -30,7 +30,7 @@ internal static class PiExtension
 
     private const string TemplateResource = "Selftune.Plugin.Pi.selftune-extension.ts";
 
-    private static readonly Lazy<string> Template = new(() => DetachedSpawnScript.EmbeddedText(typeof(PiExtension).Assembly, TemplateResource));
+    private static readonly Lazy<string> Template = new(() => InstallerFiles.EmbeddedText(typeof(PiExtension).Assembly, TemplateResource));
 
     /// <summary>The extension's text, running <paramref name="hookCommand"/> (already shell-quoted, e.g. <c>/usr/bin/selftune hook</c>)
     /// through the shared detached spawn (<see cref="DetachedSpawnScript"/>).</summary>

@@ -1,3 +1,5 @@
+using System.Reflection;
+using System.Text;
 using Selftune.Abstractions;
 
 namespace Selftune.Plugin.Shared;
@@ -18,7 +20,7 @@ internal sealed record MarkedFile(string Path, string Content, string Added, str
 
 /// <summary>The plans of the installers that write whole files of their own, marked as selftune's (Pi, OpenClaw, Cline):
 /// install adds or updates each file and refuses one of that name without the marker; uninstall deletes only marked
-/// files.</summary>
+/// files. Also the embedded templates those files are rendered from (<see cref="EmbeddedText"/>).</summary>
 internal static class InstallerFiles
 {
     /// <summary>Plans writing <paramref name="files"/>: a file already as it should be is left out.</summary>
@@ -55,6 +57,18 @@ internal static class InstallerFiles
             .Select(file => (file, existing: Read(file.Path)))
             .Where(f => f.existing?.Contains(marker, StringComparison.Ordinal) == true)
             .Select(f => new FileChange(f.file.Path, f.existing, null, f.file.Removed))]);
+
+    /// <summary>An embedded text resource of <paramref name="assembly"/> (an installer's template), its line endings
+    /// <c>\n</c>.</summary>
+    /// <exception cref="InvalidOperationException">The resource is missing (a build error).</exception>
+    public static string EmbeddedText(Assembly assembly, string name)
+    {
+        ArgumentNullException.ThrowIfNull(assembly);
+        using var stream = assembly.GetManifestResourceStream(name)
+            ?? throw new InvalidOperationException($"The embedded template '{name}' is missing from {assembly.GetName().Name}.");
+        using var reader = new StreamReader(stream, Encoding.UTF8);
+        return reader.ReadToEnd().ReplaceLineEndings("\n");
+    }
 
     /// <summary>The file's text; null when it does not exist.</summary>
     /// <exception cref="InstallerException">The file exists but cannot be read.</exception>

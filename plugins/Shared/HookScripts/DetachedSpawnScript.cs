@@ -1,5 +1,3 @@
-using System.Reflection;
-using System.Text;
 using System.Text.Json;
 using Selftune.Abstractions;
 
@@ -15,26 +13,15 @@ namespace Selftune.Plugin.Shared;
 /// </summary>
 internal static class DetachedSpawnScript
 {
-    private const string Resource = "Selftune.Plugin.Shared.detached-spawn.js";
+    private static readonly Lazy<string> Template = new(() => InstallerFiles.EmbeddedText(typeof(DetachedSpawnScript).Assembly, "Selftune.Plugin.Shared.detached-spawn.js"));
 
     /// <summary>The function's text for one platform.</summary>
     /// <param name="hookCommand">The command prefix, already shell-quoted, e.g. <c>/usr/local/bin/selftune hook</c>.</param>
     /// <param name="platform">The platform id passed as <c>--platform</c>.</param>
     /// <param name="turnEndEvents">The events whose command carries the turn-end flag.</param>
-    public static string Render(string hookCommand, string platform, IReadOnlyList<string> turnEndEvents) => EmbeddedText(typeof(DetachedSpawnScript).Assembly, Resource)
+    public static string Render(string hookCommand, string platform, IReadOnlyList<string> turnEndEvents) => Template.Value
         .Replace("__SELFTUNE_COMMAND__", JsonSerializer.Serialize(hookCommand), StringComparison.Ordinal)
         .Replace("__SELFTUNE_PLATFORM__", JsonSerializer.Serialize(platform), StringComparison.Ordinal)
         .Replace("__SELFTUNE_TURN_END_FLAG__", JsonSerializer.Serialize(PluginContract.TurnEndFlag), StringComparison.Ordinal)
         .Replace("__SELFTUNE_TURN_END__", JsonSerializer.Serialize(turnEndEvents), StringComparison.Ordinal);
-
-    /// <summary>An embedded text resource of <paramref name="assembly"/>, its line endings <c>\n</c>.</summary>
-    /// <exception cref="InvalidOperationException">The resource is missing (a build error).</exception>
-    public static string EmbeddedText(Assembly assembly, string name)
-    {
-        ArgumentNullException.ThrowIfNull(assembly);
-        using var stream = assembly.GetManifestResourceStream(name)
-            ?? throw new InvalidOperationException($"The embedded template '{name}' is missing from {assembly.GetName().Name}.");
-        using var reader = new StreamReader(stream, Encoding.UTF8);
-        return reader.ReadToEnd().ReplaceLineEndings("\n");
-    }
 }

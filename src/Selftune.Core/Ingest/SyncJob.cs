@@ -35,8 +35,9 @@ internal sealed class SyncJob(SyncService sync, HookSpoolDrainer drainer, IUsage
         Unchanged(store, context, installation.Identity, home, time.GetUtcNow(), options) ?? Read(store, options, cancellationToken);
 
     /// <summary>Stores the spooled hook events, then reads every agent's new sessions (the parse threads read ahead while the
-    /// spool drains: <see cref="SyncService.Run"/>), without consulting the stamp (the caller did: <see cref="Unchanged"/>); meanwhile, on another thread, remembers the installed plugins' skill roots for
-    /// <c>status</c> (they depend on the plugins and the machine, not on the store).</summary>
+    /// spool drains: <see cref="SyncService.Run"/>), without consulting the stamp (the caller did: <see cref="Unchanged"/>);
+    /// meanwhile, on another thread, remembers the installed plugins' skill roots for <c>status</c> (they depend on the
+    /// plugins and the machine, not on the store).</summary>
     /// <param name="store">The store.</param>
     /// <param name="options">What to read (<see cref="SyncOptions.Progress"/> receives progress).</param>
     /// <param name="cancellationToken">Stops the work between sources.</param>

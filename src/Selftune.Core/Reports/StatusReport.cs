@@ -409,14 +409,13 @@ internal static class StatusReporter
         var rate = Rate(triggeredPrompts.Count, missed.Count);
         var trend = Trend(windows);
         var (health, reason) = Health(skill is not null, triggers.Count, explicitUses.Count, readsNotInvoked.Count, triggeredPrompts.Count, missed.Count, rate, problems);
-        DateTimeOffset? lastUsed = null;
+        long? lastUsedMs = null;
         foreach (var use in uses)
         {
-            if (lastUsed is null || use.At > lastUsed.Value.ToUnixTimeMilliseconds())
-            {
-                lastUsed = DateTimeOffset.FromUnixTimeMilliseconds(use.At);
-            }
+            lastUsedMs = Math.Max(lastUsedMs ?? use.At, use.At);
         }
+
+        DateTimeOffset? lastUsed = lastUsedMs is { } ms ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : null;
 
         return new SkillStatus(
             name,

@@ -9,7 +9,6 @@ using Selftune.Core.Store;
 namespace Selftune.Core.Reports;
 
 /// <summary>A miss as <c>status</c> reports it: what <see cref="Miss"/> holds, its text as a report example.</summary>
-/// <param name="SkillKey">The skill's key in the miss set (<see cref="MissSet"/>: bare, lower-case name).</param>
 /// <param name="Id">The miss id (<see cref="Miss.IdOf"/>).</param>
 /// <param name="Kind">How it was found.</param>
 /// <param name="Confidence">How sure (0–1).</param>
@@ -17,7 +16,7 @@ namespace Selftune.Core.Reports;
 /// <param name="SessionId">Its session.</param>
 /// <param name="OccurredAt">When it was sent (Unix ms).</param>
 /// <param name="Example">The miss's text as <see cref="PromptExample.Of"/> shows it (one line, at most 160 characters).</param>
-internal sealed record StatusMiss(string SkillKey, string Id, MissKind Kind, double Confidence, string PromptId, string SessionId, long OccurredAt, string Example)
+internal sealed record StatusMiss(string Id, MissKind Kind, double Confidence, string PromptId, string SessionId, long OccurredAt, string Example)
 {
     /// <summary>True when the miss is evidence (<see cref="Miss.IsEvidence"/>).</summary>
     public bool IsEvidence => Confidence >= MissFinder.EvidenceConfidence;
@@ -42,7 +41,7 @@ internal sealed record StatusMiss(string SkillKey, string Id, MissKind Kind, dou
 internal static class StatusSnapshot
 {
     /// <summary>The misses of every skill by skill key (<see cref="MissSet"/>), each skill's newest first: from the
-    /// snapshot when it is current, else computed (<see cref="MissFinder.Find(SelftuneStore, TriggerIndex, IEnumerable{string}?, DateTimeOffset?)"/>)
+    /// snapshot when it is current, else computed (<see cref="MissFinder.Find(SelftuneStore, IEnumerable{string}?, DateTimeOffset?)"/>)
     /// and the snapshot rewritten (skipped when another process holds the write lock or the store cannot be written).</summary>
     /// <param name="store">The store.</param>
     /// <param name="installed">The installed skills (<see cref="SkillCatalog"/>); the shadowed ones are left out.</param>
@@ -85,7 +84,7 @@ internal static class StatusSnapshot
     private static Dictionary<string, List<StatusMiss>> Compute(SelftuneStore store, List<string> skills)
     {
         var result = new Dictionary<string, List<StatusMiss>>(StringComparer.Ordinal);
-        foreach (var m in MissFinder.Find(store, TriggerIndex.Load(store), skills, null).All)
+        foreach (var m in MissFinder.Find(store, skills).All)
         {
             var key = MissSet.Canonical(m.Skill);
             if (!result.TryGetValue(key, out var list))
@@ -94,7 +93,7 @@ internal static class StatusSnapshot
             }
 
             var at = m.OccurredAt.ToUnixTimeMilliseconds();
-            list.Add(new StatusMiss(key, m.Id, m.Kind, m.Confidence, m.PromptId, m.SessionId, at, PromptExample.Of(m.PromptId, m.SessionId, at, m.Text).Text));
+            list.Add(new StatusMiss(m.Id, m.Kind, m.Confidence, m.PromptId, m.SessionId, at, PromptExample.Of(m.PromptId, m.SessionId, at, m.Text).Text));
         }
 
         return result;
@@ -128,12 +127,12 @@ internal static class StatusSnapshot
     private static string Write(Dictionary<string, List<StatusMiss>> misses) => Json.Write(json =>
     {
         json.WriteStartArray();
-        foreach (var list in misses.Values)
+        foreach (var (key, list) in misses)
         {
             foreach (var m in list)
             {
                 json.WriteStartArray();
-                json.WriteStringValue(m.SkillKey);
+                json.WriteStringValue(key);
                 json.WriteStringValue(m.Id);
                 json.WriteNumberValue((int)m.Kind);
                 json.WriteNumberValue(m.Confidence);
@@ -189,7 +188,7 @@ internal static class StatusSnapshot
                     result[key] = list = [];
                 }
 
-                list.Add(new StatusMiss(key, id, kind, confidence, prompt, session, at, example));
+                list.Add(new StatusMiss(id, kind, confidence, prompt, session, at, example));
             }
 
             return json.TokenType == JsonTokenType.EndArray ? result : null;

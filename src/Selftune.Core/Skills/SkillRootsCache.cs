@@ -41,24 +41,14 @@ internal sealed class SkillRootsCache(string path)
     /// <param name="installation">The installation's identity now (<see cref="Ingest.SyncStamp.Installation"/>).</param>
     public IReadOnlyList<string>? Roots(PlatformContext context, string installation)
     {
-        byte[] bytes;
-        try
-        {
-            bytes = File.ReadAllBytes(path);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        using var document = Read();
+        if (document is null)
         {
             return null;
         }
 
         try
         {
-            using var document = JsonDocument.Parse(bytes);
-            if (document.RootElement.GetProperty("version").GetInt32() != FormatVersion)
-            {
-                return null;
-            }
-
             foreach (var entry in document.RootElement.GetProperty("entries").EnumerateArray())
             {
                 if (Matches(entry, context, installation))
@@ -150,14 +140,14 @@ internal sealed class SkillRootsCache(string path)
     private List<string> Others(string installation, PlatformContext context, SortedDictionary<string, string?> environment)
     {
         var others = new List<string>();
+        using var document = Read();
+        if (document is null)
+        {
+            return others;
+        }
+
         try
         {
-            using var document = JsonDocument.Parse(File.ReadAllBytes(path));
-            if (document.RootElement.GetProperty("version").GetInt32() != FormatVersion)
-            {
-                return others;
-            }
-
             foreach (var entry in document.RootElement.GetProperty("entries").EnumerateArray())
             {
                 var same = entry.GetProperty("home").GetString() == context.UserHome
@@ -169,12 +159,33 @@ internal sealed class SkillRootsCache(string path)
                 }
             }
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or JsonException or KeyNotFoundException or InvalidOperationException)
+        catch (Exception ex) when (ex is KeyNotFoundException or InvalidOperationException)
         {
-            // No file, or not one of ours: nothing else to keep.
+            // Not one of ours: nothing else to keep.
         }
 
         return others;
+    }
+
+    /// <summary>The file, parsed, when it exists and is of this format (<see cref="FormatVersion"/>); null otherwise.</summary>
+    private JsonDocument? Read()
+    {
+        JsonDocument? document = null;
+        try
+        {
+            document = JsonDocument.Parse(File.ReadAllBytes(path));
+            if (document.RootElement.GetProperty("version").GetInt32() == FormatVersion)
+            {
+                return document;
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
+        {
+            // No file, or not one of ours.
+        }
+
+        document?.Dispose();
+        return null;
     }
 
     private static string Write(string installation, PlatformContext context, bool relative, SortedDictionary<string, string?> environment, List<string> projectFolders, List<string> userRoots, SortedDictionary<string, long> folders, List<string> others)

@@ -81,14 +81,7 @@ internal sealed class App : IDisposable
     /// <summary>The identity of the installed plugins and this build, for the sync stamp (<see cref="SyncStamp.Installation"/>).</summary>
     /// <remarks>The folders of <see cref="PluginFolders"/> as an array: LINQ over its value tuples is compiled at run time
     /// on every <c>status</c> and unchanged <c>sync</c> (bench/RESULTS.md, issue 19).</remarks>
-    public string Installation
-    {
-        get
-        {
-            string[] folders = [BundledPluginsPath, Home.PluginsPath];
-            return field ??= SyncStamp.Installation(folders);
-        }
-    }
+    public string Installation => field ??= SyncStamp.Installation(new[] { BundledPluginsPath, Home.PluginsPath });
 
     private static string BundledPluginsPath => Path.Combine(AppContext.BaseDirectory, "plugins");
 

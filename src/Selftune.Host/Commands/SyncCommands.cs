@@ -71,7 +71,20 @@ internal static class SyncCommands
     public static SyncReport Run(App a, SyncOptions options, CancellationToken cancellationToken)
     {
         var composing = SelftuneStore.IsNew(a.Home.DatabasePath) ? Task.Run(a.Get<SyncJob>, CancellationToken.None) : null;
-        using var store = a.OpenStore();
+        SelftuneStore store;
+        try
+        {
+            store = a.OpenStore();
+        }
+        catch
+        {
+            // The store's error is the one reported; the composition (its failure observed, not reported) ends before the
+            // app and its container are disposed.
+            composing?.ContinueWith(static t => t.Exception, TaskScheduler.Default).Wait();
+            throw;
+        }
+
+        using var _ = store;
         if (composing is null && SyncJob.Unchanged(store, a.Context, a.Installation, a.Home, DateTimeOffset.UtcNow, options) is { } unchanged)
         {
             return unchanged;

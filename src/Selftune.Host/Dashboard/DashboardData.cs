@@ -44,7 +44,7 @@ internal sealed class DashboardData(App app)
     private long _ready;
     private readonly Lock _statusGate = new();
     private readonly Lock _missesGate = new();
-    private Versioned<StatusSnapshot>? _status;
+    private Versioned<CachedStatus>? _status;
     private Versioned<MissSet>? _misses;
 
     /// <summary>Computes the answers the pages ask for first (overview, runs, health, every skill's page, the first view of
@@ -348,10 +348,10 @@ internal sealed class DashboardData(App app)
 
     /// <summary>The status report of store version <paramref name="version"/> or a newer one (built once per version).</summary>
     /// <returns>Null without a store.</returns>
-    private StatusSnapshot? Status(SelftuneStore? store, long version) => store is null ? null : Shared(ref _status, _statusGate, version, () =>
+    private CachedStatus? Status(SelftuneStore? store, long version) => store is null ? null : Shared(ref _status, _statusGate, version, () =>
     {
         var report = StatusReporter.Build(store, () => app.Get<InstalledSkills>().All(), DateTimeOffset.UtcNow);
-        return new StatusSnapshot(report, StatusReportJson.Write(report));
+        return new CachedStatus(report, StatusReportJson.Write(report));
     });
 
     /// <summary>Every skill's misses (<see cref="MissFinder"/>, for the skills of the status report) of store version
@@ -453,7 +453,7 @@ internal sealed class DashboardData(App app)
     private sealed record Versioned<T>(long Version, T Value);
 
     /// <summary>A status report with its JSON (as <c>status --json</c> prints it).</summary>
-    private sealed record StatusSnapshot(StatusReport Report, string Json);
+    private sealed record CachedStatus(StatusReport Report, string Json);
 
     /// <summary>Opens the store read only (a sync may be writing it: WAL readers see the last commit); null when there is none yet.</summary>
     private SelftuneStore? TryOpen()
